@@ -1,0 +1,7 @@
+// Entry point of the AssemblyScript kernel module. Every kernel is a leaf function over raw
+// pointers into the imported shared memory; JS owns allocation (built with --runtime stub).
+export * from './math';
+export * from './reduce';
+export * from './elementwise';
+export * from './sgd';
+export * from './adam';

@@ -1,0 +1,118 @@
+// Deterministic f64 elementary functions (fdlibm algorithms), compiled into the module so that
+// every runtime gets the same bits. The host's Math.exp/Math.log/Math.pow are implementation
+// defined and are never used for numerics.
+
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const INV_LN2: f64 = 1.44269504088896338700e+00;
+
+/** x * 2^k without overflow in the constructed power. */
+function scalbn(x: f64, k: i32): f64 {
+  let y = x;
+  if (k > 1023) {
+    y *= reinterpret<f64>(<u64>(0x7fe) << 52); k -= 1023;
+    if (k > 1023) { y *= reinterpret<f64>(<u64>(0x7fe) << 52); k -= 1023; if (k > 1023) k = 1023; }
+  } else if (k < -1022) {
+    y *= reinterpret<f64>(<u64>(0x001) << 52) * 9007199254740992.0; k += 1022 - 53;
+    if (k < -1022) { y *= reinterpret<f64>(<u64>(0x001) << 52) * 9007199254740992.0; k += 1022 - 53; if (k < -1022) k = -1022; }
+  }
+  return y * reinterpret<f64>(<u64>(0x3ff + k) << 52);
+}
+
+/** e^x, fdlibm e_exp.c (error < 1 ulp). */
+export function exp_f64(x: f64): f64 {
+  if (x != x) return x;
+  if (x > 7.09782712893383973096e+02) return Infinity;
+  if (x < -7.45133219101941108420e+02) return 0.0;
+  const ax = Math.abs(x);
+  let hi: f64 = 0, lo: f64 = 0, k: i32 = 0;
+  if (ax > 0.5 * 0.6931471805599453) {
+    if (ax < 1.5 * 0.6931471805599453) {
+      if (x > 0) { hi = x - LN2_HI; lo = LN2_LO; k = 1; } else { hi = x + LN2_HI; lo = -LN2_LO; k = -1; }
+    } else {
+      k = <i32>(INV_LN2 * x + (x < 0 ? -0.5 : 0.5));
+      const t = <f64>k;
+      hi = x - t * LN2_HI; lo = t * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (ax < 3.725290298461914e-09) {
+    return 1.0 + x;
+  }
+  const t = x * x;
+  const c = x - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03 + t * (6.61375632143793436117e-05 +
+    t * (-1.65339022054652515390e-06 + t * 4.13813679705723846039e-08))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  const y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  return scalbn(y, k);
+}
+
+/** natural log, fdlibm e_log.c (error < 1 ulp). */
+export function log_f64(x: f64): f64 {
+  let bits = reinterpret<u64>(x);
+  let hx = <i32>(bits >> 32);
+  let k: i32 = 0;
+  if (hx < 0x00100000) {
+    if ((bits << 1) == 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54; x *= 1.80143985094819840000e+16;
+    bits = reinterpret<u64>(x); hx = <i32>(bits >> 32);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i = (hx + 0x95f64) & 0x100000;
+  x = reinterpret<f64>((<u64>(hx | (i ^ 0x3ff00000)) << 32) | (bits & 0xffffffff));
+  k += i >> 20;
+  const f = x - 1.0;
+  const dk = <f64>k;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f == 0) { if (k == 0) return 0; return dk * LN2_HI + dk * LN2_LO; }
+    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k == 0) return f - R;
+    return dk * LN2_HI - ((R - dk * LN2_LO) - f);
+  }
+  const s = f / (2.0 + f);
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+  const t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+}
+
+/**
+ * x^y. Integer exponents (|y| < 2^53) use binary exponentiation, which is what bias corrections and
+ * step schedules need (beta^t); other exponents use exp(y*log x) for x > 0.
+ */
+export function pow_f64(x: f64, y: f64): f64 {
+  if (y == 0) return 1.0;
+  if (x != x || y != y) return NaN;
+  if (Math.abs(y) < 9007199254740992.0 && Math.floor(y) == y) {
+    let n = Math.abs(y);
+    let base = x, acc: f64 = 1.0;
+    while (n > 0) {
+      const half = Math.floor(n * 0.5);
+      if (n - 2.0 * half != 0) acc *= base;
+      n = half;
+      if (n > 0) base *= base;
+    }
+    return y < 0 ? 1.0 / acc : acc;
+  }
+  if (x < 0) return NaN;
+  if (x == 0) return y > 0 ? 0.0 : Infinity;
+  return exp_f64(y * log_f64(x));
+}
+
+/** sqrt is IEEE-exact in wasm; exported so the orchestrator never uses Math.sqrt on numerics. */
+export function sqrt_f64(x: f64): f64 {
+  return Math.sqrt(x);
+}

@@ -1,0 +1,245 @@
+// The engine: loader (feature detection, module choice, instantiation), memory arena, thread pool and
+// generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
+import { DisposedError, ForeignBufferError, HyperparameterError, LengthMismatchError, SimdoptError, UnsupportedError } from '../errors.js';
+import { WASM_BASE64 } from '../generated/wasm.js';
+import { Arena, Buffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
+import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
+import { CTRL_BYTES, ThreadPool } from './threads.js';
+
+export const VERSION = '0.1.0';
+/** Reduction block (elements): partials are per block, so results never depend on the split. */
+export const BLOCK = 4096;
+const MiB = 1 << 20;
+/** [0, 1 MiB) is the Rust module's shadow stack for the calling thread; the arena starts above it. */
+const RESERVED = MiB;
+const WORKER_STACK = 64 * 1024;
+
+export interface InitOptions {
+  /** Number of threads (1 = no workers), or 'auto' (hardware concurrency, at most 8). Default 'auto'. */
+  threads?: number | 'auto';
+  /** 'auto' (default) uses SIMD when the runtime validates it; false forces the scalar build. */
+  simd?: 'auto' | boolean;
+  /** Maximum engine memory in bytes (default 1 GiB, at most 4 GiB). */
+  maxMemory?: number;
+  /** Minimum elements per thread before an elementwise call is split (default 2^18). */
+  splitMin?: number;
+  /**
+   * Precompiled modules by name (e.g. `{ 'core-simd-mt': mod, 'linalg-simd-mt': mod }`), for runtimes
+   * that forbid compiling wasm from bytes (Cloudflare workerd). The files are in `simdopt/wasm/`.
+   */
+  wasm?: Record<string, WebAssembly.Module>;
+}
+
+export interface EngineInfo {
+  runtime: RuntimeName;
+  simd: boolean;
+  threads: number;
+  sharedMemory: boolean;
+  version: string;
+  /** Module variant in use, e.g. 'simd-mt'. */
+  variant: string;
+  /** Why a requested or available feature is not used (empty when everything is on). */
+  fallbacks: string[];
+}
+
+type Fn = (...a: number[]) => number;
+
+export class Engine implements BufferOwner {
+  readonly info: EngineInfo;
+  readonly arena: Arena;
+  readonly splitMin: number;
+  private readonly fns: Record<string, Fn>;
+  private readonly ids: Record<string, number>;
+  private pool: ThreadPool | null;
+  private scratch: Buffer<'f64'> | null = null;
+  private disposed = false;
+
+  /** @internal use `init()` */
+  constructor(info: EngineInfo, arena: Arena, fns: Record<string, Fn>, ids: Record<string, number>, pool: ThreadPool | null, splitMin: number) {
+    this.info = info; this.arena = arena; this.fns = fns; this.ids = ids; this.pool = pool; this.splitMin = splitMin;
+  }
+
+  checkLive(): void {
+    if (this.disposed) throw new DisposedError('engine was disposed');
+  }
+
+  /** Allocate `length` elements of `dtype`, zero-filled. */
+  alloc<D extends DType = 'f32'>(length: number, dtype: D = 'f32' as D): Buffer<D> {
+    this.checkLive();
+    if (!Number.isInteger(length) || length < 0) throw new LengthMismatchError(`length must be a non-negative integer, got ${length}`);
+    if (!(dtype in BYTES)) throw new HyperparameterError(`unknown dtype ${String(dtype)}`);
+    const ptr = this.arena.alloc(length * BYTES[dtype]);
+    const b = new Buffer<D>(this, dtype, length, ptr);
+    b.array.fill(0);
+    return b;
+  }
+
+  /** Copy a typed array into a new engine buffer of the matching dtype. */
+  from(src: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array): Buffer<DType> {
+    const dtype: DType = src instanceof Float32Array ? 'f32' : src instanceof Float64Array ? 'f64'
+      : src instanceof Int32Array ? 'i32' : src instanceof Uint8Array ? 'u8' : 'u16';
+    const b = this.alloc(src.length, dtype);
+    (b.array as ArrayOf<DType>).set(src as any);
+    return b;
+  }
+
+  /** Throws unless `b` is a live buffer of this engine (optionally of `length` and `dtype`). */
+  own(b: Buffer<DType>, what: string, length?: number, dtype: DType = 'f32'): number {
+    if (!(b instanceof Buffer)) throw new ForeignBufferError(`${what} must be an engine Buffer`);
+    if (b.owner !== this) throw new ForeignBufferError(`${what} belongs to another engine`);
+    if (b.dtype !== dtype) throw new LengthMismatchError(`${what} must have dtype ${dtype}, got ${b.dtype}`);
+    if (length !== undefined && b.length !== length) throw new LengthMismatchError(`${what} has length ${b.length}, expected ${length}`);
+    return b.ptr;
+  }
+
+  /** The main-thread export of kernel `name` (serial calls). */
+  kernel(name: string): Fn {
+    this.checkLive();
+    const f = this.fns[name];
+    if (!f) throw new UnsupportedError(`no kernel named ${name}`);
+    return f;
+  }
+
+  has(name: string): boolean { return name in this.fns; }
+
+  /**
+   * Run kernel `name(start, end, ...args)` over [0, n), split across threads in chunks aligned to
+   * `align` elements when each thread gets at least `splitMin` elements.
+   */
+  run(name: string, n: number, args: number[], align = BLOCK): void {
+    const f = this.kernel(name);
+    const pool = this.pool;
+    const parts = pool ? Math.min(pool.size, Math.floor(n / this.splitMin)) : 1;
+    if (parts <= 1 || !pool) { f(0, n, ...args); return; }
+    pool.run(this.ids[name]!, f, n, parts, align, args);
+  }
+
+  private partials(n: number): Buffer<'f64'> {
+    const blocks = Math.max(1, Math.ceil(n / BLOCK));
+    if (!this.scratch || this.scratch.length < blocks) {
+      const next = this.alloc(Math.max(blocks, 2 * (this.scratch?.length ?? 0)), 'f64');
+      this.scratch?.free();
+      this.scratch = next;
+    }
+    return this.scratch;
+  }
+
+  /** Blocked reduction `kernel` over [0, n) then the fixed pairwise (or max) fold. */
+  reduce(kernel: string, n: number, ptrs: number[], fold: 'sum' | 'max' = 'sum'): number {
+    const p = this.partials(n);
+    if (n === 0) return 0;
+    this.run(kernel, n, [...ptrs, p.ptr], BLOCK);
+    return this.kernel(fold === 'sum' ? 'pairwise_f64' : 'max_f64')(p.ptr, Math.ceil(n / BLOCK));
+  }
+
+  sumSquares(x: Buffer): number { return this.reduce('sumsq_partials', x.length, [this.own(x, 'x')]); }
+  sum(x: Buffer): number { return this.reduce('sum_partials', x.length, [this.own(x, 'x')]); }
+  dot(x: Buffer, y: Buffer): number {
+    return this.reduce('dot_partials', x.length, [this.own(x, 'x'), this.own(y, 'y', x.length)]);
+  }
+  maxAbs(x: Buffer): number { return this.reduce('maxabs_partials', x.length, [this.own(x, 'x')], 'max'); }
+  countNonFinite(x: Buffer): number { return this.reduce('nonfinite_partials', x.length, [this.own(x, 'x')]); }
+
+  /** Deterministic f64 x^y, e^x, ln x (computed in wasm, identical in every runtime). */
+  pow(x: number, y: number): number { return this.kernel('pow_f64')(x, y); }
+  exp(x: number): number { return this.kernel('exp_f64')(x); }
+  log(x: number): number { return this.kernel('log_f64')(x); }
+  sqrt(x: number): number { return this.kernel('sqrt_f64')(x); }
+
+  /** Terminate the workers and drop the memory. Every later call raises DisposedError. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.pool?.dispose();
+    this.pool = null;
+    this.disposed = true;
+  }
+}
+
+let compiled: Map<string, Promise<WebAssembly.Module>> | null = null;
+function compile(name: string, given?: Record<string, WebAssembly.Module>): Promise<WebAssembly.Module> {
+  if (given?.[name]) return Promise.resolve(given[name]!);
+  compiled ??= new Map();
+  let p = compiled.get(name);
+  if (!p) {
+    const b64 = (WASM_BASE64 as Record<string, string>)[name];
+    if (!b64) return Promise.reject(new UnsupportedError(`module ${name} is not in this build`));
+    p = WebAssembly.compile(decodeBase64(b64)).catch((e) => {
+      compiled!.delete(name);
+      throw new UnsupportedError(`cannot compile ${name}: ${(e as Error).message}. ` +
+        `Runtimes that forbid compiling wasm from bytes (workerd) must pass init({ wasm: { '${name}': module } })`);
+    });
+    compiled.set(name, p);
+  }
+  return p;
+}
+
+/** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
+export async function init(opts: InitOptions = {}): Promise<Engine> {
+  const runtime = detectRuntime();
+  const fallbacks: string[] = [];
+  if (opts.threads !== undefined && opts.threads !== 'auto' && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 64)) {
+    throw new HyperparameterError(`threads must be 'auto' or an integer in [1, 64], got ${String(opts.threads)}`);
+  }
+  const maxMemory = opts.maxMemory ?? 1024 * MiB;
+  if (!Number.isFinite(maxMemory) || maxMemory < 4 * MiB || maxMemory > 4096 * MiB) {
+    throw new HyperparameterError(`maxMemory must be between 4 MiB and 4 GiB, got ${maxMemory}`);
+  }
+  const splitMin = opts.splitMin ?? 1 << 18;
+  if (!Number.isInteger(splitMin) || splitMin < 1) throw new HyperparameterError(`splitMin must be a positive integer, got ${splitMin}`);
+
+  const simdOk = hasSimd();
+  const simd = opts.simd === false ? false : simdOk;
+  if (opts.simd === true && !simdOk) fallbacks.push('simd requested but this runtime has no WebAssembly SIMD');
+  if (opts.simd === false) fallbacks.push('simd disabled by option');
+  const shared = hasSharedMemory();
+  if (!shared) fallbacks.push('no shared WebAssembly.Memory: single thread, non-shared build');
+
+  let threads = opts.threads === undefined || opts.threads === 'auto' ? await defaultThreadCount(runtime) : opts.threads;
+  const hasWorker = typeof (globalThis as any).Worker === 'function' || runtime === 'node';
+  if (threads > 1) {
+    if (!shared) threads = 1;
+    else if (!hasWorker) { fallbacks.push('no Worker in this runtime: single thread'); threads = 1; }
+    else if (!canPostShared()) { fallbacks.push('shared memory cannot be posted to workers (page not cross-origin isolated): single thread'); threads = 1; }
+  }
+
+  const variant = `${simd ? 'simd' : 'scalar'}${shared ? '-mt' : ''}`;
+  const names = [`core-${variant}`, `linalg-${variant}`].filter((n) => opts.wasm?.[n] || n in WASM_BASE64);
+  const modules = await Promise.all(names.map((n) => compile(n, opts.wasm)));
+
+  const PAGE = 65536;
+  const maxPages = Math.floor(maxMemory / PAGE);
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: maxPages, ...(shared ? { shared: true } : {}) } as WebAssembly.MemoryDescriptor);
+  const arena = new Arena(memory, RESERVED, maxPages * PAGE);
+
+  const fns: Record<string, Fn> = {};
+  const ids: Record<string, number> = {};
+  const table: Array<[number, string]> = [];
+  for (let mi = 0; mi < modules.length; mi++) {
+    const inst = await WebAssembly.instantiate(modules[mi]!, { env: { memory } });
+    for (const [name, v] of Object.entries(inst.exports)) {
+      if (typeof v !== 'function') continue;
+      fns[name] = v as Fn;
+      ids[name] = table.length;
+      table.push([mi, name]);
+    }
+  }
+
+  let pool: ThreadPool | null = null;
+  if (threads > 1) {
+    const ctrl = arena.alloc(CTRL_BYTES);
+    new Int32Array(memory.buffer, ctrl, CTRL_BYTES / 4).fill(0);
+    const tops: number[] = [];
+    for (let w = 0; w < threads - 1; w++) tops.push(arena.alloc(WORKER_STACK) + WORKER_STACK);
+    try {
+      pool = await ThreadPool.create(threads - 1, modules, memory, ctrl, tops, table,
+        typeof (globalThis as any).Worker !== 'function', canBlock());
+    } catch (e) {
+      fallbacks.push(`workers failed to start (${(e as SimdoptError).message}): single thread`);
+      threads = 1;
+    }
+  }
+
+  const info: EngineInfo = { runtime, simd, threads, sharedMemory: shared, version: VERSION, variant, fallbacks };
+  const engine = new Engine(info, arena, fns, ids, pool, splitMin);
+  return engine;
+}

@@ -1,0 +1,104 @@
+// Thread pool: the calling thread plus N-1 workers, all on the engine's shared memory, driven by an
+// Atomics job queue. The control block layout (Int32 words at `ctrl`):
+//   [0] job sequence number   [1] finished-worker count   [2] kernel id (-1 = quit)   [3] arg count
+//   [4] error flag            [8 + 2w, 9 + 2w] range of worker w      f64 args at ctrl + 256
+import { SimdoptError } from '../errors.js';
+import { WORKER_SOURCE_NODE, WORKER_SOURCE_WEB } from './worker-source.js';
+
+export const CTRL_BYTES = 512;
+const MAX_ARGS = 32;
+const g = globalThis as any;
+
+interface WorkerLike { terminate(): unknown; unref?: () => void }
+
+export class ThreadPool {
+  readonly size: number;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly workers: WorkerLike[];
+  private readonly blocking: boolean;
+
+  private constructor(memory: WebAssembly.Memory, ctrl: number, workers: WorkerLike[], blocking: boolean) {
+    this.i32 = new Int32Array(memory.buffer, ctrl, 64);
+    this.f64 = new Float64Array(memory.buffer, ctrl + 256, MAX_ARGS);
+    this.workers = workers;
+    this.size = workers.length + 1;
+    this.blocking = blocking;
+  }
+
+  static async create(count: number, modules: WebAssembly.Module[], memory: WebAssembly.Memory, ctrl: number,
+                      stackTops: number[], names: Array<[number, string]>, useNodeWorkers: boolean, blocking: boolean): Promise<ThreadPool> {
+    const workers: WorkerLike[] = [];
+    const ready: Promise<void>[] = [];
+    let NodeWorker: any = null;
+    if (useNodeWorkers) {
+      const spec = 'node:worker_threads';
+      NodeWorker = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)).Worker;
+    }
+    let url: string | null = null;
+    for (let w = 0; w < count; w++) {
+      const msg = { modules, memory, ctrl, index: w, stackTop: stackTops[w], names };
+      if (NodeWorker) {
+        const wk = new NodeWorker(WORKER_SOURCE_NODE, { eval: true });
+        workers.push(wk);
+        ready.push(new Promise((res, rej) => {
+          wk.once('message', (m: any) => (m.ready ? res() : rej(new SimdoptError('UNSUPPORTED', `worker failed: ${m.error}`))));
+          wk.once('error', rej);
+        }));
+        wk.postMessage(msg);
+      } else {
+        url ??= URL.createObjectURL(new Blob([WORKER_SOURCE_WEB], { type: 'text/javascript' }));
+        const wk = new g.Worker(url, { type: 'module' });
+        workers.push(wk);
+        ready.push(new Promise((res, rej) => {
+          wk.onmessage = (e: MessageEvent) => (e.data.ready ? res() : rej(new SimdoptError('UNSUPPORTED', `worker failed: ${e.data.error}`)));
+          wk.onerror = (e: ErrorEvent) => { e.preventDefault?.(); rej(new SimdoptError('UNSUPPORTED', `worker failed: ${e.message}`)); };
+        }));
+        wk.postMessage(msg);
+      }
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    } finally {
+      if (url) URL.revokeObjectURL(url);
+    }
+    for (const w of workers) w.unref?.();
+    return new ThreadPool(memory, ctrl, workers, blocking);
+  }
+
+  /**
+   * Run kernel `fn` (id in the workers' table, `local` on this thread) over [0, n) split in `parts`
+   * chunks whose boundaries are multiples of `align`. Chunk 0 runs here, chunk w+1 on worker w.
+   */
+  run(fn: number, local: (...a: number[]) => void, n: number, parts: number, align: number, args: number[]): void {
+    const i32 = this.i32;
+    const chunk = Math.ceil(Math.ceil(n / parts) / align) * align;
+    for (let w = 0; w < this.workers.length; w++) {
+      const s = Math.min(n, (w + 1) * chunk), e = Math.min(n, (w + 2) * chunk);
+      i32[8 + 2 * w] = s; i32[9 + 2 * w] = e;
+    }
+    for (let k = 0; k < args.length; k++) this.f64[k] = args[k]!;
+    i32[2] = fn; i32[3] = args.length; i32[4] = 0;
+    Atomics.store(i32, 1, 0);
+    Atomics.add(i32, 0, 1);
+    Atomics.notify(i32, 0);
+    local(0, Math.min(n, chunk), ...args);
+    const want = this.workers.length;
+    for (;;) {
+      const done = Atomics.load(i32, 1);
+      if (done === want) break;
+      if (this.blocking) Atomics.wait(i32, 1, done, 50);
+    }
+    if (i32[4] !== 0) throw new SimdoptError('INVALID_STATE', 'a kernel trapped in a worker');
+  }
+
+  dispose(): void {
+    this.i32[2] = -1;
+    Atomics.add(this.i32, 0, 1);
+    Atomics.notify(this.i32, 0);
+    for (const w of this.workers) w.terminate();
+  }
+}

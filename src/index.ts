@@ -1,0 +1,11 @@
+export { init, Engine, VERSION, BLOCK, type InitOptions, type EngineInfo } from './engine/engine.js';
+export { Buffer, type DType } from './engine/memory.js';
+export {
+  SimdoptError, LengthMismatchError, HyperparameterError, DisposedError, ForeignBufferError,
+  OutOfMemoryError, UnsupportedError, StateError, type ErrorCode,
+} from './errors.js';
+export { ParamSet, type Shape, type TensorInfo } from './params.js';
+export { Optimizer, type StateDict } from './optim/base.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { clipGradNorm } from './optim/clip.js';

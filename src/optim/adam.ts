@@ -1,0 +1,69 @@
+import { checkRange } from '../errors.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer, requireBool } from './base.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean };
+
+// Kernel flags (assembly/adam.ts).
+const MAXIMIZE = 1, AMSGRAD = 2, L2 = 4, DECOUPLED = 8;
+
+abstract class AdamBase extends Optimizer<AdamHyper> {
+  protected abstract readonly decoupled: boolean;
+
+  protected constructor(params: ParamSet, opts: AdamOptions, defaultWd: number) {
+    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
+    super(params, { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? defaultWd,
+      amsgrad: opts.amsgrad ?? false, maximize: opts.maximize ?? false }, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
+  }
+
+  protected validate(h: AdamHyper): AdamHyper {
+    checkRange('lr', h.lr, 0, Infinity);
+    checkRange('betas[0]', h.beta1, 0, 1, false, true);
+    checkRange('betas[1]', h.beta2, 0, 1, false, true);
+    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    requireBool('amsgrad', h.amsgrad);
+    requireBool('maximize', h.maximize);
+    return { ...h };
+  }
+
+  protected apply(t: number): void {
+    const h = this.hyper, ps = this.params, e = ps.engine;
+    // Per-step scalars in f64 with the engine's deterministic pow/sqrt (never Math.pow).
+    const bc1 = 1 - e.pow(h.beta1, t), bc2 = 1 - e.pow(h.beta2, t);
+    let flags = 0;
+    if (h.maximize) flags |= MAXIMIZE;
+    if (h.amsgrad) flags |= AMSGRAD;
+    if (this.decoupled) flags |= DECOUPLED; else if (h.weightDecay !== 0) flags |= L2;
+    const s = this.slots;
+    e.run('adam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, s.exp_avg!.ptr, s.exp_avg_sq!.ptr, s.max_exp_avg_sq!.ptr,
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -(h.lr / bc1), e.sqrt(bc2), h.eps,
+      h.weightDecay, 1 - h.lr * h.weightDecay, flags]);
+  }
+}
+
+/**
+ * Adam (torch.optim.Adam semantics): L2 weight decay added to the gradient,
+ *   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  p −= lr/(1−β1ᵗ) · m / (√v̂/√(1−β2ᵗ) + ε),
+ * with v̂ = max of the raw v over time under AMSGrad. State: 8 bytes/param (+4 with AMSGrad).
+ */
+export class Adam extends AdamBase {
+  readonly kind = 'adam';
+  protected readonly decoupled = false;
+  constructor(params: ParamSet, opts: AdamOptions = {}) { super(params, opts, 0); }
+}
+
+/** AdamW (torch.optim.AdamW): as Adam, but p ← p·(1 − lr·λ) before the moments (default λ = 1e-2). */
+export class AdamW extends AdamBase {
+  readonly kind = 'adamw';
+  protected readonly decoupled = true;
+  constructor(params: ParamSet, opts: AdamOptions = {}) { super(params, opts, 1e-2); }
+}

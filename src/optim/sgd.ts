@@ -1,0 +1,54 @@
+import { checkRange, HyperparameterError } from '../errors.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer, requireBool } from './base.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+type SGDHyper = Required<SGDOptions>;
+
+// Kernel flags (assembly/sgd.ts).
+const MOMENTUM = 1, NESTEROV = 2, MAXIMIZE = 4, FIRST = 8, DECAY = 16;
+
+/**
+ * Stochastic gradient descent with torch.optim.SGD semantics, one fused wasm pass per step:
+ *   d = g (+ wd·p);  buf = momentum·buf + (1 − dampening)·d  (buf = d on the first step);
+ *   d = nesterov ? d + momentum·buf : buf;  p = p − lr·d.
+ * State: 4 bytes per parameter with momentum (the momentum buffer), none without.
+ */
+export class SGD extends Optimizer<SGDHyper> {
+  readonly kind = 'sgd';
+  constructor(params: ParamSet, opts: SGDOptions) {
+    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts }, ['momentum_buffer']);
+  }
+
+  protected validate(h: SGDHyper): SGDHyper {
+    checkRange('lr', h.lr, 0, Infinity);
+    checkRange('momentum', h.momentum, 0, Infinity);
+    checkRange('dampening', h.dampening, 0, 1);
+    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    requireBool('nesterov', h.nesterov);
+    requireBool('maximize', h.maximize);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      throw new HyperparameterError('nesterov requires momentum > 0 and dampening = 0');
+    }
+    return { ...h };
+  }
+
+  protected apply(t: number): void {
+    const h = this.hyper, ps = this.params, e = ps.engine;
+    let flags = 0;
+    if (h.momentum !== 0) flags |= MOMENTUM;
+    if (h.nesterov) flags |= NESTEROV;
+    if (h.maximize) flags |= MAXIMIZE;
+    if (t === 1) flags |= FIRST;
+    if (h.weightDecay !== 0) flags |= DECAY;
+    e.run('sgd_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.momentum_buffer!.ptr,
+      -h.lr, h.momentum, 1 - h.dampening, h.weightDecay, flags]);
+  }
+}

@@ -1,0 +1,70 @@
+// A ParamSet is the flat arena the design card asks for: every named tensor lives in one contiguous
+// f32 buffer (each tensor starting on a 16-byte boundary, padding kept at zero), with a gradient
+// buffer of the same layout. One fused kernel call then covers all tensors, however many there are.
+import type { Engine } from './engine/engine.js';
+import type { Buffer } from './engine/memory.js';
+import { HyperparameterError, LengthMismatchError, SimdoptError } from './errors.js';
+
+export type Shape = number | readonly number[];
+
+export interface TensorInfo { name: string; shape: number[]; size: number; offset: number }
+
+export class ParamSet {
+  readonly engine: Engine;
+  readonly tensors: readonly TensorInfo[];
+  /** Total elements including alignment padding (the length of `data` and `grad`). */
+  readonly size: number;
+  readonly data: Buffer;
+  readonly grad: Buffer;
+  private readonly byName: Map<string, TensorInfo>;
+
+  constructor(engine: Engine, spec: Record<string, Shape>) {
+    const tensors: TensorInfo[] = [];
+    let offset = 0;
+    for (const [name, shape] of Object.entries(spec)) {
+      const dims = typeof shape === 'number' ? [shape] : [...shape];
+      if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+        throw new HyperparameterError(`shape of ${name} must be positive integers, got [${dims.join(', ')}]`);
+      }
+      const size = dims.reduce((a, b) => a * b, 1);
+      tensors.push({ name, shape: dims, size, offset });
+      offset += Math.ceil(size / 4) * 4;
+    }
+    if (tensors.length === 0) throw new HyperparameterError('a ParamSet needs at least one tensor');
+    this.engine = engine;
+    this.tensors = tensors;
+    this.size = offset;
+    this.byName = new Map(tensors.map((t) => [t.name, t]));
+    this.data = engine.alloc(offset);
+    try { this.grad = engine.alloc(offset); } catch (e) { this.data.free(); throw e; }
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.byName.get(name);
+    if (!t) throw new SimdoptError('INVALID_STATE', `no tensor named ${name}`);
+    return t;
+  }
+  has(name: string): boolean { return this.byName.has(name); }
+
+  /** Live view of tensor `name`'s values (re-fetch after allocations: memory may grow). */
+  param(name: string): Float32Array {
+    const t = this.info(name);
+    return this.data.array.subarray(t.offset, t.offset + t.size);
+  }
+  /** Live view of tensor `name`'s gradient. */
+  gradOf(name: string): Float32Array {
+    const t = this.info(name);
+    return this.grad.array.subarray(t.offset, t.offset + t.size);
+  }
+  setParam(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.data); }
+  setGrad(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.grad); }
+  zeroGrad(): void { this.grad.array.fill(0); }
+
+  private copyIn(name: string, values: ArrayLike<number>, into: Buffer): void {
+    const t = this.info(name);
+    if (values.length !== t.size) throw new LengthMismatchError(`${name} has ${t.size} elements, got ${values.length}`);
+    into.array.set(values as ArrayLike<number>, t.offset);
+  }
+
+  free(): void { this.data.free(); this.grad.free(); }
+}
