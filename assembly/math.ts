@@ -89,23 +89,54 @@ export function log_f64(x: f64): f64 {
   return dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
 }
 
+// Double-double helpers (Dekker / Veltkamp, no FMA needed): exact products for the integer power.
+let ddLo: f64 = 0;
+// @ts-ignore: decorator
+@inline function twoProd(a: f64, b: f64): f64 {
+  const p = a * b;
+  const ca = 134217729.0 * a, ah = ca - (ca - a), al = a - ah;
+  const cb = 134217729.0 * b, bh = cb - (cb - b), bl = b - bh;
+  ddLo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  return p;
+}
+/** (ah + al) * (bh + bl) as a normalised double-double; the low part goes to ddLo. */
+function ddMul(ah: f64, al: f64, bh: f64, bl: f64): f64 {
+  const p = twoProd(ah, bh);
+  const e = ddLo + (ah * bl + al * bh);
+  const hi = p + e;
+  ddLo = e - (hi - p);
+  return hi;
+}
+
+function powInt(x: f64, n: f64): f64 {
+  // binary exponentiation carried in double-double: error stays near 1 ulp even for t ~ 1e6
+  let bh = x, bl: f64 = 0, ah: f64 = 1.0, al: f64 = 0;
+  while (n > 0) {
+    const half = Math.floor(n * 0.5);
+    if (n - 2.0 * half != 0) { ah = ddMul(ah, al, bh, bl); al = ddLo; }
+    n = half;
+    if (n > 0) { bh = ddMul(bh, bl, bh, bl); bl = ddLo; }
+  }
+  return ah + al;
+}
+
 /**
- * x^y. Integer exponents (|y| < 2^53) use binary exponentiation, which is what bias corrections and
- * step schedules need (beta^t); other exponents use exp(y*log x) for x > 0.
+ * x^y. Integer exponents (|y| < 2^53) use binary exponentiation in double-double arithmetic (what
+ * bias corrections beta^t and step schedules need, accurate to about 1 ulp); other exponents use
+ * exp(y*log x) for x > 0 (relative error about |y log x| * 2^-53).
  */
 export function pow_f64(x: f64, y: f64): f64 {
   if (y == 0) return 1.0;
   if (x != x || y != y) return NaN;
   if (Math.abs(y) < 9007199254740992.0 && Math.floor(y) == y) {
-    let n = Math.abs(y);
-    let base = x, acc: f64 = 1.0;
-    while (n > 0) {
-      const half = Math.floor(n * 0.5);
-      if (n - 2.0 * half != 0) acc *= base;
-      n = half;
-      if (n > 0) base *= base;
+    let r = powInt(x, Math.abs(y));
+    if (r != r || !isFinite(r)) {
+      // the Veltkamp split overflows near the range limits: plain squaring there
+      let n = Math.abs(y), base = x;
+      r = 1.0;
+      while (n > 0) { const half = Math.floor(n * 0.5); if (n - 2.0 * half != 0) r *= base; n = half; if (n > 0) base *= base; }
     }
-    return y < 0 ? 1.0 / acc : acc;
+    return y < 0 ? 1.0 / r : r;
   }
   if (x < 0) return NaN;
   if (x == 0) return y > 0 ? 0.0 : Infinity;
