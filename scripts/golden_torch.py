@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Golden trajectories from the real torch.optim (Debian python3-torch 1.13, CPU, single-tensor path).
+
+Problem per case: a few tensors of awkward sizes; p0, curvature c > 0 and target t drawn with a seeded
+torch generator; each step the gradient is g = c * (p - t) (two exact f32 ops, reproduced bit for bit
+in JS), then optimizer.step(). Parameters are recorded at checkpoints.
+
+  /usr/bin/python3 scripts/golden_torch.py            # rewrite test/fixtures/torch-golden.json
+  /usr/bin/python3 scripts/golden_torch.py --check    # regenerate and compare with the committed file
+"""
+import json, sys, os
+import torch
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'torch-golden.json')
+SIZES = [[7], [5, 3], [33], [1]]
+STEPS = 120
+CHECKPOINTS = [1, 2, 10, 50, 120]
+
+CASES = [
+    ('SGD', dict(lr=0.05)),
+    ('SGD', dict(lr=0.05, momentum=0.9)),
+    ('SGD', dict(lr=0.02, momentum=0.9, dampening=0.2, weight_decay=0.05)),
+    ('SGD', dict(lr=0.02, momentum=0.8, nesterov=True, weight_decay=0.01)),
+    ('SGD', dict(lr=0.001, momentum=0.5, maximize=True)),
+    ('Adam', dict(lr=0.01)),
+    ('Adam', dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    ('Adam', dict(lr=0.02, amsgrad=True)),
+    ('Adam', dict(lr=0.001, maximize=True, amsgrad=True, weight_decay=0.01)),
+    ('AdamW', dict(lr=0.01)),
+    ('AdamW', dict(lr=0.05, weight_decay=0.3, amsgrad=True)),
+    ('AdamW', dict(lr=0.003, betas=(0.95, 0.9), eps=1e-5, weight_decay=0.0, maximize=True)),
+]
+
+
+def run_case(idx, name, hyper):
+    g = torch.Generator().manual_seed(1000 + idx)
+    params, cs, ts = [], [], []
+    for shape in SIZES:
+        params.append(torch.nn.Parameter((torch.rand(shape, generator=g) * 4 - 2).float()))
+        cs.append((torch.rand(shape, generator=g) * 2 + 0.1).float())
+        ts.append((torch.rand(shape, generator=g) * 2 - 1).float())
+    init = [p.detach().clone() for p in params]
+    opt = getattr(torch.optim, name)(params, **hyper)
+    checkpoints = {}
+    for step in range(1, STEPS + 1):
+        for p, c, t in zip(params, cs, ts):
+            p.grad = c * (p.detach() - t)
+        opt.step()
+        if step in CHECKPOINTS:
+            checkpoints[str(step)] = [p.detach().flatten().tolist() for p in params]
+    h = dict(hyper)
+    if 'betas' in h:
+        h['betas'] = list(h['betas'])
+    return {
+        'optimizer': name, 'hyper': h, 'steps': STEPS, 'shapes': SIZES,
+        'init': [p.flatten().tolist() for p in init], 'c': [c.flatten().tolist() for c in cs],
+        't': [t.flatten().tolist() for t in ts], 'checkpoints': checkpoints,
+    }
+
+
+def main():
+    torch.set_num_threads(1)
+    data = {'torch': torch.__version__, 'generator': 'scripts/golden_torch.py',
+            'cases': [run_case(i, n, h) for i, (n, h) in enumerate(CASES)]}
+    text = json.dumps(data, indent=None, separators=(',', ':')) + '\n'
+    if '--check' in sys.argv:
+        old = json.load(open(OUT))
+        worst = 0.0
+        for a, b in zip(old['cases'], data['cases']):
+            for k in a['checkpoints']:
+                for x, y in zip(a['checkpoints'][k], b['checkpoints'][k]):
+                    for u, v in zip(x, y):
+                        worst = max(worst, abs(u - v) / max(1.0, max(abs(z) for z in y)))
+        print(f'golden check: worst relative difference vs committed file {worst:.3g}')
+        sys.exit(0 if worst <= 1e-6 and len(old['cases']) == len(data['cases']) else 1)
+    with open(OUT, 'w') as f:
+        f.write(text)
+    print(f'wrote {OUT}: {len(data["cases"])} cases, torch {torch.__version__}')
+
+
+if __name__ == '__main__':
+    main()
