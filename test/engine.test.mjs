@@ -150,6 +150,8 @@ test('a failing call changes nothing: bad set(), bad or corrupt state dicts', as
   const same = () => { const now = snap(); assert.equal(now[0], before[0]); assert.equal(now[1], before[1]); for (let i = 2; i < now.length; i++) assert.ok(sameBits(now[i], before[i])); };
 
   assert.throws(() => opt.set({ lr: -1 }), HyperparameterError); same();
+  assert.throws(() => opt.set({ amsgrad: true }), HyperparameterError); same();
+  assert.throws(() => opt.loadStateDict({ ...opt.stateDict(), hyper: { ...opt.hyperparameters, amsgrad: true } }), StateError); same();
   const good = opt.stateDict();
   const corrupt = [
     null, { ...good, format: 'x' }, { ...good, version: 99 }, { ...good, optimizer: 'sgd' }, { ...good, step: -1 },

@@ -1,4 +1,4 @@
-import { checkRange } from '../errors.js';
+import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool } from './base.js';
 
@@ -20,8 +20,9 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 
   protected constructor(params: ParamSet, opts: AdamOptions, defaultWd: number) {
     const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
+    const amsgrad = opts.amsgrad ?? false;
     super(params, { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? defaultWd,
-      amsgrad: opts.amsgrad ?? false, maximize: opts.maximize ?? false }, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
+      amsgrad, maximize: opts.maximize ?? false }, amsgrad === true ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']);
   }
 
   protected validate(h: AdamHyper): AdamHyper {
@@ -31,6 +32,9 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
     checkRange('eps', h.eps, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     requireBool('amsgrad', h.amsgrad);
+    if (this.hyper && h.amsgrad !== this.hyper.amsgrad) {
+      throw new HyperparameterError('amsgrad is fixed at construction (it decides which state buffers exist)');
+    }
     requireBool('maximize', h.maximize);
     return { ...h };
   }
@@ -44,7 +48,7 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
     if (h.amsgrad) flags |= AMSGRAD;
     if (this.decoupled) flags |= DECOUPLED; else if (h.weightDecay !== 0) flags |= L2;
     const s = this.slots;
-    e.run('adam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, s.exp_avg!.ptr, s.exp_avg_sq!.ptr, s.max_exp_avg_sq!.ptr,
+    e.run('adam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, s.exp_avg!.ptr, s.exp_avg_sq!.ptr, (s.max_exp_avg_sq ?? s.exp_avg_sq)!.ptr,
       h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -(h.lr / bc1), e.sqrt(bc2), h.eps,
       h.weightDecay, 1 - h.lr * h.weightDecay, flags]);
   }
@@ -53,7 +57,8 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 /**
  * Adam (torch.optim.Adam semantics): L2 weight decay added to the gradient,
  *   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  p −= lr/(1−β1ᵗ) · m / (√v̂/√(1−β2ᵗ) + ε),
- * with v̂ = max of the raw v over time under AMSGrad. State: 8 bytes/param (+4 with AMSGrad).
+ * with v̂ = max of the raw v over time under AMSGrad (the kernel never touches the third buffer
+ * otherwise, so it is allocated only with AMSGrad). State: 8 bytes/param, 12 with AMSGrad.
  */
 export class Adam extends AdamBase {
   readonly kind = 'adam';
