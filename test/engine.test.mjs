@@ -167,3 +167,30 @@ test('a failing call changes nothing: bad set(), bad or corrupt state dicts', as
   assert.ok(new StateError('x') instanceof SimdoptError);
   await e.dispose();
 });
+
+test('without shared memory the engine falls back to the non-shared build with identical results', async () => {
+  const run = async () => {
+    const e = await init({ threads: 2, splitMin: 8 });
+    const ps = new ParamSet(e, { w: 1001, b: 3 });
+    ps.setParam('w', randomArray(1001, 5)); ps.setParam('b', randomArray(3, 6));
+    const opt = new AdamW(ps, { lr: 0.01, amsgrad: true });
+    for (let k = 0; k < 10; k++) { ps.setGrad('w', randomArray(1001, 50 + k)); ps.setGrad('b', randomArray(3, 70 + k)); opt.step(); }
+    const out = { info: e.info, w: ps.param('w').slice(), norm: e.sumSquares(ps.data) };
+    await e.dispose();
+    return out;
+  };
+  const shared = await run();
+  const Real = WebAssembly.Memory;
+  WebAssembly.Memory = class extends Real {
+    constructor(d) { if (d.shared) throw new TypeError('shared memory disabled for this test'); super(d); }
+  };
+  let plain;
+  try { plain = await run(); } finally { WebAssembly.Memory = Real; }
+  assert.equal(shared.info.variant, 'simd-mt');
+  assert.equal(plain.info.variant, 'simd');
+  assert.equal(plain.info.threads, 1);
+  assert.equal(plain.info.sharedMemory, false);
+  assert.ok(plain.info.fallbacks.some((f) => f.includes('shared')));
+  assert.ok(sameBits(shared.w, plain.w));
+  assert.equal(shared.norm, plain.norm);
+});
