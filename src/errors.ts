@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'FOREIGN_BUFFER'
   | 'OUT_OF_MEMORY'
   | 'UNSUPPORTED'
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  | 'NOT_POSITIVE_DEFINITE';
 
 export class SimdoptError extends Error {
   readonly code: ErrorCode;
@@ -36,6 +37,12 @@ export class UnsupportedError extends SimdoptError {
 }
 export class StateError extends SimdoptError {
   constructor(message: string) { super('INVALID_STATE', message); }
+}
+
+export class NotPositiveDefiniteError extends SimdoptError {
+  /** 0-based index of the first non-positive pivot. */
+  readonly pivot: number;
+  constructor(message: string, pivot: number) { super('NOT_POSITIVE_DEFINITE', message); this.pivot = pivot; }
 }
 
 /** Throws HyperparameterError unless `value` is a finite number within [lo, hi] (open ends with the flags). */

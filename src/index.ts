@@ -9,3 +9,5 @@ export { Optimizer, type StateDict } from './optim/base.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
+export { NotPositiveDefiniteError } from './errors.js';
+export * as linalg from './linalg.js';

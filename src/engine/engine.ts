@@ -104,12 +104,13 @@ export class Engine implements BufferOwner {
 
   /**
    * Run kernel `name(start, end, ...args)` over [0, n), split across threads in chunks aligned to
-   * `align` elements when each thread gets at least `splitMin` elements.
+   * `align` items when each thread gets at least `splitMin` elements of work (an item, e.g. a matrix
+   * row, counts as `workPerItem` elements).
    */
-  run(name: string, n: number, args: number[], align = BLOCK): void {
+  run(name: string, n: number, args: number[], align = BLOCK, workPerItem = 1): void {
     const f = this.kernel(name);
     const pool = this.pool;
-    const parts = pool ? Math.min(pool.size, Math.floor(n / this.splitMin)) : 1;
+    const parts = pool ? Math.min(pool.size, Math.floor((n * workPerItem) / this.splitMin), Math.ceil(n / align)) : 1;
     if (parts <= 1 || !pool) { f(0, n, ...args); return; }
     pool.run(this.ids[name]!, f, n, parts, align, args);
   }
