@@ -133,12 +133,18 @@ export const CONFIGS = {
   'simd-t2-amsgrad': { init: { threads: 2, splitMin: 64 }, variant: { amsgrad: true } },
 };
 
-/** Run the named configs (all by default) in sequence; errors are reported per config, not thrown. */
-export async function runConfigs(simdopt, names = Object.keys(CONFIGS)) {
+/**
+ * Run the named configs (all by default) in sequence; errors are reported per config, not thrown.
+ * `extraInit` is merged into every config's init options (workerd: the precompiled `wasm` modules).
+ */
+export async function runConfigs(simdopt, names = Object.keys(CONFIGS), extraInit = {}) {
   const out = {};
   for (const name of names) {
     const c = CONFIGS[name];
-    try { out[name] = await runTrajectory(simdopt, c.init, c.variant); } catch (e) {
+    try {
+      if (!c) throw new Error(`unknown config ${name}`);
+      out[name] = await runTrajectory(simdopt, { ...c.init, ...extraInit }, c.variant);
+    } catch (e) {
       out[name] = { error: String(e && e.stack || e) };
     }
   }

@@ -1,0 +1,146 @@
+// Cross-runtime conformance: the same seeded 1,000-step AdamW trajectory (test/conformance/trajectory.mjs)
+// in Node (ESM and CJS), Deno, Bun, headless Chromium (cross-origin isolated and not) and workerd
+// (miniflare), with 1 and 2 threads and the scalar build. Every SHA-256 of the final parameters must
+// equal the f32-exact plain-JS reference (test/conformance/reference.mjs).
+//
+// Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
+// message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as simdopt from '../dist/index.js';
+import { CONFIGS, runConfigs } from './conformance/trajectory.mjs';
+import { referenceTrajectory } from './conformance/reference.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
+const bin = (name) => process.env[`SIMDOPT_${name.toUpperCase()}`] || join(root, 'node_modules', '.bin', name);
+const ALL = Object.keys(CONFIGS);
+
+/** Reference per variant: { sha256, clipped }. */
+const ref = {};
+/** Every observed hash: `${runtime}/${config}` -> sha256. */
+const seen = new Map();
+let powEngine;
+
+before(async () => {
+  powEngine = await simdopt.init({ threads: 1 });
+  // The per-step scalars use the engine's own wasm pow (fdlibm), exactly as src/optim/adam.ts does.
+  const pow = (x, y) => powEngine.pow(x, y);
+  for (const amsgrad of [false, true]) {
+    const r = await referenceTrajectory(pow, { amsgrad });
+    ref[amsgrad ? 'amsgrad' : 'plain'] = { sha256: r.sha256, clipped: r.clipped };
+  }
+  assert.notEqual(ref.plain.sha256, ref.amsgrad.sha256, 'amsgrad must change the trajectory');
+  assert.ok(ref.plain.clipped > 0 && ref.plain.clipped < 100, `clipping must sometimes happen (${ref.plain.clipped} of 100)`);
+});
+
+after(async () => { await powEngine?.dispose(); });
+
+/** Skip (or, with SIMDOPT_REQUIRE_ALL_RUNTIMES=1, fail) when `path` is missing. */
+function requireBinary(t, what, path) {
+  if (existsSync(path)) return true;
+  const msg = `${what} not found at ${path}`;
+  if (REQUIRE_ALL) assert.fail(`${msg} (SIMDOPT_REQUIRE_ALL_RUNTIMES=1)`);
+  t.skip(`${msg}; skipping (set SIMDOPT_REQUIRE_ALL_RUNTIMES=1 to make this fail)`);
+  return false;
+}
+
+/**
+ * Check one runtime's results. `twoThreads`: whether a config asking for 2 threads must get them.
+ */
+function check(label, results, { runtime, twoThreads, names = ALL }) {
+  assert.ok(results && typeof results === 'object', `${label}: no results`);
+  for (const name of names) {
+    const r = results[name];
+    const c = CONFIGS[name];
+    assert.ok(r, `${label}/${name}: missing`);
+    assert.ok(!r.error, `${label}/${name}: ${r.error}`);
+    const want = ref[c.variant.amsgrad ? 'amsgrad' : 'plain'];
+    const info = r.info;
+    const where = `${label}/${name} ${JSON.stringify(info)}`;
+    assert.equal(info.runtime, runtime, where);
+    assert.equal(info.simd, c.init.simd !== false, where);
+    const asked = c.init.threads ?? 1;
+    assert.equal(info.threads, asked === 2 && twoThreads ? 2 : 1, where);
+    assert.equal(info.steps, 1000, where);
+    assert.equal(info.clipped, want.clipped, where);
+    assert.equal(r.sha256, want.sha256, `${where}: hash differs from the f32-exact reference`);
+    seen.set(`${label}/${name}`, r.sha256);
+  }
+}
+
+function execJson(file, args, timeout = 60000) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd: root, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } },
+      (err, stdout, stderr) => {
+        if (err) { reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`)); return; }
+        const line = stdout.trim().split('\n').pop();
+        try { resolve(JSON.parse(line)); } catch { reject(new Error(`no JSON from ${file}:\n${stdout}\n${stderr}`)); }
+      });
+  });
+}
+
+test('node (ESM): 1/2 threads, scalar, amsgrad == f32-exact reference', { timeout: 60000 }, async () => {
+  check('node', await runConfigs(simdopt), { runtime: 'node', twoThreads: true });
+});
+
+test('node (CJS build): same hash', { timeout: 60000 }, async () => {
+  const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+  assert.notEqual(cjs.init, simdopt.init, 'must be the CJS module, not the ESM one');
+  const names = ['simd-t2', 'scalar-t1'];
+  check('node-cjs', await runConfigs(cjs, names), { runtime: 'node', twoThreads: true, names });
+});
+
+test('deno', { timeout: 90000 }, async (t) => {
+  const deno = bin('deno');
+  if (!requireBinary(t, 'deno', deno)) return;
+  const out = await execJson(deno, ['run', `--allow-read=${root}`, 'test/conformance/cli.mjs']);
+  check('deno', out.results, { runtime: 'deno', twoThreads: true });
+});
+
+test('bun', { timeout: 90000 }, async (t) => {
+  const bun = bin('bun');
+  if (!requireBinary(t, 'bun', bun)) return;
+  const out = await execJson(bun, ['test/conformance/cli.mjs']);
+  check('bun', out.results, { runtime: 'bun', twoThreads: true });
+});
+
+test('chromium: cross-origin isolated (2 threads) and not (falls back to 1 thread)', { timeout: 120000 }, async (t) => {
+  const { CHROMIUM, runChromium } = await import('./conformance/browser.mjs');
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  const out = await runChromium(ALL);
+  assert.ok(!out.isolated.error, `isolated page: ${out.isolated.error}`);
+  assert.ok(!out.plain.error, `plain page: ${out.plain.error}`);
+  assert.equal(out.isolated.crossOriginIsolated, true, 'COOP/COEP page must be cross-origin isolated');
+  assert.equal(out.plain.crossOriginIsolated, false, 'page without COOP/COEP must not be isolated');
+  check('chromium-isolated', out.isolated.results, { runtime: 'browser', twoThreads: true });
+  check('chromium-plain', out.plain.results, { runtime: 'browser', twoThreads: false });
+  const fb = out.plain.results['simd-t2'].info.fallbacks.join('; ');
+  assert.match(fb, /cross-origin isolated/, `non-isolated fallback must be reported: ${fb}`);
+});
+
+test('workerd (miniflare): precompiled modules, single thread', { timeout: 90000 }, async (t) => {
+  const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
+  if (!requireBinary(t, 'workerd', workerdBin)) return;
+  const { runWorkerd } = await import('./conformance/workerd.mjs');
+  const out = await runWorkerd(ALL);
+  assert.ok(!out.error, `workerd: ${out.error}`);
+  assert.equal(out.userAgent, 'Cloudflare-Workers');
+  assert.match(out.withoutWasm, /cannot compile/, 'workerd must refuse wasm from bytes (else this test proves nothing)');
+  check('workerd', out.results, { runtime: 'workerd', twoThreads: false });
+});
+
+test('every runtime produced the same hash per variant', () => {
+  const byVariant = { plain: new Set(), amsgrad: new Set() };
+  for (const [key, h] of seen) byVariant[CONFIGS[key.split('/')[1]].variant.amsgrad ? 'amsgrad' : 'plain'].add(h);
+  assert.ok(seen.size > 0);
+  for (const [v, hs] of Object.entries(byVariant)) {
+    if (hs.size) assert.deepEqual([...hs], [ref[v].sha256], `${v}: ${[...hs].join(', ')}`);
+  }
+  console.log(`conformance: ${seen.size} runs; plain ${ref.plain.sha256}; amsgrad ${ref.amsgrad.sha256}`);
+});
