@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng as mulberry32 } from './helpers/reference.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const prebuilt = join(here, '..', 'rust', 'prebuilt');
@@ -32,17 +33,6 @@ const VARIANTS = [
   { name: 'linalg-simd', shared: false },
   { name: 'linalg-scalar', shared: false },
 ];
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random f32 values in [-1, 1). */
 function randF32(rng, len) {
