@@ -4,7 +4,9 @@
 // equal the f32-exact plain-JS reference (test/conformance/reference.mjs).
 //
 // Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
-// message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails.
+// message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. (Node 20's `node --test test/` also
+// loads the helper modules in test/conformance/ as test files; they have no side effects outside
+// their runtime, so they pass as empty files.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Runner for CLI runtimes (Deno, Bun; also works in Node): runs the named configs against the ESM build
+// Runner for CLI runtimes (Deno, Bun): runs the named configs against the ESM build
 // and prints one JSON line `{ runtime, results }` on stdout.
 //   deno run --allow-read=<repo> test/conformance/cli.mjs [config ...]
 //   bun test/conformance/cli.mjs [config ...]
@@ -6,9 +6,13 @@ import * as simdopt from '../../dist/index.js';
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 
 const g = globalThis;
-const argv = g.Deno ? g.Deno.args : g.process.argv.slice(2);
-const names = argv.length ? argv : Object.keys(CONFIGS);
-const results = await runConfigs(simdopt, names);
-console.log(JSON.stringify({ runtime: g.Deno ? 'deno' : g.Bun ? 'bun' : 'other', results }));
-// Workers are terminated by dispose(); exit explicitly anyway so a stuck worker cannot hang the runner.
-if (g.Deno) g.Deno.exit(0); else g.process.exit(0);
+// Only under Deno or Bun: `node --test test/` (Node 20) also loads every .mjs under test/ as a test
+// file, and Node is covered directly by test/conformance.test.mjs.
+if (g.Deno || g.Bun) {
+  const argv = g.Deno ? g.Deno.args : g.process.argv.slice(2);
+  const names = argv.length ? argv : Object.keys(CONFIGS);
+  const results = await runConfigs(simdopt, names);
+  console.log(JSON.stringify({ runtime: g.Deno ? 'deno' : 'bun', results }));
+  // Workers are terminated by dispose(); exit explicitly anyway so a stuck worker cannot hang the runner.
+  if (g.Deno) g.Deno.exit(0); else g.process.exit(0);
+}

@@ -2,12 +2,15 @@
 // against /dist/index.js and leaves `{ crossOriginIsolated, results }` (or `{ error }`) in window.__result.
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 
-const q = new URLSearchParams(location.search).get('configs');
-const names = q ? q.split(',') : Object.keys(CONFIGS);
-try {
-  const simdopt = await import('/dist/index.js');
-  const results = await runConfigs(simdopt, names);
-  window.__result = { crossOriginIsolated: globalThis.crossOriginIsolated, results };
-} catch (e) {
-  window.__result = { error: String(e && e.stack || e) };
+// Only in a page: `node --test test/` (Node 20) also loads every .mjs under test/ as a test file.
+if (typeof document !== 'undefined') {
+  const q = new URLSearchParams(location.search).get('configs');
+  const names = q ? q.split(',') : Object.keys(CONFIGS);
+  try {
+    const simdopt = await import('/dist/index.js');
+    const results = await runConfigs(simdopt, names);
+    window.__result = { crossOriginIsolated: globalThis.crossOriginIsolated, results };
+  } catch (e) {
+    window.__result = { error: String(e && e.stack || e) };
+  }
 }
