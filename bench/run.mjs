@@ -21,6 +21,21 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
 }
 const { init, ParamSet, AdamW } = await import(new URL('../dist/index.js', import.meta.url).href);
 
+function sleepMs(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
+/** Fraction of total CPU time busy over `ms` (from /proc/stat; null where unavailable). */
+function cpuBusy(ms) {
+  const read = () => { try { const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number); return { idle: f[3] + (f[4] || 0), total: f.reduce((a, b) => a + b, 0) }; } catch { return null; } };
+  const a = read(); if (!a) return null;
+  const end = Date.now() + ms; while (Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  const b = read(); const dt = b.total - a.total;
+  return dt > 0 ? 1 - (b.idle - a.idle) / dt : null;
+}
+// Other processes on this 2-core box distort the 2-thread rows: wait (up to 30 s) for a quiet moment.
+let bgBusy = cpuBusy(1000);
+for (let waited = 0; bgBusy !== null && bgBusy > 0.15 && waited < 30 && !QUICK; waited += 3) {
+  log(`background CPU ${(bgBusy * 100).toFixed(0)}% busy: waiting for a quieter moment`);
+  bgBusy = cpuBusy(3000);
+}
 const tStart = performance.now();
 const load0 = loadavg();
 const ADAM_B = 28, AXPY_B = 12, COPY_B = 8;
@@ -29,12 +44,45 @@ const ADAM_B = 28, AXPY_B = 12, COPY_B = 8;
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
 const now = () => performance.now();
 
+/** CPU-time snapshot: machine busy/total jiffies and this process's own (+ waited-for children's). */
+function snap() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const me = readFileSync('/proc/self/stat', 'utf8'); const g = me.slice(me.lastIndexOf(')') + 2).split(' ').map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { total, busy: total - f[3] - (f[4] || 0), self: g[11] + g[12] + g[13] + g[14] };
+  } catch { return null; }
+}
+/** Share of all CPU time (both cores) used by *other* processes between two snapshots. */
+const others = (a, b) => (a && b && b.total > a.total ? Math.max(0, ((b.busy - a.busy) - (b.self - a.self)) / (b.total - a.total)) : 0);
+const CONTENTION_MAX = 0.10;
+const contentionLog = [];
+
 /**
  * Interleaved timing of several configurations: each gets `warm` untimed calls (>= warmMs of work),
  * a batch size k so one sample lasts >= sampleMs, then `reps` rounds, rotating the order each round.
+ * If other processes used more than 10% of the machine meanwhile, the block is redone (up to
+ * `attempts` times) and the least-disturbed attempt is kept.
  * Returns per config: median ms per call, min, max, the samples, and the first (cold) call's ms.
  */
-function bench(configs, { reps = 21, sampleMs = 2, warm = 3, warmMs = 20 } = {}) {
+function bench(configs, opts = {}) {
+  const attempts = opts.attempts ?? (QUICK ? 1 : 4);
+  let best = null, firsts = null;
+  for (let a = 0; a < attempts; a++) {
+    const s0 = snap();
+    const r = benchOnce(configs, opts);
+    const o = others(s0, snap());
+    firsts ??= Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.firstMs]));
+    if (!best || o < best.o) best = { r, o };
+    if (o <= CONTENTION_MAX) break;
+    if (a + 1 < attempts) sleepMs(1500); // let a burst of someone else's work pass
+  }
+  contentionLog.push({ configs: configs.map((c) => c.name).join(','), others: best.o });
+  for (const [k, v] of Object.entries(best.r)) { v.othersCpu = best.o; v.firstMs = firsts[k]; v.firstIsCold = true; }
+  return best.r;
+}
+
+function benchOnce(configs, { reps = 21, sampleMs = 2, warm = 3, warmMs = 20 } = {}) {
   const st = configs.map((c) => {
     const t0 = now(); c.fn(); const first = now() - t0;
     let calls = 1; const w0 = now();
@@ -54,6 +102,7 @@ function bench(configs, { reps = 21, sampleMs = 2, warm = 3, warmMs = 20 } = {})
   configs.forEach((c, i) => {
     const s = st[i].samples;
     out[c.name] = { ms: median(s), min: Math.min(...s), max: Math.max(...s), firstMs: st[i].first, batch: st[i].k, reps: s.length };
+    Object.defineProperty(out[c.name], 'samplesAll', { value: s, enumerable: false });
   });
   return out;
 }
@@ -76,8 +125,9 @@ const gbs = (bytesPerEl, n, ms) => (bytesPerEl * n) / (ms * 1e6);
 const sizeName = (n) => { const e = Math.log10(n); return Number.isInteger(e) ? `1e${e}` : Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)}` : String(n); };
 
 const rows = []; // { id, name, value, target, status }
-const addRow = (id, name, value, target = '—', pass = null) =>
-  rows.push({ id, name, value, target, status: pass === null ? 'info' : pass ? 'PASS' : 'MISS' });
+const addRow = (id, name, value, target = '—', pass = null, bg = null) =>
+  rows.push({ id, name, value, target, status: pass === null ? 'info' : pass ? 'PASS' : 'MISS', bg });
+const pct = (x) => (x === null || x === undefined ? '' : `${Math.round(x * 100)}%`);
 const results = { meta: {}, probe: {}, adam: {}, plainTs: {}, tfjs: {}, torch: {}, manyTensors: {}, cold: {}, bundle: {}, splitMin: {} };
 
 // ---------- engines ----------
@@ -101,8 +151,8 @@ if (e2.info.threads !== 2) log(`warning: 2-thread engine has ${e2.info.threads} 
     results.probe[`axpy_${t}t`] = { ...r[`axpy${t}`], n, gbs: gbs(AXPY_B, n, r[`axpy${t}`].ms) };
   }
   for (const t of [1, 2]) {
-    addRow('1', `probe copy 1e7, ${t}t (8 B/el)`, `${fmt(results.probe[`copy_${t}t`].gbs, 1)} GB/s (${fmt(results.probe[`copy_${t}t`].ms)} ms)`);
-    addRow('1', `probe AXPY 1e7, ${t}t (12 B/el)`, `${fmt(results.probe[`axpy_${t}t`].gbs, 1)} GB/s (${fmt(results.probe[`axpy_${t}t`].ms)} ms)`);
+    addRow('1', `probe copy 1e7, ${t}t (8 B/el)`, `${fmt(results.probe[`copy_${t}t`].gbs, 1)} GB/s (${fmt(results.probe[`copy_${t}t`].ms)} ms)`, '—', null, results.probe[`copy_${t}t`].othersCpu);
+    addRow('1', `probe AXPY 1e7, ${t}t (12 B/el)`, `${fmt(results.probe[`axpy_${t}t`].gbs, 1)} GB/s (${fmt(results.probe[`axpy_${t}t`].ms)} ms)`, '—', null, results.probe[`axpy_${t}t`].othersCpu);
   }
   for (const b of bufs) { b.x.free(); b.y.free(); b.d.free(); }
   log(`probe done ${fmt((now() - tStart) / 1000)} s`);
@@ -141,21 +191,22 @@ for (const n of [1e5, 1e6, 1e7]) {
     d[`${t}t`] = { ...x, gbs: gbs(ADAM_B, n, x.ms), vsAxpy: gbs(ADAM_B, n, x.ms) / probe };
   }
   d.speedup2t = r.t1.ms / r.t2.ms;
+  d.speedup2tBestRep = r.t1.min / r.t2.min;
   results.adam[sizeName(n)] = d;
   for (const t of [1, 2]) {
     const x = d[`${t}t`];
     const at7 = n >= 1e7;
     addRow('2', `AdamW ${sizeName(n)}, ${t}t`,
       `${fmt(x.ms, 3)} ms/step, ${fmt(x.gbs, 1)} GB/s, ${fmt(x.vsAxpy)}× AXPY (first call ${fmt(x.firstMs)} ms)`,
-      at7 ? '≥ 0.9× AXPY' : '—', at7 ? x.vsAxpy >= 0.9 : null);
+      at7 ? '≥ 0.9× AXPY' : '—', at7 ? x.vsAxpy >= 0.9 : null, x.othersCpu);
   }
-  addRow('2', `AdamW ${sizeName(n)}, 2t speedup`, `${fmt(d.speedup2t)}×${n < 2 * e2.splitMin ? ' (below 2·splitMin: not split)' : ''}`,
-    n >= 1e7 ? '≥ 1.8×' : '—', n >= 1e7 ? d.speedup2t >= 1.8 : null);
+  addRow('2', `AdamW ${sizeName(n)}, 2t speedup`, `${fmt(d.speedup2t)}× (best reps ${fmt(d.speedup2tBestRep)}×)${n < 2 * e2.splitMin ? ', below 2·splitMin: not split' : ''}`,
+    n >= 1e7 ? '≥ 1.8×' : '—', n >= 1e7 ? d.speedup2t >= 1.8 : null, r.t1.othersCpu);
   if (n === 1e6) {
     const pl = r.plain;
     results.plainTs = { n, ms: pl.ms, gbs: gbs(ADAM_B, n, pl.ms), oursOver: pl.ms / r.t1.ms, ours2tOver: pl.ms / r.t2.ms, min: pl.min, max: pl.max };
     addRow('3', 'plain-TS AdamW 1e6 (Float32Array loop)',
-      `${fmt(pl.ms, 3)} ms/step, ${fmt(results.plainTs.gbs, 1)} GB/s; ours ${fmt(results.plainTs.oursOver)}× faster (1t), ${fmt(results.plainTs.ours2tOver)}× (2t)`);
+      `${fmt(pl.ms, 3)} ms/step, ${fmt(results.plainTs.gbs, 1)} GB/s; ours ${fmt(results.plainTs.oursOver)}× faster (1t), ${fmt(results.plainTs.ours2tOver)}× (2t)`, '—', null, pl.othersCpu);
   }
   a1.free(); a2.free();
   log(`adam ${sizeName(n)} done ${fmt((now() - tStart) / 1000)} s`);
@@ -186,8 +237,8 @@ try {
       speedup1t: r.tfjs.ms / r.t1.ms, speedup2t: r.tfjs.ms / r.t2.ms, tensorsAfter: tf.memory().numTensors };
     results.tfjs[sizeName(n)] = d;
     const tgt = n === 1e6;
-    addRow('4', `tfjs-wasm Adam ${sizeName(n)}: ours 1t`, `tfjs ${fmt(d.tfjsMs)} ms vs ${fmt(d.ours1tMs, 3)} ms → ${fmt(d.speedup1t, 1)}×`, '≥ 10×', d.speedup1t >= 10);
-    addRow('4', `tfjs-wasm Adam ${sizeName(n)}: ours 2t`, `tfjs ${fmt(d.tfjsMs)} ms vs ${fmt(d.ours2tMs, 3)} ms → ${fmt(d.speedup2t, 1)}×`, '≥ 15×', d.speedup2t >= 15);
+    addRow('4', `tfjs-wasm Adam ${sizeName(n)}: ours 1t`, `tfjs ${fmt(d.tfjsMs)} ms vs ${fmt(d.ours1tMs, 3)} ms → ${fmt(d.speedup1t, 1)}×`, '≥ 10×', d.speedup1t >= 10, r.t1.othersCpu);
+    addRow('4', `tfjs-wasm Adam ${sizeName(n)}: ours 2t`, `tfjs ${fmt(d.tfjsMs)} ms vs ${fmt(d.ours2tMs, 3)} ms → ${fmt(d.speedup2t, 1)}×`, '≥ 15×', d.speedup2t >= 15, r.t1.othersCpu);
     void tgt;
     a1.free(); a2.free(); opt.dispose(); v.dispose(); g.dispose();
     log(`tfjs ${sizeName(n)} done ${fmt((now() - tStart) / 1000)} s`);
@@ -201,30 +252,46 @@ try {
 {
   const py = '/usr/bin/python3';
   const sizes = [1e6, 1e7];
+  const oursBefore = {};
+  const measureOurs = (store) => {
+    for (const n of sizes) {
+      const a1 = makeAdam(e1, n), a2 = makeAdam(e2, n);
+      const r = bench([{ name: 't1', fn: a1.step }, { name: 't2', fn: a2.step }], { reps: QUICK ? 5 : n >= 1e7 ? 9 : 21, sampleMs: n >= 1e7 ? 10 : 3 });
+      for (const t of [1, 2]) (store[`${n}/${t}`] ??= []).push(...r[`t${t}`].samplesAll);
+      a1.free(); a2.free();
+    }
+  };
+  measureOurs(oursBefore);
   let out = null;
   if (!existsSync(py)) out = { error: `${py} not found` };
   else {
-    const res = spawnSync(py, [join(here, 'torch_adamw.py'), sizes.join(','), '1,2', QUICK ? '7' : '0'], { encoding: 'utf8', timeout: 120000 });
-    try { out = JSON.parse(res.stdout.trim().split('\n').pop()); } catch { out = { error: `torch script failed: ${(res.stderr || res.error?.message || '').slice(-300)}` }; }
+    for (let attempt = 0; attempt < (QUICK ? 1 : 3); attempt++) {
+      const s0 = snap();
+      const res = spawnSync(py, [join(here, 'torch_adamw.py'), sizes.join(','), '1,2', QUICK ? '7' : '0'], { encoding: 'utf8', timeout: 120000 });
+      const o = others(s0, snap());
+      let got;
+      try { got = JSON.parse(res.stdout.trim().split('\n').pop()); } catch { got = { error: `torch script failed: ${(res.stderr || res.error?.message || '').slice(-300)}` }; }
+      got.othersCpu = o;
+      if (!out || (!got.error && (out.error || o < out.othersCpu))) out = got;
+      if (got.error || o <= CONTENTION_MAX) break;
+    }
   }
   if (out.error) {
     log(`note: PyTorch row skipped (${out.error})`);
     results.torch = out;
     addRow('5', 'PyTorch AdamW foreach', `skipped: ${out.error}`);
   } else {
-    results.torch = { version: out.torch, rows: [] };
-    // Re-measure ours right after the Python run (same machine state), interleaving 1t and 2t.
+    results.torch = { version: out.torch, othersCpu: out.othersCpu, rows: [] };
+    // Ours: interleaved 1t/2t samples taken right before and right after the Python run, pooled.
+    measureOurs(oursBefore);
     for (const n of sizes) {
-      const a1 = makeAdam(e1, n), a2 = makeAdam(e2, n);
-      const r = bench([{ name: 't1', fn: a1.step }, { name: 't2', fn: a2.step }], { reps: QUICK ? 7 : n >= 1e7 ? 11 : 25, sampleMs: n >= 1e7 ? 10 : 3 });
       for (const t of [1, 2]) {
         const tr = out.results.find((x) => x.n === n && x.threads === t);
-        const ours = r[`t${t}`].ms;
+        const ours = median(oursBefore[`${n}/${t}`]);
         const d = { n, threads: t, torchMs: tr.ms, oursMs: ours, speedup: tr.ms / ours };
         results.torch.rows.push(d);
-        addRow('5', `torch ${out.torch} AdamW ${sizeName(n)}, ${t}t`, `torch ${fmt(tr.ms)} ms vs ${fmt(ours, 3)} ms → ${fmt(d.speedup, 1)}×`, '≥ 4×', d.speedup >= 4);
+        addRow('5', `torch ${out.torch} AdamW ${sizeName(n)}, ${t}t`, `torch ${fmt(tr.ms)} ms vs ${fmt(ours, 3)} ms → ${fmt(d.speedup, 1)}×`, '≥ 4×', d.speedup >= 4, out.othersCpu);
       }
-      a1.free(); a2.free();
     }
     log(`torch done ${fmt((now() - tStart) / 1000)} s`);
   }
@@ -239,7 +306,7 @@ try {
     const r = bench([{ name: 'many', fn: many.step }, { name: 'flat', fn: flat.step }], { reps: QUICK ? 9 : 25, sampleMs: 10 });
     const ratio = r.many.ms / r.flat.ms;
     results.manyTensors[`${t}t`] = { tensors: count, each, manyMs: r.many.ms, flatMs: r.flat.ms, ratio, paddedSize: many.ps.size };
-    addRow('6', `3000×1000 tensors vs flat 3e6, ${t}t`, `${fmt(r.many.ms, 3)} vs ${fmt(r.flat.ms, 3)} ms → ${fmt(ratio, 3)}×`, '≤ 1.15×', ratio <= 1.15);
+    addRow('6', `3000×1000 tensors vs flat 3e6, ${t}t`, `${fmt(r.many.ms, 3)} vs ${fmt(r.flat.ms, 3)} ms → ${fmt(ratio, 3)}×`, '≤ 1.15×', ratio <= 1.15, r.many.othersCpu);
     many.free(); flat.free();
   }
   log(`many tensors done ${fmt((now() - tStart) / 1000)} s`);
@@ -249,15 +316,26 @@ try {
 {
   const eF = await init({ threads: 2, splitMin: 1 });
   const sizes = []; for (let k = 15; k <= 22; k++) sizes.push(2 ** k);
-  const table = [];
-  for (const n of sizes) {
-    const a1 = makeAdam(e1, n), aF = makeAdam(eF, n), aD = makeAdam(e2, n);
-    const r = bench([{ name: 't1', fn: a1.step }, { name: 'forced', fn: aF.step }, { name: 'dflt', fn: aD.step }],
-      { reps: QUICK ? 11 : 31, sampleMs: 3, warm: 5 });
-    table.push({ n, log2: Math.log2(n), ms1t: r.t1.ms, ms2tForced: r.forced.ms, ms2tDefault: r.dflt.ms,
-      forcedSpeedup: r.t1.ms / r.forced.ms, defaultSpeedup: r.t1.ms / r.dflt.ms, defaultSplits: n >= 2 * e2.splitMin });
-    a1.free(); aF.free(); aD.free();
+  // Several passes over the sizes (alternating direction) so that a burst of background load hits
+  // one pass of one size rather than a whole size; samples of all passes are pooled per size.
+  const PASSES = QUICK ? 1 : 3;
+  const splitBg = [];
+  const pooled = new Map(sizes.map((n) => [n, { t1: [], forced: [], dflt: [] }]));
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const n of pass % 2 ? [...sizes].reverse() : sizes) {
+      const a1 = makeAdam(e1, n), aF = makeAdam(eF, n), aD = makeAdam(e2, n);
+      const r = bench([{ name: 't1', fn: a1.step }, { name: 'forced', fn: aF.step }, { name: 'dflt', fn: aD.step }],
+        { reps: QUICK ? 11 : 15, sampleMs: 3, warm: 5 });
+      for (const k of ['t1', 'forced', 'dflt']) pooled.get(n)[k].push(...r[k].samplesAll);
+      splitBg.push(r.t1.othersCpu);
+      a1.free(); aF.free(); aD.free();
+    }
   }
+  const table = sizes.map((n) => {
+    const p = pooled.get(n), t1 = median(p.t1), f = median(p.forced), dd = median(p.dflt);
+    return { n, log2: Math.log2(n), ms1t: t1, ms2tForced: f, ms2tDefault: dd, forcedSpeedup: t1 / f, defaultSpeedup: t1 / dd,
+      forcedSpeedupBestRep: Math.min(...p.t1) / Math.min(...p.forced), defaultSplits: n >= 2 * e2.splitMin, samples: p.t1.length };
+  });
   await eF.dispose();
   // Crossover: smallest size from which forced 2-thread splitting is faster at every larger size.
   let cross = null;
@@ -273,9 +351,11 @@ try {
     const at = table.find((x) => x.n === cross);
     rec = cross / 2 * (at.forcedSpeedup < 1.15 ? 2 : 1);
   }
-  results.splitMin = { engineDefault: e2.splitMin, table, crossover: cross, defaultNeverSlower: defaultOk, worstDefaultSpeedup: worstDefault, recommended: rec, tolerance: TOL };
-  addRow('9', 'splitMin: 2t (forced split) faster from n =', cross === null ? 'never within 2^15..2^22' : `2^${Math.log2(cross)} (${cross}); speedup ${table.map((x) => `2^${x.log2}:${fmt(x.forcedSpeedup)}`).join(' ')}`);
-  addRow('9', `splitMin default 2^${Math.log2(e2.splitMin)}/thread: 2t never slower`, `worst 2t-default/1t speedup ${fmt(worstDefault)}× (${table.map((x) => fmt(x.defaultSpeedup)).join(' ')})`, `≥ ${TOL}× at all sizes`, defaultOk);
+  results.splitMin = { othersCpuMedian: median(splitBg), engineDefault: e2.splitMin, table, crossover: cross, defaultNeverSlower: defaultOk, worstDefaultSpeedup: worstDefault, recommended: rec, tolerance: TOL };
+  addRow('9', 'splitMin: 2t (forced split) faster from n =', cross === null ? 'never within 2^15..2^22' : `2^${Math.log2(cross)} (${cross})`);
+  addRow('9', '  forced-split 2t/1t speedup by n (median)', table.map((x) => `2^${x.log2}:${fmt(x.forcedSpeedup)}`).join(' '), '—', null, median(splitBg));
+  addRow('9', '  forced-split 2t/1t speedup by n (best reps)', table.map((x) => `2^${x.log2}:${fmt(x.forcedSpeedupBestRep)}`).join(' '));
+  addRow('9', `splitMin default 2^${Math.log2(e2.splitMin)}/thread: 2t never slower`, `worst 2t-default/1t speedup ${fmt(worstDefault)}× (${table.map((x) => fmt(x.defaultSpeedup)).join(' ')})`, `≥ ${TOL}× at all sizes`, defaultOk, median(splitBg));
   addRow('9', 'splitMin recommended (elements/thread)', rec === null ? 'keep default (no crossover found)' : `2^${Math.log2(rec)} (${rec})`);
   log(`splitMin done ${fmt((now() - tStart) / 1000)} s`);
 }
@@ -289,10 +369,10 @@ await e2.dispose();
   const by = { auto: [], 1: [] };
   for (let i = 0; i < runs; i++) {
     for (const t of ['auto', '1']) {
-      const w0 = now();
+      const w0 = now(), s0 = snap();
       const res = spawnSync(process.execPath, [join(here, 'cold.mjs'), t, '100000'], { encoding: 'utf8' });
-      const wall = now() - w0;
-      try { by[t].push({ ...JSON.parse(res.stdout.trim().split('\n').pop()), wallMs: wall }); } catch { log(`cold run failed: ${res.stderr}`); }
+      const wall = now() - w0, o = others(s0, snap());
+      try { by[t].push({ ...JSON.parse(res.stdout.trim().split('\n').pop()), wallMs: wall, othersCpu: o }); } catch { log(`cold run failed: ${res.stderr}`); }
     }
   }
   for (const t of ['auto', '1']) {
@@ -303,7 +383,7 @@ await e2.dispose();
     results.cold[t === 'auto' ? 'default' : 'threads1'] = d;
     addRow('7', `cold start 1e5, init(${t === 'auto' ? '' : '{threads:1}'}) → ${d.threads}t`,
       `${fmt(d.totalMs, 1)} ms = import ${fmt(d.importMs, 1)} + init ${fmt(d.initMs, 1)} + alloc ${fmt(d.setupMs, 1)} + step ${fmt(d.stepMs, 2)} (process wall ${fmt(d.processWallMs, 0)} ms)`,
-      '≤ 30 ms', d.totalMs <= 30);
+      '≤ 30 ms', d.totalMs <= 30, median(a.map((x) => x.othersCpu)));
   }
   log(`cold done ${fmt((now() - tStart) / 1000)} s`);
 }
@@ -318,6 +398,7 @@ await e2.dispose();
     note: 'dist/index.js already inlines every wasm variant as base64; the separate .wasm files are counted on top, per the metric definition' };
   addRow('8', 'core bundle gzip (index.js + core-simd-mt' + (files.length > 2 ? ' + linalg-simd-mt' : '') + ')',
     `${fmt(total / 1024, 1)} KB (${parts.map((p) => `${p.file.replace('dist/', '')} ${fmt(p.gzip / 1024, 1)}`).join(', ')})`, '≤ 50 KB', total / 1024 <= 50);
+  addRow('8', 'dist/index.js alone, gzip (inlines all wasm variants)', `${fmt(jsOnly / 1024, 1)} KB (raw ${fmt(parts[0].bytes / 1024, 1)} KB)`);
 }
 
 // ---------- output ----------
@@ -325,15 +406,15 @@ const totalS = (now() - tStart) / 1000;
 let commit = '';
 try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, commit,
-  loadavgStart: load0, loadavgEnd: loadavg(), runtimeS: totalS, quick: QUICK };
+  contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
 const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-const cols = ['#', 'row', 'measured', 'target', 'status'];
-const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status]);
+const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
+const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);
 const w = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
 const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
-console.log(`simdopt bench — node ${process.version}, ${results.meta.cores} cores, ${results.meta.cpu}, commit ${commit}, load ${load0.map((x) => x.toFixed(2)).join('/')}`);
+console.log(`simdopt bench — node ${process.version}, ${results.meta.cores} cores, ${results.meta.cpu}, commit ${commit}; other processes' CPU before/after: ${bgBusy === null ? '?' : (bgBusy * 100).toFixed(0)}%/${results.meta.backgroundCpuBusyAfter === null ? '?' : (results.meta.backgroundCpuBusyAfter * 100).toFixed(0)}%`);
 console.log(line(cols));
 console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
 for (const d of data) console.log(line(d));
