@@ -7,62 +7,8 @@
 //! ```
 //! (for f32 data, u[p] and v[p] are widened to f64 first, so each product is exact).
 
+use crate::dot::dot_s;
 use crate::mem::*;
-
-/// Elements u[0..len) · v[0..len) at byte addresses u, v; f32 data, f64 arithmetic.
-#[inline(always)]
-unsafe fn dot_s(u: usize, v: usize, len: usize) -> f64 {
-    let mut p = 0usize;
-    let e4 = len & !3;
-    #[allow(unused_mut)]
-    let (mut a0, mut a1, mut a2, mut a3): (f64, f64, f64, f64);
-    #[cfg(target_feature = "simd128")]
-    {
-        use crate::mem::v::*;
-        let mut lo = f64x2_splat(0.0);
-        let mut hi = f64x2_splat(0.0);
-        while p < e4 {
-            let x = ld(u + 4 * p);
-            let y = ld(v + 4 * p);
-            lo = f64x2_add(lo, f64x2_mul(f64x2_promote_low_f32x4(x), f64x2_promote_low_f32x4(y)));
-            let xh = i32x4_shuffle::<2, 3, 0, 1>(x, x);
-            let yh = i32x4_shuffle::<2, 3, 0, 1>(y, y);
-            hi = f64x2_add(hi, f64x2_mul(f64x2_promote_low_f32x4(xh), f64x2_promote_low_f32x4(yh)));
-            p += 4;
-        }
-        a0 = f64x2_extract_lane::<0>(lo);
-        a1 = f64x2_extract_lane::<1>(lo);
-        a2 = f64x2_extract_lane::<0>(hi);
-        a3 = f64x2_extract_lane::<1>(hi);
-    }
-    #[cfg(not(target_feature = "simd128"))]
-    {
-        a0 = 0.0;
-        a1 = 0.0;
-        a2 = 0.0;
-        a3 = 0.0;
-        while p < e4 {
-            let (x, y) = (u + 4 * p, v + 4 * p);
-            a0 += ldf(x) as f64 * ldf(y) as f64;
-            a1 += ldf(x + 4) as f64 * ldf(y + 4) as f64;
-            a2 += ldf(x + 8) as f64 * ldf(y + 8) as f64;
-            a3 += ldf(x + 12) as f64 * ldf(y + 12) as f64;
-            p += 4;
-        }
-    }
-    if p < len {
-        a0 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
-        p += 1;
-    }
-    if p < len {
-        a1 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
-        p += 1;
-    }
-    if p < len {
-        a2 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
-    }
-    (a0 + a1) + (a2 + a3)
-}
 
 /// Same order as `dot_s`, f64 data.
 #[inline(always)]

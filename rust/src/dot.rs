@@ -18,58 +18,65 @@ pub unsafe extern "C" fn sdot_partials(start: i32, end: i32, x: usize, y: usize,
     let mut b = start;
     while b < end {
         let e = if end - b < BLOCK { end } else { b + BLOCK };
-        let mut i = b as usize;
-        let eu = e as usize;
-        let e4 = i + ((eu - i) & !3);
-        #[allow(unused_mut)]
-        let (mut a0, mut a1, mut a2, mut a3): (f64, f64, f64, f64);
-        #[cfg(target_feature = "simd128")]
-        {
-            use v::*;
-            let mut lo = f64x2_splat(0.0);
-            let mut hi = f64x2_splat(0.0);
-            while i < e4 {
-                let o = i << 2;
-                let u = ld(x + o);
-                let w = ld(y + o);
-                lo = f64x2_add(lo, f64x2_mul(f64x2_promote_low_f32x4(u), f64x2_promote_low_f32x4(w)));
-                let uh = i32x4_shuffle::<2, 3, 0, 1>(u, u);
-                let wh = i32x4_shuffle::<2, 3, 0, 1>(w, w);
-                hi = f64x2_add(hi, f64x2_mul(f64x2_promote_low_f32x4(uh), f64x2_promote_low_f32x4(wh)));
-                i += 4;
-            }
-            a0 = f64x2_extract_lane::<0>(lo);
-            a1 = f64x2_extract_lane::<1>(lo);
-            a2 = f64x2_extract_lane::<0>(hi);
-            a3 = f64x2_extract_lane::<1>(hi);
-        }
-        #[cfg(not(target_feature = "simd128"))]
-        {
-            a0 = 0.0;
-            a1 = 0.0;
-            a2 = 0.0;
-            a3 = 0.0;
-            while i < e4 {
-                let o = i << 2;
-                a0 += ldf(x + o) as f64 * ldf(y + o) as f64;
-                a1 += ldf(x + o + 4) as f64 * ldf(y + o + 4) as f64;
-                a2 += ldf(x + o + 8) as f64 * ldf(y + o + 8) as f64;
-                a3 += ldf(x + o + 12) as f64 * ldf(y + o + 12) as f64;
-                i += 4;
-            }
-        }
-        if i < eu {
-            a0 += ldf(x + (i << 2)) as f64 * ldf(y + (i << 2)) as f64;
-            i += 1;
-        }
-        if i < eu {
-            a1 += ldf(x + (i << 2)) as f64 * ldf(y + (i << 2)) as f64;
-            i += 1;
-        }
-        if i < eu {
-            a2 += ldf(x + (i << 2)) as f64 * ldf(y + (i << 2)) as f64;
-        }
-        std_(out + (((b / BLOCK) as usize) << 3), (a0 + a1) + (a2 + a3));
+        let o = (b as usize) << 2;
+        std_(out + (((b / BLOCK) as usize) << 3), dot_s(x + o, y + o, (e - b) as usize));
         b += BLOCK;
     }
+}
+
+/// u[0..len) · v[0..len) at byte addresses u, v; f32 data, f64 arithmetic: element p goes to lane
+/// p mod 4, lanes summed in increasing p, result (lane0 + lane1) + (lane2 + lane3). Shared with the
+/// Cholesky kernels (chol.rs).
+#[inline(always)]
+pub(crate) unsafe fn dot_s(u: usize, v: usize, len: usize) -> f64 {
+    let mut p = 0usize;
+    let e4 = len & !3;
+    #[allow(unused_mut)]
+    let (mut a0, mut a1, mut a2, mut a3): (f64, f64, f64, f64);
+    #[cfg(target_feature = "simd128")]
+    {
+        use crate::mem::v::*;
+        let mut lo = f64x2_splat(0.0);
+        let mut hi = f64x2_splat(0.0);
+        while p < e4 {
+            let x = ld(u + 4 * p);
+            let y = ld(v + 4 * p);
+            lo = f64x2_add(lo, f64x2_mul(f64x2_promote_low_f32x4(x), f64x2_promote_low_f32x4(y)));
+            let xh = i32x4_shuffle::<2, 3, 0, 1>(x, x);
+            let yh = i32x4_shuffle::<2, 3, 0, 1>(y, y);
+            hi = f64x2_add(hi, f64x2_mul(f64x2_promote_low_f32x4(xh), f64x2_promote_low_f32x4(yh)));
+            p += 4;
+        }
+        a0 = f64x2_extract_lane::<0>(lo);
+        a1 = f64x2_extract_lane::<1>(lo);
+        a2 = f64x2_extract_lane::<0>(hi);
+        a3 = f64x2_extract_lane::<1>(hi);
+    }
+    #[cfg(not(target_feature = "simd128"))]
+    {
+        a0 = 0.0;
+        a1 = 0.0;
+        a2 = 0.0;
+        a3 = 0.0;
+        while p < e4 {
+            let (x, y) = (u + 4 * p, v + 4 * p);
+            a0 += ldf(x) as f64 * ldf(y) as f64;
+            a1 += ldf(x + 4) as f64 * ldf(y + 4) as f64;
+            a2 += ldf(x + 8) as f64 * ldf(y + 8) as f64;
+            a3 += ldf(x + 12) as f64 * ldf(y + 12) as f64;
+            p += 4;
+        }
+    }
+    if p < len {
+        a0 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
+        p += 1;
+    }
+    if p < len {
+        a1 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
+        p += 1;
+    }
+    if p < len {
+        a2 += ldf(u + 4 * p) as f64 * ldf(v + 4 * p) as f64;
+    }
+    (a0 + a1) + (a2 + a3)
 }
