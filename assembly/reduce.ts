@@ -12,38 +12,6 @@ export const BLOCK: i32 = 4096;
   return (a0 + a1) + (a2 + a3);
 }
 
-/** out[b] = sum over block b of x[i]^2, for the blocks in [start, end) (start is block aligned). */
-export function sumsq_partials(start: i32, end: i32, x: usize, out: usize): void {
-  for (let b = start; b < end; b += BLOCK) {
-    const e = min(b + BLOCK, end);
-    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
-    let i = b;
-    const e4 = b + ((e - b) & ~3);
-    if (ASC_FEATURE_SIMD) {
-      let lo = f64x2.splat(0), hi = f64x2.splat(0);
-      for (; i < e4; i += 4) {
-        const v = v128.load(x + (<usize>i << 2));
-        const l = f64x2.promote_low_f32x4(v);
-        const h = f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1));
-        lo = f64x2.add(lo, f64x2.mul(l, l));
-        hi = f64x2.add(hi, f64x2.mul(h, h));
-      }
-      a0 = f64x2.extract_lane(lo, 0); a1 = f64x2.extract_lane(lo, 1);
-      a2 = f64x2.extract_lane(hi, 0); a3 = f64x2.extract_lane(hi, 1);
-    } else {
-      for (; i < e4; i += 4) {
-        const p = x + (<usize>i << 2);
-        const v0 = <f64>load<f32>(p), v1 = <f64>load<f32>(p, 4), v2 = <f64>load<f32>(p, 8), v3 = <f64>load<f32>(p, 12);
-        a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3;
-      }
-    }
-    if (i < e) { const v = <f64>load<f32>(x + (<usize>i << 2)); a0 += v * v; i++; }
-    if (i < e) { const v = <f64>load<f32>(x + (<usize>i << 2)); a1 += v * v; i++; }
-    if (i < e) { const v = <f64>load<f32>(x + (<usize>i << 2)); a2 += v * v; }
-    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
-  }
-}
-
 /** out[b] = sum over block b of x[i]. */
 export function sum_partials(start: i32, end: i32, x: usize, out: usize): void {
   for (let b = start; b < end; b += BLOCK) {
@@ -73,7 +41,7 @@ export function sum_partials(start: i32, end: i32, x: usize, out: usize): void {
   }
 }
 
-/** out[b] = sum over block b of x[i] * y[i]. */
+/** out[b] = sum over block b of x[i] * y[i] (with y = x: the sum of squares). */
 export function dot_partials(start: i32, end: i32, x: usize, y: usize, out: usize): void {
   for (let b = start; b < end; b += BLOCK) {
     const e = min(b + BLOCK, end);

@@ -133,7 +133,7 @@ export class Engine implements BufferOwner {
     return this.kernel(fold === 'sum' ? 'pairwise_f64' : 'max_f64')(p.ptr, Math.ceil(n / BLOCK));
   }
 
-  sumSquares(x: Buffer): number { return this.reduce('sumsq_partials', x.length, [this.own(x, 'x')]); }
+  sumSquares(x: Buffer): number { const p = this.own(x, 'x'); return this.reduce('dot_partials', x.length, [p, p]); }
   sum(x: Buffer): number { return this.reduce('sum_partials', x.length, [this.own(x, 'x')]); }
   dot(x: Buffer, y: Buffer): number {
     return this.reduce('dot_partials', x.length, [this.own(x, 'x'), this.own(y, 'y', x.length)]);

@@ -13,7 +13,7 @@
 //   differs from engine.pow in 196 of the 2,000 f64 values beta^t, t <= 1000, yet the final hash is the
 //   same, because the scalars are rounded to f32; that is luck, not a guarantee, so it is not used.) sqrt is f64.sqrt == Math.sqrt
 //   (correctly rounded in every engine), so Math.sqrt is used.
-// * clipGradNorm (src/optim/clip.ts + assembly/reduce.ts sumsq_partials/pairwise_f64) on the padded
+// * clipGradNorm (src/optim/clip.ts + assembly/reduce.ts dot_partials(x, x)/pairwise_f64) on the padded
 //   ParamSet layout: per 4096-element block, element i accumulates x[i]^2 (exact in f64) into lane
 //   i mod 4 in order, block partial = (l0 + l1) + (l2 + l3), partials folded in a fixed binary tree
 //   (left half + right half). norm = sqrt(sum); coef = maxNorm/(norm + 1e-6); if coef < 1,
