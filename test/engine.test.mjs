@@ -8,6 +8,7 @@ import { randomArray, rng, sameBits } from './helpers/reference.mjs';
 
 test('info reports runtime, SIMD and threads; simd:false selects the scalar build', async () => {
   const e = await init({ threads: 2 });
+  assert.equal(await e.ready, e.info.threads);
   assert.equal(e.info.runtime, 'node');
   assert.equal(e.info.simd, true);
   assert.equal(e.info.threads, 2);
@@ -53,6 +54,7 @@ test('reductions are identical for every thread count and build', async () => {
   const seen = [];
   for (const cfg of [{ threads: 1 }, { threads: 2, splitMin: 100 }, { threads: 2, splitMin: 5000 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 100 }]) {
     const e = await init(cfg);
+    assert.equal(await e.ready, e.info.threads);
     const bx = e.from(x), by = e.from(y);
     seen.push([e.sumSquares(bx), e.sum(bx), e.dot(bx, by), e.maxAbs(bx), e.countNonFinite(bx)]);
     await e.dispose();
@@ -171,6 +173,7 @@ test('a failing call changes nothing: bad set(), bad or corrupt state dicts', as
 test('without shared memory the engine falls back to the non-shared build with identical results', async () => {
   const run = async () => {
     const e = await init({ threads: 2, splitMin: 8 });
+    assert.equal(await e.ready, e.info.threads);
     const ps = new ParamSet(e, { w: 1001, b: 3 });
     ps.setParam('w', randomArray(1001, 5)); ps.setParam('b', randomArray(3, 6));
     const opt = new AdamW(ps, { lr: 0.01, amsgrad: true });

@@ -21,6 +21,7 @@ test('gemm through the engine: f32 reference bits, any thread split, SIMD or sca
     const want = gemmRef(A, B, C, m, n, k, o);
     for (const cfg of [{ threads: 1 }, { threads: 2, splitMin: 50 }, { simd: false, threads: 2, splitMin: 50 }]) {
       const e = await init(cfg);
+      assert.equal(await e.ready, e.info.threads);
       const a = e.from(A), b = e.from(B), c = e.from(C);
       linalg.gemm(e, a, b, c, m, n, k, o);
       assert.ok(sameBits(c.array, want), `${JSON.stringify(o)} ${JSON.stringify(cfg)}`);
@@ -31,6 +32,7 @@ test('gemm through the engine: f32 reference bits, any thread split, SIMD or sca
 
 test('gemv, dot (bit-identical to the AssemblyScript reduction) and length checks', async () => {
   const e = await init({ threads: 2, splitMin: 16 });
+  assert.equal(await e.ready, e.info.threads);
   const [m, n] = [19, 11];
   const A = randomArray(m * n, 4), x = randomArray(n, 5), xt = randomArray(m, 6);
   const y = e.alloc(m);

@@ -22,6 +22,7 @@ function flatTensors(ps, view) {
 
 async function trajectory(cfg, make, steps = 25) {
   const e = await init(cfg);
+  assert.equal(await e.ready, e.info.threads);
   const ps = new ParamSet(e, SPEC);
   let s = 1;
   for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
@@ -98,6 +99,7 @@ test('clipGradNorm: f64 norm, scales only above maxNorm, identical in every buil
   const results = [];
   for (const cfg of configs) {
     const e = await init(cfg);
+    assert.equal(await e.ready, e.info.threads);
     const ps = new ParamSet(e, SPEC);
     fillGrads(ps, 7);
     const before = flatTensors(ps, (n) => ps.gradOf(n));

@@ -21,6 +21,7 @@
 import {
   CLIP_EVERY, HYPER, MAX_NORM, SPEC, STEPS, layout, noiseSource, packParams, problem, sha256Hex, writeGrad,
 } from './trajectory.mjs';
+import { adamRef } from '../helpers/reference.mjs';
 
 const f = Math.fround;
 export const BLOCK = 4096;
@@ -48,21 +49,8 @@ export function clipGradNormRef(g, maxNorm) {
   return norm;
 }
 
-export function adamwStepRef(p, g, m, v, vmax, t, { lr, betas: [b1, b2], eps, weightDecay }, amsgrad, pow) {
-  const bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
-  const fb1 = f(b1), fomb1 = f(1 - b1), fb2 = f(b2), fomb2 = f(1 - b2);
-  const negStep = f(-(lr / bc1)), bc2s = f(Math.sqrt(bc2)), feps = f(eps), decay = f(1 - lr * weightDecay);
-  for (let i = 0; i < p.length; i++) {
-    const pi = f(p[i] * decay);
-    const d = g[i];
-    const mi = f(f(m[i] * fb1) + f(fomb1 * d));
-    const vi = f(f(v[i] * fb2) + f(f(fomb2 * d) * d));
-    m[i] = mi; v[i] = vi;
-    let vs = vi;
-    if (amsgrad) { vs = Math.max(vmax[i], vi); vmax[i] = vs; }
-    const denom = f(f(f(Math.sqrt(vs)) / bc2s) + feps);
-    p[i] = f(pi + f(f(negStep * mi) / denom));
-  }
+export function adamwStepRef(p, g, m, v, vmax, t, hyper, amsgrad, pow) {
+  adamRef(p, g, { m, v, vmax }, { ...hyper, amsgrad }, true, t, pow, Math.sqrt);
 }
 
 /**

@@ -94,6 +94,7 @@ export function packParams(get, spec = SPEC) {
 export async function runTrajectory(simdopt, initOptions = {}, variant = {}) {
   const amsgrad = !!variant.amsgrad;
   const engine = await simdopt.init(initOptions);
+  await engine.ready; // workers start in the background: wait so the split really happens
   try {
     const ps = new simdopt.ParamSet(engine, SPEC);
     if (ps.size !== layout().size) throw new Error(`ParamSet layout changed: size ${ps.size}, expected ${layout().size}`);
