@@ -42,14 +42,14 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
   protected apply(t: number): void {
     const h = this.hyper, ps = this.params, e = ps.engine;
     // Per-step scalars in f64 with the engine's deterministic pow/sqrt (never Math.pow).
-    const bc1 = 1 - e.pow(h.beta1, t), bc2 = 1 - e.pow(h.beta2, t);
+    const bc1 = 1 - e.pow(h.beta1, t), sq = e.sqrt(1 - e.pow(h.beta2, t));
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.amsgrad) flags |= AMSGRAD;
     if (this.decoupled) flags |= DECOUPLED; else if (h.weightDecay !== 0) flags |= L2;
     const s = this.slots;
     e.run('adam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, s.exp_avg!.ptr, s.exp_avg_sq!.ptr, (s.max_exp_avg_sq ?? s.exp_avg_sq)!.ptr,
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -(h.lr / bc1), e.sqrt(bc2), h.eps,
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -(h.lr * sq) / bc1, h.eps * sq,
       h.weightDecay, 1 - h.lr * h.weightDecay, flags]);
   }
 }
@@ -57,6 +57,7 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 /**
  * Adam (torch.optim.Adam semantics): L2 weight decay added to the gradient,
  *   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  p −= lr/(1−β1ᵗ) · m / (√v̂/√(1−β2ᵗ) + ε),
+ * (computed as p −= (lr·√(1−β2ᵗ)/(1−β1ᵗ)) · m / (√v̂ + ε·√(1−β2ᵗ)): the same value, one division),
  * with v̂ = max of the raw v over time under AMSGrad (the kernel never touches the third buffer
  * otherwise, so it is allocated only with AMSGrad). State: 8 bytes/param, 12 with AMSGrad.
  */

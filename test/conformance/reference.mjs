@@ -3,10 +3,10 @@
 // * AdamW element update: Math.fround after every single operation, in the operation order of the
 //   kernel in assembly/adam.ts (scalar tail == SIMD lanes):
 //     p = p*decay; m = m*b1 + omb1*g; v = v*b2 + (omb2*g)*g; [vmax = max(vmax, v)];
-//     denom = sqrt(vs)/bc2sqrt + eps; p = p + (negStep*m)/denom
+//     p = p + (stepHat*m)/(sqrt(vs) + epsHat)        (test/helpers/reference.mjs adamRef)
 // * Per-step scalars exactly as src/optim/adam.ts computes them, in f64, then rounded to f32 where the
 //   kernel's f32 parameters receive them (JS number -> wasm f32 is round-to-nearest = Math.fround):
-//     bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t), negStep = -(lr/bc1), bc2sqrt = sqrt(bc2),
+//     bc1 = 1 - pow(b1, t), sq = sqrt(1 - pow(b2, t)), stepHat = -(lr*sq)/bc1, epsHat = eps*sq,
 //     omb1 = 1 - b1, omb2 = 1 - b2, decay = 1 - lr*wd.
 //   `pow` is a parameter: the harness passes the engine's own deterministic wasm pow (`engine.pow`,
 //   fdlibm), because the host's Math.pow is implementation defined. (Observed on Node 20: Math.pow

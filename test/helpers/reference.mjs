@@ -22,9 +22,9 @@ export function sgdRef(p, g, buf, { lr, momentum = 0, dampening = 0, weightDecay
 /** One Adam/AdamW step; `s` = { m, v, vmax }, t is the 1-based step, pow is the engine's f64 pow. */
 export function adamRef(p, g, s, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false, maximize = false }, decoupled, t, pow, sqrt) {
   const [b1, b2] = betas;
-  const bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
+  const bc1 = 1 - pow(b1, t), sq = sqrt(1 - pow(b2, t));
   const fb1 = f(b1), fomb1 = f(1 - b1), fb2 = f(b2), fomb2 = f(1 - b2);
-  const negStep = f(-(lr / bc1)), bc2s = f(sqrt(bc2)), feps = f(eps), wd = f(weightDecay), decay = f(1 - lr * weightDecay);
+  const stepHat = f(-(lr * sq) / bc1), epsHat = f(eps * sq), wd = f(weightDecay), decay = f(1 - lr * weightDecay);
   for (let i = 0; i < p.length; i++) {
     let pi = p[i];
     let d = g[i];
@@ -36,8 +36,8 @@ export function adamRef(p, g, s, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, 
     s.m[i] = m; s.v[i] = v;
     let vs = v;
     if (amsgrad) { vs = Math.max(s.vmax[i], v); s.vmax[i] = vs; }
-    const denom = f(f(f(Math.sqrt(vs)) / bc2s) + feps);
-    p[i] = f(pi + f(f(negStep * m) / denom));
+    const denom = f(f(Math.sqrt(vs)) + epsHat);
+    p[i] = f(pi + f(f(stepHat * m) / denom));
   }
 }
 
