@@ -246,7 +246,8 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
     const tops: number[] = [];
     for (let w = 0; w < threads - 1; w++) tops.push(arena.alloc(WORKER_STACK) + WORKER_STACK);
     pool = ThreadPool.create(threads - 1, modules, memory, ctrl, tops, table,
-      typeof (globalThis as any).Worker !== 'function', canBlock()).catch((e) => {
+      // Deno: node:worker_threads, because only its workers can be unref'd (a web Worker keeps Deno alive)
+      typeof (globalThis as any).Worker !== 'function' || runtime === 'deno', canBlock()).catch((e) => {
       fallbacks.push(`workers failed to start (${(e as SimdoptError).message}): single thread`);
       info.threads = 1;
       return null;
