@@ -147,3 +147,68 @@ export function pow_f64(x: f64, y: f64): f64 {
 export function sqrt_f64(x: f64): f64 {
   return Math.sqrt(x);
 }
+
+// ---- cos / sin (fdlibm kernels, Cody-Waite reduction by pi/2 in three parts) ----
+
+// @ts-ignore: decorator
+@inline function kcos(x: f64, y: f64): f64 {
+  const z = x * x, w = z * z;
+  const r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) +
+    w * w * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
+  const hz = 0.5 * z, v = 1.0 - hz;
+  return v + (((1.0 - v) - hz) + (z * r - x * y));
+}
+
+// @ts-ignore: decorator
+@inline function ksin(x: f64, y: f64): f64 {
+  const z = x * x, w = z * z;
+  const r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) +
+    z * w * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10);
+  const v = z * x;
+  return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01);
+}
+
+let remLo: f64 = 0;
+let remHi: f64 = 0;
+/** x - n*pi/2 as hi + remLo; returns n. Accurate for |x| < 2^20 * pi/2. */
+function remPio2(x: f64): i32 {
+  const fn = Math.floor(x * 6.36619772367581382433e-01 + 0.5);
+  // pi/2 = pio2_1 + pio2_2 + pio2_2t (+ pio2_3 + pio2_3t): all three rounds of fdlibm's medium case
+  let r = x - fn * 1.57079632673412561417e+00;
+  let t = r;
+  let w = fn * 6.07710050630396597660e-11; r = t - w; w = fn * 2.02226624879595063154e-21 - ((t - r) - w);
+  t = r;
+  w = fn * 2.02226624871116645580e-21; r = t - w; w = fn * 8.47842766036889956997e-32 - ((t - r) - w);
+  const y = r - w;
+  remLo = (r - y) - w;
+  remHi = y;
+  return <i32>fn;
+}
+
+/** cos x for |x| < 1.6e6 (NaN outside: schedules and rotations never need more). */
+export function cos_f64(x: f64): f64 {
+  const ax = Math.abs(x);
+  if (!(ax < 1647099.0)) return NaN;
+  if (ax <= 0.7853981633974483) return kcos(ax, 0);
+  const n = remPio2(ax) & 3;
+  if (n == 0) return kcos(remHi, remLo);
+  if (n == 1) return -ksin(remHi, remLo);
+  if (n == 2) return -kcos(remHi, remLo);
+  return ksin(remHi, remLo);
+}
+
+/** sin x for |x| < 1.6e6 (NaN outside). */
+export function sin_f64(x: f64): f64 {
+  const ax = Math.abs(x);
+  if (!(ax < 1647099.0)) return NaN;
+  let s: f64;
+  if (ax <= 0.7853981633974483) s = ax < 7.450580596923828e-09 ? ax : ksin(ax, 0);
+  else {
+    const n = remPio2(ax) & 3;
+    if (n == 0) s = ksin(remHi, remLo);
+    else if (n == 1) s = kcos(remHi, remLo);
+    else if (n == 2) s = -ksin(remHi, remLo);
+    else s = -kcos(remHi, remLo);
+  }
+  return x < 0 ? -s : s;
+}

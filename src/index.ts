@@ -11,3 +11,7 @@ export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
 export { NotPositiveDefiniteError } from './errors.js';
 export * as linalg from './linalg.js';
+export {
+  type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,
+  joinSchedules, warmupCosineDecay, piecewiseConstant,
+} from './schedules.js';

@@ -158,6 +158,9 @@ export class Engine implements BufferOwner {
   exp(x: number): number { return this.kernel('exp_f64')(x); }
   log(x: number): number { return this.kernel('log_f64')(x); }
   sqrt(x: number): number { return this.kernel('sqrt_f64')(x); }
+  /** Deterministic f64 cos/sin for |x| < 1.6e6 (NaN outside). */
+  cos(x: number): number { return this.kernel('cos_f64')(x); }
+  sin(x: number): number { return this.kernel('sin_f64')(x); }
 
   /** Terminate the workers and drop the memory. Every later call raises DisposedError. */
   async dispose(): Promise<void> {
