@@ -5,3 +5,7 @@ export * from './reduce';
 export * from './elementwise';
 export * from './sgd';
 export * from './adam';
+export * from './adagrad';
+export * from './rmsprop';
+export * from './adadelta';
+export * from './rprop';

@@ -15,3 +15,7 @@ export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,
   joinSchedules, warmupCosineDecay, piecewiseConstant,
 } from './schedules.js';
+export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { Adadelta, type AdadeltaOptions } from './optim/adadelta.js';
+export { Rprop, type RpropOptions } from './optim/rprop.js';

@@ -1,0 +1,71 @@
+// Fused RMSprop over [start, end) of a flat arena (torch.optim.RMSprop, single-tensor semantics):
+//   d = maximize ? -g : g
+//   if wd != 0:   d = d + wd * p
+//   sq = sq * alpha + (oma * d) * d                       (mul_(alpha).addcmul_(d, d, 1 - alpha))
+//   centered:     ga = ga * alpha + oma * d;  avg = sqrt(sq + (-ga) * ga) + eps   (addcmul value -1)
+//   otherwise:    avg = sqrt(sq) + eps
+//   momentum:     buf = buf * momentum + d / avg;  p = p + negLr * buf
+//   otherwise:    p = p + (negLr * d) / avg                (addcdiv_, value = -lr)
+// Scalars (oma = 1 - alpha, negLr = -lr) are computed in f64 by the caller and rounded once.
+
+export const RMSPROP_MAXIMIZE: i32 = 1;
+export const RMSPROP_DECAY: i32 = 2;
+export const RMSPROP_CENTERED: i32 = 4;
+export const RMSPROP_MOMENTUM: i32 = 8;
+
+export function rmsprop_f32(start: i32, end: i32, p: usize, g: usize, sq: usize, ga: usize, buf: usize,
+                            alpha: f32, oma: f32, eps: f32, wd: f32, momentum: f32, negLr: f32, flags: i32): void {
+  const maxi = (flags & RMSPROP_MAXIMIZE) != 0, decay = (flags & RMSPROP_DECAY) != 0;
+  const cen = (flags & RMSPROP_CENTERED) != 0, mom = (flags & RMSPROP_MOMENTUM) != 0;
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const valpha = f32x4.splat(alpha), voma = f32x4.splat(oma), veps = f32x4.splat(eps), vwd = f32x4.splat(wd);
+    const vmom = f32x4.splat(momentum), vlr = f32x4.splat(negLr);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2;
+      const pi = v128.load(p + o);
+      let d = v128.load(g + o);
+      if (maxi) d = f32x4.neg(d);
+      if (decay) d = f32x4.add(d, f32x4.mul(vwd, pi));
+      const s = f32x4.add(f32x4.mul(v128.load(sq + o), valpha), f32x4.mul(f32x4.mul(voma, d), d));
+      v128.store(sq + o, s);
+      let avg = s;
+      if (cen) {
+        const a = f32x4.add(f32x4.mul(v128.load(ga + o), valpha), f32x4.mul(voma, d));
+        v128.store(ga + o, a);
+        avg = f32x4.add(s, f32x4.mul(f32x4.neg(a), a));
+      }
+      avg = f32x4.add(f32x4.sqrt(avg), veps);
+      if (mom) {
+        const b = f32x4.add(f32x4.mul(v128.load(buf + o), vmom), f32x4.div(d, avg));
+        v128.store(buf + o, b);
+        v128.store(p + o, f32x4.add(pi, f32x4.mul(vlr, b)));
+      } else {
+        v128.store(p + o, f32x4.add(pi, f32x4.div(f32x4.mul(vlr, d), avg)));
+      }
+    }
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    const pi = load<f32>(p + o);
+    let d = load<f32>(g + o);
+    if (maxi) d = -d;
+    if (decay) d = d + wd * pi;
+    const s = load<f32>(sq + o) * alpha + (oma * d) * d;
+    store<f32>(sq + o, s);
+    let avg = s;
+    if (cen) {
+      const a = load<f32>(ga + o) * alpha + oma * d;
+      store<f32>(ga + o, a);
+      avg = s + (-a) * a;
+    }
+    avg = sqrt<f32>(avg) + eps;
+    if (mom) {
+      const b = load<f32>(buf + o) * momentum + d / avg;
+      store<f32>(buf + o, b);
+      store<f32>(p + o, pi + negLr * b);
+    } else {
+      store<f32>(p + o, pi + (negLr * d) / avg);
+    }
+  }
+}

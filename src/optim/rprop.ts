@@ -1,0 +1,52 @@
+import { checkRange, HyperparameterError } from '../errors.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer, requireBool } from './base.js';
+
+export interface RpropOptions {
+  lr?: number;
+  /** (etaminus, etaplus), 0 < etaminus < 1 < etaplus. */
+  etas?: readonly [number, number];
+  /** (minimal, maximal) step size. */
+  stepSizes?: readonly [number, number];
+  maximize?: boolean;
+}
+type RpropHyper = { lr: number; etaMinus: number; etaPlus: number; stepSizeMin: number; stepSizeMax: number; maximize: boolean };
+
+// Kernel flags (assembly/rprop.ts).
+const MAXIMIZE = 1, FIRST = 2;
+
+/**
+ * Rprop (torch.optim.Rprop semantics):
+ *   q = g·prev;  s = clamp(s · (q > 0 ? η₊ : q < 0 ? η₋ : 1), min, max);  g = 0 where q < 0;
+ *   p = p − sign(g)·s;  prev = g.
+ * Step sizes start at lr (set by the first step, as torch does when it creates the state).
+ * State: 8 bytes per parameter (prev, step_size).
+ */
+export class Rprop extends Optimizer<RpropHyper> {
+  readonly kind = 'rprop';
+  constructor(params: ParamSet, opts: RpropOptions = {}) {
+    const [etaMinus, etaPlus] = opts.etas ?? [0.5, 1.2];
+    const [stepSizeMin, stepSizeMax] = opts.stepSizes ?? [1e-6, 50];
+    super(params, { lr: opts.lr ?? 1e-2, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize: opts.maximize ?? false }, ['prev', 'step_size']);
+  }
+
+  protected validate(h: RpropHyper): RpropHyper {
+    checkRange('lr', h.lr, 0, Infinity);
+    checkRange('etas[0]', h.etaMinus, 0, 1, true, true);
+    checkRange('etas[1]', h.etaPlus, 1, Infinity, true);
+    checkRange('stepSizes[0]', h.stepSizeMin, 0, Infinity);
+    checkRange('stepSizes[1]', h.stepSizeMax, 0, Infinity);
+    if (h.stepSizeMin > h.stepSizeMax) throw new HyperparameterError(`stepSizes[0] must be <= stepSizes[1], got ${h.stepSizeMin} > ${h.stepSizeMax}`);
+    requireBool('maximize', h.maximize);
+    return { ...h };
+  }
+
+  protected apply(t: number): void {
+    const h = this.hyper, ps = this.params, e = ps.engine;
+    let flags = 0;
+    if (h.maximize) flags |= MAXIMIZE;
+    if (t === 1) flags |= FIRST;
+    e.run('rprop_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.prev!.ptr, this.slots.step_size!.ptr,
+      h.lr, h.etaMinus, h.etaPlus, h.stepSizeMin, h.stepSizeMax, flags]);
+  }
+}

@@ -1,0 +1,145 @@
+// Adagrad, RMSprop, Adadelta, Rprop: bit-exact against the f32 references in every build (SIMD/scalar ×
+// 1/2 threads), on awkward sizes, plus typed hyperparameter errors that leave state untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { init, ParamSet, Adagrad, RMSprop, Adadelta, Rprop, HyperparameterError } from '../dist/index.js';
+import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-a.mjs';
+import { randomArray, sameBits, rng } from './helpers/reference.mjs';
+
+const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
+const SIZES = [91, 5, 4099, 1];
+const STEPS = 25;
+
+const configs = [
+  { simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 },
+  { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 },
+];
+
+// Gradients: the seeded uniform draw, but every third step a quarter of them are exactly 0 and the
+// sign pattern repeats, so Rprop sees all of q > 0, q < 0 and q == 0.
+function grads(k, n, r) {
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) g[i] = r() * 2 - 1;
+  if (k % 3 === 2) for (let i = 0; i < n; i += 4) g[i] = 0;
+  return g;
+}
+
+async function trajectory(cfg, make) {
+  const e = await init(cfg);
+  assert.equal(await e.ready, e.info.threads);
+  const ps = new ParamSet(e, SPEC);
+  let s = 1;
+  for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
+  const opt = make(ps);
+  for (let k = 0; k < STEPS; k++) {
+    const r = rng(100 + k);
+    for (const t of ps.tensors) ps.setGrad(t.name, grads(k, t.size, r));
+    opt.step();
+  }
+  const out = ps.tensors.map((t) => ps.param(t.name).slice());
+  await e.dispose();
+  return out;
+}
+
+function reference(makeState, stepFn) {
+  const ref = [];
+  let s = 1;
+  for (const n of SIZES) ref.push({ p: randomArray(n, s++), st: makeState(n) });
+  for (let k = 0; k < STEPS; k++) {
+    const r = rng(100 + k);
+    for (const x of ref) stepFn(x.p, grads(k, x.p.length, r), x.st, k + 1);
+  }
+  return ref;
+}
+
+const z = (n) => new Float32Array(n);
+const CASES = [
+  ['Adagrad', Adagrad, [{}, { lr: 0.1, lrDecay: 0.05, initialAccumulatorValue: 0.1 }, { lr: 0.05, weightDecay: 0.1, eps: 1e-6, maximize: true }],
+    (h) => (n) => ({ sum: new Float32Array(n).fill(h.initialAccumulatorValue ?? 0) }), (h) => (p, g, s, t) => adagradRef(p, g, s, h, t)],
+  ['RMSprop', RMSprop, [{}, { lr: 0.01, centered: true, weightDecay: 0.05 }, { lr: 0.005, momentum: 0.9, alpha: 0.9 },
+    { lr: 0.001, momentum: 0.5, centered: true, eps: 1e-4, maximize: true, weightDecay: 0.01 }],
+    () => (n) => ({ sq: z(n), ga: z(n), buf: z(n) }), (h) => (p, g, s) => rmspropRef(p, g, s, h)],
+  ['Adadelta', Adadelta, [{}, { lr: 0.5, rho: 0.95, eps: 1e-5, weightDecay: 0.1 }, { lr: 2, maximize: true, weightDecay: 0.01 }],
+    () => (n) => ({ sq: z(n), acc: z(n) }), (h) => (p, g, s) => adadeltaRef(p, g, s, h)],
+  ['Rprop', Rprop, [{}, { lr: 0.05, etas: [0.3, 1.5], stepSizes: [1e-3, 0.08] }, { lr: 0.001, maximize: true, stepSizes: [0, 1] }],
+    () => (n) => ({ prev: z(n), step: z(n) }), (h) => (p, g, s, t) => rpropRef(p, g, s, h, t === 1)],
+];
+
+for (const [name, Cls, hypers, makeState, makeStep] of CASES) {
+  for (const h of hypers) {
+    test(`${name} ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, async () => {
+      const ref = reference(makeState(h), makeStep(h));
+      for (const cfg of configs) {
+        const got = await trajectory(cfg, (ps) => new Cls(ps, h));
+        got.forEach((a, i) => assert.ok(sameBits(a, ref[i].p), `config ${JSON.stringify(cfg)} tensor ${i}`));
+      }
+    });
+  }
+}
+
+const BAD = [
+  [Adagrad, { lr: -1 }, 'lr'], [Adagrad, { lrDecay: -0.1 }, 'lrDecay'], [Adagrad, { initialAccumulatorValue: -1 }, 'initialAccumulatorValue'],
+  [Adagrad, { eps: NaN }, 'eps'], [Adagrad, { weightDecay: -1 }, 'weightDecay'], [Adagrad, { maximize: 1 }, 'maximize'],
+  [RMSprop, { alpha: 1.5 }, 'alpha'], [RMSprop, { momentum: -0.1 }, 'momentum'], [RMSprop, { centered: 'yes' }, 'centered'], [RMSprop, { eps: -1 }, 'eps'],
+  [Adadelta, { rho: 1.1 }, 'rho'], [Adadelta, { lr: Infinity }, 'lr'], [Adadelta, { weightDecay: -1 }, 'weightDecay'],
+  [Rprop, { etas: [1.2, 1.5] }, 'etas[0]'], [Rprop, { etas: [0.5, 0.9] }, 'etas[1]'], [Rprop, { stepSizes: [-1, 2] }, 'stepSizes[0]'],
+  [Rprop, { stepSizes: [2, 1] }, 'stepSizes[0]'], [Rprop, { lr: -1 }, 'lr'],
+];
+
+test('bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 9 });
+  for (const [Cls, bad, name] of BAD) {
+    assert.throws(() => new Cls(ps, bad), (err) => err instanceof HyperparameterError && err.code === 'INVALID_HYPERPARAMETER' && err.message.startsWith(name), `${Cls.name} ${JSON.stringify(bad)}`);
+    const opt = new Cls(ps, Cls === RMSprop ? { momentum: 0.9, centered: true } : {});
+    ps.setParam('w', randomArray(9, 1)); ps.setGrad('w', randomArray(9, 2));
+    opt.step(); opt.step();
+    const before = opt.stateDict(), pBefore = ps.param('w').slice();
+    const changes = { ...bad };
+    if (changes.etas) { changes.etaMinus = changes.etas[0]; changes.etaPlus = changes.etas[1]; delete changes.etas; }
+    if (changes.stepSizes) { changes.stepSizeMin = changes.stepSizes[0]; changes.stepSizeMax = changes.stepSizes[1]; delete changes.stepSizes; }
+    assert.throws(() => opt.set(changes), HyperparameterError);
+    assert.deepEqual(opt.stateDict(), before);
+    assert.ok(sameBits(ps.param('w'), pBefore));
+    opt.free();
+  }
+  // Buffer-deciding flags are fixed at construction.
+  const r = new RMSprop(ps, { momentum: 0.9 });
+  assert.throws(() => r.set({ centered: true }), HyperparameterError);
+  assert.throws(() => r.set({ momentum: 0 }), HyperparameterError);
+  r.set({ momentum: 0.5 });
+  r.free();
+  await e.dispose();
+});
+
+test('state bytes per parameter and stateDict slots by name', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 6, b: 2 });
+  const slots = (o) => Object.keys(o.stateDict().state.w).sort();
+  assert.deepEqual(slots(new Adagrad(ps)), ['sum']);
+  assert.deepEqual(slots(new RMSprop(ps)), ['square_avg']);
+  assert.deepEqual(slots(new RMSprop(ps, { centered: true, momentum: 0.9 })), ['grad_avg', 'momentum_buffer', 'square_avg']);
+  assert.deepEqual(slots(new Adadelta(ps)), ['acc_delta', 'square_avg']);
+  assert.deepEqual(slots(new Rprop(ps)), ['prev', 'step_size']);
+  const a = new Adagrad(ps, { initialAccumulatorValue: 0.25 });
+  assert.ok(a.stateDict().state.b.sum.every((x) => x === 0.25));
+  await e.dispose();
+});
+
+test('stateDict round trip resumes Rprop and RMSprop exactly', async () => {
+  const e = await init({ threads: 1 });
+  for (const [Cls, h] of [[Rprop, { lr: 0.02 }], [RMSprop, { momentum: 0.9, centered: true }], [Adagrad, { lrDecay: 0.1 }], [Adadelta, {}]]) {
+    const a = new ParamSet(e, { w: 17 }), b = new ParamSet(e, { w: 17 });
+    a.setParam('w', randomArray(17, 4));
+    const oa = new Cls(a, h);
+    const go = (ps, opt, k) => { ps.setGrad('w', grads(k, 17, rng(700 + k))); opt.step(); };
+    for (let k = 0; k < 10; k++) go(a, oa, k);
+    const sd = oa.stateDict();
+    b.setParam('w', a.param('w'));
+    const ob = new Cls(b, h);
+    ob.loadStateDict(sd);
+    for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
+    assert.ok(sameBits(a.param('w'), b.param('w')), Cls.name);
+  }
+  await e.dispose();
+});
