@@ -2,11 +2,16 @@
 //   d = maximize ? -g : g
 //   if wd != 0:   d = d + wd * p
 //   sq = sq * alpha + (oma * d) * d                       (mul_(alpha).addcmul_(d, d, 1 - alpha))
-//   centered:     ga = ga * alpha + oma * d;  avg = sqrt(sq + (-ga) * ga) + eps   (addcmul value -1)
+//   centered:     ga = ga * alpha + oma * d;  avg = sqrt(fma(-ga, ga, sq)) + eps  (addcmul value -1)
 //   otherwise:    avg = sqrt(sq) + eps
-//   momentum:     buf = buf * momentum + d / avg;  p = p + negLr * buf
+//   momentum:     buf = buf * momentum + d / avg;  p = fma(negLr, buf, p)   (add_(buf, alpha=-lr))
+// fma (assembly/fma.ts) as torch's CPU kernels fuse these two: sq - ga² cancels near convergence.
 //   otherwise:    p = p + (negLr * d) / avg                (addcdiv_, value = -lr)
+// Every `x + y*z` above (weight decay, the addcmul_ updates, the parameter update) is fma(y, z, x)
+// (assembly/fma.ts), as torch 1.13's CPU kernels fuse them; unfused, torch parity drifts past 1e-6.
 // Scalars (oma = 1 - alpha, negLr = -lr) are computed in f64 by the caller and rounded once.
+
+import { fma_f32, fma_f32x4 } from './fma';
 
 export const RMSPROP_MAXIMIZE: i32 = 1;
 export const RMSPROP_DECAY: i32 = 2;
@@ -26,20 +31,20 @@ export function rmsprop_f32(start: i32, end: i32, p: usize, g: usize, sq: usize,
       const pi = v128.load(p + o);
       let d = v128.load(g + o);
       if (maxi) d = f32x4.neg(d);
-      if (decay) d = f32x4.add(d, f32x4.mul(vwd, pi));
-      const s = f32x4.add(f32x4.mul(v128.load(sq + o), valpha), f32x4.mul(f32x4.mul(voma, d), d));
+      if (decay) d = fma_f32x4(vwd, pi, d);
+      const s = fma_f32x4(f32x4.mul(voma, d), d, f32x4.mul(v128.load(sq + o), valpha));
       v128.store(sq + o, s);
       let avg = s;
       if (cen) {
-        const a = f32x4.add(f32x4.mul(v128.load(ga + o), valpha), f32x4.mul(voma, d));
+        const a = fma_f32x4(voma, d, f32x4.mul(v128.load(ga + o), valpha));
         v128.store(ga + o, a);
-        avg = f32x4.add(s, f32x4.mul(f32x4.neg(a), a));
+        avg = fma_f32x4(f32x4.neg(a), a, s);
       }
       avg = f32x4.add(f32x4.sqrt(avg), veps);
       if (mom) {
         const b = f32x4.add(f32x4.mul(v128.load(buf + o), vmom), f32x4.div(d, avg));
         v128.store(buf + o, b);
-        v128.store(p + o, f32x4.add(pi, f32x4.mul(vlr, b)));
+        v128.store(p + o, fma_f32x4(vlr, b, pi));
       } else {
         v128.store(p + o, f32x4.add(pi, f32x4.div(f32x4.mul(vlr, d), avg)));
       }
@@ -50,20 +55,20 @@ export function rmsprop_f32(start: i32, end: i32, p: usize, g: usize, sq: usize,
     const pi = load<f32>(p + o);
     let d = load<f32>(g + o);
     if (maxi) d = -d;
-    if (decay) d = d + wd * pi;
-    const s = load<f32>(sq + o) * alpha + (oma * d) * d;
+    if (decay) d = fma_f32(wd, pi, d);
+    const s = fma_f32(oma * d, d, load<f32>(sq + o) * alpha);
     store<f32>(sq + o, s);
     let avg = s;
     if (cen) {
-      const a = load<f32>(ga + o) * alpha + oma * d;
+      const a = fma_f32(oma, d, load<f32>(ga + o) * alpha);
       store<f32>(ga + o, a);
-      avg = s + (-a) * a;
+      avg = fma_f32(-a, a, s);
     }
     avg = sqrt<f32>(avg) + eps;
     if (mom) {
       const b = load<f32>(buf + o) * momentum + d / avg;
       store<f32>(buf + o, b);
-      store<f32>(p + o, pi + negLr * b);
+      store<f32>(p + o, fma_f32(negLr, b, pi));
     } else {
       store<f32>(p + o, pi + (negLr * d) / avg);
     }

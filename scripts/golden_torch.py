@@ -29,6 +29,19 @@ CASES = [
     ('AdamW', dict(lr=0.01)),
     ('AdamW', dict(lr=0.05, weight_decay=0.3, amsgrad=True)),
     ('AdamW', dict(lr=0.003, betas=(0.95, 0.9), eps=1e-5, weight_decay=0.0, maximize=True)),
+    ('Adagrad', dict(lr=0.1)),
+    ('Adagrad', dict(lr=0.2, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ('Adagrad', dict(lr=0.05, weight_decay=0.1, eps=1e-6, maximize=True)),
+    ('RMSprop', dict(lr=0.01)),
+    ('RMSprop', dict(lr=0.01, centered=True, weight_decay=0.05)),
+    ('RMSprop', dict(lr=0.005, momentum=0.9, alpha=0.9)),
+    ('RMSprop', dict(lr=0.001, momentum=0.5, centered=True, eps=1e-4, maximize=True, weight_decay=0.01)),
+    ('Adadelta', dict()),
+    ('Adadelta', dict(lr=0.5, rho=0.95, eps=1e-5, weight_decay=0.1)),
+    ('Adadelta', dict(lr=2.0, maximize=True, weight_decay=0.01)),
+    ('Rprop', dict()),
+    ('Rprop', dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.08))),
+    ('Rprop', dict(lr=0.001, maximize=True, step_sizes=(0.0, 1.0))),
 ]
 
 

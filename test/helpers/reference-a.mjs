@@ -2,6 +2,8 @@
 // operation, in the kernels' operation order (assembly/adagrad.ts, rmsprop.ts, adadelta.ts, rprop.ts).
 // Per-step scalars are computed in f64 exactly as the optimizers compute them, then rounded once.
 const f = Math.fround;
+// f32 FMA emulated in f64 exactly as assembly/fma.ts: a*b exact, one f64 rounding, one f32 rounding.
+const fma = (a, b, c) => f(a * b + c);
 
 /** One Adagrad step; `s` = { sum } (pre-filled with initialAccumulatorValue), t the 1-based step. */
 export function adagradRef(p, g, s, { lr = 1e-2, lrDecay = 0, weightDecay = 0, eps = 1e-10, maximize = false }, t) {
@@ -25,20 +27,20 @@ export function rmspropRef(p, g, s, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weigh
     const pi = p[i];
     let d = g[i];
     if (maximize) d = -d;
-    if (weightDecay !== 0) d = f(d + f(wd * pi));
-    const sq = f(f(s.sq[i] * fa) + f(f(oma * d) * d));
+    if (weightDecay !== 0) d = fma(wd, pi, d);
+    const sq = fma(f(oma * d), d, f(s.sq[i] * fa));
     s.sq[i] = sq;
     let avg = sq;
     if (centered) {
-      const a = f(f(s.ga[i] * fa) + f(oma * d));
+      const a = fma(oma, d, f(s.ga[i] * fa));
       s.ga[i] = a;
-      avg = f(sq + f(-a * a));
+      avg = fma(-a, a, sq);
     }
     avg = f(f(Math.sqrt(avg)) + fe);
     if (momentum > 0) {
       const b = f(f(s.buf[i] * mom) + f(d / avg));
       s.buf[i] = b;
-      p[i] = f(pi + f(negLr * b));
+      p[i] = fma(negLr, b, pi);
     } else {
       p[i] = f(pi + f(f(negLr * d) / avg));
     }
@@ -52,14 +54,14 @@ export function adadeltaRef(p, g, s, { lr = 1.0, rho = 0.9, eps = 1e-6, weightDe
     const pi = p[i];
     let d = g[i];
     if (maximize) d = -d;
-    if (weightDecay !== 0) d = f(d + f(wd * pi));
-    const sq = f(f(s.sq[i] * fr) + f(f(omr * d) * d));
+    if (weightDecay !== 0) d = fma(wd, pi, d);
+    const sq = fma(f(omr * d), d, f(s.sq[i] * fr));
     s.sq[i] = sq;
     const std = f(Math.sqrt(f(sq + fe)));
     const a = s.acc[i];
     const delta = f(f(f(Math.sqrt(f(a + fe))) / std) * d);
-    s.acc[i] = f(f(a * fr) + f(f(omr * delta) * delta));
-    p[i] = f(pi + f(negLr * delta));
+    s.acc[i] = fma(f(omr * delta), delta, f(a * fr));
+    p[i] = fma(negLr, delta, pi);
   }
 }
 
