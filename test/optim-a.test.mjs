@@ -5,51 +5,14 @@ import assert from 'node:assert/strict';
 import { init, ParamSet, Adagrad, RMSprop, Adadelta, Rprop, HyperparameterError } from '../dist/index.js';
 import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-a.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
-
-const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
-const SIZES = [91, 5, 4099, 1];
-const STEPS = 25;
-
-const configs = [
-  { simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 },
-  { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 },
-];
+import { CONFIGS, trajectory, reference, uniformGrads } from './helpers/harness.mjs';
 
 // Gradients: the seeded uniform draw, but every third step a quarter of them are exactly 0 and the
 // sign pattern repeats, so Rprop sees all of q > 0, q < 0 and q == 0.
 function grads(k, n, r) {
-  const g = new Float32Array(n);
-  for (let i = 0; i < n; i++) g[i] = r() * 2 - 1;
+  const g = uniformGrads(k, n, r);
   if (k % 3 === 2) for (let i = 0; i < n; i += 4) g[i] = 0;
   return g;
-}
-
-async function trajectory(cfg, make) {
-  const e = await init(cfg);
-  assert.equal(await e.ready, e.info.threads);
-  const ps = new ParamSet(e, SPEC);
-  let s = 1;
-  for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
-  const opt = make(ps);
-  for (let k = 0; k < STEPS; k++) {
-    const r = rng(100 + k);
-    for (const t of ps.tensors) ps.setGrad(t.name, grads(k, t.size, r));
-    opt.step();
-  }
-  const out = ps.tensors.map((t) => ps.param(t.name).slice());
-  await e.dispose();
-  return out;
-}
-
-function reference(makeState, stepFn) {
-  const ref = [];
-  let s = 1;
-  for (const n of SIZES) ref.push({ p: randomArray(n, s++), st: makeState(n) });
-  for (let k = 0; k < STEPS; k++) {
-    const r = rng(100 + k);
-    for (const x of ref) stepFn(x.p, grads(k, x.p.length, r), x.st, k + 1);
-  }
-  return ref;
 }
 
 const z = (n) => new Float32Array(n);
@@ -68,9 +31,9 @@ const CASES = [
 for (const [name, Cls, hypers, makeState, makeStep] of CASES) {
   for (const h of hypers) {
     test(`${name} ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, async () => {
-      const ref = reference(makeState(h), makeStep(h));
-      for (const cfg of configs) {
-        const got = await trajectory(cfg, (ps) => new Cls(ps, h));
+      const ref = reference(makeState(h), makeStep(h), grads);
+      for (const cfg of CONFIGS) {
+        const got = await trajectory(cfg, (ps) => new Cls(ps, h), grads);
         got.forEach((a, i) => assert.ok(sameBits(a, ref[i].p), `config ${JSON.stringify(cfg)} tensor ${i}`));
       }
     });

@@ -2,35 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init, ParamSet, SGD, Adam, AdamW, clipGradNorm } from '../dist/index.js';
 import { sgdRef, adamRef, randomArray, sameBits, rng } from './helpers/reference.mjs';
-
-const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
-
-// The engines every kernel test runs on: SIMD and scalar builds, one and two threads (split forced).
-const configs = [
-  { simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 },
-  { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 },
-];
+import { CONFIGS, SPEC, trajectory, reference, uniformGrads } from './helpers/harness.mjs';
 
 function fillGrads(ps, seed) {
   const r = rng(seed);
-  for (const t of ps.tensors) { const g = ps.gradOf(t.name); for (let i = 0; i < g.length; i++) g[i] = r() * 2 - 1; }
+  for (const t of ps.tensors) ps.setGrad(t.name, uniformGrads(0, t.size, r));
 }
 
 function flatTensors(ps, view) {
   return ps.tensors.map((t) => view(t.name).slice());
-}
-
-async function trajectory(cfg, make, steps = 25) {
-  const e = await init(cfg);
-  assert.equal(await e.ready, e.info.threads);
-  const ps = new ParamSet(e, SPEC);
-  let s = 1;
-  for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
-  const opt = make(ps);
-  for (let k = 0; k < steps; k++) { fillGrads(ps, 100 + k); opt.step(); }
-  const out = flatTensors(ps, (n) => ps.param(n));
-  await e.dispose();
-  return out;
 }
 
 const sgdCases = [
@@ -42,21 +22,8 @@ const sgdCases = [
 
 for (const h of sgdCases) {
   test(`SGD ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, async () => {
-    const ref = [];
-    {
-      let s = 1;
-      const sizes = [91, 5, 4099, 1];
-      for (const n of sizes) ref.push({ p: randomArray(n, s++), buf: new Float32Array(n) });
-      for (let k = 0; k < 25; k++) {
-        const r = rng(100 + k);
-        for (const x of ref) {
-          const g = new Float32Array(x.p.length);
-          for (let i = 0; i < g.length; i++) g[i] = r() * 2 - 1;
-          sgdRef(x.p, g, x.buf, h, k === 0);
-        }
-      }
-    }
-    for (const cfg of configs) {
+    const ref = reference((n) => new Float32Array(n), (p, g, buf, t) => sgdRef(p, g, buf, h, t === 1));
+    for (const cfg of CONFIGS) {
       const got = await trajectory(cfg, (ps) => new SGD(ps, h));
       got.forEach((a, i) => assert.ok(sameBits(a, ref[i].p), `config ${JSON.stringify(cfg)} tensor ${i}`));
     }
@@ -76,19 +43,10 @@ for (const [Cls, decoupled, h] of adamCases) {
     const e = await init({ threads: 1 });
     const pow = (x, y) => e.pow(x, y), sqrt = (x) => e.sqrt(x);
     const hh = { ...h, weightDecay: h.weightDecay ?? (decoupled ? 1e-2 : 0) };
-    const ref = [];
-    let s = 1;
-    for (const n of [91, 5, 4099, 1]) ref.push({ p: randomArray(n, s++), st: { m: new Float32Array(n), v: new Float32Array(n), vmax: new Float32Array(n) } });
-    for (let k = 0; k < 25; k++) {
-      const r = rng(100 + k);
-      for (const x of ref) {
-        const g = new Float32Array(x.p.length);
-        for (let i = 0; i < g.length; i++) g[i] = r() * 2 - 1;
-        adamRef(x.p, g, x.st, hh, decoupled, k + 1, pow, sqrt);
-      }
-    }
+    const ref = reference((n) => ({ m: new Float32Array(n), v: new Float32Array(n), vmax: new Float32Array(n) }),
+      (p, g, st, t) => adamRef(p, g, st, hh, decoupled, t, pow, sqrt));
     await e.dispose();
-    for (const cfg of configs) {
+    for (const cfg of CONFIGS) {
       const got = await trajectory(cfg, (ps) => new Cls(ps, h));
       got.forEach((a, i) => assert.ok(sameBits(a, ref[i].p), `config ${JSON.stringify(cfg)} tensor ${i}`));
     }
@@ -97,7 +55,7 @@ for (const [Cls, decoupled, h] of adamCases) {
 
 test('clipGradNorm: f64 norm, scales only above maxNorm, identical in every build', async () => {
   const results = [];
-  for (const cfg of configs) {
+  for (const cfg of CONFIGS) {
     const e = await init(cfg);
     assert.equal(await e.ready, e.info.threads);
     const ps = new ParamSet(e, SPEC);

@@ -1,0 +1,52 @@
+// The bit-exactness harness shared by the optimizer tests: the same seeded trajectory through an
+// engine optimizer (in every build) and through an f32-exact reference, on awkward tensor sizes.
+import assert from 'node:assert/strict';
+import { init, ParamSet } from '../../dist/index.js';
+import { randomArray, rng } from './reference.mjs';
+
+export const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
+export const SIZES = [91, 5, 4099, 1];
+export const STEPS = 25;
+
+/** SIMD and scalar builds, one and two threads (split forced by a tiny splitMin). */
+export const CONFIGS = [
+  { simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 },
+  { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 },
+];
+
+/** Uniform gradients in [-1, 1) from the step's generator. */
+export function uniformGrads(k, n, r) {
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) g[i] = r() * 2 - 1;
+  return g;
+}
+
+/** Final parameters (one array per tensor) after STEPS steps of `make(ps)` on engine `cfg`. */
+export async function trajectory(cfg, make, grads = uniformGrads) {
+  const e = await init(cfg);
+  assert.equal(await e.ready, e.info.threads);
+  const ps = new ParamSet(e, SPEC);
+  let s = 1;
+  for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
+  const opt = make(ps);
+  for (let k = 0; k < STEPS; k++) {
+    const r = rng(100 + k);
+    for (const t of ps.tensors) ps.setGrad(t.name, grads(k, t.size, r));
+    opt.step();
+  }
+  const out = ps.tensors.map((t) => ps.param(t.name).slice());
+  await e.dispose();
+  return out;
+}
+
+/** The same trajectory through `stepFn(p, g, state, t)` with per-tensor `makeState(n)`; returns [{ p, st }]. */
+export function reference(makeState, stepFn, grads = uniformGrads) {
+  const ref = [];
+  let s = 1;
+  for (const n of SIZES) ref.push({ p: randomArray(n, s++), st: makeState(n) });
+  for (let k = 0; k < STEPS; k++) {
+    const r = rng(100 + k);
+    for (const x of ref) stepFn(x.p, grads(k, x.p.length, r), x.st, k + 1);
+  }
+  return ref;
+}
