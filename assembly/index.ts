@@ -9,3 +9,7 @@ export * from './adagrad';
 export * from './rmsprop';
 export * from './adadelta';
 export * from './rprop';
+export * from './adamax';
+export * from './nadam';
+export * from './radam';
+export * from './lion';

@@ -42,6 +42,15 @@ CASES = [
     ('Rprop', dict()),
     ('Rprop', dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.08))),
     ('Rprop', dict(lr=0.001, maximize=True, step_sizes=(0.0, 1.0))),
+    ('Adamax', dict(lr=0.01)),
+    ('Adamax', dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    ('Adamax', dict(lr=0.002, maximize=True, weight_decay=0.01)),
+    ('NAdam', dict(lr=0.01)),
+    ('NAdam', dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, momentum_decay=0.01)),
+    ('NAdam', dict(lr=0.002, weight_decay=0.01)),
+    ('RAdam', dict(lr=0.01)),
+    ('RAdam', dict(lr=0.02, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1)),
+    ('RAdam', dict(lr=0.005, betas=(0.9, 0.99), weight_decay=0.01)),
 ]
 
 

@@ -19,3 +19,7 @@ export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
 export { Adadelta, type AdadeltaOptions } from './optim/adadelta.js';
 export { Rprop, type RpropOptions } from './optim/rprop.js';
+export { Adamax, type AdamaxOptions } from './optim/adamax.js';
+export { NAdam, type NAdamOptions, type NAdamStateDict } from './optim/nadam.js';
+export { RAdam, type RAdamOptions } from './optim/radam.js';
+export { Lion, type LionOptions } from './optim/lion.js';

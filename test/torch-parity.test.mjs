@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, ParamSet, SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop } from '../dist/index.js';
+import { init, ParamSet, SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam } from '../dist/index.js';
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch-golden.json', import.meta.url), 'utf8'));
-const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop };
+const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam };
 const camel = (h) => {
   const o = {};
   for (const [k, v] of Object.entries(h)) o[k.replace(/_(.)/g, (_, c) => c.toUpperCase())] = v;

@@ -1,0 +1,57 @@
+import { checkRange } from '../errors.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer } from './base.js';
+
+export interface RAdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+type RAdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+
+// Kernel flags (assembly/radam.ts).
+const DECAY = 1, RECTIFY = 2;
+
+/**
+ * RAdam (torch.optim.RAdam semantics, Liu et al. 2019):
+ *   d = g (+ λ·p);  m = β1·m + (1−β1)·d;  v = β2·v + (1−β2)·d²;  m̂ = m/(1−β1ᵗ);
+ *   ρ∞ = 2/(1−β2) − 1;  ρₜ = ρ∞ − 2t·β2ᵗ/(1−β2ᵗ);
+ *   ρₜ > 5:  r = √((ρₜ−4)(ρₜ−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρₜ));  p −= m̂·lr · (√(1−β2ᵗ)/(√v + ε)) · r
+ *   else:    p −= m̂·lr
+ * Defaults lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8. State: 8 bytes per parameter (exp_avg, exp_avg_sq).
+ */
+export class RAdam extends Optimizer<RAdamHyper> {
+  readonly kind = 'radam';
+  constructor(params: ParamSet, opts: RAdamOptions = {}) {
+    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
+    super(params, { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0 },
+      ['exp_avg', 'exp_avg_sq']);
+  }
+
+  protected validate(h: RAdamHyper): RAdamHyper {
+    checkRange('lr', h.lr, 0, Infinity);
+    checkRange('betas[0]', h.beta1, 0, 1, false, true);
+    checkRange('betas[1]', h.beta2, 0, 1, false, true);
+    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    return { ...h };
+  }
+
+  protected apply(t: number): void {
+    const h = this.hyper, ps = this.params, e = ps.engine;
+    // Per-step scalars in f64 with the engine's deterministic pow/sqrt, in torch's expression order.
+    const b2t = e.pow(h.beta2, t);
+    const bc1 = 1 - e.pow(h.beta1, t), bc2 = 1 - b2t;
+    const rhoInf = 2 / (1 - h.beta2) - 1;
+    const rhoT = rhoInf - 2 * t * b2t / bc2;
+    let flags = 0, rect = 1;
+    if (h.weightDecay !== 0) flags |= DECAY;
+    if (rhoT > 5) {
+      flags |= RECTIFY;
+      rect = e.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+    }
+    e.run('radam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.exp_avg!.ptr, this.slots.exp_avg_sq!.ptr,
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, bc1, h.lr, e.sqrt(bc2), h.eps, rect, h.weightDecay, flags]);
+  }
+}
