@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { init, ParamSet, Adagrad, RMSprop, Adadelta, Rprop, HyperparameterError } from '../dist/index.js';
 import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-a.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
-import { CONFIGS, trajectory, reference, uniformGrads } from './helpers/harness.mjs';
+import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 
 // Gradients: the seeded uniform draw, but every third step a quarter of them are exactly 0 and the
 // sign pattern repeats, so Rprop sees all of q > 0, q < 0 and q == 0.
@@ -89,20 +89,4 @@ test('state bytes per parameter and stateDict slots by name', async () => {
   await e.dispose();
 });
 
-test('stateDict round trip resumes Rprop and RMSprop exactly', async () => {
-  const e = await init({ threads: 1 });
-  for (const [Cls, h] of [[Rprop, { lr: 0.02 }], [RMSprop, { momentum: 0.9, centered: true }], [Adagrad, { lrDecay: 0.1 }], [Adadelta, {}]]) {
-    const a = new ParamSet(e, { w: 17 }), b = new ParamSet(e, { w: 17 });
-    a.setParam('w', randomArray(17, 4));
-    const oa = new Cls(a, h);
-    const go = (ps, opt, k) => { ps.setGrad('w', grads(k, 17, rng(700 + k))); opt.step(); };
-    for (let k = 0; k < 10; k++) go(a, oa, k);
-    const sd = oa.stateDict();
-    b.setParam('w', a.param('w'));
-    const ob = new Cls(b, h);
-    ob.loadStateDict(sd);
-    for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
-    assert.ok(sameBits(a.param('w'), b.param('w')), Cls.name);
-  }
-  await e.dispose();
-});
+test('stateDict round trip resumes Rprop and RMSprop exactly', () => assertResumesExactly([[Rprop, { lr: 0.02 }], [RMSprop, { momentum: 0.9, centered: true }], [Adagrad, { lrDecay: 0.1 }], [Adadelta, {}]], grads));

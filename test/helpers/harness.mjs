@@ -2,7 +2,7 @@
 // engine optimizer (in every build) and through an f32-exact reference, on awkward tensor sizes.
 import assert from 'node:assert/strict';
 import { init, ParamSet } from '../../dist/index.js';
-import { randomArray, rng } from './reference.mjs';
+import { randomArray, rng, sameBits } from './reference.mjs';
 
 export const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
 export const SIZES = [91, 5, 4099, 1];
@@ -49,4 +49,26 @@ export function reference(makeState, stepFn, grads = uniformGrads) {
     for (const x of ref) stepFn(x.p, grads(k, x.p.length, r), x.st, k + 1);
   }
   return ref;
+}
+
+/**
+ * Resume check: 10 steps, stateDict, load into a fresh optimizer on a copy of the parameters, then 10
+ * more steps on both; the two must end bit-identical. `grads(k, n, r)` draws step k's gradient.
+ */
+export async function assertResumesExactly(cases, grads = uniformGrads) {
+  const e = await init({ threads: 1 });
+  for (const [Cls, h] of cases) {
+    const a = new ParamSet(e, { w: 17 }), b = new ParamSet(e, { w: 17 });
+    a.setParam('w', randomArray(17, 4));
+    const oa = new Cls(a, h);
+    const go = (ps, opt, k) => { ps.setGrad('w', grads(k, 17, rng(700 + k))); opt.step(); };
+    for (let k = 0; k < 10; k++) go(a, oa, k);
+    const sd = oa.stateDict();
+    b.setParam('w', a.param('w'));
+    const ob = new Cls(b, h);
+    ob.loadStateDict(sd);
+    for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
+    assert.ok(sameBits(a.param('w'), b.param('w')), Cls.name);
+  }
+  await e.dispose();
 }
