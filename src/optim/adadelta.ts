@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface AdadeltaOptions {
   lr?: number;
@@ -19,10 +19,10 @@ const MAXIMIZE = 1, DECAY = 2;
  *   d = g (+ wd·p);  v = ρ·v + (1−ρ)·d²;  Δ = √(u + ε) / √(v + ε) · d;  u = ρ·u + (1−ρ)·Δ²;  p = p − lr·Δ.
  * State: 8 bytes per parameter (square_avg v, acc_delta u).
  */
-export class Adadelta extends Optimizer<AdadeltaHyper> {
+export class Adadelta extends Optimizer<AdadeltaHyper, AdadeltaOptions> {
   readonly kind = 'adadelta';
-  constructor(params: ParamSet, opts: AdadeltaOptions = {}) {
-    super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...opts }, ['square_avg', 'acc_delta']);
+  constructor(params: ParamSet, opts: WithGroups<AdadeltaOptions> = {}) {
+    super(params, opts, (o) => ({ lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...o }), ['square_avg', 'acc_delta']);
   }
 
   protected validate(h: AdadeltaHyper): AdadeltaHyper {
@@ -34,12 +34,12 @@ export class Adadelta extends Optimizer<AdadeltaHyper> {
     return { ...h };
   }
 
-  protected apply(_t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: AdadeltaHyper, s: Span): void {
+    const e = this.params.engine;
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
-    e.run('adadelta_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.square_avg!.ptr, this.slots.acc_delta!.ptr,
+    e.run('adadelta_f32', s.n, [s.p, s.g, s.slot('square_avg'), s.slot('acc_delta'),
       h.rho, 1 - h.rho, h.eps, h.weightDecay, -h.lr, flags]);
   }
 }

@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface AdagradOptions {
   lr?: number;
@@ -21,11 +21,15 @@ const MAXIMIZE = 1, DECAY = 2;
  * The sum starts at initialAccumulatorValue (filled at construction, as torch does).
  * State: 4 bytes per parameter (the sum).
  */
-export class Adagrad extends Optimizer<AdagradHyper> {
+export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
   readonly kind = 'adagrad';
-  constructor(params: ParamSet, opts: AdagradOptions = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts }, ['sum']);
-    if (this.hyper.initialAccumulatorValue !== 0) this.slots.sum!.array.fill(this.hyper.initialAccumulatorValue);
+  constructor(params: ParamSet, opts: WithGroups<AdagradOptions> = {}) {
+    super(params, opts, (o) => ({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...o }), ['sum']);
+    const v = this.hyperparameters.initialAccumulatorValue;
+    if (v !== 0) this.slots.sum!.array.fill(v);
+  }
+
+  protected override fixedKeys(): string[] { return ['initialAccumulatorValue'];
   }
 
   protected validate(h: AdagradHyper): AdagradHyper {
@@ -38,12 +42,12 @@ export class Adagrad extends Optimizer<AdagradHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: AdagradHyper, s: Span): void {
+    const e = this.params.engine;
     const clr = h.lr / (1 + (t - 1) * h.lrDecay);
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
-    e.run('adagrad_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.sum!.ptr, -clr, h.eps, h.weightDecay, flags]);
+    e.run('adagrad_f32', s.n, [s.p, s.g, s.slot('sum'), -clr, h.eps, h.weightDecay, flags]);
   }
 }

@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -15,14 +15,15 @@ type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weight
 // Kernel flags (assembly/adam.ts).
 const MAXIMIZE = 1, AMSGRAD = 2, L2 = 4, DECOUPLED = 8;
 
-abstract class AdamBase extends Optimizer<AdamHyper> {
+abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
   protected abstract readonly decoupled: boolean;
 
-  protected constructor(params: ParamSet, opts: AdamOptions, defaultWd: number) {
-    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
-    const amsgrad = opts.amsgrad ?? false;
-    super(params, { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? defaultWd,
-      amsgrad, maximize: opts.maximize ?? false }, amsgrad === true ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']);
+  protected constructor(params: ParamSet, opts: WithGroups<AdamOptions>, defaultWd: number) {
+    super(params, opts, (o) => {
+      const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+      return { lr: o.lr ?? 1e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? defaultWd,
+        amsgrad: o.amsgrad ?? false, maximize: o.maximize ?? false };
+    }, opts.amsgrad === true ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']);
   }
 
   protected validate(h: AdamHyper): AdamHyper {
@@ -32,23 +33,22 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
     checkRange('eps', h.eps, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     requireBool('amsgrad', h.amsgrad);
-    if (this.hyper && h.amsgrad !== this.hyper.amsgrad) {
+    if (h.amsgrad !== (this.slots.max_exp_avg_sq !== undefined)) {
       throw new HyperparameterError('amsgrad is fixed at construction (it decides which state buffers exist)');
     }
     requireBool('maximize', h.maximize);
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: AdamHyper, s: Span): void {
+    const e = this.params.engine;
     // Per-step scalars in f64 with the engine's deterministic pow/sqrt (never Math.pow).
     const bc1 = 1 - e.pow(h.beta1, t), sq = e.sqrt(1 - e.pow(h.beta2, t));
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.amsgrad) flags |= AMSGRAD;
     if (this.decoupled) flags |= DECOUPLED; else if (h.weightDecay !== 0) flags |= L2;
-    const s = this.slots;
-    e.run('adam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, s.exp_avg!.ptr, s.exp_avg_sq!.ptr, (s.max_exp_avg_sq ?? s.exp_avg_sq)!.ptr,
+    e.run('adam_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'), s.slot(h.amsgrad ? 'max_exp_avg_sq' : 'exp_avg_sq'),
       h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -(h.lr * sq) / bc1, h.eps * sq,
       h.weightDecay, 1 - h.lr * h.weightDecay, flags]);
   }
@@ -64,12 +64,12 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
 export class Adam extends AdamBase {
   readonly kind = 'adam';
   protected readonly decoupled = false;
-  constructor(params: ParamSet, opts: AdamOptions = {}) { super(params, opts, 0); }
+  constructor(params: ParamSet, opts: WithGroups<AdamOptions> = {}) { super(params, opts, 0); }
 }
 
 /** AdamW (torch.optim.AdamW): as Adam, but p ← p·(1 − lr·λ) before the moments (default λ = 1e-2). */
 export class AdamW extends AdamBase {
   readonly kind = 'adamw';
   protected readonly decoupled = true;
-  constructor(params: ParamSet, opts: AdamOptions = {}) { super(params, opts, 1e-2); }
+  constructor(params: ParamSet, opts: WithGroups<AdamOptions> = {}) { super(params, opts, 1e-2); }
 }

@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface AdamaxOptions {
   lr?: number;
@@ -19,12 +19,13 @@ const MAXIMIZE = 1, DECAY = 2;
  *   d = g (+ λ·p);  m = β1·m + (1−β1)·d;  u = max(β2·u, |d| + ε);  p −= lr/(1−β1ᵗ) · m / u.
  * Defaults lr = 2e-3, betas = (0.9, 0.999), eps = 1e-8. State: 8 bytes per parameter (exp_avg, exp_inf).
  */
-export class Adamax extends Optimizer<AdamaxHyper> {
+export class Adamax extends Optimizer<AdamaxHyper, AdamaxOptions> {
   readonly kind = 'adamax';
-  constructor(params: ParamSet, opts: AdamaxOptions = {}) {
-    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
-    super(params, { lr: opts.lr ?? 2e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
-      maximize: opts.maximize ?? false }, ['exp_avg', 'exp_inf']);
+  constructor(params: ParamSet, opts: WithGroups<AdamaxOptions> = {}) {
+    super(params, opts, (o) => {
+      const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+      return { lr: o.lr ?? 2e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false };
+    }, ['exp_avg', 'exp_inf']);
   }
 
   protected validate(h: AdamaxHyper): AdamaxHyper {
@@ -37,13 +38,13 @@ export class Adamax extends Optimizer<AdamaxHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: AdamaxHyper, s: Span): void {
+    const e = this.params.engine;
     const negClr = -(h.lr / (1 - e.pow(h.beta1, t)));
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
-    e.run('adamax_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.exp_avg!.ptr, this.slots.exp_inf!.ptr,
+    e.run('adamax_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_inf'),
       h.beta1, 1 - h.beta1, h.beta2, h.eps, h.weightDecay, negClr, flags]);
   }
 }

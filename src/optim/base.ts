@@ -1,6 +1,12 @@
 // Shared machinery of the torch-style optimizers: a ParamSet, named state slots (flat buffers with
-// the ParamSet's layout), a step counter, validated hyperparameters, and a state dict matched by
-// parameter name, never by position.
+// the ParamSet's layout), a step counter, validated hyperparameters (numbers or schedules of the
+// step), param groups, and a state dict matched by parameter name, never by position.
+//
+// Param groups: `groups: [{ params: /bias|norm/, weightDecay: 0 }, ...]` selects tensors by name list,
+// RegExp or predicate (first matching group wins; unmatched tensors form the default group 0, whose
+// options are the top-level ones). A group may override any option, or be `frozen: true` (skipped).
+// Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
+// ParamSet spec by group when there are many tensors.
 import type { Buffer } from '../engine/memory.js';
 import { HyperparameterError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
@@ -8,47 +14,178 @@ import type { ParamSet } from '../params.js';
 export const STATE_FORMAT = 'simdopt/optimizer';
 export const STATE_VERSION = 1;
 
+/** A hyperparameter schedule: a pure function of the number of steps taken so far (0 for the first step). */
+export type HyperSchedule = (step: number) => number;
+/** Options where every number (and each number of a pair such as `betas`) may also be a schedule. */
+export type Schedulable<O> = {
+  [K in keyof O]: O[K] extends number | undefined ? O[K] | HyperSchedule
+    : O[K] extends readonly [number, number] | undefined ? O[K] | readonly [number | HyperSchedule, number | HyperSchedule] : O[K];
+};
+
+/** A param group: which tensors, and the options it overrides. */
+export type GroupSpec<O> = Partial<Schedulable<O>> & {
+  params: readonly string[] | RegExp | ((name: string) => boolean);
+  /** Skip these tensors entirely (no update, state untouched). */
+  frozen?: boolean;
+};
+export type WithGroups<O> = Schedulable<O> & { groups?: readonly GroupSpec<O>[] };
+
+/** One contiguous range of the arena covered by one fused kernel call; pointers already offset. */
+export interface Span {
+  /** Group index (0 = default group). */
+  group: number;
+  /** First element (a multiple of 4) and element count. */
+  off: number;
+  n: number;
+  /** Byte pointers of the parameters and gradients at `off`. */
+  p: number;
+  g: number;
+  /** Byte pointer of state slot `name` at `off`. */
+  slot(name: string): number;
+}
+
+export interface GroupState {
+  params: string[];
+  frozen: boolean;
+  hyper: Record<string, number | boolean>;
+}
+
 export interface StateDict {
   format: typeof STATE_FORMAT;
   version: number;
   optimizer: string;
   step: number;
+  /** Hyperparameters of the default group (group 0). */
   hyper: Record<string, number | boolean>;
+  /** Every group (present when the optimizer has more than the default group). */
+  groups?: GroupState[];
   /** Per parameter name, per slot: a copy of that tensor's state. */
   state: Record<string, Record<string, Float32Array>>;
 }
 
-export abstract class Optimizer<H extends Record<string, number | boolean>> {
+interface Group<H> {
+  params: string[];
+  frozen: boolean;
+  hyper: H;
+  schedules: Record<string, HyperSchedule>;
+  runs: { off: number; n: number }[];
+}
+
+const matcher = (sel: GroupSpec<unknown>['params']): ((n: string) => boolean) => {
+  if (sel instanceof RegExp) return (n) => { sel.lastIndex = 0; return sel.test(n); };
+  if (typeof sel === 'function') return sel;
+  if (Array.isArray(sel)) { const s = new Set(sel as string[]); return (n) => s.has(n); }
+  throw new HyperparameterError('groups[].params must be a list of names, a RegExp or a function');
+};
+
+export abstract class Optimizer<H extends Record<string, number | boolean>, O extends object = object> {
   readonly params: ParamSet;
-  protected hyper: H;
   protected readonly slots: Record<string, Buffer> = {};
+  private readonly _groups: Group<H>[];
   private _step = 0;
   abstract readonly kind: string;
 
-  protected constructor(params: ParamSet, hyper: H, slotNames: string[]) {
+  /**
+   * `toHyper` maps (merged) options to the flat hyperparameters; it is called once for the default group
+   * and once per group with that group's overrides merged over the top-level options.
+   */
+  protected constructor(params: ParamSet, opts: WithGroups<O>, toHyper: (o: O) => H, slotNames: string[]) {
     this.params = params;
-    this.hyper = this.validate(hyper);
-    const made: Buffer[] = [];
+    // Slots first (validate() may look at which exist), freed again if anything below throws.
     try {
-      for (const s of slotNames) { const b = params.engine.alloc(params.size); made.push(b); this.slots[s] = b; }
-    } catch (e) { for (const b of made) b.free(); throw e; }
+      for (const s of slotNames) this.slots[s] = params.engine.alloc(params.size);
+      const { groups: specs = [], ...top } = opts as WithGroups<O> & Record<string, unknown>;
+      if (!Array.isArray(specs)) throw new HyperparameterError('groups must be an array');
+      const owner = params.tensors.map(() => 0);
+      const tests = specs.map((s) => matcher((s as GroupSpec<O>)?.params));
+      params.tensors.forEach((t, i) => { const k = tests.findIndex((f) => f(t.name)); if (k >= 0) owner[i] = k + 1; });
+      const merged: Record<string, unknown>[] = [top, ...specs.map((s) => {
+        const { params: _p, frozen: _f, ...o } = s as GroupSpec<O> & Record<string, unknown>;
+        return { ...top, ...o };
+      })];
+      this._groups = merged.map((o, gi) => {
+        const sched: Record<string, HyperSchedule> = {};
+        const h = toHyper(o as O) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(h)) if (typeof v === 'function') { sched[k] = v as HyperSchedule; h[k] = (v as HyperSchedule)(0); }
+        const frozen = gi > 0 && (specs[gi - 1] as GroupSpec<O>).frozen === true;
+        return { params: params.tensors.filter((_, i) => owner[i] === gi).map((t) => t.name), frozen, hyper: h as H, schedules: sched, runs: [] };
+      });
+      // Contiguous runs of each group's tensors (padding between two tensors of a group rides along).
+      params.tensors.forEach((t, i) => {
+        const runs = this._groups[owner[i]!]!.runs, last = runs[runs.length - 1];
+        const end = i + 1 < params.tensors.length ? params.tensors[i + 1]!.offset : params.size;
+        if (last && i > 0 && owner[i - 1] === owner[i]) last.n = end - last.off; else runs.push({ off: t.offset, n: end - t.offset });
+      });
+      for (const g of this._groups) g.hyper = this.validate(g.hyper);
+      for (const k of this.fixedKeys()) {
+        const v = this._groups[0]!.hyper[k];
+        if (this._groups.some((g) => g.hyper[k] !== v)) throw new HyperparameterError(`${k} is fixed at construction and shared by every group`);
+      }
+    } catch (e) { for (const b of Object.values(this.slots)) b.free(); throw e; }
   }
 
   /** Throws HyperparameterError for invalid values; returns the validated copy. */
   protected abstract validate(h: H): H;
-  /** The fused kernel call(s) for step number `t` (1-based). */
-  protected abstract apply(t: number): void;
+  /** The fused kernel call(s) for step number `t` (1-based) over one run of one group. */
+  protected abstract apply(t: number, h: H, s: Span): void;
+  /** Hyperparameters fixed at construction (they decide which state exists); set() and loadStateDict() may not change them. */
+  protected fixedKeys(): string[] { return []; }
+  private checked(h: H): H {
+    const v = this.validate(h);
+    for (const k of this.fixedKeys()) {
+      if (v[k] !== this._groups[0]!.hyper[k]) throw new HyperparameterError(`${k} is fixed at construction (it decides which state buffers exist)`);
+    }
+    return v;
+  }
+  /** Called once per step after every run was applied (per-optimizer scalar state lives here). */
+  protected afterStep(_t: number): void {}
 
   get stepCount(): number { return this._step; }
-  get hyperparameters(): Readonly<H> { return { ...this.hyper }; }
+  /** Hyperparameters of the default group as used by the last step (or as set). */
+  get hyperparameters(): Readonly<H> { return { ...this._groups[0]!.hyper }; }
+  /** Hyperparameters of group `group`. */
+  hyperparametersOf(group: number): Readonly<H> { return { ...this.group(group).hyper }; }
+  /** Tensor names per group (group 0 = tensors no group matched). */
+  get groups(): readonly { params: readonly string[]; frozen: boolean }[] {
+    return this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen }));
+  }
 
-  /** Change hyperparameters between steps (validated; nothing changes on error). */
-  set(changes: Partial<H>): void { this.hyper = this.validate({ ...this.hyper, ...changes }); }
+  private group(i: number): Group<H> {
+    const g = this._groups[i];
+    if (!g) throw new HyperparameterError(`group must be an index below ${this._groups.length}, got ${i}`);
+    return g;
+  }
 
+  /** Change hyperparameters of a group (default 0) between steps (validated; nothing changes on error). A number replaces a schedule. */
+  set(changes: Partial<H>, group = 0): void {
+    const g = this.group(group);
+    const h = this.checked({ ...g.hyper, ...changes });
+    g.hyper = h;
+    for (const k of Object.keys(changes)) delete g.schedules[k];
+  }
+
+  /** One optimizer step over every group. Scheduled hyperparameters are evaluated (and validated) first. */
   step(): void {
     this.params.engine.checkLive();
-    this.apply(this._step + 1);
-    this._step++;
+    const t = this._step + 1;
+    const hypers = this._groups.map((g) => {
+      if (Object.keys(g.schedules).length === 0) return g.hyper;
+      const h: Record<string, unknown> = { ...g.hyper };
+      for (const [k, f] of Object.entries(g.schedules)) h[k] = f(this._step);
+      return this.checked(h as H);
+    });
+    const ps = this.params, slots = this.slots;
+    this._groups.forEach((g, gi) => { g.hyper = hypers[gi]!; });
+    this._groups.forEach((g, gi) => {
+      if (g.frozen) return;
+      for (const r of g.runs) {
+        const o = r.off * 4;
+        this.apply(t, g.hyper, { group: gi, off: r.off, n: r.n, p: ps.data.ptr + o, g: ps.grad.ptr + o,
+          slot: (name) => { const b = slots[name]; if (!b) throw new SimdoptError('INVALID_STATE', `no state slot ${name}`); return b.ptr + o; } });
+      }
+    });
+    this.afterStep(t);
+    this._step = t;
   }
 
   zeroGrad(): void { this.params.zeroGrad(); }
@@ -60,7 +197,9 @@ export abstract class Optimizer<H extends Record<string, number | boolean>> {
       for (const [s, b] of Object.entries(this.slots)) e[s] = b.array.slice(t.offset, t.offset + t.size);
       state[t.name] = e;
     }
-    return { format: STATE_FORMAT, version: STATE_VERSION, optimizer: this.kind, step: this._step, hyper: { ...this.hyper }, state };
+    const sd: StateDict = { format: STATE_FORMAT, version: STATE_VERSION, optimizer: this.kind, step: this._step, hyper: { ...this._groups[0]!.hyper }, state };
+    if (this._groups.length > 1) sd.groups = this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen, hyper: { ...g.hyper } }));
+    return sd;
   }
 
   /** Load a state dict; every check runs before anything is written, so a bad dict changes nothing. */
@@ -69,10 +208,19 @@ export abstract class Optimizer<H extends Record<string, number | boolean>> {
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
     if (!Number.isInteger(sd.step) || sd.step < 0) throw new StateError(`invalid step ${String(sd.step)}`);
-    let hyper: H;
-    try { hyper = this.validate({ ...this.hyper, ...(sd.hyper as Partial<H>) }); } catch (e) {
-      throw new StateError(`invalid hyperparameters in state: ${(e as SimdoptError).message}`);
+    const given = sd.groups ?? [{ params: this._groups[0]!.params, frozen: false, hyper: sd.hyper }];
+    if (!Array.isArray(given) || given.length !== this._groups.length) {
+      throw new StateError(`state has ${Array.isArray(given) ? given.length : 'no valid'} param groups, this optimizer has ${this._groups.length}`);
     }
+    const hypers = this._groups.map((g, gi) => {
+      const s = given[gi]!;
+      if (!s || !Array.isArray(s.params) || s.params.join('\u0000') !== g.params.join('\u0000')) {
+        throw new StateError(`param group ${gi} of the state holds other parameters than this optimizer's group ${gi}`);
+      }
+      try { return this.checked({ ...g.hyper, ...(s.hyper as Partial<H>) }); } catch (e) {
+        throw new StateError(`invalid hyperparameters in state (group ${gi}): ${(e as SimdoptError).message}`);
+      }
+    });
     const names = Object.keys(sd.state ?? {});
     for (const t of this.params.tensors) {
       const e = sd.state?.[t.name];
@@ -88,7 +236,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>> {
     for (const t of this.params.tensors) {
       for (const [s, b] of Object.entries(this.slots)) b.array.set(sd.state[t.name]![s]!, t.offset);
     }
-    this.hyper = hyper;
+    this._groups.forEach((g, gi) => { g.hyper = hypers[gi]!; });
     this._step = sd.step;
   }
 

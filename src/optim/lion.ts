@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer } from './base.js';
+import { Optimizer, type Span, type WithGroups } from './base.js';
 
 export interface LionOptions {
   lr?: number;
@@ -15,11 +15,13 @@ type LionHyper = { lr: number; beta1: number; beta2: number; weightDecay: number
  * Decoupled weight decay. Defaults lr = 1e-4, betas = (0.9, 0.99), weightDecay = 0.
  * State: 4 bytes per parameter (exp_avg).
  */
-export class Lion extends Optimizer<LionHyper> {
+export class Lion extends Optimizer<LionHyper, LionOptions> {
   readonly kind = 'lion';
-  constructor(params: ParamSet, opts: LionOptions = {}) {
-    const [beta1, beta2] = opts.betas ?? [0.9, 0.99];
-    super(params, { lr: opts.lr ?? 1e-4, beta1, beta2, weightDecay: opts.weightDecay ?? 0 }, ['exp_avg']);
+  constructor(params: ParamSet, opts: WithGroups<LionOptions> = {}) {
+    super(params, opts, (o) => {
+      const [beta1, beta2] = o.betas ?? [0.9, 0.99];
+      return { lr: o.lr ?? 1e-4, beta1, beta2, weightDecay: o.weightDecay ?? 0 };
+    }, ['exp_avg']);
   }
 
   protected validate(h: LionHyper): LionHyper {
@@ -30,9 +32,9 @@ export class Lion extends Optimizer<LionHyper> {
     return { ...h };
   }
 
-  protected apply(): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
-    e.run('lion_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.exp_avg!.ptr,
+  protected apply(_t: number, h: LionHyper, s: Span): void {
+    const e = this.params.engine;
+    e.run('lion_f32', s.n, [s.p, s.g, s.slot('exp_avg'),
       h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -h.lr, 1 - h.lr * h.weightDecay]);
   }
 }

@@ -1,6 +1,6 @@
 import { checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type StateDict } from './base.js';
+import { Optimizer, type Span, type WithGroups, type StateDict } from './base.js';
 
 export interface NAdamOptions {
   lr?: number;
@@ -30,15 +30,19 @@ const DECAY = 1;
  * Defaults lr = 2e-3, betas = (0.9, 0.999), eps = 1e-8, momentumDecay = 4e-3.
  * State: 8 bytes per parameter (exp_avg, exp_avg_sq) plus one scalar.
  */
-export class NAdam extends Optimizer<NAdamHyper> {
+export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
   readonly kind = 'nadam';
   private muProduct = 1;
 
-  constructor(params: ParamSet, opts: NAdamOptions = {}) {
-    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
-    super(params, { lr: opts.lr ?? 2e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0,
-      momentumDecay: opts.momentumDecay ?? 4e-3 }, ['exp_avg', 'exp_avg_sq']);
+  constructor(params: ParamSet, opts: WithGroups<NAdamOptions> = {}) {
+    super(params, opts, (o) => {
+      const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+      return { lr: o.lr ?? 2e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, momentumDecay: o.momentumDecay ?? 4e-3 };
+    }, ['exp_avg', 'exp_avg_sq']);
   }
+
+  /** Πₜ is one scalar shared by every group, so β1 and ψ are too. */
+  protected override fixedKeys(): string[] { return ['beta1', 'momentumDecay']; }
 
   protected validate(h: NAdamHyper): NAdamHyper {
     checkRange('lr', h.lr, 0, Infinity);
@@ -50,8 +54,8 @@ export class NAdam extends Optimizer<NAdamHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: NAdamHyper, s: Span): void {
+    const e = this.params.engine;
     // Per-step scalars in f64 with the engine's deterministic pow (never Math.pow), torch's order.
     const bc2 = 1 - e.pow(h.beta2, t);
     const mu = h.beta1 * (1 - 0.5 * e.pow(0.96, t * h.momentumDecay));
@@ -60,9 +64,13 @@ export class NAdam extends Optimizer<NAdamHyper> {
     // (mu_product * mu) * mu * mu_next. Reproduced as is for parity.
     const prod = this.muProduct * mu, prodNext = prod * mu * muNext;
     const s1 = -h.lr * (1 - mu) / (1 - prod), s2 = -h.lr * muNext / (1 - prodNext);
-    e.run('nadam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.exp_avg!.ptr, this.slots.exp_avg_sq!.ptr,
+    e.run('nadam_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'),
       h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, bc2, h.eps, h.weightDecay, s1, s2, h.weightDecay !== 0 ? DECAY : 0]);
-    this.muProduct = prod;
+  }
+
+  protected override afterStep(t: number): void {
+    const h = this.hyperparameters, e = this.params.engine;
+    this.muProduct *= h.beta1 * (1 - 0.5 * e.pow(0.96, t * h.momentumDecay));
   }
 
   override stateDict(): NAdamStateDict {

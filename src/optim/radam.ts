@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer } from './base.js';
+import { Optimizer, type Span, type WithGroups } from './base.js';
 
 export interface RAdamOptions {
   lr?: number;
@@ -21,12 +21,13 @@ const DECAY = 1, RECTIFY = 2;
  *   else:    p −= m̂·lr
  * Defaults lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8. State: 8 bytes per parameter (exp_avg, exp_avg_sq).
  */
-export class RAdam extends Optimizer<RAdamHyper> {
+export class RAdam extends Optimizer<RAdamHyper, RAdamOptions> {
   readonly kind = 'radam';
-  constructor(params: ParamSet, opts: RAdamOptions = {}) {
-    const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
-    super(params, { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0 },
-      ['exp_avg', 'exp_avg_sq']);
+  constructor(params: ParamSet, opts: WithGroups<RAdamOptions> = {}) {
+    super(params, opts, (o) => {
+      const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+      return { lr: o.lr ?? 1e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0 };
+    }, ['exp_avg', 'exp_avg_sq']);
   }
 
   protected validate(h: RAdamHyper): RAdamHyper {
@@ -38,8 +39,8 @@ export class RAdam extends Optimizer<RAdamHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: RAdamHyper, s: Span): void {
+    const e = this.params.engine;
     // Per-step scalars in f64 with the engine's deterministic pow/sqrt, in torch's expression order.
     const b2t = e.pow(h.beta2, t);
     const bc1 = 1 - e.pow(h.beta1, t), bc2 = 1 - b2t;
@@ -51,7 +52,7 @@ export class RAdam extends Optimizer<RAdamHyper> {
       flags |= RECTIFY;
       rect = e.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
     }
-    e.run('radam_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.exp_avg!.ptr, this.slots.exp_avg_sq!.ptr,
+    e.run('radam_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'),
       h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, bc1, h.lr, e.sqrt(bc2), h.eps, rect, h.weightDecay, flags]);
   }
 }

@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -25,14 +25,14 @@ const MAXIMIZE = 1, DECAY = 2, CENTERED = 4, MOMENTUM = 8;
  * (momentum_buffer). `centered`, and whether momentum is zero, are fixed at construction (they decide
  * which buffers exist).
  */
-export class RMSprop extends Optimizer<RMSpropHyper> {
+export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
   readonly kind = 'rmsprop';
-  constructor(params: ParamSet, opts: RMSpropOptions = {}) {
-    const h = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts };
+  constructor(params: ParamSet, opts: WithGroups<RMSpropOptions> = {}) {
     const slots = ['square_avg'];
-    if (h.centered === true) slots.push('grad_avg');
-    if (typeof h.momentum === 'number' && h.momentum > 0) slots.push('momentum_buffer');
-    super(params, h, slots);
+    if (opts.centered === true) slots.push('grad_avg');
+    const ms = [opts.momentum, ...(opts.groups ?? []).map((g) => g.momentum)];
+    if (ms.some((m) => typeof m === 'function' || (typeof m === 'number' && m > 0))) slots.push('momentum_buffer');
+    super(params, opts, (o) => ({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...o }), slots);
   }
 
   protected validate(h: RMSpropHyper): RMSpropHyper {
@@ -43,26 +43,24 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     checkRange('momentum', h.momentum, 0, Infinity);
     requireBool('centered', h.centered);
     requireBool('maximize', h.maximize);
-    if (this.hyper) {
-      if (h.centered !== this.hyper.centered) {
-        throw new HyperparameterError('centered is fixed at construction (it decides which state buffers exist)');
-      }
-      if ((h.momentum > 0) !== (this.hyper.momentum > 0)) {
-        throw new HyperparameterError('momentum cannot switch between zero and non-zero after construction (it decides which state buffers exist)');
-      }
+    if (h.centered !== (this.slots.grad_avg !== undefined)) {
+      throw new HyperparameterError('centered is fixed at construction (it decides which state buffers exist)');
+    }
+    if (h.momentum > 0 && this.slots.momentum_buffer === undefined) {
+      throw new HyperparameterError('momentum cannot become non-zero when it was zero at construction (it decides which state buffers exist)');
     }
     return { ...h };
   }
 
-  protected apply(_t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine, s = this.slots;
+  protected apply(_t: number, h: RMSpropHyper, s: Span): void {
+    const e = this.params.engine;
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
     if (h.centered) flags |= CENTERED;
     if (h.momentum > 0) flags |= MOMENTUM;
-    const sq = s.square_avg!.ptr;
-    e.run('rmsprop_f32', ps.size, [ps.data.ptr, ps.grad.ptr, sq, (s.grad_avg ?? s.square_avg)!.ptr, (s.momentum_buffer ?? s.square_avg)!.ptr,
+    const sq = s.slot('square_avg'), has = (k: string) => this.slots[k] !== undefined;
+    e.run('rmsprop_f32', s.n, [s.p, s.g, sq, has('grad_avg') ? s.slot('grad_avg') : sq, has('momentum_buffer') ? s.slot('momentum_buffer') : sq,
       h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, -h.lr, flags]);
   }
 }

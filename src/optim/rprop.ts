@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface RpropOptions {
   lr?: number;
@@ -22,12 +22,14 @@ const MAXIMIZE = 1, FIRST = 2;
  * Step sizes start at lr (set by the first step, as torch does when it creates the state).
  * State: 8 bytes per parameter (prev, step_size).
  */
-export class Rprop extends Optimizer<RpropHyper> {
+export class Rprop extends Optimizer<RpropHyper, RpropOptions> {
   readonly kind = 'rprop';
-  constructor(params: ParamSet, opts: RpropOptions = {}) {
-    const [etaMinus, etaPlus] = opts.etas ?? [0.5, 1.2];
-    const [stepSizeMin, stepSizeMax] = opts.stepSizes ?? [1e-6, 50];
-    super(params, { lr: opts.lr ?? 1e-2, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize: opts.maximize ?? false }, ['prev', 'step_size']);
+  constructor(params: ParamSet, opts: WithGroups<RpropOptions> = {}) {
+    super(params, opts, (o) => {
+      const [etaMinus, etaPlus] = o.etas ?? [0.5, 1.2];
+      const [stepSizeMin, stepSizeMax] = o.stepSizes ?? [1e-6, 50];
+      return { lr: o.lr ?? 1e-2, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize: o.maximize ?? false };
+    }, ['prev', 'step_size']);
   }
 
   protected validate(h: RpropHyper): RpropHyper {
@@ -41,12 +43,12 @@ export class Rprop extends Optimizer<RpropHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: RpropHyper, s: Span): void {
+    const e = this.params.engine;
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (t === 1) flags |= FIRST;
-    e.run('rprop_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.prev!.ptr, this.slots.step_size!.ptr,
+    e.run('rprop_f32', s.n, [s.p, s.g, s.slot('prev'), s.slot('step_size'),
       h.lr, h.etaMinus, h.etaPlus, h.stepSizeMin, h.stepSizeMax, flags]);
   }
 }

@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
 export interface SGDOptions {
   lr: number;
@@ -21,10 +21,10 @@ const MOMENTUM = 1, NESTEROV = 2, MAXIMIZE = 4, FIRST = 8, DECAY = 16;
  *   d = nesterov ? d + momentum·buf : buf;  p = p − lr·d.
  * State: 4 bytes per parameter with momentum (the momentum buffer), none without.
  */
-export class SGD extends Optimizer<SGDHyper> {
+export class SGD extends Optimizer<SGDHyper, SGDOptions> {
   readonly kind = 'sgd';
-  constructor(params: ParamSet, opts: SGDOptions) {
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts }, ['momentum_buffer']);
+  constructor(params: ParamSet, opts: WithGroups<SGDOptions>) {
+    super(params, opts, (o) => ({ momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...o }), ['momentum_buffer']);
   }
 
   protected validate(h: SGDHyper): SGDHyper {
@@ -40,15 +40,15 @@ export class SGD extends Optimizer<SGDHyper> {
     return { ...h };
   }
 
-  protected apply(t: number): void {
-    const h = this.hyper, ps = this.params, e = ps.engine;
+  protected apply(t: number, h: SGDHyper, s: Span): void {
+    const e = this.params.engine;
     let flags = 0;
     if (h.momentum !== 0) flags |= MOMENTUM;
     if (h.nesterov) flags |= NESTEROV;
     if (h.maximize) flags |= MAXIMIZE;
     if (t === 1) flags |= FIRST;
     if (h.weightDecay !== 0) flags |= DECAY;
-    e.run('sgd_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.slots.momentum_buffer!.ptr,
+    e.run('sgd_f32', s.n, [s.p, s.g, s.slot('momentum_buffer'),
       -h.lr, h.momentum, 1 - h.dampening, h.weightDecay, flags]);
   }
 }
