@@ -19,7 +19,8 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
   log('dist/index.js missing: building (node scripts/build.mjs)');
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 }
-const { init, ParamSet, AdamW } = await import(new URL('../dist/index.js', import.meta.url).href);
+const simdopt = await import(new URL('../dist/index.js', import.meta.url).href);
+const { init, ParamSet, AdamW } = simdopt;
 
 function sleepMs(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
 /** Fraction of total CPU time busy over `ms` (from /proc/stat; null where unavailable). */
@@ -128,7 +129,7 @@ const rows = []; // { id, name, value, target, status }
 const addRow = (id, name, value, target = '—', pass = null, bg = null) =>
   rows.push({ id, name, value, target, status: pass === null ? 'info' : pass ? 'PASS' : 'MISS', bg });
 const pct = (x) => (x === null || x === undefined ? '' : `${Math.round(x * 100)}%`);
-const results = { meta: {}, probe: {}, adam: {}, plainTs: {}, tfjs: {}, torch: {}, manyTensors: {}, cold: {}, bundle: {}, splitMin: {} };
+const results = { meta: {}, probe: {}, adam: {}, plainTs: {}, tfjs: {}, torch: {}, manyTensors: {}, cold: {}, bundle: {}, splitMin: {}, optimizers: {} };
 
 // ---------- engines ----------
 const e1 = await init({ threads: 1 });
@@ -315,6 +316,56 @@ try {
   }
 }
 
+let optimizerRows = () => {};
+// ---------- 10. every elementwise optimizer at 1e7, 1 thread: traffic vs the AXPY probe, state bytes ----------
+// Every exported Optimizer subclass that steps with plain gradients (closure/HVP-driven ones are listed
+// as skipped). Assumed traffic per element: p read+write, g read, every state slot read+write
+// = 12 + 8·slots bytes; compared with this run's 1-thread AXPY probe (12 B/el). State bytes per parameter
+// = 4·slots (+ a few scalars per optimizer or per tensor, negligible at 1e7).
+{
+  const n = 1e7;
+  const OPTS = {
+    SGD: { lr: 1e-3, momentum: 0.9 }, Adam: {}, AdamW: {}, 'AdamW amsgrad': ['AdamW', { amsgrad: true }],
+    RMSprop: { momentum: 0.9, centered: true }, Adagrad: {}, Adadelta: {}, Rprop: {}, Adamax: {}, NAdam: {}, RAdam: {}, Lion: {},
+  };
+  for (const [k, C] of Object.entries(simdopt)) {
+    if (typeof C === 'function' && C.prototype instanceof simdopt.Optimizer && !(k in OPTS)) OPTS[k] = {};
+  }
+  const probeGbs = () => results.probe.axpy_1t?.gbs;
+  const optRows = [];
+  for (const [label, spec] of Object.entries(OPTS)) {
+    const [cls, h] = Array.isArray(spec) ? spec : [label, spec];
+    const C = simdopt[cls];
+    if (!C) continue;
+    const ps = new ParamSet(e1, { w: n });
+    fillPseudo(ps.data.array, 1); fillPseudo(ps.grad.array, 2);
+    let opt = null;
+    try {
+      opt = new C(ps, { lr: 1e-3, ...h });
+      opt.step();
+    } catch (err) {
+      optRows.push({ label, skipped: String(err?.message ?? err).slice(0, 60) });
+      opt?.free?.(); ps.free();
+      continue;
+    }
+    const slots = Object.keys(opt.slots ?? {}).length;
+    const r = bench([{ name: 'o', fn: () => opt.step() }], { reps: QUICK ? 3 : 7, sampleMs: 10, warm: 2, warmMs: 0 });
+    const bytes = 12 + 8 * slots;
+    optRows.push({ label, ms: r.o.ms, slots, bytes, gbs: gbs(bytes, n, r.o.ms), othersCpu: r.o.othersCpu });
+    opt.free(); ps.free();
+  }
+  results.optimizers = { n, threads: 1, rows: optRows };
+  log(`optimizers done ${fmt((now() - tStart) / 1000)} s`);
+  optimizerRows = () => {
+    for (const o of optRows) {
+      if (o.skipped) { addRow('10', `${o.label} 1e7, 1t`, `not benched here (needs a closure or HVP: ${o.skipped})`); continue; }
+      o.vsAxpy = o.gbs / probeGbs();
+      addRow('10', `${o.label} 1e7, 1t (${o.bytes} B/el, state ${4 * o.slots} B/param)`,
+        `${fmt(o.ms, 2)} ms/step, ${fmt(o.gbs, 1)} GB/s, ${fmt(o.vsAxpy)}× AXPY`, '≥ 0.8× AXPY', o.vsAxpy >= 0.8, o.othersCpu);
+    }
+  };
+}
+
 if (CORE_PASSES >= 2) corePass();
 
 // ---------- 6. many tensors vs one flat tensor ----------
@@ -383,6 +434,7 @@ if (CORE_PASSES >= 2) corePass();
 
 if (CORE_PASSES >= 3) corePass();
 coreRows();
+optimizerRows();
 await e1.dispose();
 await e2.dispose();
 
@@ -429,7 +481,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);
