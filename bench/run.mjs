@@ -117,7 +117,8 @@ function fillPseudo(a, seed) {
 function makeAdam(engine, n, spec) {
   const ps = new ParamSet(engine, spec ?? { w: n });
   fillPseudo(ps.data.array, 1); fillPseudo(ps.grad.array, 2);
-  const opt = new AdamW(ps, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2 });
+  // nonFinite: 'propagate' = no gradient check pass, as torch and tfjs (row 10 shows the default's cost).
+  const opt = new AdamW(ps, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, nonFinite: 'propagate' });
   return { ps, opt, step: () => opt.step(), free: () => { opt.free(); ps.free(); } };
 }
 
@@ -325,7 +326,7 @@ let optimizerRows = () => {};
 {
   const n = 1e7;
   const OPTS = {
-    SGD: { lr: 1e-3, momentum: 0.9 }, Adam: {}, AdamW: {}, 'AdamW amsgrad': ['AdamW', { amsgrad: true }],
+    SGD: { lr: 1e-3, momentum: 0.9 }, Adam: {}, AdamW: {}, 'AdamW, default nonFinite check': ['AdamW', { nonFinite: 'error' }], 'AdamW amsgrad': ['AdamW', { amsgrad: true }],
     RMSprop: { momentum: 0.9, centered: true }, Adagrad: {}, Adadelta: {}, Rprop: {}, Adamax: {}, NAdam: {}, RAdam: {}, Lion: {},
   };
   for (const [k, C] of Object.entries(simdopt)) {
@@ -341,7 +342,7 @@ let optimizerRows = () => {};
     fillPseudo(ps.data.array, 1); fillPseudo(ps.grad.array, 2);
     let opt = null;
     try {
-      opt = new C(ps, { lr: 1e-3, ...h });
+      opt = new C(ps, { lr: 1e-3, nonFinite: 'propagate', ...h });
       opt.step();
     } catch (err) {
       optRows.push({ label, skipped: String(err?.message ?? err).slice(0, 60) });

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'OUT_OF_MEMORY'
   | 'UNSUPPORTED'
   | 'INVALID_STATE'
-  | 'NOT_POSITIVE_DEFINITE';
+  | 'NOT_POSITIVE_DEFINITE'
+  | 'NON_FINITE';
 
 export class SimdoptError extends Error {
   readonly code: ErrorCode;
@@ -37,6 +38,13 @@ export class UnsupportedError extends SimdoptError {
 }
 export class StateError extends SimdoptError {
   constructor(message: string) { super('INVALID_STATE', message); }
+}
+
+/** A gradient (or another input) holds NaN or ±Infinity; `tensor` names the first offending tensor. */
+export class NonFiniteError extends SimdoptError {
+  readonly tensor: string;
+  readonly count: number;
+  constructor(message: string, tensor: string, count: number) { super('NON_FINITE', message); this.tensor = tensor; this.count = count; }
 }
 
 export class NotPositiveDefiniteError extends SimdoptError {

@@ -5,11 +5,11 @@ export {
   OutOfMemoryError, UnsupportedError, StateError, type ErrorCode,
 } from './errors.js';
 export { ParamSet, type Shape, type TensorInfo } from './params.js';
-export { Optimizer, type StateDict } from './optim/base.js';
+export { Optimizer, type StateDict, type Span, type GroupSpec, type WithGroups, type HyperSchedule, type NonFiniteMode } from './optim/base.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
-export { NotPositiveDefiniteError } from './errors.js';
+export { NotPositiveDefiniteError, NonFiniteError } from './errors.js';
 export * as linalg from './linalg.js';
 export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,

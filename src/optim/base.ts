@@ -8,7 +8,7 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { Buffer } from '../engine/memory.js';
-import { HyperparameterError, SimdoptError, StateError } from '../errors.js';
+import { HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 
 export const STATE_FORMAT = 'simdopt/optimizer';
@@ -28,7 +28,15 @@ export type GroupSpec<O> = Partial<Schedulable<O>> & {
   /** Skip these tensors entirely (no update, state untouched). */
   frozen?: boolean;
 };
-export type WithGroups<O> = Schedulable<O> & { groups?: readonly GroupSpec<O>[] };
+/**
+ * What step() does when a gradient of a non-frozen tensor holds NaN or ±Infinity (checked by one
+ * read pass over the gradients before anything is written):
+ * 'error' (default): throw NonFiniteError naming the tensor, nothing changes;
+ * 'skip': leave parameters, state and step count unchanged and count the step in `skippedSteps`
+ * (the AMP GradScaler behaviour); 'propagate': no check (torch's behaviour, one read pass cheaper).
+ */
+export type NonFiniteMode = 'error' | 'skip' | 'propagate';
+export type WithGroups<O> = Schedulable<O> & { groups?: readonly GroupSpec<O>[]; nonFinite?: NonFiniteMode };
 
 /** One contiguous range of the arena covered by one fused kernel call; pointers already offset. */
 export interface Span {
@@ -61,6 +69,8 @@ export interface StateDict {
   groups?: GroupState[];
   /** Per parameter name, per slot: a copy of that tensor's state. */
   state: Record<string, Record<string, Float32Array>>;
+  /** Steps skipped for non-finite gradients (nonFinite: 'skip'); absent means 0. */
+  skipped?: number;
 }
 
 interface Group<H> {
@@ -83,6 +93,9 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   protected readonly slots: Record<string, Buffer> = {};
   private readonly _groups: Group<H>[];
   private _step = 0;
+  private _skipped = 0;
+  /** See NonFiniteMode. */
+  readonly nonFinite: NonFiniteMode;
   abstract readonly kind: string;
 
   /**
@@ -94,7 +107,11 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     // Slots first (validate() may look at which exist), freed again if anything below throws.
     try {
       for (const s of slotNames) this.slots[s] = params.engine.alloc(params.size);
-      const { groups: specs = [], ...top } = opts as WithGroups<O> & Record<string, unknown>;
+      const { groups: specs = [], nonFinite = 'error', ...top } = opts as WithGroups<O> & Record<string, unknown>;
+      if (nonFinite !== 'error' && nonFinite !== 'skip' && nonFinite !== 'propagate') {
+        throw new HyperparameterError(`nonFinite must be 'error', 'skip' or 'propagate', got ${String(nonFinite)}`);
+      }
+      this.nonFinite = nonFinite;
       if (!Array.isArray(specs)) throw new HyperparameterError('groups must be an array');
       const owner = params.tensors.map(() => 0);
       const tests = specs.map((s) => matcher((s as GroupSpec<O>)?.params));
@@ -141,6 +158,8 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   protected afterStep(_t: number): void {}
 
   get stepCount(): number { return this._step; }
+  /** Steps skipped because a gradient was non-finite (nonFinite: 'skip'). */
+  get skippedSteps(): number { return this._skipped; }
   /** Hyperparameters of the default group as used by the last step (or as set). */
   get hyperparameters(): Readonly<H> { return { ...this._groups[0]!.hyper }; }
   /** Hyperparameters of group `group`. */
@@ -175,6 +194,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       return this.checked(h as H);
     });
     const ps = this.params, slots = this.slots;
+    if (this.nonFinite !== 'propagate' && this.hasNonFinite()) return;
     this._groups.forEach((g, gi) => { g.hyper = hypers[gi]!; });
     this._groups.forEach((g, gi) => {
       if (g.frozen) return;
@@ -188,6 +208,18 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this._step = t;
   }
 
+  /** True when the step must be skipped; throws in 'error' mode. Only non-frozen runs are read. */
+  private hasNonFinite(): boolean {
+    const ps = this.params, e = ps.engine;
+    let bad = 0;
+    for (const g of this._groups) if (!g.frozen) for (const r of g.runs) bad += e.reduce('nonfinite_partials', r.n, [ps.grad.ptr + r.off * 4]);
+    if (bad === 0) return false;
+    if (this.nonFinite === 'skip') { this._skipped++; return true; }
+    const frozen = new Set(this._groups.filter((g) => g.frozen).flatMap((g) => g.params));
+    const t = ps.tensors.find((x) => !frozen.has(x.name) && e.reduce('nonfinite_partials', x.size, [ps.grad.ptr + x.offset * 4]) > 0)!;
+    throw new NonFiniteError(`gradient of ${t.name} has non-finite values (${bad} in all); nothing was changed`, t.name, bad);
+  }
+
   zeroGrad(): void { this.params.zeroGrad(); }
 
   stateDict(): StateDict {
@@ -198,6 +230,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       state[t.name] = e;
     }
     const sd: StateDict = { format: STATE_FORMAT, version: STATE_VERSION, optimizer: this.kind, step: this._step, hyper: { ...this._groups[0]!.hyper }, state };
+    if (this._skipped) sd.skipped = this._skipped;
     if (this._groups.length > 1) sd.groups = this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen, hyper: { ...g.hyper } }));
     return sd;
   }
@@ -208,6 +241,8 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
     if (!Number.isInteger(sd.step) || sd.step < 0) throw new StateError(`invalid step ${String(sd.step)}`);
+    const skipped = sd.skipped ?? 0;
+    if (!Number.isInteger(skipped) || skipped < 0) throw new StateError(`invalid skipped count ${String(sd.skipped)}`);
     const given = sd.groups ?? [{ params: this._groups[0]!.params, frozen: false, hyper: sd.hyper }];
     if (!Array.isArray(given) || given.length !== this._groups.length) {
       throw new StateError(`state has ${Array.isArray(given) ? given.length : 'no valid'} param groups, this optimizer has ${this._groups.length}`);
@@ -238,6 +273,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     }
     this._groups.forEach((g, gi) => { g.hyper = hypers[gi]!; });
     this._step = sd.step;
+    this._skipped = skipped;
   }
 
   /** Release the state buffers. */
