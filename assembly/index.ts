@@ -13,3 +13,4 @@ export * from './adamax';
 export * from './nadam';
 export * from './radam';
 export * from './lion';
+export * from './schedulefree';

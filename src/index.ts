@@ -23,3 +23,4 @@ export { Adamax, type AdamaxOptions } from './optim/adamax.js';
 export { NAdam, type NAdamOptions, type NAdamStateDict } from './optim/nadam.js';
 export { RAdam, type RAdamOptions } from './optim/radam.js';
 export { Lion, type LionOptions } from './optim/lion.js';
+export { ScheduleFreeSGD, ScheduleFreeAdamW, type ScheduleFreeSGDOptions, type ScheduleFreeAdamWOptions, type ScheduleFreeStateDict } from './optim/schedulefree.js';
