@@ -14,3 +14,7 @@ export * from './nadam';
 export * from './radam';
 export * from './lion';
 export * from './schedulefree';
+export * from './segment';
+export * from './lamb';
+export * from './lars';
+export * from './novograd';

@@ -24,3 +24,6 @@ export { NAdam, type NAdamOptions, type NAdamStateDict } from './optim/nadam.js'
 export { RAdam, type RAdamOptions } from './optim/radam.js';
 export { Lion, type LionOptions } from './optim/lion.js';
 export { ScheduleFreeSGD, ScheduleFreeAdamW, type ScheduleFreeSGDOptions, type ScheduleFreeAdamWOptions, type ScheduleFreeStateDict } from './optim/schedulefree.js';
+export { LAMB, type LAMBOptions } from './optim/lamb.js';
+export { LARS, type LARSOptions } from './optim/lars.js';
+export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/novograd.js';
