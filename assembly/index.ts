@@ -18,3 +18,4 @@ export * from './segment';
 export * from './lamb';
 export * from './lars';
 export * from './novograd';
+export * from './adafactor';

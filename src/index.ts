@@ -27,3 +27,4 @@ export { ScheduleFreeSGD, ScheduleFreeAdamW, type ScheduleFreeSGDOptions, type S
 export { LAMB, type LAMBOptions } from './optim/lamb.js';
 export { LARS, type LARSOptions } from './optim/lars.js';
 export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/novograd.js';
+export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';

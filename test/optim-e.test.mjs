@@ -4,10 +4,10 @@
 // Adafactor's factored moments in the state dict), and one behavioural check each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, ParamSet, LAMB, LARS, NovoGrad, HyperparameterError, StateError } from '../dist/index.js';
-import { lambRef, larsRef, novogradRef, segSumSq } from './helpers/reference-e.mjs';
+import { init, ParamSet, LAMB, LARS, NovoGrad, Adafactor, HyperparameterError, StateError } from '../dist/index.js';
+import { lambRef, larsRef, novogradRef, segSumSq, adafactorRef, adafactorState } from './helpers/reference-e.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
-import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
+import { CONFIGS, SPEC, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 
 // Seeded uniform gradients; at step 3 the one-element tensor's gradient is exactly 0.
 function grads(k, n, r) {
@@ -25,6 +25,11 @@ const CASES = [
     () => (n) => ({ m: z(n) }), (h, _pow, sqrt) => (p, g, s) => larsRef(p, g, s, h, sqrt)],
   ['NovoGrad', NovoGrad, [{}, { lr: 0.02, betas: [0.8, 0.5], eps: 1e-3, weightDecay: 0.1 }, { lr: 0.005, betas: [0.95, 0.98], weightDecay: 0.01 }],
     () => (n) => ({ m: z(n), nu: 0 }), (h, _pow, sqrt) => (p, g, s, t) => novogradRef(p, g, s, h, t, sqrt)],
+  // Adafactor: the harness's [13, 7] matrix is factored, the vectors are not.
+  ['Adafactor', Adafactor, [{}, { lr: 0.01, relativeStep: false, beta1: 0.9, weightDecay: 0.1, clipThreshold: 0.5 },
+    { eps: [1e-3, 1e-2], decayRate: -0.5, scaleParameter: false, warmupInit: true, beta1: 0 }, { lr: 0.05, relativeStep: false, scaleParameter: false }],
+    (h) => (n) => adafactorState(n === 91 ? SPEC.w : [n], h.beta1 !== undefined),
+    (h, pow, sqrt) => (p, g, s, t) => adafactorRef(p, g, s, p.length === 91 ? SPEC.w : [p.length], h, t, pow, sqrt)],
 ];
 
 for (const [name, Cls, hypers, makeState, makeStep] of CASES) {
@@ -167,5 +172,106 @@ test('NovoGrad is invariant to a per-tensor gradient rescaling by a power of two
   };
   const [a1, b1] = run(1), [a2, b2] = run(1024);
   assert.ok(sameBits(a1, a2) && sameBits(b1, b2));
+  await e.dispose();
+});
+
+test('Adafactor: batch dims ([2, 9, 6] factored per leading index), [1, 5], [6, 1] match the reference in every build', async () => {
+  const spec = { t3: [2, 9, 6], row: [1, 5], col: [6, 1], v: 10 };
+  const h = { beta1: 0.8, weightDecay: 0.05, clipThreshold: 0.7 };
+  const e0 = await init({ threads: 1 });
+  const pow = (x, y) => e0.pow(x, y), sqrt = (x) => e0.sqrt(x);
+  const ref = Object.entries(spec).map(([, shape], i) => {
+    const sh = typeof shape === 'number' ? [shape] : shape, n = sh.reduce((a, b) => a * b, 1);
+    return { sh, p: randomArray(n, 1 + i), st: adafactorState(sh, true) };
+  });
+  for (let k = 0; k < 12; k++) { const r = rng(300 + k); for (const x of ref) adafactorRef(x.p, uniformGrads(k, x.p.length, r), x.st, x.sh, h, k + 1, pow, sqrt); }
+  await e0.dispose();
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    await e.ready;
+    const ps = new ParamSet(e, spec);
+    ps.tensors.forEach((t, i) => ps.setParam(t.name, randomArray(t.size, 1 + i)));
+    const o = new Adafactor(ps, h);
+    for (let k = 0; k < 12; k++) { const r = rng(300 + k); for (const t of ps.tensors) ps.setGrad(t.name, uniformGrads(k, t.size, r)); o.step(); }
+    ps.tensors.forEach((t, i) => assert.ok(sameBits(ps.param(t.name), ref[i].p), `${JSON.stringify(cfg)} ${t.name}`));
+    const st = o.stateDict().state;
+    assert.ok(sameBits(st.t3.exp_avg_sq_row, ref[0].st.vr) && sameBits(st.t3.exp_avg_sq_col, ref[0].st.vc));
+    assert.deepEqual([st.t3.exp_avg_sq_row.length, st.t3.exp_avg_sq_col.length, st.row.exp_avg_sq_col.length, st.v.exp_avg_sq.length], [18, 12, 5, 10]);
+    await e.dispose();
+  }
+});
+
+test('Adafactor state for a 1000x1000 matrix is ~8 KB (rows + columns), vs 8 MB for Adam', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: [1000, 1000], b: 1000 });
+  const o = new Adafactor(ps);
+  ps.setGrad('w', randomArray(1e6, 5)); ps.setGrad('b', randomArray(1000, 6));
+  o.step();
+  const bytes = (entry) => Object.values(entry).reduce((s, a) => s + a.byteLength, 0);
+  const st = o.stateDict().state;
+  assert.equal(bytes(st.w), 8000);
+  assert.deepEqual(Object.keys(st.w).sort(), ['exp_avg_sq_col', 'exp_avg_sq_row']);
+  assert.equal(bytes(st.b), 4000);
+  assert.ok(ps.param('w').every(Number.isFinite));
+  o.free();
+  await e.dispose();
+});
+
+test('Adafactor clips the update to RMS ≤ clipThreshold·lr (first step, huge gradients)', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: [30, 40] });
+  ps.setGrad('w', randomArray(1200, 8, 1e4));
+  const o = new Adafactor(ps, { lr: 1, relativeStep: false, scaleParameter: false, clipThreshold: 0.1 });
+  o.step();
+  const rms = Math.sqrt(ps.param('w').reduce((s, v) => s + v * v, 0) / 1200);
+  assert.ok(Math.abs(rms - 0.1) < 1e-5, `RMS ${rms}`);
+  await e.dispose();
+});
+
+test('Adafactor: bad hyperparameters are typed errors naming the option; set() changes nothing', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: [3, 4] });
+  const bad = [
+    [{ lr: 0.1, relativeStep: true }, { lr: 0.1 }, 'lr'], [{ eps: [-1, 1e-3] }, { eps1: -1 }, 'eps[0]'], [{ eps: [1e-30, NaN] }, { eps2: NaN }, 'eps[1]'],
+    [{ clipThreshold: 0 }, { clipThreshold: 0 }, 'clipThreshold'], [{ decayRate: 0.5 }, { decayRate: 0.5 }, 'decayRate'],
+    [{ beta1: 1 }, null, 'beta1'], [{ weightDecay: -1 }, { weightDecay: -1 }, 'weightDecay'], [{ scaleParameter: 1 }, { scaleParameter: 1 }, 'scaleParameter'],
+    [{ warmupInit: true, relativeStep: false, lr: 0.1 }, { warmupInit: true }, 'warmupInit'],
+    [{ groups: [{ params: ['w'], beta1: 0.9 }] }, { momentum: true }, 'momentum'],
+  ];
+  for (const [opts, changes, name] of bad) {
+    assert.throws(() => new Adafactor(ps, opts), (err) => err instanceof HyperparameterError && err.message.startsWith(name), JSON.stringify(opts));
+    if (!changes) continue;
+    const o = new Adafactor(ps, name === 'warmupInit' ? { lr: 0.1 } : {});
+    ps.setParam('w', randomArray(12, 1)); ps.setGrad('w', randomArray(12, 2));
+    o.step(); o.step();
+    const before = o.stateDict(), pBefore = ps.param('w').slice();
+    assert.throws(() => o.set(changes), (err) => err instanceof HyperparameterError && err.message.startsWith(name), JSON.stringify(changes));
+    assert.deepEqual(o.stateDict(), before);
+    assert.ok(sameBits(ps.param('w'), pBefore));
+    o.free();
+  }
+  await e.dispose();
+});
+
+test('Adafactor resumes exactly from its state dict (factored rows/columns, vector moments, exp_avg); bad dicts change nothing', async () => {
+  const e = await init({ threads: 1 });
+  const spec = { w: [6, 5], b: 7 }, h = { beta1: 0.9, weightDecay: 0.01 };
+  const a = new ParamSet(e, spec), b = new ParamSet(e, spec);
+  a.setParam('w', randomArray(30, 1)); a.setParam('b', randomArray(7, 2));
+  const oa = new Adafactor(a, h);
+  const go = (ps, o, k) => { const r = rng(500 + k); for (const t of ps.tensors) ps.setGrad(t.name, uniformGrads(k, t.size, r)); o.step(); };
+  for (let k = 0; k < 10; k++) go(a, oa, k);
+  const sd = oa.stateDict();
+  for (const t of a.tensors) b.setParam(t.name, a.param(t.name));
+  const ob = new Adafactor(b, h);
+  const fresh = ob.stateDict();
+  const { exp_avg_sq_col: _c, ...noCol } = sd.state.w;
+  assert.throws(() => ob.loadStateDict({ ...sd, state: { ...sd.state, w: noCol } }), StateError);
+  assert.throws(() => ob.loadStateDict({ ...sd, state: { ...sd.state, w: { ...sd.state.w, exp_avg_sq_row: new Float32Array(5) } } }), StateError);
+  assert.throws(() => ob.loadStateDict({ ...sd, step: -1 }), StateError);
+  assert.deepEqual(ob.stateDict(), fresh);
+  ob.loadStateDict(sd);
+  for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
+  for (const t of a.tensors) assert.ok(sameBits(a.param(t.name), b.param(t.name)), t.name);
   await e.dispose();
 });

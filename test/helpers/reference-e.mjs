@@ -76,3 +76,73 @@ export function novogradRef(p, g, s, { lr = 1e-3, betas = [0.9, 0.25], eps = 1e-
     p[i] = f(p[i] + f(negLr * mn));
   }
 }
+
+/** Adafactor's per-tensor state for `shape`: { vr, vc } (≥ 2 dims) or { v }, plus m with beta1. */
+export function adafactorState(shape, momentum) {
+  const n = shape.reduce((a, b) => a * b, 1), st = {};
+  if (shape.length >= 2) {
+    const R = shape[shape.length - 2], C = shape[shape.length - 1], B = n / (R * C);
+    Object.assign(st, { vr: new Float32Array(B * R), vc: new Float32Array(B * C) });
+  } else st.v = new Float32Array(n);
+  if (momentum) st.m = new Float32Array(n);
+  return st;
+}
+
+/** One Adafactor step (HF semantics) on one tensor of `shape`; `s` from adafactorState. */
+export function adafactorRef(p, g, s, shape, {
+  lr, eps = [1e-30, 1e-3], clipThreshold = 1, decayRate = -0.8, beta1, weightDecay = 0,
+  scaleParameter = true, relativeStep = lr === undefined, warmupInit = false,
+}, t, pow, sqrt) {
+  const n = p.length;
+  const b2t = 1 - pow(t, decayRate), fb = f(b2t), fob = f(1 - b2t), e1 = f(eps[0]);
+  const rho = relativeStep ? Math.min(warmupInit ? 1e-6 * t : 1e-2, 1 / sqrt(t)) : lr;
+  const lrl = scaleParameter ? Math.max(eps[1], sqrt(segSumSq(p)) / sqrt(n)) * rho : rho;
+  const u = new Float32Array(n);
+  const rsqrt = (x) => f(1 / f(Math.sqrt(x)));
+  if (shape.length >= 2) {
+    const R = shape[shape.length - 2], C = shape[shape.length - 1], B = n / (R * C);
+    for (let b = 0; b < B; b++) {
+      const base = b * R * C, acc = new Float64Array(C);
+      for (let i = 0; i < R; i++) {
+        const l = [0, 0, 0, 0];
+        for (let j = 0; j < C; j++) {
+          const gi = g[base + i * C + j], q = f(f(gi * gi) + e1);
+          l[j & 3] += q;
+          acc[j] += q;
+        }
+        const rs = (l[0] + l[1]) + (l[2] + l[3]);
+        s.vr[b * R + i] = f(f(s.vr[b * R + i] * fb) + f(fob * f(rs / C)));
+      }
+      let rsum = 0;
+      for (let i = 0; i < R; i++) rsum += s.vr[b * R + i];
+      const rm = f(rsum / R);
+      const cf = new Float32Array(C);
+      for (let j = 0; j < C; j++) {
+        const v = f(f(s.vc[b * C + j] * fb) + f(fob * f(acc[j] / R)));
+        s.vc[b * C + j] = v;
+        cf[j] = rsqrt(v);
+      }
+      for (let i = 0; i < R; i++) {
+        const rf = rsqrt(f(s.vr[b * R + i] / rm));
+        for (let j = 0; j < C; j++) { const k = base + i * C + j; u[k] = f(f(rf * cf[j]) * g[k]); }
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const v = f(f(s.v[i] * fb) + f(fob * f(f(gi * gi) + e1)));
+      s.v[i] = v;
+      u[i] = f(rsqrt(v) * gi);
+    }
+  }
+  const rms = sqrt(segSumSq(u)) / sqrt(n);
+  const k = f(lrl / Math.max(1, rms / clipThreshold)), w = f(-weightDecay * lrl);
+  const fb1 = f(beta1 ?? 0), fomb1 = f(1 - (beta1 ?? 0));
+  for (let i = 0; i < n; i++) {
+    let x = f(k * u[i]);
+    if (beta1 !== undefined) { x = f(f(fb1 * s.m[i]) + f(fomb1 * x)); s.m[i] = x; }
+    let pi = p[i];
+    if (weightDecay !== 0) pi = f(pi + f(w * pi));
+    p[i] = f(pi - x);
+  }
+}
