@@ -19,3 +19,4 @@ export * from './lamb';
 export * from './lars';
 export * from './novograd';
 export * from './adafactor';
+export * from './asgd';

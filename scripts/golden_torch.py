@@ -51,6 +51,10 @@ CASES = [
     ('RAdam', dict(lr=0.01)),
     ('RAdam', dict(lr=0.02, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1)),
     ('RAdam', dict(lr=0.005, betas=(0.9, 0.99), weight_decay=0.01)),
+    # ASGD: the averaged parameters `ax` are recorded too ('averaged'); small t0 so averaging kicks in.
+    ('ASGD', dict(lr=0.01)),
+    ('ASGD', dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.1)),
+    ('ASGD', dict(lr=0.02, t0=3, maximize=True, weight_decay=0.01)),
 ]
 
 
@@ -63,21 +67,26 @@ def run_case(idx, name, hyper):
         ts.append((torch.rand(shape, generator=g) * 2 - 1).float())
     init = [p.detach().clone() for p in params]
     opt = getattr(torch.optim, name)(params, **hyper)
-    checkpoints = {}
+    checkpoints, averaged = {}, {}
     for step in range(1, STEPS + 1):
         for p, c, t in zip(params, cs, ts):
             p.grad = c * (p.detach() - t)
         opt.step()
         if step in CHECKPOINTS:
             checkpoints[str(step)] = [p.detach().flatten().tolist() for p in params]
+            if name == 'ASGD':
+                averaged[str(step)] = [opt.state[p]['ax'].flatten().tolist() for p in params]
     h = dict(hyper)
     if 'betas' in h:
         h['betas'] = list(h['betas'])
-    return {
+    out = {
         'optimizer': name, 'hyper': h, 'steps': STEPS, 'shapes': SIZES,
         'init': [p.flatten().tolist() for p in init], 'c': [c.flatten().tolist() for c in cs],
         't': [t.flatten().tolist() for t in ts], 'checkpoints': checkpoints,
     }
+    if averaged:
+        out['averaged'] = averaged
+    return out
 
 
 def main():

@@ -28,3 +28,4 @@ export { LAMB, type LAMBOptions } from './optim/lamb.js';
 export { LARS, type LARSOptions } from './optim/lars.js';
 export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/novograd.js';
 export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';
+export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, ParamSet, SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam } from '../dist/index.js';
+import { init, ParamSet, SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam, ASGD } from '../dist/index.js';
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch-golden.json', import.meta.url), 'utf8'));
-const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam };
+const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam, ASGD };
 const camel = (h) => {
   const o = {};
   for (const [k, v] of Object.entries(h)) o[k.replace(/_(.)/g, (_, c) => c.toUpperCase())] = v;
@@ -35,11 +35,13 @@ for (const [idx, c] of golden.cases.entries()) {
       opt.step();
       const want = c.checkpoints[String(step)];
       if (!want) continue;
-      want.forEach((w, i) => {
-        const p = ps.param(`t${i}`);
+      const cmp = (w, p) => {
         const scale = Math.max(1, ...w.map(Math.abs));
         w.forEach((x, j) => { worst = Math.max(worst, Math.abs(p[j] - x) / scale); });
-      });
+      };
+      want.forEach((w, i) => cmp(w, ps.param(`t${i}`)));
+      // ASGD: the averaged parameters (torch's state['ax']) too.
+      c.averaged?.[String(step)].forEach((w, i) => cmp(w, opt.averaged(`t${i}`)));
     }
     assert.ok(worst <= TOL, `case ${idx}: worst relative difference ${worst}`);
     await e.dispose();
