@@ -232,7 +232,7 @@ test('Adafactor: bad hyperparameters are typed errors naming the option; set() c
   const e = await init({ threads: 1 });
   const ps = new ParamSet(e, { w: [3, 4] });
   const bad = [
-    [{ lr: 0.1, relativeStep: true }, { lr: 0.1 }, 'lr'], [{ eps: [-1, 1e-3] }, { eps1: -1 }, 'eps[0]'], [{ eps: [1e-30, NaN] }, { eps2: NaN }, 'eps[1]'],
+    [{ lr: 0.1, relativeStep: true }, { lr: 0.1 }, 'lr'], [{ relativeStep: false }, null, 'lr'], [{ eps: [-1, 1e-3] }, { eps1: -1 }, 'eps[0]'], [{ eps: [1e-30, NaN] }, { eps2: NaN }, 'eps[1]'],
     [{ clipThreshold: 0 }, { clipThreshold: 0 }, 'clipThreshold'], [{ decayRate: 0.5 }, { decayRate: 0.5 }, 'decayRate'],
     [{ beta1: 1 }, null, 'beta1'], [{ weightDecay: -1 }, { weightDecay: -1 }, 'weightDecay'], [{ scaleParameter: 1 }, { scaleParameter: 1 }, 'scaleParameter'],
     [{ warmupInit: true, relativeStep: false, lr: 0.1 }, { warmupInit: true }, 'warmupInit'],
@@ -273,5 +273,27 @@ test('Adafactor resumes exactly from its state dict (factored rows/columns, vect
   ob.loadStateDict(sd);
   for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
   for (const t of a.tensors) assert.ok(sameBits(a.param(t.name), b.param(t.name)), t.name);
+  await e.dispose();
+});
+
+test('param groups split the tensor table into runs: same-hyperparameter groups give the ungrouped bits, frozen tensors stay put', async () => {
+  const e = await init({ threads: 2, splitMin: 8 });
+  await e.ready;
+  const spec = { a: [9, 7], b: 30, c: [4, 5, 6], d: 3, f: [11, 3] };
+  const run = (Cls, opts) => {
+    const ps = new ParamSet(e, spec);
+    ps.tensors.forEach((t, i) => ps.setParam(t.name, randomArray(t.size, 1 + i)));
+    const o = new Cls(ps, opts);
+    for (let k = 0; k < 6; k++) { const r = rng(40 + k); for (const t of ps.tensors) ps.setGrad(t.name, uniformGrads(k, t.size, r)); o.step(); }
+    const out = Object.fromEntries(ps.tensors.map((t) => [t.name, ps.param(t.name).slice()]));
+    o.free(); ps.free();
+    return out;
+  };
+  for (const [Cls, h] of [[LAMB, { lr: 0.01, weightDecay: 0.1 }], [LARS, { lr: 2 }], [NovoGrad, { lr: 0.01 }], [Adafactor, { beta1: 0.9 }]]) {
+    const plain = run(Cls, h);
+    const grouped = run(Cls, { ...h, groups: [{ params: ['b', 'd'] }, { params: ['f'], frozen: true }] });
+    for (const n of ['a', 'b', 'c', 'd']) assert.ok(sameBits(plain[n], grouped[n]), `${Cls.name} ${n}`);
+    assert.ok(sameBits(grouped.f, randomArray(33, 5)), `${Cls.name} frozen f`);
+  }
   await e.dispose();
 });

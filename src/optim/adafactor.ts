@@ -63,6 +63,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
     super(params, opts, (o) => {
       const [eps1, eps2] = o.eps ?? [1e-30, 1e-3];
       if (o.relativeStep === true && o.lr !== undefined) throw new HyperparameterError('lr cannot be combined with relativeStep: true (use relativeStep: false)');
+      if (o.relativeStep === false && o.lr === undefined) throw new HyperparameterError('lr is required with relativeStep: false');
       return {
         lr: o.lr ?? 0, eps1, eps2, clipThreshold: o.clipThreshold ?? 1, decayRate: o.decayRate ?? -0.8,
         beta1: o.beta1 ?? 0, momentum: o.beta1 !== undefined, weightDecay: o.weightDecay ?? 0,
