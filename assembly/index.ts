@@ -20,3 +20,4 @@ export * from './lars';
 export * from './novograd';
 export * from './adafactor';
 export * from './asgd';
+export * from './prodigy';

@@ -29,3 +29,4 @@ export { LARS, type LARSOptions } from './optim/lars.js';
 export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/novograd.js';
 export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';
 export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';
+export { Prodigy, type ProdigyOptions, type ProdigyStateDict } from './optim/prodigy.js';

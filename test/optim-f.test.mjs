@@ -4,10 +4,10 @@
 // behavioural check each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, HyperparameterError, StateError } from '../dist/index.js';
-import { sfScalars, sfRef, sfLerpRef } from './helpers/reference-f.mjs';
+import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, HyperparameterError, StateError } from '../dist/index.js';
+import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef } from './helpers/reference-f.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
-import { CONFIGS, SPEC, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
+import { CONFIGS, SPEC, STEPS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 
 const z = (n) => new Float32Array(n);
 
@@ -162,5 +162,48 @@ test('Schedule-Free stateDict: z (+ exp_avg_sq), per-group scalars; resumes exac
   o2.loadStateDict(ev);
   assert.equal(o2.training, false);
   assert.throws(() => o2.step(), StateError);
+  await e.dispose();
+});
+
+// ---------------------------------------------------------------- Prodigy
+/** Bit-exact check of an optimizer whose step reduces over the whole arena (flat reference). */
+async function assertFlatBitExact(make, makeRef) {
+  const e = await init({ threads: 1 });
+  const ref = flatReference(SPEC, STEPS, randomArray, rng, uniformGrads, makeRef(e, 4204));
+  await e.dispose();
+  for (const cfg of CONFIGS) {
+    const got = await trajectory(cfg, make);
+    got.forEach((a, i) => assert.ok(sameBits(a, ref[i]), `config ${JSON.stringify(cfg)} tensor ${i}`));
+  }
+}
+
+const PRODIGY = [{}, { lr: 0.5, weightDecay: 0.1, decouple: false, useBiasCorrection: true, growthRate: 1.5 },
+  { weightDecay: 0.05, safeguardWarmup: true, beta3: 0.9, dCoef: 2, d0: 1e-3, betas: [0.5, 0.9], eps: 1e-4 }];
+for (const h of PRODIGY) {
+  test(`Prodigy ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, () =>
+    assertFlatBitExact((ps) => new Prodigy(ps, h), (e, n) => prodigyRef(n, h, (x, y) => e.pow(x, y), (x) => e.sqrt(x)).step));
+}
+
+test('Prodigy without tuning: d grows from d0 by orders of magnitude and a quadratic converges', async () => {
+  // f(w) = ½ Σ aᵢ (wᵢ − cᵢ)², exact gradients, every option at its default (lr = 1, d0 = 1e-6).
+  // Tolerance: d ≥ 1e4·d0 and f ≤ 1e-8·f(w₀) after 400 steps (measured: d ≈ 0.6, f ≈ 5e-15·f(w₀)).
+  const e = await init({ threads: 1 });
+  const n = 100, ps = new ParamSet(e, { w: n });
+  const a = Float32Array.from({ length: n }, (_, i) => 0.2 + (i % 10) / 5), c = randomArray(n, 8, 3);
+  const loss = (w) => w.reduce((s, wi, i) => s + 0.5 * a[i] * (wi - c[i]) ** 2, 0);
+  const o = new Prodigy(ps);
+  assert.equal(o.d, 1e-6);
+  const l0 = loss(ps.param('w'));
+  const ds = [];
+  for (let k = 0; k < 400; k++) {
+    const w = ps.param('w');
+    ps.setGrad('w', w.map((wi, i) => a[i] * (wi - c[i])));
+    o.step();
+    ds.push(o.d);
+  }
+  const l = loss(ps.param('w'));
+  assert.ok(ds.every((d, i) => i === 0 || d >= ds[i - 1]), 'd never decreases');
+  assert.ok(o.d >= 1e4 * 1e-6 && l <= 1e-8 * l0, `d = ${o.d}, loss ${l} from ${l0}`);
+  assert.equal(o.stateDict().scalars.d, o.d);
   await e.dispose();
 });

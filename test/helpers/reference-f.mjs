@@ -43,3 +43,80 @@ export function sfLerpRef(p, z, w) {
   const [fw, omw, big] = lerpArgs(w);
   for (let i = 0; i < p.length; i++) p[i] = lerp(p[i], z[i], fw, omw, big);
 }
+
+/** The engine's fixed-order reduction of per-element f64 terms term(i), i in [0, n). */
+export function blockedSum(n, term) {
+  const parts = [];
+  for (let b = 0; b < n; b += 4096) {
+    const a = [0, 0, 0, 0];
+    for (let i = b; i < Math.min(b + 4096, n); i++) a[(i - b) & 3] += term(i);
+    parts.push((a[0] + a[1]) + (a[2] + a[3]));
+  }
+  const fold = (lo, len) => (len === 1 ? parts[lo] : fold(lo, len >> 1) + fold(lo + (len >> 1), len - (len >> 1)));
+  return parts.length ? fold(0, parts.length) : 0;
+}
+
+/**
+ * The harness trajectory (test/helpers/harness.mjs: SPEC, seeds, gradients) on the flat arena, for
+ * optimizers whose step reduces over all tensors: `step(p, g, t)` sees the whole arena (padding zeros
+ * included, as in a ParamSet); returns the final parameters per tensor.
+ */
+export function flatReference(spec, steps, randomArray, rng, grads, step) {
+  const ts = [];
+  let off = 0;
+  for (const [, shape] of Object.entries(spec)) {
+    const size = [shape].flat().reduce((a, b) => a * b, 1);
+    ts.push({ off, size });
+    off += Math.ceil(size / 4) * 4;
+  }
+  const p = new Float32Array(off), g = new Float32Array(off);
+  ts.forEach((t, i) => p.set(randomArray(t.size, i + 1), t.off));
+  for (let k = 0; k < steps; k++) {
+    const r = rng(100 + k);
+    for (const t of ts) g.set(grads(k, t.size, r), t.off);
+    step(p, g, k + 1);
+  }
+  return ts.map((t) => p.slice(t.off, t.off + t.size));
+}
+
+/** Prodigy over one run of n elements; returns step(p, g, t) closing over its state (st exposes d). */
+export function prodigyRef(n, h, pow, sqrt) {
+  const { lr = 1, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay: wd = 0, decouple = true,
+    useBiasCorrection = false, safeguardWarmup = false, d0 = 1e-6, dCoef = 1, growthRate = Infinity } = h;
+  const b3 = h.beta3 ?? sqrt(b2);
+  const st = { m: new Float32Array(n), v: new Float32Array(n), s: new Float32Array(n), p0: new Float32Array(n), d: d0, dMax: d0, dNum: 0, k: 0 };
+  const coupled = wd !== 0 && !decouple, fwd = f(wd);
+  const step = (p, g, t) => {
+    const d = st.d;
+    const bc = useBiasCorrection ? sqrt(1 - pow(b2, st.k + 1)) / (1 - pow(b1, st.k + 1)) : 1;
+    const dlr = d * lr * bc;
+    const c = (i) => (coupled ? f(g[i] + f(fwd * p[i])) : g[i]);
+    let num = st.dNum * b3;
+    if (t > 1) num += (d / d0) * dlr * blockedSum(n, (i) => c(i) * f(st.p0[i] - p[i]));
+    const fb1 = f(b1), a1 = f(d * (1 - b1)), fb2 = f(b2), a2 = f(d * d * (1 - b2)), fb3 = f(b3), a3 = f((d / d0) * (safeguardWarmup ? d : dlr));
+    for (let i = 0; i < n; i++) {
+      if (t === 1) st.p0[i] = p[i];
+      const ci = c(i);
+      st.m[i] = f(f(st.m[i] * fb1) + f(a1 * ci));
+      st.v[i] = f(f(st.v[i] * fb2) + f(f(a2 * ci) * ci));
+      st.s[i] = f(f(st.s[i] * fb3) + f(a3 * ci));
+    }
+    const denom = blockedSum(n, (i) => Math.abs(st.s[i]));
+    if (denom === 0) return;
+    const dHat = dCoef * num / denom;
+    let dn = d;
+    if (dn === d0) dn = Math.max(dn, dHat);
+    st.dMax = Math.max(st.dMax, dHat);
+    st.d = Math.min(st.dMax, dn * growthRate);
+    st.dNum = num;
+    const dEps = f(st.d * eps), nwd = f(-wd * dlr), ndlr = f(-dlr);
+    for (let i = 0; i < n; i++) {
+      let pi = p[i];
+      const den = f(f(Math.sqrt(st.v[i])) + dEps);
+      if (wd !== 0 && decouple) pi = f(pi + f(nwd * pi));
+      p[i] = f(pi + f(ndlr * f(st.m[i] / den)));
+    }
+    st.k++;
+  };
+  return { st, step };
+}
