@@ -21,3 +21,4 @@ export * from './novograd';
 export * from './adafactor';
 export * from './asgd';
 export * from './prodigy';
+export * from './dog';

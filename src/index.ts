@@ -30,3 +30,4 @@ export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/
 export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';
 export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';
 export { Prodigy, type ProdigyOptions, type ProdigyStateDict } from './optim/prodigy.js';
+export { DoG, type DoGOptions, type DoGStateDict } from './optim/dog.js';

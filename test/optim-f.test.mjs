@@ -4,8 +4,8 @@
 // behavioural check each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, HyperparameterError, StateError } from '../dist/index.js';
-import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef } from './helpers/reference-f.mjs';
+import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, DoG, HyperparameterError, StateError } from '../dist/index.js';
+import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef, dogRef } from './helpers/reference-f.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, STEPS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 
@@ -205,5 +205,32 @@ test('Prodigy without tuning: d grows from d0 by orders of magnitude and a quadr
   assert.ok(ds.every((d, i) => i === 0 || d >= ds[i - 1]), 'd never decreases');
   assert.ok(o.d >= 1e4 * 1e-6 && l <= 1e-8 * l0, `d = ${o.d}, loss ${l} from ${l0}`);
   assert.equal(o.stateDict().scalars.d, o.d);
+  await e.dispose();
+});
+
+// ---------------------------------------------------------------- DoG
+for (const h of [{}, { repsRel: 1e-3, weightDecay: 0.1, eps: 1e-6 }, { initEta: 0.01, lr: 0.8 }]) {
+  test(`DoG ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, () =>
+    assertFlatBitExact((ps) => new DoG(ps, h), (e, n) => dogRef([{ off: 0, n }], h, (x) => e.sqrt(x)).step));
+}
+
+test('DoG without a learning rate converges on a convex quadratic', async () => {
+  // f(w) = ½ Σ aᵢ (wᵢ − cᵢ)² (condition number 10), exact gradients, defaults only (repsRel = 1e-6).
+  // Tolerance: f ≤ 1e-6·f(w₀) after 500 steps, and the step size grew from its tiny first value.
+  const e = await init({ threads: 1 });
+  const n = 100, ps = new ParamSet(e, { w: n });
+  const a = Float32Array.from({ length: n }, (_, i) => 0.2 + (i % 10) / 5), c = randomArray(n, 8, 3);
+  const loss = (w) => w.reduce((s, wi, i) => s + 0.5 * a[i] * (wi - c[i]) ** 2, 0);
+  const o = new DoG(ps);
+  const l0 = loss(ps.param('w'));
+  let eta0;
+  for (let k = 0; k < 500; k++) {
+    const w = ps.param('w');
+    ps.setGrad('w', w.map((wi, i) => a[i] * (wi - c[i])));
+    o.step();
+    if (k === 0) eta0 = o.eta();
+  }
+  const l = loss(ps.param('w'));
+  assert.ok(l <= 1e-6 * l0 && o.eta() > 1e4 * eta0, `loss ${l} from ${l0}, eta ${eta0} -> ${o.eta()}`);
   await e.dispose();
 });

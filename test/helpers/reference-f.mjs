@@ -120,3 +120,31 @@ export function prodigyRef(n, h, pow, sqrt) {
   };
   return { st, step };
 }
+
+/** DoG over runs [{ off, n, h }] of one group (the harness arena: one run); returns step(p, g, t). */
+export function dogRef(runs, h, sqrt) {
+  const { repsRel = 1e-6, lr = 1, weightDecay: wd = 0, eps = 1e-8, initEta = 0 } = h;
+  const N = Math.max(...runs.map((r) => r.off + r.n)), x0 = new Float32Array(N), st = { rbar: 0, G: 0, eta: 0 };
+  const fwd = f(wd);
+  const c = (p, g, i) => (wd !== 0 ? f(g[i] + f(fwd * p[i])) : g[i]);
+  const over = (term) => runs.reduce((s, r) => s + blockedSum(r.n, (i) => term(r.off + i)), 0);
+  const step = (p, g, t) => {
+    const gsq = over((i) => c(p, g, i) ** 2);
+    if (t === 1) {
+      st.rbar = repsRel * (1 + sqrt(over((i) => p[i] * p[i])));
+      st.G = gsq + eps;
+    } else {
+      st.rbar = Math.max(st.rbar, sqrt(over((i) => f(p[i] - x0[i]) ** 2)));
+      st.G += gsq;
+    }
+    st.eta = t === 1 && initEta > 0 ? initEta : lr * st.rbar / sqrt(st.G);
+    const ne = f(-st.eta);
+    for (const r of runs) {
+      for (let i = r.off; i < r.off + r.n; i++) {
+        if (t === 1) x0[i] = p[i];
+        p[i] = f(p[i] + f(ne * c(p, g, i)));
+      }
+    }
+  };
+  return { st, step };
+}
