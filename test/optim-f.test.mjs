@@ -167,21 +167,27 @@ test('Schedule-Free stateDict: z (+ exp_avg_sq), per-group scalars; resumes exac
 
 // ---------------------------------------------------------------- Prodigy
 /** Bit-exact check of an optimizer whose step reduces over the whole arena (flat reference). */
-async function assertFlatBitExact(make, makeRef) {
+async function assertFlatBitExact(make, makeRef, grads = uniformGrads, check = () => {}) {
   const e = await init({ threads: 1 });
-  const ref = flatReference(SPEC, STEPS, randomArray, rng, uniformGrads, makeRef(e, 4204));
+  const r = makeRef(e, 4204);
+  const ref = flatReference(SPEC, STEPS, randomArray, rng, grads, r.step);
+  check(r.st);
   await e.dispose();
   for (const cfg of CONFIGS) {
-    const got = await trajectory(cfg, make);
+    const got = await trajectory(cfg, make, grads);
     got.forEach((a, i) => assert.ok(sameBits(a, ref[i]), `config ${JSON.stringify(cfg)} tensor ${i}`));
   }
 }
+
+/** Gradients with a persistent direction (uniform in [0, 1)), so that Prodigy's d grows within the test. */
+const driftGrads = (k, n, r) => uniformGrads(k, n, r).map((x) => 0.5 * x + 0.5);
 
 const PRODIGY = [{}, { lr: 0.5, weightDecay: 0.1, decouple: false, useBiasCorrection: true, growthRate: 1.5 },
   { weightDecay: 0.05, safeguardWarmup: true, beta3: 0.9, dCoef: 2, d0: 1e-3, betas: [0.5, 0.9], eps: 1e-4 }];
 for (const h of PRODIGY) {
   test(`Prodigy ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, () =>
-    assertFlatBitExact((ps) => new Prodigy(ps, h), (e, n) => prodigyRef(n, h, (x, y) => e.pow(x, y), (x) => e.sqrt(x)).step));
+    assertFlatBitExact((ps) => new Prodigy(ps, h), (e, n) => prodigyRef(n, h, (x, y) => e.pow(x, y), (x) => e.sqrt(x)), driftGrads,
+      (st) => assert.ok(st.d > 10 * (h.d0 ?? 1e-6), `d = ${st.d}: the trajectory exercises the d update`)));
 }
 
 test('Prodigy without tuning: d grows from d0 by orders of magnitude and a quadratic converges', async () => {
@@ -211,7 +217,7 @@ test('Prodigy without tuning: d grows from d0 by orders of magnitude and a quadr
 // ---------------------------------------------------------------- DoG
 for (const h of [{}, { repsRel: 1e-3, weightDecay: 0.1, eps: 1e-6 }, { initEta: 0.01, lr: 0.8 }]) {
   test(`DoG ${JSON.stringify(h)} matches the f32 reference bit for bit in every build`, () =>
-    assertFlatBitExact((ps) => new DoG(ps, h), (e, n) => dogRef([{ off: 0, n }], h, (x) => e.sqrt(x)).step));
+    assertFlatBitExact((ps) => new DoG(ps, h), (e, n) => dogRef([{ off: 0, n }], h, (x) => e.sqrt(x))));
 }
 
 test('DoG without a learning rate converges on a convex quadratic', async () => {
@@ -233,4 +239,97 @@ test('DoG without a learning rate converges on a convex quadratic', async () => 
   const l = loss(ps.param('w'));
   assert.ok(l <= 1e-6 * l0 && o.eta() > 1e4 * eta0, `loss ${l} from ${l0}, eta ${eta0} -> ${o.eta()}`);
   await e.dispose();
+});
+
+// ---------------------------------------------------------------- Prodigy and DoG: errors, state
+test('Prodigy and DoG bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', () => assertBadHypers([
+  [Prodigy, { lr: 0 }, 'lr'], [Prodigy, { lr: -1 }, 'lr'], [Prodigy, { betas: [1, 0.9] }, 'betas[0]'], [Prodigy, { betas: [0.9, 1] }, 'betas[1]'],
+  [Prodigy, { beta3: 1.5 }, 'beta3'], [Prodigy, { eps: 0 }, 'eps'], [Prodigy, { weightDecay: -1 }, 'weightDecay'], [Prodigy, { decouple: 1 }, 'decouple'],
+  [Prodigy, { useBiasCorrection: 'yes' }, 'useBiasCorrection'], [Prodigy, { safeguardWarmup: 0 }, 'safeguardWarmup'], [Prodigy, { d0: 0 }, 'd0'],
+  [Prodigy, { dCoef: -2 }, 'dCoef'], [Prodigy, { growthRate: 0.5 }, 'growthRate'], [Prodigy, { growthRate: NaN }, 'growthRate'],
+  [DoG, { repsRel: 0 }, 'repsRel'], [DoG, { lr: 0 }, 'lr'], [DoG, { weightDecay: -0.1 }, 'weightDecay'], [DoG, { eps: 0 }, 'eps'], [DoG, { initEta: -1 }, 'initEta'],
+]));
+
+test('Prodigy: fixed keys and unequal group lr are rejected; d0 and beta3 default', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 5, b: 3 });
+  const o = new Prodigy(ps, { d0: 1e-4 });
+  assert.equal(o.d, 1e-4);
+  assert.equal(o.hyperparameters.beta3, -1);
+  assert.throws(() => o.set({ d0: 1e-3 }), (err) => err instanceof HyperparameterError && err.message.startsWith('d0'));
+  assert.throws(() => new Prodigy(ps, { groups: [{ params: ['b'], betas: [0.5, 0.9] }] }), HyperparameterError);
+  const g = new Prodigy(ps, { groups: [{ params: ['b'], lr: 0.5 }] });
+  ps.setGrad('w', randomArray(5, 1)); ps.setGrad('b', randomArray(3, 2));
+  assert.throws(() => g.step(), (err) => err instanceof HyperparameterError && err.message.startsWith('lr'));
+  // A frozen group may keep any lr; a group with its own weight decay and eps is fine.
+  const f = new Prodigy(ps, { groups: [{ params: ['b'], frozen: true, lr: 0.5 }] });
+  f.step();
+  const w = new Prodigy(ps, { groups: [{ params: ['b'], weightDecay: 0.1, eps: 1e-6 }] });
+  w.step(); w.step();
+  // Zero gradients: Σ|s| = 0, so no update, d and k unchanged (prodigy.py returns early).
+  const zg = new Prodigy(ps), p0 = ps.param('w').slice();
+  ps.zeroGrad();
+  zg.step(); zg.step();
+  assert.ok(sameBits(ps.param('w'), p0));
+  assert.deepEqual(zg.stateDict().scalars, { d: 1e-6, d_max: 1e-6, d_numerator: 0, k: 0 });
+  assert.equal(zg.stepCount, 2);
+  ps.setGrad('w', randomArray(5, 1));
+  zg.step();
+  assert.equal(zg.stateDict().scalars.k, 1);
+  assert.ok(!sameBits(ps.param('w'), p0));
+  await e.dispose();
+});
+
+test('Prodigy and DoG: stateDict scalars, exact resume, bad scalars rejected without changes', async () => {
+  await assertResumesExactly([[Prodigy, {}], [Prodigy, { weightDecay: 0.1, useBiasCorrection: true, growthRate: 1.2 }], [DoG, {}], [DoG, { weightDecay: 0.1 }]]);
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 6 });
+  assert.deepEqual(Object.keys(new Prodigy(ps).stateDict().state.w).sort(), ['exp_avg', 'exp_avg_sq', 'p0', 's']);
+  assert.deepEqual(Object.keys(new DoG(ps).stateDict().state.w), ['x0']);
+  for (const [Cls, bads] of [
+    [Prodigy, [{ d: 0 }, { d_max: -1 }, { d_numerator: NaN }, { k: 1.5 }]],
+    [DoG, [{ rbar: [NaN] }, { G: [] }, { G: [-1] }]],
+  ]) {
+    const o = new Cls(ps);
+    ps.setParam('w', randomArray(6, 5)); ps.setGrad('w', randomArray(6, 6));
+    o.step(); o.step();
+    const good = o.stateDict(), before = o.stateDict();
+    const { scalars, ...none } = good;
+    assert.throws(() => o.loadStateDict(none), StateError);
+    for (const b of bads) assert.throws(() => o.loadStateDict({ ...good, scalars: { ...scalars, ...b } }), StateError, `${Cls.name} ${JSON.stringify(b)}`);
+    assert.deepEqual(o.stateDict(), before);
+    const fresh = new Cls(ps).stateDict();
+    delete fresh.scalars;
+    o.loadStateDict(fresh);
+    assert.equal(o.stepCount, 0);
+  }
+  await e.dispose();
+});
+
+test('DoG with param groups: each group is one vector with its own r̄, G and η (multi-run reductions)', async () => {
+  // Groups split the harness arena into runs: group 1 = b (one run), group 0 = w, big, one (two runs).
+  const e = await init({ threads: 1 });
+  const sqrt = (x) => e.sqrt(x);
+  const h0 = { repsRel: 1e-3 }, h1 = { repsRel: 1e-2, weightDecay: 0.1 };
+  const r0 = dogRef([{ off: 0, n: 92 }, { off: 100, n: 4104 }], h0, sqrt), r1 = dogRef([{ off: 92, n: 8 }], { ...h0, ...h1 }, sqrt);
+  const ref = flatReference(SPEC, STEPS, randomArray, rng, uniformGrads, (p, g, t) => { r0.step(p, g, t); r1.step(p, g, t); });
+  await e.dispose();
+  for (const cfg of CONFIGS) {
+    const got = await trajectory(cfg, (ps) => new DoG(ps, { ...h0, groups: [{ params: ['b'], ...h1 }] }));
+    got.forEach((a, i) => assert.ok(sameBits(a, ref[i]), `config ${JSON.stringify(cfg)} tensor ${i}`));
+  }
+});
+
+test('Prodigy with param groups (own weight decay and eps, a frozen group): one d over the non-frozen runs', async () => {
+  // group 1 = b (own weightDecay/eps), group 2 = one (frozen), group 0 = w, big (two runs).
+  const e = await init({ threads: 1 });
+  const h = { weightDecay: 0.01, useBiasCorrection: true };
+  const r = prodigyRef([{ off: 0, n: 92 }, { off: 100, n: 4100 }, { off: 92, n: 8, weightDecay: 0.2, eps: 1e-5 }], h, (x, y) => e.pow(x, y), (x) => e.sqrt(x));
+  const ref = flatReference(SPEC, STEPS, randomArray, rng, driftGrads, r.step);
+  await e.dispose();
+  assert.ok(r.st.d > 1e-5, `d = ${r.st.d}`);
+  for (const cfg of CONFIGS) {
+    const got = await trajectory(cfg, (ps) => new Prodigy(ps, { ...h, groups: [{ params: ['b'], weightDecay: 0.2, eps: 1e-5 }, { params: ['one'], frozen: true }] }), driftGrads);
+    got.forEach((a, i) => assert.ok(sameBits(a, ref[i]), `config ${JSON.stringify(cfg)} tensor ${i}`));
+  }
 });

@@ -79,29 +79,37 @@ export function flatReference(spec, steps, randomArray, rng, grads, step) {
   return ts.map((t) => p.slice(t.off, t.off + t.size));
 }
 
-/** Prodigy over one run of n elements; returns step(p, g, t) closing over its state (st exposes d). */
-export function prodigyRef(n, h, pow, sqrt) {
-  const { lr = 1, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay: wd = 0, decouple = true,
+/**
+ * Prodigy over runs [{ off, n, weightDecay?, eps? }] (per-group options; the harness arena is one run
+ * [{ off: 0, n }]); returns { st, step(p, g, t) } (st.d is the estimate).
+ */
+export function prodigyRef(runs, h, pow, sqrt) {
+  if (typeof runs === 'number') runs = [{ off: 0, n: runs }];
+  const { lr = 1, betas: [b1, b2] = [0.9, 0.999], decouple = true,
     useBiasCorrection = false, safeguardWarmup = false, d0 = 1e-6, dCoef = 1, growthRate = Infinity } = h;
   const b3 = h.beta3 ?? sqrt(b2);
-  const st = { m: new Float32Array(n), v: new Float32Array(n), s: new Float32Array(n), p0: new Float32Array(n), d: d0, dMax: d0, dNum: 0, k: 0 };
-  const coupled = wd !== 0 && !decouple, fwd = f(wd);
+  const N = Math.max(...runs.map((r) => r.off + r.n));
+  const st = { m: new Float32Array(N), v: new Float32Array(N), s: new Float32Array(N), p0: new Float32Array(N), d: d0, dMax: d0, dNum: 0, k: 0 };
+  const rs = runs.map((r) => ({ ...r, wd: r.weightDecay ?? h.weightDecay ?? 0, eps: r.eps ?? h.eps ?? 1e-8 }));
   const step = (p, g, t) => {
     const d = st.d;
     const bc = useBiasCorrection ? sqrt(1 - pow(b2, st.k + 1)) / (1 - pow(b1, st.k + 1)) : 1;
     const dlr = d * lr * bc;
-    const c = (i) => (coupled ? f(g[i] + f(fwd * p[i])) : g[i]);
-    let num = st.dNum * b3;
-    if (t > 1) num += (d / d0) * dlr * blockedSum(n, (i) => c(i) * f(st.p0[i] - p[i]));
+    let num = st.dNum * b3, denom = 0;
     const fb1 = f(b1), a1 = f(d * (1 - b1)), fb2 = f(b2), a2 = f(d * d * (1 - b2)), fb3 = f(b3), a3 = f((d / d0) * (safeguardWarmup ? d : dlr));
-    for (let i = 0; i < n; i++) {
-      if (t === 1) st.p0[i] = p[i];
-      const ci = c(i);
-      st.m[i] = f(f(st.m[i] * fb1) + f(a1 * ci));
-      st.v[i] = f(f(st.v[i] * fb2) + f(f(a2 * ci) * ci));
-      st.s[i] = f(f(st.s[i] * fb3) + f(a3 * ci));
+    for (const r of rs) {
+      const coupled = r.wd !== 0 && !decouple, fwd = f(r.wd);
+      const c = (i) => (coupled ? f(g[i] + f(fwd * p[i])) : g[i]);
+      if (t > 1) num += (d / d0) * dlr * blockedSum(r.n, (i) => c(r.off + i) * f(st.p0[r.off + i] - p[r.off + i]));
+      for (let i = r.off; i < r.off + r.n; i++) {
+        if (t === 1) st.p0[i] = p[i];
+        const ci = c(i);
+        st.m[i] = f(f(st.m[i] * fb1) + f(a1 * ci));
+        st.v[i] = f(f(st.v[i] * fb2) + f(f(a2 * ci) * ci));
+        st.s[i] = f(f(st.s[i] * fb3) + f(a3 * ci));
+      }
+      denom += blockedSum(r.n, (i) => Math.abs(st.s[r.off + i]));
     }
-    const denom = blockedSum(n, (i) => Math.abs(st.s[i]));
     if (denom === 0) return;
     const dHat = dCoef * num / denom;
     let dn = d;
@@ -109,12 +117,14 @@ export function prodigyRef(n, h, pow, sqrt) {
     st.dMax = Math.max(st.dMax, dHat);
     st.d = Math.min(st.dMax, dn * growthRate);
     st.dNum = num;
-    const dEps = f(st.d * eps), nwd = f(-wd * dlr), ndlr = f(-dlr);
-    for (let i = 0; i < n; i++) {
-      let pi = p[i];
-      const den = f(f(Math.sqrt(st.v[i])) + dEps);
-      if (wd !== 0 && decouple) pi = f(pi + f(nwd * pi));
-      p[i] = f(pi + f(ndlr * f(st.m[i] / den)));
+    for (const r of rs) {
+      const dEps = f(st.d * r.eps), nwd = f(-r.wd * dlr), ndlr = f(-dlr);
+      for (let i = r.off; i < r.off + r.n; i++) {
+        let pi = p[i];
+        const den = f(f(Math.sqrt(st.v[i])) + dEps);
+        if (r.wd !== 0 && decouple) pi = f(pi + f(nwd * pi));
+        p[i] = f(pi + f(ndlr * f(st.m[i] / den)));
+      }
     }
     st.k++;
   };
