@@ -10,6 +10,7 @@
 import type { Buffer } from '../engine/memory.js';
 import { HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
+import { groupRuns, type Run } from './runs.js';
 
 export const STATE_FORMAT = 'simdopt/optimizer';
 export const STATE_VERSION = 1;
@@ -78,7 +79,7 @@ interface Group<H> {
   frozen: boolean;
   hyper: H;
   schedules: Record<string, HyperSchedule>;
-  runs: { off: number; n: number }[];
+  runs: Run[];
 }
 
 const matcher = (sel: GroupSpec<unknown>['params']): ((n: string) => boolean) => {
@@ -128,11 +129,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
         return { params: params.tensors.filter((_, i) => owner[i] === gi).map((t) => t.name), frozen, hyper: h as H, schedules: sched, runs: [] };
       });
       // Contiguous runs of each group's tensors (padding between two tensors of a group rides along).
-      params.tensors.forEach((t, i) => {
-        const runs = this._groups[owner[i]!]!.runs, last = runs[runs.length - 1];
-        const end = i + 1 < params.tensors.length ? params.tensors[i + 1]!.offset : params.size;
-        if (last && i > 0 && owner[i - 1] === owner[i]) last.n = end - last.off; else runs.push({ off: t.offset, n: end - t.offset });
-      });
+      groupRuns(params, this._groups).forEach((r, gi) => { this._groups[gi]!.runs = r; });
       for (const g of this._groups) g.hyper = this.validate(g.hyper);
       for (const k of this.fixedKeys()) {
         const v = this._groups[0]!.hyper[k];
