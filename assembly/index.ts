@@ -22,3 +22,7 @@ export * from './adafactor';
 export * from './asgd';
 export * from './prodigy';
 export * from './dog';
+export * from './rng';
+export * from './adahessian';
+export * from './sophia';
+export * from './precond';
