@@ -26,3 +26,4 @@ export * from './rng';
 export * from './adahessian';
 export * from './sophia';
 export * from './precond';
+export * from './lbfgs';

@@ -89,24 +89,94 @@ def run_case(idx, name, hyper):
     return out
 
 
+# L-BFGS: step(closure) on two problems over the same awkward tensors (flattened and concatenated in order):
+#   'quadratic':  loss = sum 0.5*c*(p-t)^2 (in f64), grad = c * (p - t) (two exact f32 ops, as above);
+#   'rosenbrock': x = cat(flat params), a = x[:-1], b = x[1:], u = b - a*a,
+#                 loss = sum (1-a)^2 + 100*u^2 (in f64 from the f32 x), and the f32 gradient by these ops:
+#                 g[:-1] = (-2)*(1-a) - (400*a)*u;  g[1:] = g[1:] + 200*u.
+# Recorded per checkpoint: parameters, the step's return value, torch's func_evals and n_iter.
+LBFGS_CASES = [
+    ('quadratic', dict(lr=1, max_iter=1, history_size=3)),
+    ('quadratic', dict(lr=1, max_iter=6, max_eval=4, history_size=2, tolerance_change=1e-12)),
+    ('quadratic', dict(lr=0.5, max_iter=3, history_size=2, line_search_fn='strong_wolfe')),
+    ('rosenbrock', dict(lr=1, max_iter=5, history_size=4, line_search_fn='strong_wolfe')),
+    ('rosenbrock', dict(lr=0.5, max_iter=2, history_size=3, line_search_fn='strong_wolfe', tolerance_grad=1e-5)),
+]
+
+
+def rosenbrock(x):
+    a, b = x[:-1], x[1:]
+    u = b - a * a
+    g = torch.zeros_like(x)
+    g[:-1] = (-2.0) * (1.0 - a) - (400.0 * a) * u
+    g[1:] = g[1:] + 200.0 * u
+    a64, u64 = a.double(), u.double()
+    return float(((1.0 - a64) ** 2 + 100.0 * u64 ** 2).sum()), g
+
+
+def run_lbfgs_case(idx, problem, hyper):
+    g = torch.Generator().manual_seed(2000 + idx)
+    params, cs, ts = [], [], []
+    for shape in SIZES:
+        params.append(torch.nn.Parameter((torch.rand(shape, generator=g) * 4 - 2).float()))
+        cs.append((torch.rand(shape, generator=g) * 2 + 0.1).float())
+        ts.append((torch.rand(shape, generator=g) * 2 - 1).float())
+    init = [p.detach().clone() for p in params]
+    opt = torch.optim.LBFGS(params, **hyper)
+
+    def closure():
+        if problem == 'quadratic':
+            loss = 0.0
+            for p, c, t in zip(params, cs, ts):
+                p.grad = c * (p.detach() - t)
+                loss += float((0.5 * c.double() * (p.detach().double() - t.double()) ** 2).sum())
+            return loss
+        x = torch.cat([p.detach().flatten() for p in params])
+        loss, gx = rosenbrock(x)
+        off = 0
+        for p in params:
+            p.grad = gx[off:off + p.numel()].view_as(p).clone()
+            off += p.numel()
+        return loss
+
+    checkpoints, losses, counts = {}, {}, {}
+    for step in range(1, STEPS + 1):
+        loss = opt.step(closure)
+        if step in CHECKPOINTS:
+            checkpoints[str(step)] = [p.detach().flatten().tolist() for p in params]
+            losses[str(step)] = float(loss)
+            st = opt.state[params[0]]
+            counts[str(step)] = [st['func_evals'], st['n_iter']]
+    out = {
+        'optimizer': 'LBFGS', 'problem': problem, 'hyper': dict(hyper), 'steps': STEPS, 'shapes': SIZES,
+        'init': [p.flatten().tolist() for p in init], 'checkpoints': checkpoints, 'losses': losses, 'counts': counts,
+    }
+    if problem == 'quadratic':
+        out['c'] = [c.flatten().tolist() for c in cs]
+        out['t'] = [t.flatten().tolist() for t in ts]
+    return out
+
+
 def main():
     torch.set_num_threads(1)
     data = {'torch': torch.__version__, 'generator': 'scripts/golden_torch.py',
-            'cases': [run_case(i, n, h) for i, (n, h) in enumerate(CASES)]}
+            'cases': [run_case(i, n, h) for i, (n, h) in enumerate(CASES)],
+            'lbfgs': [run_lbfgs_case(i, n, h) for i, (n, h) in enumerate(LBFGS_CASES)]}
     text = json.dumps(data, indent=None, separators=(',', ':')) + '\n'
     if '--check' in sys.argv:
         old = json.load(open(OUT))
         worst = 0.0
-        for a, b in zip(old['cases'], data['cases']):
+        for a, b in zip(old['cases'] + old.get('lbfgs', []), data['cases'] + data['lbfgs']):
             for k in a['checkpoints']:
                 for x, y in zip(a['checkpoints'][k], b['checkpoints'][k]):
                     for u, v in zip(x, y):
                         worst = max(worst, abs(u - v) / max(1.0, max(abs(z) for z in y)))
         print(f'golden check: worst relative difference vs committed file {worst:.3g}')
-        sys.exit(0 if worst <= 1e-6 and len(old['cases']) == len(data['cases']) else 1)
+        same = len(old['cases']) == len(data['cases']) and len(old.get('lbfgs', [])) == len(data['lbfgs'])
+        sys.exit(0 if worst <= 1e-6 and same else 1)
     with open(OUT, 'w') as f:
         f.write(text)
-    print(f'wrote {OUT}: {len(data["cases"])} cases, torch {torch.__version__}')
+    print(f'wrote {OUT}: {len(data["cases"])} + {len(data["lbfgs"])} L-BFGS cases, torch {torch.__version__}')
 
 
 if __name__ == '__main__':

@@ -36,3 +36,4 @@ export { AdaHessian, type AdaHessianOptions } from './optim/adahessian.js';
 export { Sophia, type SophiaOptions } from './optim/sophia.js';
 export { OASIS, type OASISOptions, type OASISStateDict } from './optim/oasis.js';
 export { SANIA, type SANIAOptions } from './optim/sania.js';
+export { LBFGS, type LBFGSOptions, type LBFGSHyper, type LBFGSStateDict, type LBFGSClosure } from './optim/lbfgs.js';
