@@ -55,3 +55,26 @@ export function adahessian_f32(start: i32, end: i32, p: usize, g: usize, z: usiz
     store<f32>(p + o, pi - lr * u);
   }
 }
+
+/**
+ * AdaHessian's spatial averaging for blocks [start, end) of bs consecutive elements (the kh×kw
+ * kernel window of a 4-D conv weight): every element's estimate becomes the block mean of |z*hz|
+ * (f32 sum in element order, divided by bs), written to hz, and z is set to 1, so that the update
+ * kernel's D = z * hz is that mean. Scalar only (blocks are small); the same in every build.
+ */
+export function hutchinson_block_mean_f32(start: i32, end: i32, z: usize, hz: usize, bs: i32): void {
+  for (let b = start; b < end; b++) {
+    const o = <usize>b * <usize>bs << 2;
+    let s: f32 = 0;
+    for (let j = 0; j < bs; j++) {
+      const q = o + (<usize>j << 2);
+      s += abs<f32>(load<f32>(z + q) * load<f32>(hz + q));
+    }
+    const mean = s / <f32>bs;
+    for (let j = 0; j < bs; j++) {
+      const q = o + (<usize>j << 2);
+      store<f32>(hz + q, mean);
+      store<f32>(z + q, 1);
+    }
+  }
+}

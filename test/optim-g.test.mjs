@@ -9,7 +9,7 @@ import {
   HyperparameterError, NonFiniteError, StateError,
 } from '../dist/index.js';
 import {
-  rademacherRef, arenaOffsets, adahessianRef, sophiaRef, oasisStepRef, saniaStepRef,
+  rademacherRef, arenaOffsets, adahessianRef, sophiaRef, oasisStepRef, saniaStepRef, blockMeanRef,
 } from './helpers/reference-g.mjs';
 import { randomArray, sameBits } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, SIZES } from './helpers/harness.mjs';
@@ -105,6 +105,49 @@ for (const [name, Cls, hypers, makeState, makeStep] of CASES) {
     });
   }
 }
+
+test('AdaHessian spatial averaging over kh×kw windows of 4-D tensors (per group) matches the reference in every build', async () => {
+  // conv: 2048 windows of 3×3 (split across threads), k1: 1×1 windows (no averaging), conv2: a group
+  // with spatialAveraging: false, b: 1-D. Mixed-sign diagonal Hessian, so |z ⊙ Hz| matters.
+  const spec = { conv: [64, 32, 3, 3], k1: [2, 3, 1, 1], conv2: [2, 1, 1, 5], b: 5 };
+  const shapes = Object.values(spec), sizes = shapes.map((d) => (Array.isArray(d) ? d.reduce((a, b) => a * b, 1) : d));
+  const offs = arenaOffsets(sizes), bsOf = [9, 1, 1, 1];
+  const diag = sizes.map((n, j) => randomArray(n, 40 + j, 10));
+  const hm = (j, v) => v.map((x, i) => Math.fround(diag[j][i] * x));
+  const h = { lr: 0.05, weightDecay: 0.01, groups: [{ params: ['conv2'], spatialAveraging: false }] };
+  const steps = 6;
+  const e0 = await init({ threads: 1 });
+  const pow = (a, b) => e0.pow(a, b);
+  const xs = sizes.map((n, j) => ({ j, p: randomArray(n, 60 + j), m: z(n), v: z(n) }));
+  for (let t = 1; t <= steps; t++) {
+    for (const x of xs) {
+      const g = hm(x.j, x.p), zz = rademacherRef(x.p.length, 0, t, offs[x.j]);
+      let [zu, hzu] = [zz, hm(x.j, zz)];
+      if (bsOf[x.j] > 1) [zu, hzu] = blockMeanRef(zu, hzu, bsOf[x.j]);
+      adahessianRef(x.p, g, zu, hzu, x, h, t, pow);
+    }
+  }
+  await e0.dispose();
+  const runs = [];
+  for (const cfg of CONFIGS) {
+    for (const avg of [true, false]) {
+      const e = await init(cfg);
+      await e.ready;
+      const ps = new ParamSet(e, spec);
+      ps.tensors.forEach((t, j) => ps.setParam(t.name, randomArray(t.size, 60 + j)));
+      const hvp = (v, out) => ps.tensors.forEach((t, j) => out.set(hm(j, v.subarray(t.offset, t.offset + t.size)), t.offset));
+      const opt = new AdaHessian(ps, { ...h, hvp, spatialAveraging: avg });
+      for (let k = 0; k < steps; k++) { ps.tensors.forEach((t, j) => ps.setGrad(t.name, hm(j, ps.param(t.name)))); opt.step(); }
+      const got = ps.tensors.map((t) => ps.param(t.name).slice());
+      if (avg) got.forEach((a, i) => assert.ok(sameBits(a, xs[i].p), `config ${JSON.stringify(cfg)} tensor ${i}`));
+      else runs.push(got);
+      await e.dispose();
+    }
+  }
+  // Without averaging the conv tensor moves differently; the others are unaffected.
+  assert.ok(!sameBits(runs[0][0], xs[0].p));
+  for (let i = 1; i < 4; i++) assert.ok(sameBits(runs[0][i], xs[i].p), `tensor ${i}`);
+});
 
 test('Rademacher draws: identical bits in every build and thread count, equal to the JS hash, exact signs, balanced', async () => {
   const n = 100_003;
@@ -246,7 +289,7 @@ test('Sophia calls the HVP only on curvature steps (1, k+1, 2k+1, ...)', async (
 const BAD = [
   [AdaHessian, { lr: -1 }, 'lr'], [AdaHessian, { betas: [1, 0.9] }, 'betas[0]'], [AdaHessian, { betas: [0.9, 1] }, 'betas[1]'],
   [AdaHessian, { eps: 0 }, 'eps'], [AdaHessian, { weightDecay: -1 }, 'weightDecay'], [AdaHessian, { hessianPower: 1.5 }, 'hessianPower'],
-  [AdaHessian, { seed: 1.5 }, 'seed'],
+  [AdaHessian, { seed: 1.5 }, 'seed'], [AdaHessian, { spatialAveraging: 1 }, 'spatialAveraging'],
   [Sophia, { lr: NaN }, 'lr'], [Sophia, { gamma: 0 }, 'gamma'], [Sophia, { eps: -1 }, 'eps'], [Sophia, { updateInterval: 0 }, 'updateInterval'],
   [Sophia, { updateInterval: 2.5 }, 'updateInterval'], [Sophia, { betas: [0.9, -0.1] }, 'betas[1]'], [Sophia, { weightDecay: -0.1 }, 'weightDecay'],
   [OASIS, { lr: -0.1 }, 'lr'], [OASIS, { beta2: 1 }, 'beta2'], [OASIS, { alpha: 0 }, 'alpha'], [OASIS, { adaptiveLr: 1 }, 'adaptiveLr'], [OASIS, { seed: 2 ** 32 }, 'seed'],

@@ -1,6 +1,6 @@
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { type Span, type WithGroups } from './base.js';
+import { type Span, type WithGroups, requireBool } from './base.js';
 import { checkSeed, HvpOptimizer, type Hvp, type HvpOptions } from './hvp.js';
 
 export interface AdaHessianOptions {
@@ -10,10 +10,12 @@ export interface AdaHessianOptions {
   weightDecay?: number;
   /** Hessian power k in [0, 1]. */
   hessianPower?: number;
+  /** Average |D| over the kh×kw window of 4-D tensors [out, in, kh, kw] (the authors' code does). */
+  spatialAveraging?: boolean;
   /** Seed of the Rademacher draws (integer in [0, 2^32)). */
   seed?: number;
 }
-type AdaHessianHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; hessianPower: number; seed: number };
+type AdaHessianHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; hessianPower: number; spatialAveraging: boolean; seed: number };
 
 // Kernel flag (assembly/adahessian.ts).
 const POW1 = 1;
@@ -25,9 +27,11 @@ const POW1 = 1;
  *   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·D²
  *   p −= lr · ( (m / (1−β1ᵗ)) / ( (√v)ᵏ / (√(1−β2ᵗ))ᵏ + ε ) + λ·p )
  * Decoupled weight decay λ (inside the lr factor, outside the curvature scaling, as in the paper's
- * code). No spatial averaging: the authors average |D| over the kh×kw block of 4-D conv kernels;
- * here every tensor uses block size 1 (their behaviour for 0/1/2-D tensors).
- * Defaults (the authors'): lr = 0.15, betas = (0.9, 0.999), eps = 1e-4, weightDecay = 0, k = 1.
+ * code). Spatial averaging (as the authors' code): for a 4-D tensor [out, in, kh, kw], D of every
+ * element is replaced by the mean of |D| over its kh×kw window (f32 sum in order, then / (kh·kw));
+ * other tensors use block size 1. spatialAveraging: false uses block size 1 everywhere.
+ * Defaults (the authors'): lr = 0.15, betas = (0.9, 0.999), eps = 1e-4, weightDecay = 0, k = 1,
+ * spatialAveraging = true.
  * State: 8 bytes per parameter (exp_avg, exp_hessian_diag_sq) plus 8 bytes of scratch (z, Hz).
  * The RNG counter is the step number, so a resumed run draws the same z.
  */
@@ -37,7 +41,8 @@ export class AdaHessian extends HvpOptimizer<AdaHessianHyper, AdaHessianOptions>
   constructor(params: ParamSet, opts: WithGroups<AdaHessianOptions> & HvpOptions = {}) {
     super(params, opts, (o) => {
       const [beta1, beta2] = o.betas ?? [0.9, 0.999];
-      return { lr: o.lr ?? 0.15, beta1, beta2, eps: o.eps ?? 1e-4, weightDecay: o.weightDecay ?? 0, hessianPower: o.hessianPower ?? 1, seed: o.seed ?? 0 };
+      return { lr: o.lr ?? 0.15, beta1, beta2, eps: o.eps ?? 1e-4, weightDecay: o.weightDecay ?? 0, hessianPower: o.hessianPower ?? 1,
+        spatialAveraging: o.spatialAveraging ?? true, seed: o.seed ?? 0 };
     }, ['exp_avg', 'exp_hessian_diag_sq']);
   }
 
@@ -53,11 +58,22 @@ export class AdaHessian extends HvpOptimizer<AdaHessianHyper, AdaHessianOptions>
     checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('hessianPower', h.hessianPower, 0, 1);
+    requireBool('spatialAveraging', h.spatialAveraging);
     checkSeed('seed', h.seed);
     return { ...h };
   }
 
-  protected prepare(t: number, h: AdaHessianHyper): void { this.curvature(t, h.seed); }
+  protected prepare(t: number, h: AdaHessianHyper): void {
+    this.curvature(t, h.seed);
+    const e = this.params.engine;
+    this.groups.forEach((g, gi) => {
+      if (g.frozen || !this.hyperparametersOf(gi).spatialAveraging) return;
+      for (const name of g.params) {
+        const x = this.params.info(name), bs = x.shape.length === 4 ? x.shape[2]! * x.shape[3]! : 1;
+        if (bs > 1) e.run('hutchinson_block_mean_f32', x.size / bs, [this.zPtr + x.offset * 4, this.hzPtr + x.offset * 4, bs], 1024, bs);
+      }
+    });
+  }
 
   protected apply(t: number, h: AdaHessianHyper, s: Span): void {
     this.prepared(t, h);

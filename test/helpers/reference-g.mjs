@@ -128,3 +128,15 @@ export function saniaStepRef(xs, { lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0
   for (const x of xs) precondStepRef(x.p, x.g, x.d, null, null, s, alpha);
   return s;
 }
+
+/** AdaHessian's spatial averaging: z*hz replaced by the block mean of |z*hz| (blocks of bs); returns [z', hz']. */
+export function blockMeanRef(z, hz, bs) {
+  const z2 = new Float32Array(z.length), h2 = new Float32Array(hz.length);
+  for (let b = 0; b < z.length; b += bs) {
+    let s = 0;
+    for (let j = b; j < b + bs; j++) s = f(s + Math.abs(f(z[j] * hz[j])));
+    const mean = f(s / bs);
+    for (let j = b; j < b + bs; j++) { z2[j] = 1; h2[j] = mean; }
+  }
+  return [z2, h2];
+}
