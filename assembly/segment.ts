@@ -33,6 +33,17 @@ function lastAtMost(tbl: usize, n: i32, key: i32, field: usize): i32 {
   return lo;
 }
 
+/** The segment holding absolute block B (blocks ascending: start from the previous answer, or 0). */
+export function segOfBlock(tbl: usize, nseg: i32, B: i32, from: i32): i32 {
+  let s = from > 0 ? from : lastAtMost(tbl, nseg, B, 8);
+  while (s + 1 < nseg && segBlk(tbl, s + 1) <= B) s++;
+  return s;
+}
+// @ts-ignore: decorator
+@inline export function blockStart(tbl: usize, s: i32, B: i32): i32 { return segOff(tbl, s) + (B - segBlk(tbl, s)) * BLOCK; }
+// @ts-ignore: decorator
+@inline export function blockEnd(tbl: usize, s: i32, st: i32): i32 { return min(st + BLOCK, segOff(tbl, s) + segLen(tbl, s)); }
+
 /** First segment that may intersect elements from absolute index `from` on. */
 export function segFirst(tbl: usize, n: i32, from: i32): i32 { return lastAtMost(tbl, n, from, 0); }
 

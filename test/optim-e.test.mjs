@@ -297,3 +297,32 @@ test('param groups split the tensor table into runs: same-hyperparameter groups 
   }
   await e.dispose();
 });
+
+test('LAMB and LARS trust ratios equal the reference ratios exactly (multi-block tensors, every build)', async () => {
+  const spec = { a: 9001, b: [13, 7], c: 4096 * 2 + 4 };
+  const e0 = await init({ threads: 1 });
+  const pow = (x, y) => e0.pow(x, y), sqrt = (x) => e0.sqrt(x);
+  const cases = [[LAMB, { lr: 0.01, weightDecay: 0.1 }, (p, g, s, t) => lambRef(p, g, s, { lr: 0.01, weightDecay: 0.1 }, t, pow, sqrt), (n) => ({ m: z(n), v: z(n) })],
+    [LARS, { lr: 3, weightDecay: 0.1 }, (p, g, s) => larsRef(p, g, s, { lr: 3, weightDecay: 0.1 }, sqrt), (n) => ({ m: z(n) })]];
+  const want = cases.map(([, , step, mk]) => {
+    const ref = Object.values(spec).map((sh, i) => { const n = typeof sh === 'number' ? sh : 91; return { p: randomArray(n, 1 + i), st: mk(n) }; });
+    let ratios;
+    for (let k = 0; k < 4; k++) { const r = rng(60 + k); ratios = ref.map((x) => step(x.p, uniformGrads(k, x.p.length, r), x.st, k + 1)); }
+    return { ref, ratios };
+  });
+  await e0.dispose();
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    await e.ready;
+    for (const [ci, [Cls, h]] of cases.entries()) {
+      const ps = new ParamSet(e, spec);
+      ps.tensors.forEach((t, i) => ps.setParam(t.name, randomArray(t.size, 1 + i)));
+      const o = new Cls(ps, h);
+      for (let k = 0; k < 4; k++) { const r = rng(60 + k); for (const t of ps.tensors) ps.setGrad(t.name, uniformGrads(k, t.size, r)); o.step(); }
+      assert.deepEqual(Object.values(o.trustRatios), want[ci].ratios, `${Cls.name} ${JSON.stringify(cfg)}`);
+      ps.tensors.forEach((t, i) => assert.ok(sameBits(ps.param(t.name), want[ci].ref[i].p), `${Cls.name} ${t.name}`));
+      o.free(); ps.free();
+    }
+    await e.dispose();
+  }
+});

@@ -12,16 +12,17 @@ export interface LAMBOptions {
 }
 type LAMBHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 
-const WD = 1; // assembly/lamb.ts LAMB_WD
+const WD = 4; // assembly/lamb.ts LAMB_WD
 
 /**
  * LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning"; optax.lamb semantics:
  * scale_by_adam → add_decayed_weights → scale_by_trust_ratio → scale_by_learning_rate), per tensor l:
  *   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  u = (m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε) + λ·p
  *   r_l = ‖p_l‖ / ‖u_l‖  (r_l = 1 when either norm is 0);  p = p − lr·r_l·u
- * Two passes per run: the fused moment kernel writes u into a scratch buffer, one segmented
- * reduction gives every tensor's ‖p‖² and ‖u‖² (f64, fixed order), the ratios are computed in f64
- * and rounded once into −lr·r_l (f32), then one kernel applies p += (−lr·r_l)·u.
+ * Two passes per run: the fused moment kernel runs over the per-tensor reduction blocks, writes u
+ * into a scratch buffer and gives every tensor's ‖p‖² and ‖u‖² (f64, fixed order) in the same read;
+ * the ratios are computed in f64 and rounded once into −lr·r_l (f32), then one kernel applies
+ * p += (−lr·r_l)·u.
  * Defaults lr = 1e-3 (optax has none), betas = (0.9, 0.999), eps = 1e-6, weightDecay = 0 (eps_root = 0).
  * State: 8 bytes per parameter (exp_avg, exp_avg_sq) plus a 4-byte transient scratch.
  */
@@ -52,10 +53,9 @@ export class LAMB extends Optimizer<LAMBHyper, LAMBOptions> {
 
   protected apply(t: number, h: LAMBHyper, s: Span): void {
     const e = this.params.engine, seg = this.seg, r = seg.range(s), u = this.u.ptr;
-    e.run('lamb_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'), u + 4 * s.off,
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, 1 - e.pow(h.beta1, t), 1 - e.pow(h.beta2, t), h.eps, h.weightDecay,
-      h.weightDecay !== 0 ? WD : 0]);
-    seg.sumSquares(r, this.params.data.ptr, u, 0, SEG_TWO);
+    seg.runBlocks(r, 'lamb_blocks_f32', [], SEG_TWO | (h.weightDecay !== 0 ? WD : 0), [this.params.data.ptr, this.params.grad.ptr,
+      this.slots['exp_avg']!.ptr, this.slots['exp_avg_sq']!.ptr, u, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2,
+      1 - e.pow(h.beta1, t), 1 - e.pow(h.beta2, t), h.eps, h.weightDecay]);
     const px = seg.sumX.array, ux = seg.sumY.array, cf = seg.coef.array;
     for (let i = r.i0; i < r.i1; i++) {
       const pn = e.sqrt(px[i]!), un = e.sqrt(ux[i]!);

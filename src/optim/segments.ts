@@ -72,11 +72,21 @@ export class Segments {
    * SEG_AXPY, in f32 as the kernels form it). x, y are arena base byte pointers (element 0).
    */
   sumSquares(r: SegRange, x: number, y: number, c: number, flags: number): void {
+    if (r.i1 <= r.i0) return;
+    this.runBlocks(r, 'seg_sumsq_partials', [x, y, c], flags);
+  }
+
+  /**
+   * Run a block kernel `name(b0, b1, ...pre, tbl, nseg, blk0, partX, partY, ...post)` over the
+   * reduction blocks of run `r` (threads split the blocks), then fold its partials into sumX/sumY
+   * (sumY with SEG_TWO in `flags`, which is also the kernel's last argument).
+   */
+  runBlocks(r: SegRange, name: string, pre: number[], flags: number, post: number[] = []): void {
     const e = this.engine, n = r.i1 - r.i0;
     if (n <= 0) return;
     const b0 = this.firstBlock[r.i0]!, last = r.i1 - 1;
     const nb = this.firstBlock[last]! + Math.ceil((this.table.array[4 * last + 1]!) / BLOCK) - b0;
-    e.run('seg_sumsq_partials', nb, [x, y, c, this.tablePtr(r), n, b0, this.partX.ptr, this.partY.ptr, flags], 1, BLOCK);
+    e.run(name, nb, [...pre, this.tablePtr(r), n, b0, this.partX.ptr, this.partY.ptr, ...post, flags], 1, BLOCK);
     e.kernel('seg_fold')(this.tablePtr(r), n, this.partX.ptr, this.partY.ptr, this.sumX.ptr + 8 * r.i0, this.sumY.ptr + 8 * r.i0, flags);
   }
 
