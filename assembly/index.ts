@@ -27,3 +27,4 @@ export * from './adahessian';
 export * from './sophia';
 export * from './precond';
 export * from './lbfgs';
+export * from './crc32';

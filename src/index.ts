@@ -37,3 +37,7 @@ export { Sophia, type SophiaOptions } from './optim/sophia.js';
 export { OASIS, type OASISOptions, type OASISStateDict } from './optim/oasis.js';
 export { SANIA, type SANIAOptions } from './optim/sania.js';
 export { LBFGS, type LBFGSOptions, type LBFGSHyper, type LBFGSStateDict, type LBFGSClosure } from './optim/lbfgs.js';
+export {
+  saveState, loadState, readStateManifest, STATE_FILE_FORMAT, STATE_FILE_VERSION,
+  type StateManifest, type TensorEntry, type PayloadEntry, type SaveStateOptions, type LoadStateOptions,
+} from './optim/state-format.js';
