@@ -41,3 +41,4 @@ export {
   saveState, loadState, readStateManifest, STATE_FILE_FORMAT, STATE_FILE_VERSION,
   type StateManifest, type TensorEntry, type PayloadEntry, type SaveStateOptions, type LoadStateOptions,
 } from './optim/state-format.js';
+export { importTorchState, type TorchStateDict, type ImportTorchOptions } from './optim/torch-import.js';
