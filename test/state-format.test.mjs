@@ -9,8 +9,8 @@ import { randomArray, rng, sameBits } from './helpers/reference.mjs';
 const { init, ParamSet, saveState, loadState, readStateManifest, StateError } = so;
 const SPEC = { 'enc.w': [13, 7], 'enc.b': 7, head: [6, 5], one: 1 };
 
-/** Every Optimizer subclass (AMSGrad / momentum variants where they add state), with groups where cheap. */
-const CASES = [
+/** Options per optimizer (AMSGrad / momentum variants where they add state, groups where cheap); others use {}. */
+const OPTIONS = [
   ['SGD', { lr: 0.05, momentum: 0.9 }],
   ['Adam', { lr: 0.01, amsgrad: true }],
   ['AdamW', { lr: 0.01, groups: [{ params: /\.b$/, weightDecay: 0 }] }],
@@ -28,7 +28,13 @@ const CASES = [
   ['LARS', {}],
   ['NovoGrad', {}],
   ['Adafactor', {}],
+  ['ASGD', { lr: 0.01 }],
+  ['Prodigy', {}],
+  ['DoG', {}],
 ];
+/** Every exported Optimizer subclass, so that a new optimizer is covered without touching this file. */
+const CASES = Object.entries(so).filter(([, v]) => typeof v === 'function' && v.prototype instanceof so.Optimizer)
+  .map(([name]) => [name, OPTIONS.find(([n]) => n === name)?.[1] ?? {}]);
 
 function fill(ps, seed) {
   let s = seed;
@@ -40,6 +46,8 @@ function go(ps, opt, k) {
   opt.step();
 }
 const eq = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+
+test('the case list covers every optimizer', () => assert.ok(CASES.length >= 20, CASES.map(([n]) => n).join(', ')));
 
 test('every optimizer: save -> load into a fresh one -> identical bytes and bit-exact continuation', async () => {
   const e = await init({ threads: 1 });
