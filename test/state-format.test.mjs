@@ -33,8 +33,10 @@ const OPTIONS = [
   ['DoG', {}],
 ];
 /** Every exported Optimizer subclass, so that a new optimizer is covered without touching this file. */
-const CASES = Object.entries(so).filter(([, v]) => typeof v === 'function' && v.prototype instanceof so.Optimizer)
-  .map(([name]) => [name, OPTIONS.find(([n]) => n === name)?.[1] ?? {}]);
+/** A diagonal Hessian (H = diag(1 + i mod 3)) for the curvature optimizers. */
+const hvp = (v, out) => { for (let i = 0; i < v.length; i++) out[i] = v[i] * (1 + (i % 3)); };
+const CASES = Object.entries(so).filter(([, v]) => typeof v === 'function' && v.prototype instanceof so.Optimizer && v !== so.HvpOptimizer)
+  .map(([name, C]) => [name, { ...(OPTIONS.find(([n]) => n === name)?.[1] ?? {}), ...(C.prototype instanceof so.HvpOptimizer ? { hvp } : {}) }]);
 
 function fill(ps, seed) {
   let s = seed;
@@ -43,7 +45,7 @@ function fill(ps, seed) {
 function go(ps, opt, k) {
   const r = rng(900 + k);
   for (const t of ps.tensors) ps.setGrad(t.name, Float32Array.from({ length: t.size }, () => r() * 2 - 1));
-  opt.step();
+  if (so.SANIA && opt instanceof so.SANIA) opt.step(1 / (k + 1)); else opt.step();   // SANIA: step(loss)
 }
 const eq = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
