@@ -39,6 +39,6 @@ export { SANIA, type SANIAOptions } from './optim/sania.js';
 export { LBFGS, type LBFGSOptions, type LBFGSHyper, type LBFGSStateDict, type LBFGSClosure } from './optim/lbfgs.js';
 export {
   saveState, loadState, readStateManifest, STATE_FILE_FORMAT, STATE_FILE_VERSION,
-  type StateManifest, type TensorEntry, type PayloadEntry, type SaveStateOptions, type LoadStateOptions,
+  type StateManifest, type TensorEntry, type PayloadEntry, type SaveStateOptions, type LoadStateOptions, type Stateful,
 } from './optim/state-format.js';
 export { importTorchState, type TorchStateDict, type ImportTorchOptions } from './optim/torch-import.js';

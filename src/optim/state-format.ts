@@ -18,7 +18,16 @@
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
 import { StateError, UnsupportedError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
-import type { Optimizer, StateDict } from './base.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer, type StateDict } from './base.js';
+
+/** What the state file needs: every Optimizer subclass, and LBFGS. */
+export interface Stateful {
+  readonly kind: string;
+  readonly params: ParamSet;
+  stateDict(): object;
+  loadStateDict(sd: any): void;
+}
 
 export const STATE_FILE_FORMAT = 'simdopt/optimizer-state';
 export const STATE_FILE_VERSION = 1;
@@ -102,9 +111,9 @@ export function crc32(engine: Engine, bytes: Uint8Array): number {
 }
 
 /** Serialize `opt`'s full state (stateDict()) into the binary state file. */
-export function saveState(opt: Optimizer<any, any>, options: SaveStateOptions = {}): Uint8Array {
+export function saveState(opt: Stateful, options: SaveStateOptions = {}): Uint8Array {
   checkHost();
-  const sd = opt.stateDict();
+  const sd = opt.stateDict() as StateDict;
   const arrays: Typed[] = [];
   let payload = 0;
   const place = (a: Typed): PayloadEntry => {
@@ -235,7 +244,7 @@ function decode(v: unknown, payload: Uint8Array, blobs: PayloadEntry[]): unknown
  * shapes, same groups). Every check (container, checksum, manifest, tensors, then the optimizer's own
  * loadStateDict checks) runs before anything is written: on StateError nothing has changed.
  */
-export function loadState(opt: Optimizer<any, any>, bytes: Uint8Array, options: LoadStateOptions = {}): void {
+export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOptions = {}): void {
   const ps = opt.params;
   const { manifest: m, payload } = readStateManifest(ps.engine, bytes);
   if (m.optimizer !== opt.kind) throw new StateError(`state file holds ${String(m.optimizer)} state, this optimizer is ${opt.kind}`);
@@ -248,15 +257,16 @@ export function loadState(opt: Optimizer<any, any>, bytes: Uint8Array, options: 
   if (byName.size !== m.tensors.length) throw new StateError('state file lists a tensor twice');
   const state: StateDict['state'] = {};
   const params: [string, Float32Array][] = [];
-  const mine = opt.stateDict().state;
+  // Optimizer subclasses have a fixed slot set per tensor (LBFGS's grows with its history: its loadStateDict checks).
+  const mine = opt instanceof Optimizer ? (opt.stateDict() as StateDict).state : null;
   for (const t of ps.tensors) {
     const e = byName.get(t.name)!;
     if (!Array.isArray(e.shape) || e.shape.join(',') !== t.shape.join(',')) {
       throw new StateError(`tensor ${t.name} has shape [${Array.isArray(e.shape) ? e.shape.join(', ') : String(e.shape)}] in the state file, [${t.shape.join(', ')}] here`);
     }
     if (!Array.isArray(e.entries)) throw new StateError(`state file entry of ${t.name} has no slots`);
-    const want = Object.keys(mine[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => String(x?.slot)).sort().join(', ');
-    if (want !== have) throw new StateError(`state of ${t.name} has slots [${have}] in the state file, this optimizer has [${want}]`);
+    const want = Object.keys(mine?.[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => String(x?.slot)).sort().join(', ');
+    if (mine && want !== have) throw new StateError(`state of ${t.name} has slots [${have}] in the state file, this optimizer has [${want}]`);
     const st: Record<string, Float32Array> = {};
     for (const x of e.entries) st[String(x?.slot)] = take(payload, x, `${t.name}.${String(x?.slot)}`) as Float32Array;
     state[t.name] = st;
