@@ -42,3 +42,10 @@ export {
   type StateManifest, type TensorEntry, type PayloadEntry, type SaveStateOptions, type LoadStateOptions, type Stateful,
 } from './optim/state-format.js';
 export { importTorchState, type TorchStateDict, type ImportTorchOptions } from './optim/torch-import.js';
+export { AdaBelief, type AdaBeliefOptions } from './optim/adabelief.js';
+export { Yogi, type YogiOptions } from './optim/yogi.js';
+export { SignSGD, Signum, type SignSGDOptions, type SignumOptions } from './optim/signum.js';
+export { ADOPT, type ADOPTOptions } from './optim/adopt.js';
+export { DiffGrad, type DiffGradOptions } from './optim/diffgrad.js';
+export { OptimisticAMSGrad, type OptimisticAMSGradOptions } from './optim/optamsgrad.js';
+export { RandomScaledSGDM, exp1Draw, type RandomScaledSGDMOptions, type RandomScaledSGDMStateDict } from './optim/rsgdm.js';

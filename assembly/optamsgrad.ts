@@ -1,0 +1,50 @@
+// Fused Optimistic AMSGrad over [start, end) of a flat arena (Wang, Li, Liu & Zhang 2019, "An
+// Optimistic Acceleration of AMSGrad for Nonconvex Optimization"; the rule of
+// /work/shared/reference/algorithms-000.md §1 row a5):
+//   m = fma(omb1, g, m*b1);  v = fma(omb2*g, g, v*b2);  vh = max(vh, v);  den = sqrt(vh) + eps
+//   w½ = w½ + negLr * m / den             (w_{t+½} = w_{t−½} − η·θ_t/√v̂_t)
+//   p  = w½ + negLr * g / den             (w_{t+1} = w_{t+½} − η·h_{t+1}/√v̂_t, h_{t+1} = g_t)
+// OPT_INIT (first step): w½ starts at the current parameters (w_{½} = w_1).
+import { fma_f32, fma_f32x4 } from './fma';
+
+export const OPT_INIT: i32 = 1;
+
+export function optamsgrad_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize, vh: usize, half: usize,
+                               b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, negLr: f32, flags: i32): void {
+  const first = (flags & OPT_INIT) != 0;
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
+    const veps = f32x4.splat(eps), vlr = f32x4.splat(negLr);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2;
+      const gi = v128.load(g + o);
+      const mi = fma_f32x4(vomb1, gi, f32x4.mul(v128.load(m + o), vb1));
+      const vi = fma_f32x4(f32x4.mul(vomb2, gi), gi, f32x4.mul(v128.load(v + o), vb2));
+      const vhi = f32x4.max(v128.load(vh + o), vi);
+      const den = f32x4.add(f32x4.sqrt(vhi), veps);
+      const w = first ? v128.load(p + o) : v128.load(half + o);
+      const w1 = f32x4.add(w, f32x4.div(f32x4.mul(vlr, mi), den));
+      v128.store(m + o, mi);
+      v128.store(v + o, vi);
+      v128.store(vh + o, vhi);
+      v128.store(half + o, w1);
+      v128.store(p + o, f32x4.add(w1, f32x4.div(f32x4.mul(vlr, gi), den)));
+    }
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = fma_f32(omb1, gi, load<f32>(m + o) * b1);
+    const vi = fma_f32(omb2 * gi, gi, load<f32>(v + o) * b2);
+    const vhi = max<f32>(load<f32>(vh + o), vi);
+    const den = sqrt<f32>(vhi) + eps;
+    const w = first ? load<f32>(p + o) : load<f32>(half + o);
+    const w1 = w + (negLr * mi) / den;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(vh + o, vhi);
+    store<f32>(half + o, w1);
+    store<f32>(p + o, w1 + (negLr * gi) / den);
+  }
+}
