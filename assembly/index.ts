@@ -35,3 +35,4 @@ export * from './adopt';
 export * from './diffgrad';
 export * from './optamsgrad';
 export * from './rsgdm';
+export * from './sam';

@@ -49,3 +49,4 @@ export { ADOPT, type ADOPTOptions } from './optim/adopt.js';
 export { DiffGrad, type DiffGradOptions } from './optim/diffgrad.js';
 export { OptimisticAMSGrad, type OptimisticAMSGradOptions } from './optim/optamsgrad.js';
 export { RandomScaledSGDM, exp1Draw, type RandomScaledSGDMOptions, type RandomScaledSGDMStateDict } from './optim/rsgdm.js';
+export { SAM, type SAMOptions, type SAMStateDict, type Closure } from './optim/sam.js';

@@ -158,3 +158,18 @@ export function dogRef(runs, h, sqrt) {
   };
   return { st, step };
 }
+
+/**
+ * One SAM/ASAM step on the flat arena: grad(p) returns the gradient (a fresh Float32Array), baseStep(p, g)
+ * is the base optimizer's reference step. Returns the perturbation scale used.
+ */
+export function samRef(p, grad, { rho = 0.05, adaptive = false }, sqrt, baseStep) {
+  const n = p.length, g = grad(p);
+  const sq = adaptive ? blockedSum(n, (i) => f(Math.abs(p[i]) * g[i]) ** 2) : blockedSum(n, (i) => g[i] * g[i]);
+  const scale = f(rho / (sqrt(sq) + 1e-12)), old = p.slice();
+  for (let i = 0; i < n; i++) p[i] = f(p[i] + (adaptive ? f(f(f(p[i] * p[i]) * g[i]) * scale) : f(g[i] * scale)));
+  const g2 = grad(p);
+  p.set(old);
+  baseStep(p, g2);
+  return scale;
+}

@@ -1,0 +1,117 @@
+import type { Buffer } from '../engine/memory.js';
+import { checkRange, HyperparameterError, StateError } from '../errors.js';
+import type { ParamSet } from '../params.js';
+import { Optimizer, requireBool, type StateDict } from './base.js';
+
+export interface SAMOptions<B extends Optimizer<any, any>> {
+  /** Neighbourhood radius ρ (default 0.05; ASAM papers use larger values, e.g. 0.5–2). */
+  rho?: number;
+  /** ASAM: scale the ascent by |p| (default false). */
+  adaptive?: boolean;
+  /** The base optimizer that takes the actual step, or a factory for it: `(ps) => new SGD(ps, { lr })`. */
+  base: B | ((params: ParamSet) => B);
+}
+
+/** A closure that writes the gradients at the current parameters into the ParamSet and returns the loss. */
+export type Closure = () => number;
+
+export const SAM_FORMAT = 'simdopt/sam';
+
+export interface SAMStateDict {
+  format: typeof SAM_FORMAT;
+  version: 1;
+  rho: number;
+  adaptive: boolean;
+  /** The base optimizer's state dict. */
+  base: StateDict;
+}
+
+/**
+ * SAM, Sharpness-Aware Minimization (Foret et al. 2021; davda54/sam semantics), optionally ASAM
+ * (Kwon et al. 2021, adaptive). Each step(closure) evaluates the gradient twice:
+ *   g = ∇L(p);  n = ‖g‖ (ASAM: ‖|p|⊙g‖);  e = ρ·g/(n + 1e-12) (ASAM: ρ·p²⊙g/(n + 1e-12));
+ *   g' = ∇L(p + e);  p ← base.step(p, g')       (the parameters are restored to p before the base step)
+ * n is one sum of squares over the whole ParamSet in the engine's fixed blocked order (davda54 stacks
+ * per-tensor norms); the perturbation is applied to every tensor, the base optimizer's groups (and
+ * frozen tensors) apply to its step. If the first gradient is not finite, no perturbation is made and
+ * the base optimizer's nonFinite policy decides (error, skip or propagate).
+ * Returns the loss of the first closure call. State: 4 bytes per parameter (the saved p during a step)
+ * plus the base optimizer's state.
+ */
+export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
+  readonly kind = 'sam';
+  readonly params: ParamSet;
+  readonly base: B;
+  private rhoV: number;
+  private adaptiveV: boolean;
+  private readonly old: Buffer;
+
+  constructor(params: ParamSet, opts: SAMOptions<B>) {
+    const rho = opts?.rho ?? 0.05, adaptive = opts?.adaptive ?? false;
+    checkRange('rho', rho, 0, Infinity);
+    requireBool('adaptive', adaptive);
+    const mk = opts?.base;
+    const base = mk instanceof Optimizer ? mk : typeof mk === 'function' ? (mk as (ps: ParamSet) => B)(params) : undefined;
+    if (!(base instanceof Optimizer)) throw new HyperparameterError('base must be a simdopt Optimizer or a function (params) => Optimizer');
+    if (base.params !== params) {
+      if (base !== mk) base.free();
+      throw new HyperparameterError('base must optimize the same ParamSet as SAM');
+    }
+    this.params = params;
+    this.base = base as B;
+    this.rhoV = rho;
+    this.adaptiveV = adaptive;
+    this.old = params.engine.alloc(params.size);
+  }
+
+  get rho(): number { return this.rhoV; }
+  get adaptive(): boolean { return this.adaptiveV; }
+  get stepCount(): number { return this.base.stepCount; }
+
+  /** Change ρ or adaptive between steps (validated; nothing changes on error). */
+  set(changes: { rho?: number; adaptive?: boolean }): void {
+    const rho = changes.rho ?? this.rhoV, adaptive = changes.adaptive ?? this.adaptiveV;
+    checkRange('rho', rho, 0, Infinity);
+    requireBool('adaptive', adaptive);
+    this.rhoV = rho; this.adaptiveV = adaptive;
+  }
+
+  /**
+   * One SAM step: closure() at p, ascend to p + e, closure() there, restore p, base.step(). If the
+   * second closure call throws, the parameters are restored before the error propagates.
+   */
+  step(closure: Closure): number {
+    if (typeof closure !== 'function') throw new HyperparameterError('closure must be a function that writes the gradients and returns the loss');
+    const ps = this.params, e = ps.engine;
+    e.checkLive();
+    const loss = closure();
+    const sq = this.adaptiveV ? e.reduce('sam_asam_partials', ps.size, [ps.data.ptr, ps.grad.ptr]) : e.sumSquares(ps.grad);
+    if (Number.isFinite(sq)) {
+      const scale = this.rhoV / (e.sqrt(sq) + 1e-12);
+      e.run('sam_perturb_f32', ps.size, [ps.data.ptr, ps.grad.ptr, this.old.ptr, scale, this.adaptiveV ? 1 : 0]);
+      try { closure(); } finally { e.run('copy_f32', ps.size, [ps.data.ptr, this.old.ptr]); }
+    }
+    this.base.step();
+    return loss;
+  }
+
+  zeroGrad(): void { this.params.zeroGrad(); }
+
+  stateDict(): SAMStateDict {
+    return { format: SAM_FORMAT, version: 1, rho: this.rhoV, adaptive: this.adaptiveV, base: this.base.stateDict() };
+  }
+
+  /** Load a SAM state dict (ρ, adaptive and the base optimizer's state); a bad dict changes nothing. */
+  loadStateDict(sd: SAMStateDict): void {
+    if (!sd || typeof sd !== 'object' || sd.format !== SAM_FORMAT) throw new StateError('not a simdopt SAM state dict');
+    if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${String(sd.version)}`);
+    try { checkRange('rho', sd.rho, 0, Infinity); requireBool('adaptive', sd.adaptive); } catch (err) {
+      throw new StateError(`invalid SAM state: ${(err as Error).message}`);
+    }
+    this.base.loadStateDict(sd.base);
+    this.rhoV = sd.rho; this.adaptiveV = sd.adaptive;
+  }
+
+  /** Release the saved-parameter buffer and the base optimizer's state. */
+  free(): void { this.old.free(); this.base.free(); }
+}
