@@ -3,7 +3,7 @@
 //   d = g;  L2: d = fma(wd, p, d)
 //   first step (ADOPT_INIT): v = d*d, nothing else (m and p untouched, as the official code)
 //   otherwise:
-//     decoupled: p = p * decay             (decay = 1 - lr*wd)
+//     decoupled: p = fma(negLrWd, p, p)    (the official p.add_(p, alpha=-lr*wd); negLrWd = -lr*wd)
 //     n = d / max(sqrt(v), eps)            (normalised by the PREVIOUS v)
 //     ADOPT_CLIP: n = min(max(n, -clip), clip)   (clip = (t-1)^0.25 in the official code)
 //     m = fma(omb1, n, m*b1)
@@ -18,14 +18,14 @@ export const ADOPT_CLIP: i32 = 8;
 
 export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize,
                           b1: f32, omb1: f32, b2: f32, omb2: f32, eps: f32, clip: f32, negLr: f32,
-                          wd: f32, decay: f32, flags: i32): void {
+                          wd: f32, negLrWd: f32, flags: i32): void {
   const l2 = (flags & ADOPT_L2) != 0, dec = (flags & ADOPT_DECOUPLED) != 0;
   const first = (flags & ADOPT_INIT) != 0, clipOn = (flags & ADOPT_CLIP) != 0;
   let i = start;
   if (ASC_FEATURE_SIMD) {
     const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
     const veps = f32x4.splat(eps), vclip = f32x4.splat(clip), vnclip = f32x4.splat(-clip), vlr = f32x4.splat(negLr);
-    const vwd = f32x4.splat(wd), vdecay = f32x4.splat(decay);
+    const vwd = f32x4.splat(wd), vdecay = f32x4.splat(negLrWd);
     for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
       const o = <usize>i << 2;
       let pi = v128.load(p + o);
@@ -34,7 +34,7 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
       if (first) {
         v128.store(v + o, f32x4.mul(d, d));
       } else {
-        if (dec) pi = f32x4.mul(pi, vdecay);
+        if (dec) pi = fma_f32x4(vdecay, pi, pi);
         const vo = v128.load(v + o);
         let n = f32x4.div(d, f32x4.max(f32x4.sqrt(vo), veps));
         if (clipOn) n = f32x4.min(f32x4.max(n, vnclip), vclip);
@@ -54,7 +54,7 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
     if (first) {
       store<f32>(v + o, d * d);
     } else {
-      if (dec) pi = pi * decay;
+      if (dec) pi = fma_f32(negLrWd, pi, pi);
       const vo = load<f32>(v + o);
       let n = d / max<f32>(sqrt<f32>(vo), eps);
       if (clipOn) n = min<f32>(max<f32>(n, -clip), clip);

@@ -7,7 +7,7 @@ export interface ADOPTOptions {
   betas?: readonly [number, number];
   eps?: number;
   weightDecay?: number;
-  /** Decoupled weight decay p ← p·(1 − lr·λ) instead of adding λ·p to the gradient. Default false (as the official code). */
+  /** Decoupled weight decay p ← p − lr·λ·p instead of adding λ·p to the gradient. Default false (as the official code). */
   decoupled?: boolean;
   /** Clip the normalised gradient to ±(t−1)^¼ (the official default clip_lambda). Default true. */
   clip?: boolean;
@@ -21,7 +21,7 @@ const L2 = 1, DECOUPLED = 2, INIT = 4, CLIP = 8;
  * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate";
  * the official iShohei220/adopt implementation). With d = g (+ λ·p unless decoupled), step t (1-based):
  *   t = 1:  v = d²   (nothing else moves)
- *   t ≥ 2:  decoupled: p ← p·(1 − lr·λ)
+ *   t ≥ 2:  decoupled: p ← p − lr·λ·p (one rounding, as the official p.add_(p, alpha=−lr·λ))
  *           n = d / max(√v, ε)                 (normalised by the PREVIOUS v, before v sees d)
  *           clip: n = clamp(n, −(t−1)^¼, (t−1)^¼)
  *           m = β1·m + (1−β1)·n;  p ← p − lr·m;  v = β2·v + (1−β2)·d²
@@ -55,6 +55,6 @@ export class ADOPT extends Optimizer<ADOPTHyper, ADOPTOptions> {
     else if (h.clip) flags |= CLIP;
     const clip = t > 1 && h.clip ? e.pow(t - 1, 0.25) : 0;
     e.run('adopt_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'),
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, clip, -h.lr, h.weightDecay, 1 - h.lr * h.weightDecay, flags]);
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, clip, -h.lr, h.weightDecay, -h.lr * h.weightDecay, flags]);
   }
 }

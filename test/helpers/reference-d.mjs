@@ -55,13 +55,13 @@ export function signumRef(p, g, st, { lr = 1e-3, momentum, weightDecay = 0 }) {
 /** One ADOPT step; `s` = { m, v }. */
 export function adoptRef(p, g, st, { lr = 1e-3, betas = [0.9, 0.9999], eps = 1e-6, weightDecay = 0, decoupled = false, clip = true }, t, M) {
   const b1 = f(betas[0]), omb1 = f(1 - betas[0]), b2 = f(betas[1]), omb2 = f(1 - betas[1]), fe = f(eps);
-  const negLr = f(-lr), wd = f(weightDecay), decay = f(1 - lr * weightDecay);
+  const negLr = f(-lr), wd = f(weightDecay), nlw = f(-lr * weightDecay);
   const c = f(t > 1 && clip ? M.pow(t - 1, 0.25) : 0);
   for (let i = 0; i < p.length; i++) {
     let pi = p[i], d = g[i];
     if (weightDecay !== 0 && !decoupled) d = fma(wd, pi, d);
     if (t === 1) { st.v[i] = f(d * d); continue; }
-    if (weightDecay !== 0 && decoupled) pi = f(pi * decay);
+    if (weightDecay !== 0 && decoupled) pi = fma(nlw, pi, pi);
     const vo = st.v[i];
     let n = f(d / Math.max(f(Math.sqrt(vo)), fe));
     if (clip) n = Math.min(Math.max(n, -c), c);
