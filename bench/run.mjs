@@ -465,14 +465,30 @@ await e2.dispose();
 }
 
 // ---------- 8. bundle size ----------
-// What an `import 'simdopt'` loads: dist/index.js, which inlines every wasm variant as base64 (the
-// separate dist/wasm files exist only for runtimes that need precompiled modules, e.g. workerd).
+// What an `import 'simdopt'` loads on a runtime with wasm SIMD: dist/index.js (the JS and the SIMD
+// modules inlined as base64; a shared-memory module is its non-shared twin with one byte set at load)
+// plus the chunks it imports statically. The scalar modules sit in a chunk imported only where wasm
+// SIMD is missing. Reported gzip'd as built (unminified) and minified+gzip'd (esbuild, what a
+// production bundler ships); the target applies to the latter.
 {
-  const b = readFileSync(join(root, 'dist/index.js'));
-  const gz = gzipSync(b).length;
-  const wasm = ['core-simd-mt', 'linalg-simd-mt'].map((n) => ({ n, gz: gzipSync(readFileSync(join(root, `dist/wasm/${n}.wasm`))).length }));
-  results.bundle = { indexJsBytes: b.length, indexJsGzip: gz, defaultWasmGzip: wasm };
-  addRow('8', 'core bundle gzip (dist/index.js, all wasm variants inlined)', `${fmt(gz / 1024, 1)} KB (raw ${fmt(b.length / 1024, 1)} KB; default modules alone: ${wasm.map((w) => `${w.n} ${fmt(w.gz / 1024, 1)}`).join(', ')})`, '≤ 50 KB', gz / 1024 <= 50);
+  const dist = join(root, 'dist');
+  const read = (f) => readFileSync(join(dist, f));
+  const index = read('index.js').toString('utf8');
+  const statics = [...index.matchAll(/^import\s[^;]*?from\s*["']\.\/([^"']+)["']/gm)].map((m) => m[1]);
+  const lazy = [...index.matchAll(/import\(["']\.\/([^"']+)["']\)/g)].map((m) => m[1]);
+  const core = ['index.js', ...statics];
+  const gz = (files) => files.reduce((a, f) => a + gzipSync(read(f)).length, 0);
+  let minGz = null;
+  try {
+    const esbuild = require('esbuild');
+    minGz = core.reduce((a, f) => a + gzipSync(esbuild.transformSync(read(f).toString('utf8'), { minify: true, format: 'esm' }).code).length, 0);
+  } catch (err) { log(`note: esbuild unavailable (${err.message}): no minified size`); }
+  const wasm = ['core-simd', 'linalg-simd'].map((n) => ({ n, gz: gzipSync(readFileSync(join(dist, `wasm/${n}.wasm`))).length }));
+  results.bundle = { coreFiles: core, lazyFiles: lazy, coreGzip: gz(core), coreMinGzip: minGz, lazyGzip: gz(lazy), defaultWasmGzip: wasm };
+  const kb = (x) => fmt(x / 1024, 1);
+  addRow('8', 'core bundle, min+gzip (index.js + static chunks: JS + SIMD wasm)',
+    `${minGz === null ? '—' : kb(minGz)} KB (gzip as built ${kb(results.bundle.coreGzip)}; scalar-only chunk ${kb(results.bundle.lazyGzip)} loads on demand; wasm alone: ${wasm.map((w) => `${w.n} ${kb(w.gz)}`).join(', ')})`,
+    '≤ 50 KB', minGz !== null && minGz / 1024 <= 50);
 }
 
 // ---------- output ----------

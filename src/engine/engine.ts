@@ -1,7 +1,7 @@
 // The engine: loader (feature detection, module choice, instantiation), memory arena, thread pool and
 // generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
 import { DisposedError, ForeignBufferError, HyperparameterError, LengthMismatchError, SimdoptError, UnsupportedError } from '../errors.js';
-import { WASM_BASE64 } from '../generated/wasm.js';
+import { WASM_BASE64, WASM_LAZY, WASM_SHARED_PATCH } from '../generated/wasm.js';
 import { Arena, Buffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
 import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
 import { CTRL_BYTES, ThreadPool } from './threads.js';
@@ -178,9 +178,11 @@ function compile(name: string, given?: Record<string, WebAssembly.Module>): Prom
   compiled ??= new Map();
   let p = compiled.get(name);
   if (!p) {
-    const b64 = (WASM_BASE64 as Record<string, string>)[name];
-    if (!b64) return Promise.reject(new UnsupportedError(`module ${name} is not in this build`));
-    p = WebAssembly.compile(decodeBase64(b64)).catch((e) => {
+    p = moduleBytes(name).then((bytes) => {
+      if (!bytes) throw new UnsupportedError(`module ${name} is not in this build`);
+      return WebAssembly.compile(bytes);
+    }).catch((e) => {
+      if (e instanceof UnsupportedError) { compiled!.delete(name); throw e; }
       compiled!.delete(name);
       throw new UnsupportedError(`cannot compile ${name}: ${(e as Error).message}. ` +
         `Runtimes that forbid compiling wasm from bytes (workerd) must pass init({ wasm: { '${name}': module } })`);
@@ -189,6 +191,19 @@ function compile(name: string, given?: Record<string, WebAssembly.Module>): Prom
   }
   return p;
 }
+
+/** The bytes of module `name`: inlined (the scalar ones in a chunk loaded on demand), or its non-shared twin with the memory import marked shared. */
+async function moduleBytes(name: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  const patch = WASM_SHARED_PATCH[name];
+  const own = patch ? patch[0] : name;
+  const table = WASM_LAZY.includes(own) ? (await import('../generated/wasm-scalar.js')).WASM_BASE64 : WASM_BASE64;
+  const b64 = table[own];
+  if (!b64) return null;
+  const bytes = decodeBase64(b64);
+  if (patch) bytes[patch[1]] = patch[2];
+  return bytes;
+}
+const inBuild = (name: string) => name in WASM_BASE64 || name in WASM_SHARED_PATCH || WASM_LAZY.includes(name);
 
 /** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
 export async function init(opts: InitOptions = {}): Promise<Engine> {
@@ -220,7 +235,7 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   }
 
   const variant = `${simd ? 'simd' : 'scalar'}${shared ? '-mt' : ''}`;
-  const names = [`core-${variant}`, `linalg-${variant}`].filter((n) => opts.wasm?.[n] || n in WASM_BASE64);
+  const names = [`core-${variant}`, `linalg-${variant}`].filter((n) => opts.wasm?.[n] || inBuild(n));
   const modules = await Promise.all(names.map((n) => compile(n, opts.wasm)));
 
   const PAGE = 65536;

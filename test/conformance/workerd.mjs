@@ -44,7 +44,8 @@ export async function runWorkerd(configs) {
     modulesRoot: root,
     modules: [
       { type: 'ESModule', path: join(here, 'workerd-entry.mjs'), contents: workerdEntrySource(wasmNames) },
-      { type: 'ESModule', path: join(root, 'dist', 'index.js') },
+      // dist/index.js and its chunks (the scalar modules live in a chunk loaded on demand).
+      ...readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js')).map((f) => ({ type: 'ESModule', path: join(root, 'dist', f) })),
       { type: 'ESModule', path: join(here, 'trajectory.mjs') },
       ...wasmNames.map((n) => ({ type: 'CompiledWasm', path: join(root, 'dist', 'wasm', `${n}.wasm`), contents: readFileSync(join(root, 'dist', 'wasm', `${n}.wasm`)) })),
     ],
