@@ -446,3 +446,40 @@ test('SAM: typed errors, parameters restored when the closure throws, non-finite
   assert.equal(o2.stepCount, 7);
   await e.dispose();
 });
+
+test('Schedule-Free with param groups: per-group averaging weights, β and decay; frozen tensors untouched by step() and eval()', async () => {
+  const e = await init({ threads: 1 });
+  const pow = (x, y) => e.pow(x, y), sqrt = (x) => e.sqrt(x);
+  for (const [Cls, adamw, top, g1] of [
+    [ScheduleFreeSGD, false, { lr: 0.1, warmupSteps: 3 }, { lr: 0.3, momentum: 0.5, weightDecay: 0.1, warmupSteps: 0 }],
+    [ScheduleFreeAdamW, true, { lr: 0.01 }, { lr: 0.05, betas: [0.7, 0.95], weightDecay: 0.2, r: 1 }],
+  ]) {
+    // Tensor sizes 91, 5, 4099, 1: b (5) is group 1, one (1) is frozen, the rest group 0.
+    const hOf = (n) => (n === 5 ? { ...top, ...g1 } : top);
+    const sts = new Map(), scs = new Map();
+    const ref = reference((n) => ({ z: z(n), v: z(n) }), (p, g, s, t) => {
+      if (p.length === 1) return;
+      const h = hOf(p.length), key = p.length === 5 ? 1 : 0;
+      if (!sts.has(key)) sts.set(key, { weightSum: 0, lrMax: -1 });
+      if (scs.get(key)?.t !== t) scs.set(key, { t, sc: sfScalars(sts.get(key), h, t - 1, adamw, pow, sqrt) });
+      sfRef(p, g, s, h, scs.get(key).sc, t === 1, adamw);
+    });
+    const x = ref.map(({ p, st: s }) => {
+      const c = p.slice();
+      if (p.length !== 1) { const h = hOf(p.length); sfLerpRef(c, s.z, 1 - 1 / (adamw ? (h.betas ?? [0.9])[0] : (h.momentum ?? 0.9))); }
+      return c;
+    });
+    for (const cfg of CONFIGS) {
+      let xs;
+      const got = await trajectory(cfg, (ps) => {
+        const o = new Cls(ps, { ...top, groups: [{ params: ['b'], ...g1 }, { params: ['one'], frozen: true }] }), step = o.step.bind(o);
+        let k = 0;
+        o.step = () => { step(); if (++k === STEPS) { o.eval(); xs = ps.tensors.map((t) => ps.param(t.name).slice()); o.train(); } };
+        return o;
+      });
+      xs.forEach((a, i) => assert.ok(sameBits(a, x[i]), `${Cls.name} config ${JSON.stringify(cfg)} tensor ${i} (x)`));
+      assert.ok(sameBits(got[3], randomArray(1, 4)), 'frozen tensor unchanged');
+    }
+  }
+  await e.dispose();
+});
