@@ -1,6 +1,7 @@
-// The contiguous arena runs of each param group, computed the way the Optimizer base computes them
-// (a run extends over the padding up to the next tensor). For optimizers that need whole-group passes
-// (reductions before the update, eval/train switches) outside of Optimizer.apply.
+// The contiguous arena runs of each param group (a run extends over the padding up to the next tensor
+// of the same group): the one definition, used by the Optimizer base for its per-run kernel calls and
+// by optimizers that need whole-group passes outside of Optimizer.apply (reductions before the update,
+// Schedule-Free's eval/train switch, Prodigy's second pass).
 import type { ParamSet } from '../params.js';
 
 export interface Run { off: number; n: number }
