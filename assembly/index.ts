@@ -36,3 +36,4 @@ export * from './diffgrad';
 export * from './optamsgrad';
 export * from './rsgdm';
 export * from './sam';
+export * from './transforms';
