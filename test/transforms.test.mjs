@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   init, ParamSet, optax, applyUpdates, chain, scaleByAdam, scaleByLearningRate, addDecayedWeights, masked,
   clipByGlobalNorm, clipByValue, adaptiveGradClip, scaleBySign, scale, scaleBySchedule, scaleByRms, scaleByStddev,
-  traceMomentum, ema, skipNonFinite, zeroNonFinite, multiSteps, lookahead, identity,
+  traceMomentum, ema, skipNonFinite, TransformState, zeroNonFinite, multiSteps, lookahead, identity,
   clipGradValue, clipGradNormAdaptive, guardNonFinite, Lookahead, EMA, SWA,
   SGD, AdamW, HyperparameterError, LengthMismatchError, ForeignBufferError, StateError,
 } from '../dist/index.js';
@@ -163,6 +163,18 @@ test('chain order: chain(a, b) is a then b with their own states; decay before/a
     assert.ok(!sameBits(u1.array, u2.array));
   }
   assert.ok(sameBits(sab.inner[0].buffers.mu.array, sa.buffers.mu.array));
+  await e.dispose();
+});
+
+test('a user-defined transformation (init + update, no check) composes with chain', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 6 });
+  const double = { kind: 'double', init: (p, runs) => new TransformState('double', p, runs ?? [{ off: 0, n: p.size }]), update: (u) => e.run('scale_f32', u.length, [u.ptr, 2]) };
+  const tx = chain(double, scaleByLearningRate(0.5)), st = tx.init(ps);
+  ps.setGrad('w', [1, 2, 3, 4, 5, 6]);
+  tx.update(ps.grad, st);
+  assert.deepEqual([...ps.gradOf('w')], [-1, -2, -3, -4, -5, -6]);
+  assert.deepEqual(st.stateDict().tree.inner.map((n) => n.kind), ['double', 'scale_by_learning_rate']);
   await e.dispose();
 });
 

@@ -17,7 +17,7 @@ export function multiSteps(inner: GradientTransformation, k: number): GradientTr
   const check = (u: Parameters<GradientTransformation['update']>[0], s: TransformState, p?: Parameters<GradientTransformation['update']>[2]) => {
     checkUpdates(u, s, p);
     if (s.kind !== kind) throw new StateError(`state is for ${s.kind}, this transformation is ${kind}`);
-    inner.check(u, s.inner[0]!, p);
+    inner.check?.(u, s.inner[0]!, p);
   };
   return {
     kind,

@@ -133,8 +133,11 @@ export interface GradientTransformation {
    * Throws (LengthMismatchError, HyperparameterError) before anything is written.
    */
   update(updates: Buffer, state: TransformState, params?: ParamSet): void;
-  /** @internal every check `update` makes, without writing (chain runs all of them first). */
-  check(updates: Buffer, state: TransformState, params?: ParamSet): void;
+  /**
+   * Optional: every check `update` makes, without writing anything. chain() and the wrappers run the
+   * checks of all members before the first one writes, so a failing update changes nothing.
+   */
+  check?(updates: Buffer, state: TransformState, params?: ParamSet): void;
 }
 
 /** The whole arena as one run. */
@@ -232,7 +235,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
   const checkAll = (u: Buffer, s: TransformState, p?: ParamSet) => {
     checkUpdates(u, s, p);
     if (s.kind !== 'chain' || s.inner.length !== ts.length) throw new StateError(`state is for ${s.kind}, this transformation is a chain of ${ts.length}`);
-    ts.forEach((t, i) => t.check(u, s.inner[i]!, p));
+    ts.forEach((t, i) => t.check?.(u, s.inner[i]!, p));
   };
   return {
     kind: 'chain',

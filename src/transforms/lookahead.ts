@@ -23,7 +23,7 @@ export function lookahead(inner: GradientTransformation, opts: LookaheadOptions)
   const check = (u: Parameters<GradientTransformation['update']>[0], s: TransformState, p?: Parameters<GradientTransformation['update']>[2]) => {
     checkUpdates(u, s, p);
     if (s.kind !== kind) throw new StateError(`state is for ${s.kind}, this transformation is ${kind}`);
-    inner.check(u, s.inner[0]!, p);
+    inner.check?.(u, s.inner[0]!, p);
   };
   return {
     kind,

@@ -14,7 +14,7 @@ export function skipNonFinite(inner: GradientTransformation = identity()): Gradi
   const check = (u: Parameters<GradientTransformation['update']>[0], s: TransformState, p?: Parameters<GradientTransformation['update']>[2]) => {
     checkUpdates(u, s, p);
     if (s.kind !== 'skip_non_finite') throw new StateError(`state is for ${s.kind}, this transformation is skip_non_finite`);
-    inner.check(u, s.inner[0]!, p);
+    inner.check?.(u, s.inner[0]!, p);
   };
   return {
     kind: 'skip_non_finite',
