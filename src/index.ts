@@ -7,7 +7,7 @@ export {
 export { ParamSet, type Shape, type TensorInfo } from './params.js';
 export { Optimizer, type StateDict, type Span, type GroupSpec, type WithGroups, type HyperSchedule, type NonFiniteMode } from './optim/base.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
-export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { Adam, AdamW, type AdamOptions, type AdamPreset } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
 export { NotPositiveDefiniteError, NonFiniteError } from './errors.js';
 export * as linalg from './linalg.js';
@@ -15,8 +15,8 @@ export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,
   joinSchedules, warmupCosineDecay, piecewiseConstant,
 } from './schedules.js';
-export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
-export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { Adagrad, type AdagradOptions, type AdagradPreset } from './optim/adagrad.js';
+export { RMSprop, type RMSpropOptions, type RMSpropPreset } from './optim/rmsprop.js';
 export { Adadelta, type AdadeltaOptions } from './optim/adadelta.js';
 export { Rprop, type RpropOptions } from './optim/rprop.js';
 export { Adamax, type AdamaxOptions } from './optim/adamax.js';

@@ -1,6 +1,7 @@
-import { checkRange } from '../errors.js';
+import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
+import { checkPreset } from './adam.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool } from './base.js';
 
 export interface AdagradOptions {
   lr?: number;
@@ -9,8 +10,11 @@ export interface AdagradOptions {
   initialAccumulatorValue?: number;
   eps?: number;
   maximize?: boolean;
+  /** 'torch' (default) or 'optax' (ε inside the square root, defaults initialAccumulatorValue 0.1, ε 1e-7). Fixed at construction. */
+  preset?: AdagradPreset;
 }
-type AdagradHyper = Required<AdagradOptions>;
+export type AdagradPreset = 'torch' | 'optax';
+type AdagradHyper = Required<Omit<AdagradOptions, 'preset'>>;
 
 // Kernel flags (assembly/adagrad.ts).
 const MAXIMIZE = 1, DECAY = 2;
@@ -19,12 +23,21 @@ const MAXIMIZE = 1, DECAY = 2;
  * Adagrad (torch.optim.Adagrad semantics, dense gradients):
  *   d = g (+ wd·p);  sum = sum + d²;  clr = lr / (1 + (t−1)·lr_decay);  p = p − clr · d / (√sum + ε).
  * The sum starts at initialAccumulatorValue (filled at construction, as torch does).
+ * preset 'optax' (optax.adagrad: scale_by_rss, scale_by_learning_rate): p = p − clr · d·rsqrt(sum + ε)
+ * (0 where sum = 0), defaults initialAccumulatorValue = 0.1 and ε = 1e-7.
  * State: 4 bytes per parameter (the sum).
  */
 export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
   readonly kind = 'adagrad';
+  /** See AdagradOptions.preset. */
+  readonly preset: AdagradPreset;
   constructor(params: ParamSet, opts: WithGroups<AdagradOptions> = {}) {
-    super(params, opts, (o) => ({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...o }), ['sum']);
+    const { preset: given, ...rest } = opts ?? {};
+    const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
+    if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
+    const optax = preset === 'optax';
+    super(params, rest, (o) => ({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: optax ? 0.1 : 0, eps: optax ? 1e-7 : 1e-10, maximize: false, ...o }), ['sum']);
+    this.preset = preset;
     const v = this.hyperparameters.initialAccumulatorValue;
     if (v !== 0) this.slots.sum!.array.fill(v);
   }
@@ -48,6 +61,18 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
     let flags = 0;
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
-    e.run('adagrad_f32', s.n, [s.p, s.g, s.slot('sum'), -clr, h.eps, h.weightDecay, flags]);
+    e.run(this.preset === 'optax' ? 'adagrad_optax_f32' : 'adagrad_f32', s.n, [s.p, s.g, s.slot('sum'), -clr, h.eps, h.weightDecay, flags]);
+  }
+
+  /** The state dict records a non-torch preset (`preset`); loading checks it. */
+  override stateDict(): StateDict & { preset?: AdagradPreset } {
+    const sd = super.stateDict();
+    return this.preset === 'torch' ? sd : { ...sd, preset: this.preset };
+  }
+
+  override loadStateDict(sd: StateDict & { preset?: AdagradPreset }): void {
+    const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
+    if (p !== this.preset) throw new StateError(`state was saved with preset '${String(p)}', this optimizer has preset '${this.preset}'`);
+    super.loadStateDict(sd);
   }
 }

@@ -1,6 +1,7 @@
-import { checkRange, HyperparameterError } from '../errors.js';
+import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
+import { checkPreset } from './adam.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool } from './base.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -10,8 +11,11 @@ export interface RMSpropOptions {
   momentum?: number;
   centered?: boolean;
   maximize?: boolean;
+  /** 'torch' (default) or 'optax' (ε inside the square root, default α = 0.9, momentum buffer holds −lr-scaled updates). Fixed at construction. */
+  preset?: RMSpropPreset;
 }
-type RMSpropHyper = Required<RMSpropOptions>;
+export type RMSpropPreset = 'torch' | 'optax';
+type RMSpropHyper = Required<Omit<RMSpropOptions, 'preset'>>;
 
 // Kernel flags (assembly/rmsprop.ts).
 const MAXIMIZE = 1, DECAY = 2, CENTERED = 4, MOMENTUM = 8;
@@ -21,18 +25,27 @@ const MAXIMIZE = 1, DECAY = 2, CENTERED = 4, MOMENTUM = 8;
  *   d = g (+ wd·p);  v = α·v + (1−α)·d²;
  *   centered: ḡ = α·ḡ + (1−α)·d,  avg = √(v − ḡ²) + ε;  otherwise avg = √v + ε;
  *   momentum > 0: buf = μ·buf + d/avg, p = p − lr·buf;  otherwise p = p − lr·d/avg.
+ * preset 'optax' (optax.rmsprop: scale_by_rms / scale_by_stddev with eps_in_sqrt, then
+ * scale_by_learning_rate, then trace): v = (1−α)·d² + α·v; u = d·rsqrt(v + ε) (centered: rsqrt(v − ḡ² + ε));
+ * momentum: buf = −lr·u + μ·buf, p = p + buf; otherwise p = p − lr·u. Default α = 0.9 there.
  * State: 4 bytes per parameter (square_avg), +4 when centered (grad_avg), +4 with momentum
  * (momentum_buffer). `centered`, and whether momentum is zero, are fixed at construction (they decide
  * which buffers exist).
  */
 export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
   readonly kind = 'rmsprop';
+  /** See RMSpropOptions.preset. */
+  readonly preset: RMSpropPreset;
   constructor(params: ParamSet, opts: WithGroups<RMSpropOptions> = {}) {
+    const { preset: given, ...rest } = opts ?? {};
+    const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
+    if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const slots = ['square_avg'];
-    if (opts.centered === true) slots.push('grad_avg');
-    const ms = [opts.momentum, ...(opts.groups ?? []).map((g) => g.momentum)];
+    if (rest.centered === true) slots.push('grad_avg');
+    const ms = [rest.momentum, ...(rest.groups ?? []).map((g) => g.momentum)];
     if (ms.some((m) => typeof m === 'function' || (typeof m === 'number' && m > 0))) slots.push('momentum_buffer');
-    super(params, opts, (o) => ({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...o }), slots);
+    super(params, rest, (o) => ({ lr: 1e-2, alpha: preset === 'optax' ? 0.9 : 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...o }), slots);
+    this.preset = preset;
   }
 
   protected validate(h: RMSpropHyper): RMSpropHyper {
@@ -60,7 +73,19 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
     if (h.centered) flags |= CENTERED;
     if (h.momentum > 0) flags |= MOMENTUM;
     const sq = s.slot('square_avg'), has = (k: string) => this.slots[k] !== undefined;
-    e.run('rmsprop_f32', s.n, [s.p, s.g, sq, has('grad_avg') ? s.slot('grad_avg') : sq, has('momentum_buffer') ? s.slot('momentum_buffer') : sq,
+    e.run(this.preset === 'optax' ? 'rmsprop_optax_f32' : 'rmsprop_f32', s.n, [s.p, s.g, sq, has('grad_avg') ? s.slot('grad_avg') : sq, has('momentum_buffer') ? s.slot('momentum_buffer') : sq,
       h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, -h.lr, flags]);
+  }
+
+  /** The state dict records a non-torch preset (`preset`); loading checks it. */
+  override stateDict(): StateDict & { preset?: RMSpropPreset } {
+    const sd = super.stateDict();
+    return this.preset === 'torch' ? sd : { ...sd, preset: this.preset };
+  }
+
+  override loadStateDict(sd: StateDict & { preset?: RMSpropPreset }): void {
+    const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
+    if (p !== this.preset) throw new StateError(`state was saved with preset '${String(p)}', this optimizer has preset '${this.preset}'`);
+    super.loadStateDict(sd);
   }
 }
