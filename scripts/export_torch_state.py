@@ -45,6 +45,8 @@ CASES = [
     ('sgd-momentum', 'SGD', dict(lr=0.05, momentum=0.9, weight_decay=1e-3), False),
     ('sgd-nesterov', 'SGD', dict(lr=0.02, momentum=0.8, nesterov=True), False),
     ('nadam', 'NAdam', dict(lr=5e-3, weight_decay=0.01), False),
+    ('adagrad', 'Adagrad', dict(lr=0.05, lr_decay=0.01, initial_accumulator_value=0.1), False),
+    ('rmsprop-centered', 'RMSprop', dict(lr=2e-3, centered=True, momentum=0.5, weight_decay=1e-3), False),
 ]
 
 
