@@ -8,7 +8,7 @@ import {
   init, ParamSet, AdaBelief, Yogi, SignSGD, Signum, ADOPT, DiffGrad, OptimisticAMSGrad, RandomScaledSGDM, exp1Draw,
   HyperparameterError, StateError,
 } from '../dist/index.js';
-import { adabeliefRef, yogiRef, signumRef, adoptRef, diffgradRef, optAmsgradRef, exp1Ref, rsgdmRef, friction } from './helpers/reference-d.mjs';
+import { adabeliefRef, yogiRef, signumRef, adoptRef, diffgradRef, optAmsgradRef, optAmsgradRmpeRef, exp1Ref, rsgdmRef, friction } from './helpers/reference-d.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 
@@ -320,4 +320,39 @@ test('AdaBelief, Yogi, ADOPT, diffGrad agree with their reference implementation
     want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-6 * scale, `${key} [${i}] ${got[i]} vs ${w}`));
   }
   await e.dispose();
+});
+
+test('Optimistic AMSGrad with the RMPE predictor (history r) matches the whole-arena f32 reference bit for bit in every build', async () => {
+  const { SPEC, SIZES, STEPS } = await import('./helpers/harness.mjs');
+  const e = await init({ threads: 1 });
+  const layout = new ParamSet(e, SPEC);
+  assert.deepEqual(layout.tensors.map((t) => t.size), SIZES);
+  await e.dispose();
+  for (const h of [{ history: 1 }, { history: 3, lr: 0.01, betas: [0.5, 0.9] }, { history: 5, lambda: 1e-6, lr: 0.003 }]) {
+    const ref = optAmsgradRmpeRef(SIZES, SIZES.map((n, i) => randomArray(n, i + 1)), STEPS, grads, rng, h);
+    for (const cfg of CONFIGS) {
+      const got = await trajectory(cfg, (ps) => new OptimisticAMSGrad(ps, h), grads);
+      got.forEach((a, i) => assert.ok(sameBits(a, ref[i]), `${JSON.stringify(h)} config ${JSON.stringify(cfg)} tensor ${i}`));
+    }
+  }
+});
+
+test('RMPE predictor: exact on a geometric gradient sequence (h = the fixed point), history in the state dict, resumes exactly', async () => {
+  const e = await init({ threads: 1 });
+  // g_k = a + ρ^k·d has the minimal polynomial of degree 1: with r = 2 (λ → 0) the extrapolation is a.
+  const n = 10, a = randomArray(n, 3), d = randomArray(n, 4), rho = 0.5;
+  const ps = new ParamSet(e, { w: n });
+  const o = new OptimisticAMSGrad(ps, { history: 2, lambda: 1e-9 });
+  for (let k = 0; k < 3; k++) { ps.setGrad('w', a.map((x, i) => x + rho ** k * d[i])); o.step(); }
+  const c = o.predictorCoefficients;
+  assert.equal(c.length, 2);
+  assert.ok(Math.abs(c[0] + c[1] - 1) < 1e-12);
+  // Σ c_i x_i = a + (c_0 + c_1·ρ)·d: the d component vanishes.
+  assert.ok(Math.abs(c[0] + c[1] * rho) < 1e-6, `residual ${c[0] + c[1] * rho}`);
+  assert.deepEqual(Object.keys(o.stateDict().state.w).sort(), ['exp_avg', 'exp_avg_sq', 'grad_hist_0', 'grad_hist_1', 'half_step', 'max_exp_avg_sq']);
+  assert.throws(() => new OptimisticAMSGrad(ps, { history: 1.5 }), (err) => err instanceof HyperparameterError && err.message.startsWith('history'));
+  assert.throws(() => new OptimisticAMSGrad(ps, { history: 2, lambda: 0 }), (err) => err instanceof HyperparameterError && err.message.startsWith('lambda'));
+  assert.throws(() => o.set({ history: 3 }), (err) => err instanceof HyperparameterError && err.message.startsWith('history'));
+  await e.dispose();
+  await assertResumesExactly([[OptimisticAMSGrad, { history: 3, lr: 0.01 }]], grads);
 });

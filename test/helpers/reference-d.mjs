@@ -131,3 +131,85 @@ export function rsgdmRef(p, g, st, { lr = 1e-2, momentum = 0.9, weightDecay = 0 
     p[i] = f(f(p[i] * decay) + f(negStep * m));
   }
 }
+
+// ---- Optimistic AMSGrad with the RMPE predictor (history r ≥ 1): a whole-arena reference ----
+
+const BLOCK = 4096;
+/** Σ (x1 − x0)(y1 − y0) over [0, n) in the engine's order: lane (i − block start) mod 4, (l0 + l1) + (l2 + l3), pairwise fold. */
+function gramRef(x0, x1, y0, y1, n) {
+  const parts = [];
+  for (let b = 0; b < n; b += BLOCK) {
+    const a = [0, 0, 0, 0];
+    for (let i = b; i < Math.min(b + BLOCK, n); i++) a[(i - b) & 3] += (x1[i] - x0[i]) * (y1[i] - y0[i]);
+    parts.push((a[0] + a[1]) + (a[2] + a[3]));
+  }
+  const fold = (lo, len) => (len === 1 ? parts[lo] : fold(lo, len >> 1) + fold(lo + (len >> 1), len - (len >> 1)));
+  return parts.length ? fold(0, parts.length) : 0;
+}
+
+/** RMPE: c = z/Σz with (UᵀU/τ + λI) z = 1, τ = tr(UᵀU)/r (1 if 0), Gaussian elimination without pivoting. */
+export function rmpeCoefficients(xs, n, lambda) {
+  const r = xs.length - 1;
+  const A = Array.from({ length: r }, () => new Array(r).fill(0));
+  for (let j = 0; j < r; j++) for (let l = j; l < r; l++) A[j][l] = A[l][j] = gramRef(xs[j], xs[j + 1], xs[l], xs[l + 1], n);
+  let tr = 0;
+  for (let j = 0; j < r; j++) tr += A[j][j];
+  const tau = tr > 0 ? tr / r : 1;
+  const M = A.map((row, j) => row.map((x, l) => x / tau + (j === l ? lambda : 0)));
+  const z = new Array(r).fill(1);
+  for (let j = 0; j < r; j++) {
+    for (let i = j + 1; i < r; i++) {
+      const q = M[i][j] / M[j][j];
+      for (let l = j; l < r; l++) M[i][l] -= q * M[j][l];
+      z[i] -= q * z[j];
+    }
+  }
+  for (let j = r - 1; j >= 0; j--) {
+    let s = z[j];
+    for (let l = j + 1; l < r; l++) s -= M[j][l] * z[l];
+    z[j] = s / M[j][j];
+  }
+  const sum = z.reduce((s, x) => s + x, 0);
+  return z.map((x) => x / sum);
+}
+
+/**
+ * The whole trajectory of OptimisticAMSGrad({ history: r ≥ 1, ... }) on an arena of tensors `sizes`
+ * (4-aligned offsets, zero padding, as ParamSet), `steps` steps, gradient of tensor j at step k drawn by
+ * `grads(k, n, r)` from `rng(100 + k)`; initial parameters `p0s`. Returns the final parameters per tensor.
+ */
+export function optAmsgradRmpeRef(sizes, p0s, steps, grads, rng, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, history, lambda = 1e-3 }) {
+  const al = (x) => (x + 3) & ~3, offs = [];
+  let size = 0;
+  for (const n of sizes) { offs.push(size); size = al(size + n); }
+  const z = () => new Float32Array(size);
+  const P = z(), m = z(), v = z(), vh = z(), w = z(), hist = Array.from({ length: history }, z);
+  sizes.forEach((n, j) => P.set(p0s[j], offs[j]));
+  const b1 = f(betas[0]), omb1 = f(1 - betas[0]), b2 = f(betas[1]), omb2 = f(1 - betas[1]), fe = f(eps), negLr = f(-lr);
+  for (let k = 0; k < steps; k++) {
+    const t = k + 1, r = rng(100 + k), G = z();
+    sizes.forEach((n, j) => G.set(grads(k, n, r), offs[j]));
+    const slot = (s) => hist[(s - 1) % history];
+    let xs = null, c = null;
+    if (t - 1 >= history) {
+      xs = [];
+      for (let i = 0; i < history; i++) xs.push(slot(t - history + i));
+      c = rmpeCoefficients([...xs, G], size, lambda).map(f);
+    }
+    const store = slot(t);
+    for (let i = 0; i < size; i++) {
+      const gi = G[i];
+      let h = gi;
+      if (xs) { h = f(c[0] * xs[0][i]); for (let j = 1; j < history; j++) h = fma(c[j], xs[j][i], h); }
+      store[i] = gi;
+      const mi = fma(omb1, gi, f(m[i] * b1));
+      const vi = fma(f(omb2 * gi), gi, f(v[i] * b2));
+      const vhi = Math.max(vh[i], vi);
+      const den = f(f(Math.sqrt(vhi)) + fe);
+      const wi = f((t === 1 ? P[i] : w[i]) + f(f(negLr * mi) / den));
+      m[i] = mi; v[i] = vi; vh[i] = vhi; w[i] = wi;
+      P[i] = f(wi + f(f(negLr * h) / den));
+    }
+  }
+  return sizes.map((n, j) => P.slice(offs[j], offs[j] + n));
+}
