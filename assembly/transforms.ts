@@ -4,13 +4,22 @@
 // in the same order. Formulas follow optax's operation order (optax/_src/transform.py,
 // tree_utils/_tree_math.py): moments as (1-d)*x + d*t, bias corrections as a division by 1-d^t.
 
-/** scale_by_adam: m = (1-b1)*u + b1*m;  v = (1-b2)*(u*u) + b2*v;  u = (m/bc1) / (sqrt(v/bc2 + epsRoot) + eps) */
+export const TX_ADAM_NESTEROV: i32 = 1;
+
+/**
+ * scale_by_adam: m = (1-b1)*u + b1*m;  v = (1-b2)*(u*u) + b2*v;
+ *   m^ = m/bc1, or with nesterov (optax's NAdam form) m^ = b1*(m/bc1n) + (1-b1)*(u/bc1)  (bc1n = 1-b1^(t+1));
+ *   u = m^ / (sqrt(v/bc2 + epsRoot) + eps)
+ */
 export function tx_adam_f32(start: i32, end: i32, u: usize, m: usize, v: usize,
-                            b1: f32, omb1: f32, b2: f32, omb2: f32, bc1: f32, bc2: f32, eps: f32, epsRoot: f32): void {
+                            b1: f32, omb1: f32, b2: f32, omb2: f32, bc1: f32, bc2: f32, eps: f32, epsRoot: f32,
+                            bc1n: f32, flags: i32): void {
+  const nest = (flags & TX_ADAM_NESTEROV) != 0;
   let i = start;
   if (ASC_FEATURE_SIMD) {
     const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
     const vbc1 = f32x4.splat(bc1), vbc2 = f32x4.splat(bc2), veps = f32x4.splat(eps), vroot = f32x4.splat(epsRoot);
+    const vbc1n = f32x4.splat(bc1n);
     for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
       const o = <usize>i << 2;
       const g = v128.load(u + o);
@@ -18,8 +27,9 @@ export function tx_adam_f32(start: i32, end: i32, u: usize, m: usize, v: usize,
       const vi = f32x4.add(f32x4.mul(vomb2, f32x4.mul(g, g)), f32x4.mul(vb2, v128.load(v + o)));
       v128.store(m + o, mi);
       v128.store(v + o, vi);
+      const mh = nest ? f32x4.add(f32x4.mul(vb1, f32x4.div(mi, vbc1n)), f32x4.mul(vomb1, f32x4.div(g, vbc1))) : f32x4.div(mi, vbc1);
       const den = f32x4.add(f32x4.sqrt(f32x4.add(f32x4.div(vi, vbc2), vroot)), veps);
-      v128.store(u + o, f32x4.div(f32x4.div(mi, vbc1), den));
+      v128.store(u + o, f32x4.div(mh, den));
     }
   }
   for (; i < end; i++) {
@@ -29,8 +39,9 @@ export function tx_adam_f32(start: i32, end: i32, u: usize, m: usize, v: usize,
     const vi = omb2 * (g * g) + b2 * load<f32>(v + o);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
+    const mh = nest ? b1 * (mi / bc1n) + omb1 * (g / bc1) : mi / bc1;
     const den = sqrt<f32>(vi / bc2 + epsRoot) + eps;
-    store<f32>(u + o, (mi / bc1) / den);
+    store<f32>(u + o, mh / den);
   }
 }
 

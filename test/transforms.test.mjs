@@ -71,6 +71,9 @@ const CASES = [
   ['adam (optax formula)', () => optax.adam({ lr: 0.01 }), (m) => R.chain(R.adam({}, m), R.lr(0.01))],
   ['adam b1/b2/eps/epsRoot', () => optax.adam({ lr: 0.02, b1: 0.8, b2: 0.99, eps: 1e-6, epsRoot: 1e-8 }),
     (m) => R.chain(R.adam({ b1: 0.8, b2: 0.99, eps: 1e-6, epsRoot: 1e-8 }, m), R.lr(0.02))],
+  ['nadamw (optax nesterov form)', () => optax.nadamw({ lr: 0.01, weightDecay: 0.1, b1: 0.85 }),
+    (m) => R.chain(R.adam({ b1: 0.85, nesterov: true }, m), R.decay(0.1), R.lr(0.01))],
+  ['nadam', () => optax.nadam({ lr: 0.01 }), (m) => R.chain(R.adam({ nesterov: true }, m), R.lr(0.01))],
   ['adamw decoupled, masked decay, scheduled lr', () => optax.adamw({ lr: lrSched, weightDecay: 0.1, mask: /^(w|big)$/ }),
     (m) => R.chain(R.adam({}, m), R.masked(R.decay(0.1), sel(/^(w|big)$/)), R.lr(lrSched))],
   ['adamw coupled (L2 before Adam)', () => optax.adamw({ lr: 0.01, weightDecay: 0.5, decay: 'coupled' }),
@@ -357,7 +360,7 @@ test('typed errors: bad options name the option; wrong-length, foreign or wrong-
   const e = await init({ threads: 1 });
   const ps = new ParamSet(e, { w: 9 });
   const BAD = [
-    [() => scaleByAdam({ b1: 1 }), 'b1'], [() => scaleByAdam({ b2: -0.1 }), 'b2'], [() => scaleByAdam({ eps: NaN }), 'eps'], [() => scaleByAdam({ epsRoot: -1 }), 'epsRoot'],
+    [() => scaleByAdam({ b1: 1 }), 'b1'], [() => scaleByAdam({ b2: -0.1 }), 'b2'], [() => scaleByAdam({ eps: NaN }), 'eps'], [() => scaleByAdam({ epsRoot: -1 }), 'epsRoot'], [() => scaleByAdam({ nesterov: 1 }), 'nesterov'],
     [() => scaleByLearningRate(-1), 'lr'], [() => scaleByLearningRate('x'), 'lr'], [() => scale(Infinity), 'stepSize'], [() => scaleBySchedule(3), 'schedule'],
     [() => scaleByRms({ decay: 2 }), 'decay'], [() => scaleByRms({ epsInSqrt: 1 }), 'epsInSqrt'], [() => scaleByStddev({ eps: -1 }), 'eps'],
     [() => traceMomentum({ decay: -0.5 }), 'decay'], [() => traceMomentum({ decay: 0.9, nesterov: 'yes' }), 'nesterov'],

@@ -15,6 +15,16 @@ export function adam(opts: AdamChainOptions = {}): GradientTransformation {
   return chain(scaleByAdam(rest), scaleByLearningRate(lr));
 }
 
+/** optax.nadam: adam with nesterov = true. */
+export function nadam(opts: Omit<AdamChainOptions, 'nesterov'> = {}): GradientTransformation {
+  return adam({ ...opts, nesterov: true });
+}
+
+/** optax.nadamw: adamw with nesterov = true. */
+export function nadamw(opts: Omit<AdamWChainOptions, 'nesterov'> = {}): GradientTransformation {
+  return adamw({ ...opts, nesterov: true });
+}
+
 export interface AdamWChainOptions extends AdamChainOptions {
   weightDecay?: ScalarOrSchedule;
   /** Decay only these tensors (e.g. not biases and norms). */

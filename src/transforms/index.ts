@@ -13,6 +13,6 @@ export { addDecayedWeights } from './decay.js';
 export { skipNonFinite, zeroNonFinite } from './nonfinite.js';
 export { multiSteps } from './accumulate.js';
 export { lookahead, type LookaheadOptions } from './lookahead.js';
-export { adam, adamw, sgd, type AdamChainOptions, type AdamWChainOptions, type SgdChainOptions } from './alias.js';
+export { adam, adamw, nadam, nadamw, sgd, type AdamChainOptions, type AdamWChainOptions, type SgdChainOptions } from './alias.js';
 export { clipGradValue, clipGradNormAdaptive, guardNonFinite, type NonFiniteReport } from './guards.js';
 export { Lookahead, EMA, SWA, type LookaheadWrapperOptions, type EMAOptions, type SWAOptions, type WrapperStateDict } from './wrappers.js';

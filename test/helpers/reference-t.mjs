@@ -63,11 +63,11 @@ export const R = {
   }),
   lr: (lr) => R.scale(lr, -1),
   sign: () => ({ init: (L, runs) => ({ runs }), update(u, s) { each(s.runs, (i) => { const x = u[i]; u[i] = x > 0 ? 1 : x < 0 ? -1 : x; }); } }),
-  adam: ({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = {}, m) => ({
+  adam: ({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false } = {}, m) => ({
     init: (L, runs) => ({ runs, count: 0, mu: new Float32Array(L.size), nu: new Float32Array(L.size) }),
     update(u, s) {
       const t = s.count + 1;
-      const bc1 = f(1 - m.pow(b1, t)), bc2 = f(1 - m.pow(b2, t));
+      const bc1 = f(1 - m.pow(b1, t)), bc2 = f(1 - m.pow(b2, t)), bc1n = f(nesterov ? 1 - m.pow(b1, t + 1) : 1);
       const fb1 = f(b1), fomb1 = f(1 - b1), fb2 = f(b2), fomb2 = f(1 - b2), fe = f(eps), fr = f(epsRoot);
       each(s.runs, (i) => {
         const g = u[i];
@@ -75,7 +75,8 @@ export const R = {
         const vi = f(f(fomb2 * f(g * g)) + f(fb2 * s.nu[i]));
         s.mu[i] = mi; s.nu[i] = vi;
         const den = f(f(Math.sqrt(f(f(vi / bc2) + fr))) + fe);
-        u[i] = f(f(mi / bc1) / den);
+        const mh = nesterov ? f(f(fb1 * f(mi / bc1n)) + f(fomb1 * f(g / bc1))) : f(mi / bc1);
+        u[i] = f(mh / den);
       });
       s.count = t;
     },
