@@ -341,6 +341,22 @@ test('behaviour: adam chain minimises a quadratic; global-norm clip leaves norm 
   await e.dispose();
 });
 
+test('Lookahead wrapper: a step skipped by the optimizer (nonFinite: skip) does not count towards k', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 5 });
+  ps.setParam('w', [1, 2, 3, 4, 5]);
+  const la = new Lookahead(new SGD(ps, { lr: 0.1, nonFinite: 'skip' }), { k: 2, alpha: 0.5 });
+  ps.setGrad('w', [1, 1, 1, 1, 1]); la.step();
+  ps.setGrad('w', [NaN, 1, 1, 1, 1]); la.step();
+  assert.equal(la.stepCount, 1);
+  assert.equal(la.optimizer.skippedSteps, 1);
+  ps.setGrad('w', [1, 1, 1, 1, 1]); la.step();
+  assert.equal(la.stepCount, 2);
+  // synced: slow = 1 + 0.5·((1 − 0.2) − 1) = 0.9 (f32)
+  assert.equal(ps.param('w')[0], f(f(1) + f(f(0.5) * f(f(f(1 - f(0.1)) - f(0.1)) - 1))));
+  await e.dispose();
+});
+
 test('torch-style helpers: clipGradValue, guardNonFinite (skip/zero) with counts', async () => {
   const e = await init({ threads: 1 });
   const ps = new ParamSet(e, { a: 6, b: 3 });

@@ -94,8 +94,11 @@ export class Lookahead extends Averaged {
   get stepCount(): number { return this.scalars.count!; }
   zeroGrad(): void { this.optimizer.zeroGrad(); }
 
+  /** opt.step(), then every k-th step the sync. A step the optimizer skipped (nonFinite: 'skip') does not count. */
   step(): void {
+    const before = this.optimizer.stepCount;
     this.optimizer.step();
+    if (this.optimizer.stepCount === before) return;
     const c = this.scalars.count! + 1;
     this.scalars.count = c;
     if (c % this.k === 0) this.params.engine.run('tx_lookahead_sync_f32', this.params.size, [this.params.data.ptr, this.buf.ptr, this.alpha]);
