@@ -351,6 +351,7 @@ test('RMPE predictor: exact on a geometric gradient sequence (h = the fixed poin
   assert.ok(Math.abs(c[0] + c[1] * rho) < 1e-6, `residual ${c[0] + c[1] * rho}`);
   assert.deepEqual(Object.keys(o.stateDict().state.w).sort(), ['exp_avg', 'exp_avg_sq', 'grad_hist_0', 'grad_hist_1', 'half_step', 'max_exp_avg_sq']);
   assert.throws(() => new OptimisticAMSGrad(ps, { history: 1.5 }), (err) => err instanceof HyperparameterError && err.message.startsWith('history'));
+  assert.throws(() => new OptimisticAMSGrad(ps, { history: () => 2 }), (err) => err instanceof HyperparameterError && err.message.startsWith('history'));
   assert.throws(() => new OptimisticAMSGrad(ps, { history: 2, lambda: 0 }), (err) => err instanceof HyperparameterError && err.message.startsWith('lambda'));
   assert.throws(() => o.set({ history: 3 }), (err) => err instanceof HyperparameterError && err.message.startsWith('history'));
   await e.dispose();

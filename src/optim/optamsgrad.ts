@@ -48,13 +48,14 @@ export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSG
   private coef: { t: number; c: number[] } = { t: -1, c: [] };
 
   constructor(params: ParamSet, opts: WithGroups<OptimisticAMSGradOptions> = {}) {
-    const r = (opts as OptimisticAMSGradOptions).history ?? 0;
-    const hist = Number.isInteger(r) && r >= 0 && r <= 64 ? Array.from({ length: r }, (_, i) => `grad_hist_${i}`) : [];
+    const r = (opts as { history?: unknown }).history ?? 0;
+    if (typeof r === 'function') throw new HyperparameterError('history must be a number (it decides which state exists), not a schedule');
+    const hist = typeof r === 'number' && Number.isInteger(r) && r >= 0 && r <= 64 ? Array.from({ length: r }, (_, i) => `grad_hist_${i}`) : [];
     super(params, opts, (o) => {
       const [beta1, beta2] = o.betas ?? [0.9, 0.999];
       return { lr: o.lr ?? 1e-3, beta1, beta2, eps: o.eps ?? 1e-8, history: o.history ?? 0, lambda: o.lambda ?? 1e-3 };
     }, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'half_step', ...hist]);
-    this.table = params.engine.alloc(2 * Math.max(1, r), 'f64');
+    this.table = params.engine.alloc(2 * Math.max(1, hist.length), 'f64');
   }
 
   /** history decides which state exists; the predictor is one fit over every group. */
