@@ -76,7 +76,7 @@ function check(label, results, { runtime, twoThreads, names = ALL }) {
   }
 }
 
-function execJson(file, args, timeout = 60000) {
+function execJson(file, args, timeout = 120000) {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: root, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } },
       (err, stdout, stderr) => {
@@ -87,25 +87,25 @@ function execJson(file, args, timeout = 60000) {
   });
 }
 
-test('node (ESM): 1/2 threads, scalar, amsgrad == f32-exact reference', { timeout: 60000 }, async () => {
+test('node (ESM): 1/2 threads, scalar, amsgrad == f32-exact reference', { timeout: 120000 }, async () => {
   check('node', await runConfigs(simdopt), { runtime: 'node', twoThreads: true });
 });
 
-test('node (CJS build): same hash', { timeout: 60000 }, async () => {
+test('node (CJS build): same hash', { timeout: 120000 }, async () => {
   const cjs = createRequire(import.meta.url)('../dist/index.cjs');
   assert.notEqual(cjs.init, simdopt.init, 'must be the CJS module, not the ESM one');
   const names = ['simd-t2', 'scalar-t1'];
   check('node-cjs', await runConfigs(cjs, names), { runtime: 'node', twoThreads: true, names });
 });
 
-test('deno', { timeout: 90000 }, async (t) => {
+test('deno', { timeout: 180000 }, async (t) => {
   const deno = bin('deno');
   if (!requireBinary(t, 'deno', deno)) return;
   const out = await execJson(deno, ['run', `--allow-read=${root}`, 'test/conformance/cli.mjs']);
   check('deno', out.results, { runtime: 'deno', twoThreads: true });
 });
 
-test('bun', { timeout: 90000 }, async (t) => {
+test('bun', { timeout: 180000 }, async (t) => {
   const bun = bin('bun');
   if (!requireBinary(t, 'bun', bun)) return;
   const out = await execJson(bun, ['test/conformance/cli.mjs']);
@@ -126,7 +126,7 @@ test('chromium: cross-origin isolated (2 threads) and not (falls back to 1 threa
   assert.match(fb, /cross-origin isolated/, `non-isolated fallback must be reported: ${fb}`);
 });
 
-test('workerd (miniflare): precompiled modules, single thread', { timeout: 90000 }, async (t) => {
+test('workerd (miniflare): precompiled modules, single thread', { timeout: 180000 }, async (t) => {
   const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
   if (!requireBinary(t, 'workerd', workerdBin)) return;
   const { runWorkerd } = await import('./conformance/workerd.mjs');

@@ -197,3 +197,16 @@ test('without shared memory the engine falls back to the non-shared build with i
   assert.ok(sameBits(shared.w, plain.w));
   assert.equal(shared.norm, plain.norm);
 });
+
+test('a worker that dies makes later threaded calls throw a typed error instead of hanging', async () => {
+  const e = await init({ threads: 2, splitMin: 8 });
+  assert.equal(await e.ready, 2);
+  const x = e.alloc(1 << 16);
+  x.array.fill(1);
+  assert.equal(e.sum(x), 1 << 16);
+  // Internal access, for the test only: kill the pool's worker and let its exit event arrive.
+  await e.pool.workers[0].terminate();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.throws(() => e.sum(x), (err) => err.code === 'INVALID_STATE' && /worker 0 exited/.test(err.message));
+  await e.dispose();
+});

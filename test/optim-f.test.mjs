@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, DoG, SAM, SGD, Adam, HyperparameterError, StateError } from '../dist/index.js';
 import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef, dogRef, samRef } from './helpers/reference-f.mjs';
 import { randomArray, sameBits, rng, sgdRef } from './helpers/reference.mjs';
-import { CONFIGS, SPEC, STEPS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
+import { CONFIGS, SPEC, STEPS, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 
 const z = (n) => new Float32Array(n);
 
@@ -118,25 +118,6 @@ const BAD = [
 ];
 
 /** Construction and set() with a bad value throw HyperparameterError naming it; state and params unchanged. */
-async function assertBadHypers(bad, setup = (ps, o) => { ps.setGrad('w', randomArray(9, 2)); o.step(); o.step(); }) {
-  const e = await init({ threads: 1 });
-  const ps = new ParamSet(e, { w: 9 });
-  for (const [Cls, b, name, base = {}] of bad) {
-    assert.throws(() => new Cls(ps, { ...base, ...b }), (err) => err instanceof HyperparameterError && err.code === 'INVALID_HYPERPARAMETER' && err.message.startsWith(name), `${Cls.name} ${JSON.stringify(b)}`);
-    const o = new Cls(ps, base);
-    ps.setParam('w', randomArray(9, 1));
-    setup(ps, o);
-    const before = o.stateDict(), pBefore = ps.param('w').slice();
-    const changes = { ...b };
-    if (changes.betas) { changes.beta1 = changes.betas[0]; changes.beta2 = changes.betas[1]; delete changes.betas; }
-    assert.throws(() => o.set(changes), (err) => err instanceof HyperparameterError && err.message.startsWith(name), `${Cls.name} set ${JSON.stringify(b)}`);
-    assert.deepEqual(o.stateDict(), before);
-    assert.ok(sameBits(ps.param('w'), pBefore));
-    o.free();
-  }
-  await e.dispose();
-}
-
 test('Schedule-Free bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', () => assertBadHypers(BAD));
 
 test('Schedule-Free stateDict: z (+ exp_avg_sq), per-group scalars; resumes exactly; bad scalars rejected', async () => {

@@ -7,6 +7,10 @@ import { WORKER_SOURCE_NODE, WORKER_SOURCE_WEB } from './worker-source.js';
 
 export const CTRL_BYTES = 512;
 const MAX_ARGS = 32;
+/** A worker that has not said ready by then is taken as failed (the engine falls back to one thread). */
+const START_TIMEOUT_MS = 60000;
+/** A job no worker finishes by then means a worker is gone: the call throws instead of waiting forever. */
+const JOB_TIMEOUT_MS = 120000;
 const g = globalThis as any;
 
 interface WorkerLike { terminate(): unknown; unref?: () => void }
@@ -17,6 +21,8 @@ export class ThreadPool {
   private readonly f64: Float64Array;
   private readonly workers: WorkerLike[];
   private readonly blocking: boolean;
+  /** Set when a worker exits or errors after start: every later run() throws. */
+  private dead: string | null = null;
 
   private constructor(memory: WebAssembly.Memory, ctrl: number, workers: WorkerLike[], blocking: boolean) {
     this.i32 = new Int32Array(memory.buffer, ctrl, 64);
@@ -44,6 +50,7 @@ export class ThreadPool {
         ready.push(new Promise((res, rej) => {
           wk.once('message', (m: any) => (m.ready ? res() : rej(new SimdoptError('UNSUPPORTED', `worker failed: ${m.error}`))));
           wk.once('error', rej);
+          wk.once('exit', (code: number) => rej(new SimdoptError('UNSUPPORTED', `worker exited (code ${code}) before it was ready`)));
         }));
         wk.postMessage(msg);
       } else {
@@ -57,16 +64,28 @@ export class ThreadPool {
         wk.postMessage(msg);
       }
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new SimdoptError('UNSUPPORTED', `workers not ready after ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      (timer as any)?.unref?.();
+    });
     try {
-      await Promise.all(ready);
+      await Promise.race([Promise.all(ready), timeout]);
     } catch (e) {
       for (const w of workers) w.terminate();
       throw e;
     } finally {
+      clearTimeout(timer);
       if (url) URL.revokeObjectURL(url);
     }
     for (const w of workers) w.unref?.();
-    return new ThreadPool(memory, ctrl, workers, blocking);
+    const pool = new ThreadPool(memory, ctrl, workers, blocking);
+    workers.forEach((w: any, i) => {
+      const gone = (why: string) => { pool.dead ??= `worker ${i} ${why}`; };
+      if (NodeWorker) { w.on('exit', (c: number) => gone(`exited (code ${c})`)); w.on('error', (e: Error) => gone(`failed: ${e.message}`)); }
+      else w.onerror = (e: ErrorEvent) => { e.preventDefault?.(); gone(`failed: ${e.message}`); };
+    });
+    return pool;
   }
 
   /**
@@ -74,6 +93,7 @@ export class ThreadPool {
    * chunks whose boundaries are multiples of `align`. Chunk 0 runs here, chunk w+1 on worker w.
    */
   run(fn: number, local: (...a: number[]) => void, n: number, parts: number, align: number, args: number[]): void {
+    if (this.dead) throw new SimdoptError('INVALID_STATE', `thread pool unusable: ${this.dead}`);
     const i32 = this.i32;
     const chunk = Math.ceil(Math.ceil(n / parts) / align) * align;
     for (let w = 0; w < this.workers.length; w++) {
@@ -87,15 +107,26 @@ export class ThreadPool {
     Atomics.notify(i32, 0);
     local(0, Math.min(n, chunk), ...args);
     const want = this.workers.length;
-    for (;;) {
+    let t0 = 0;
+    for (let spins = 0; ; spins++) {
       const done = Atomics.load(i32, 1);
       if (done === want) break;
       if (this.blocking) Atomics.wait(i32, 1, done, 50);
+      if ((spins & 1023) === 1023) {
+        // Rarely reached (a job lasting more than ~1000 waits): look for a worker that is gone.
+        const now = Date.now();
+        t0 ||= now;
+        if (this.dead || now - t0 > JOB_TIMEOUT_MS) {
+          this.dead ??= `a job did not finish within ${JOB_TIMEOUT_MS / 1000} s`;
+          throw new SimdoptError('INVALID_STATE', `thread pool unusable: ${this.dead}`);
+        }
+      }
     }
     if (i32[4] !== 0) throw new SimdoptError('INVALID_STATE', 'a kernel trapped in a worker');
   }
 
   dispose(): void {
+    this.dead ??= 'disposed';
     this.i32[2] = -1;
     Atomics.add(this.i32, 0, 1);
     Atomics.notify(this.i32, 0);

@@ -1,7 +1,7 @@
 // The bit-exactness harness shared by the optimizer tests: the same seeded trajectory through an
 // engine optimizer (in every build) and through an f32-exact reference, on awkward tensor sizes.
 import assert from 'node:assert/strict';
-import { init, ParamSet } from '../../dist/index.js';
+import { init, ParamSet, HyperparameterError } from '../../dist/index.js';
 import { randomArray, rng, sameBits } from './reference.mjs';
 
 export const SPEC = { w: [13, 7], b: 5, big: 4099, one: 1 };
@@ -69,6 +69,35 @@ export async function assertResumesExactly(cases, grads = uniformGrads) {
     ob.loadStateDict(sd);
     for (let k = 10; k < 20; k++) { go(a, oa, k); go(b, ob, k); }
     assert.ok(sameBits(a.param('w'), b.param('w')), Cls.name);
+  }
+  await e.dispose();
+}
+
+// Option pairs and the hyperparameter names set() takes for them.
+const PAIRS = { betas: ['beta1', 'beta2'], etas: ['etaMinus', 'etaPlus'], stepSizes: ['stepSizeMin', 'stepSizeMax'] };
+
+/**
+ * Bad hyperparameters: for each [Cls, bad, name, base = {}], constructing with `{...base, ...bad}` throws
+ * HyperparameterError (code INVALID_HYPERPARAMETER) whose message starts with `name`; on an optimizer
+ * built from `base` and stepped by `setup(ps, opt)`, set(bad) throws the same and changes nothing
+ * (stateDict and parameters bit for bit).
+ */
+export async function assertBadHypers(bad, setup = (ps, o) => { ps.setGrad('w', randomArray(9, 2)); o.step(); o.step(); }) {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 9 });
+  const typed = (name) => (err) => err instanceof HyperparameterError && err.code === 'INVALID_HYPERPARAMETER' && err.message.startsWith(name);
+  for (const [Cls, b, name, base = {}] of bad) {
+    assert.throws(() => new Cls(ps, { ...base, ...b }), typed(name), `${Cls.name} ${JSON.stringify(b)}`);
+    const o = new Cls(ps, base);
+    ps.setParam('w', randomArray(9, 1));
+    setup(ps, o);
+    const before = o.stateDict(), pBefore = ps.param('w').slice();
+    const changes = { ...b };
+    for (const [k, [x, y]] of Object.entries(PAIRS)) if (changes[k]) { changes[x] = changes[k][0]; changes[y] = changes[k][1]; delete changes[k]; }
+    assert.throws(() => o.set(changes), typed(name), `${Cls.name} set ${JSON.stringify(b)}`);
+    assert.deepEqual(o.stateDict(), before);
+    assert.ok(sameBits(ps.param('w'), pBefore));
+    o.free();
   }
   await e.dispose();
 }
