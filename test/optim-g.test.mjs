@@ -342,6 +342,7 @@ test('bad callbacks and inputs: typed errors, nothing changes', async () => {
   // OASIS / SANIA: groups may freeze tensors but not override hyperparameters (global step size).
   const ps2 = new ParamSet(e, { a: 5, b: 3 });
   assert.throws(() => new OASIS(ps2, { hvp, groups: [{ params: ['b'], lr: 0.1 }] }), HyperparameterError);
+  assert.throws(() => new SANIA(ps2, { hvp, groups: [{ params: ['b'], alpha: () => 1e-5 }] }), (err) => err instanceof HyperparameterError && /alpha/.test(err.message));
   const o = new SANIA(ps2, { hvp, groups: [{ params: ['b'], frozen: true }] });
   ps2.setParam('a', randomArray(5, 3)); ps2.setParam('b', randomArray(3, 4));
   ps2.setGrad('a', randomArray(5, 5)); ps2.setGrad('b', randomArray(3, 6));

@@ -5,8 +5,8 @@
 //   hvp(v: Float32Array, out: Float32Array): void
 // that writes out = H·v, H the Hessian of the loss at the CURRENT parameters (before the step). Both
 // arrays have length `params.size` and the ParamSet's arena layout: tensor `t` occupies
-// [t.offset, t.offset + t.size) (see `params.tensors`); `out` arrives zero-filled, padding entries
-// may be left alone. The views are valid during the call only (do not allocate engine memory inside
+// [t.offset, t.offset + t.size) (see `params.tensors`); `v` is read-only (it is the draw z); `out`
+// arrives zero-filled, padding entries may be left alone. The views are valid during the call only (do not allocate engine memory inside
 // it). Sources: double backprop (autograd.grad of <∇f, v>), forward-over-reverse (jvp of grad), or
 // the finite difference (∇f(w + εv) − ∇f(w)) / ε. The optimizer draws v = z (Rademacher, from
 // `seed` and the step number) and forms Hutchinson's estimate D = z ⊙ (H z), which is unbiased for

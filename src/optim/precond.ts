@@ -18,12 +18,11 @@ export type PrecondHyper = Record<string, number | boolean> & { beta2: number; a
 export abstract class PrecondOptimizer<H extends PrecondHyper, O extends object> extends HvpOptimizer<H, O> {
   protected constructor(params: ParamSet, opts: WithGroups<O> & HvpOptions, toHyper: (o: O) => H, slotNames: string[]) {
     super(params, opts, toHyper, slotNames);
-    const h0 = JSON.stringify(this.hyperparameters);
-    for (let g = 1; g < this.groups.length; g++) {
-      if (JSON.stringify(this.hyperparametersOf(g)) !== h0) {
-        this.free();
-        throw new HyperparameterError(`groups may not override hyperparameters of ${this.constructor.name} (its step size is global); use groups only to freeze tensors`);
-      }
+    const specs = ((opts as { groups?: readonly object[] } | undefined)?.groups ?? []) as readonly Record<string, unknown>[];
+    const extra = specs.flatMap((g) => Object.keys(g ?? {}).filter((k) => k !== 'params' && k !== 'frozen'));
+    if (extra.length) {
+      this.free();
+      throw new HyperparameterError(`groups may not override ${extra[0]} (${this.constructor.name}'s step size is global): use groups only to freeze tensors`);
     }
   }
 
