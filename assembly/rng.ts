@@ -56,3 +56,29 @@ export function hutchinson_f32(start: i32, end: i32, z: usize, hz: usize, out: u
     store<f32>(out + o, load<f32>(z + o) * load<f32>(hz + o));
   }
 }
+
+/** dst[i] = src[i] + a * v[i] (the finite-difference probe point). */
+export function fd_shift_f32(start: i32, end: i32, dst: usize, src: usize, v: usize, a: f32): void {
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(a);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, f32x4.add(v128.load(src + o), f32x4.mul(va, v128.load(v + o))));
+    }
+  }
+  for (; i < end; i++) { const o = <usize>i << 2; store<f32>(dst + o, load<f32>(src + o) + a * load<f32>(v + o)); }
+}
+
+/** out[i] = (a[i] - b[i]) / den (the finite-difference quotient). */
+export function fd_diff_f32(start: i32, end: i32, out: usize, a: usize, b: usize, den: f32): void {
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const vd = f32x4.splat(den);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, f32x4.div(f32x4.sub(v128.load(a + o), v128.load(b + o)), vd));
+    }
+  }
+  for (; i < end; i++) { const o = <usize>i << 2; store<f32>(out + o, (load<f32>(a + o) - load<f32>(b + o)) / den); }
+}

@@ -31,7 +31,7 @@ export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './opt
 export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';
 export { Prodigy, type ProdigyOptions, type ProdigyStateDict } from './optim/prodigy.js';
 export { DoG, type DoGOptions, type DoGStateDict } from './optim/dog.js';
-export { rademacher, hutchinson, HvpOptimizer, type Hvp, type HvpOptions } from './optim/hvp.js';
+export { rademacher, hutchinson, finiteDifferenceHvp, HvpOptimizer, type Hvp, type HvpOptions, type FiniteDifferenceHvp } from './optim/hvp.js';
 export { AdaHessian, type AdaHessianOptions } from './optim/adahessian.js';
 export { Sophia, type SophiaOptions } from './optim/sophia.js';
 export { OASIS, type OASISOptions, type OASISStateDict } from './optim/oasis.js';

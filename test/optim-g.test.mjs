@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  init, ParamSet, Adam, AdaHessian, Sophia, OASIS, SANIA, rademacher, hutchinson,
+  init, ParamSet, Adam, AdaHessian, Sophia, OASIS, SANIA, rademacher, hutchinson, finiteDifferenceHvp,
   HyperparameterError, NonFiniteError, StateError,
 } from '../dist/index.js';
 import {
@@ -188,6 +188,70 @@ test('Hutchinson: z ⊙ (H z) equals diag(H) exactly for a diagonal Hessian (z²
   assert.throws(() => rademacher(e, out, -1, 0), (err) => err instanceof HyperparameterError && err.message.startsWith('seed'));
   assert.throws(() => rademacher(e, out, 0, 2 ** 32), (err) => err instanceof HyperparameterError && err.message.startsWith('stream'));
   await e.dispose();
+});
+
+test('finiteDifferenceHvp: H·v from gradients (forward and central), parameters and gradients restored bit for bit', async () => {
+  const e = await init({ threads: 2, splitMin: 8 });
+  await e.ready;
+  const ps = new ParamSet(e, SPEC);
+  let s = 1;
+  for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
+  // f = quadratic (HESS) + Σ w⁴/4 on tensor 0: H = HESS + diag(3w²) there.
+  const grad = () => ps.tensors.forEach((t, j) => {
+    const w = ps.param(t.name), g = hmul(j, w);
+    if (j === 0) for (let i = 0; i < w.length; i++) g[i] = Math.fround(g[i] + w[i] ** 3);
+    ps.setGrad(t.name, g);
+  });
+  grad();
+  const p0 = ps.data.array.slice(), g0 = ps.grad.array.slice();
+  const v = e.alloc(ps.size), out = e.alloc(ps.size);
+  rademacher(e, v, 3, 1);
+  const exact = ps.tensors.map((t, j) => {
+    const w = ps.param(t.name), vv = v.array.subarray(t.offset, t.offset + t.size), hv = Float64Array.from(hmul(j, vv));
+    if (j === 0) for (let i = 0; i < w.length; i++) hv[i] += 3 * w[i] * w[i] * vv[i];
+    return hv;
+  });
+  const errOf = () => Math.max(...ps.tensors.map((t, j) => {
+    const o = out.array.subarray(t.offset, t.offset + t.size);
+    return Math.max(...Array.from(o, (x, i) => Math.abs(x - exact[j][i]) / (1 + Math.abs(exact[j][i]))));
+  }));
+  const fwd = finiteDifferenceHvp(ps, grad, { eps: 1e-3 }), cen = finiteDifferenceHvp(ps, grad, { eps: 1e-2, central: true });
+  fwd(v.array, out.array);
+  const eF = errOf();
+  assert.ok(sameBits(ps.data.array, p0) && sameBits(ps.grad.array, g0), 'restored (forward)');
+  cen(v.array, out.array);
+  const eC = errOf();
+  assert.ok(sameBits(ps.data.array, p0) && sameBits(ps.grad.array, g0), 'restored (central)');
+  assert.ok(eF < 5e-3 && eC < 1e-3 && eC < eF, `forward ${eF}, central ${eC}`);
+  // Restored even when grad() throws; foreign arrays refused.
+  const bad = finiteDifferenceHvp(ps, () => { ps.data.array.fill(7); throw new RangeError('user'); });
+  assert.throws(() => bad(v.array, out.array), RangeError);
+  assert.ok(sameBits(ps.data.array, p0) && sameBits(ps.grad.array, g0), 'restored after a throw');
+  assert.throws(() => fwd(new Float32Array(ps.size), out.array), (err) => err instanceof HyperparameterError && err.message.startsWith('v'));
+  assert.throws(() => finiteDifferenceHvp(ps, grad, { eps: 0 }), (err) => err instanceof HyperparameterError && err.message.startsWith('eps'));
+  fwd.free(); cen.free(); bad.free();
+  await e.dispose();
+});
+
+test('AdaHessian with a finite-difference HVP: the same bits in every build, and it converges', async () => {
+  const finals = [];
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    await e.ready;
+    const ps = new ParamSet(e, SPEC);
+    let s = 1;
+    for (const t of ps.tensors) ps.setParam(t.name, randomArray(t.size, s++));
+    const grad = () => ps.tensors.forEach((t, j) => ps.setGrad(t.name, hmul(j, ps.param(t.name))));
+    const hvp = finiteDifferenceHvp(ps, grad, { central: true });
+    const opt = new AdaHessian(ps, { hvp, lr: 0.5, betas: [0.5, 0.999] });
+    const f0 = lossOf(ps.tensors.map((t) => ps.param(t.name)));
+    for (let k = 0; k < 60; k++) { grad(); opt.step(); }
+    const f1 = lossOf(ps.tensors.map((t) => ps.param(t.name)));
+    assert.ok(f1 < 1e-6 * f0, `${f0} -> ${f1}`);
+    finals.push(ps.data.array.slice());
+    await e.dispose();
+  }
+  for (const x of finals) assert.ok(sameBits(x, finals[0]));
 });
 
 // Behaviour: an ill-conditioned diagonal quadratic (curvatures 1e-2 .. 1e2) started from

@@ -15,7 +15,7 @@
 // writes a non-finite value while nonFinite is not 'propagate', the step changes nothing).
 import type { Engine } from '../engine/engine.js';
 import type { Buffer } from '../engine/memory.js';
-import { HyperparameterError, NonFiniteError } from '../errors.js';
+import { checkRange, HyperparameterError, NonFiniteError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type WithGroups } from './base.js';
 
@@ -58,6 +58,53 @@ export function hutchinson(engine: Engine, z: Buffer, hz: Buffer, out: Buffer): 
   const n = z.length;
   const pz = engine.own(z, 'z'), ph = engine.own(hz, 'hz', n), po = engine.own(out, 'out', n);
   engine.run('hutchinson_f32', n, [pz, ph, po]);
+}
+
+/** An Hvp built by finite differences of the gradient, holding 8 bytes per parameter of scratch. */
+export type FiniteDifferenceHvp = Hvp & { free(): void };
+
+/**
+ * An HVP callback from gradients alone: `grad()` must write the gradient at the current `params.data`
+ * into `params.grad` (the function that computes the training gradient). The callback evaluates
+ *   forward:  H·v ≈ (∇f(w + εv) − ∇f(w)) / ε          (one grad() call; ∇f(w) is params.grad on entry)
+ *   central:  H·v ≈ (∇f(w + εv) − ∇f(w − εv)) / (2ε)   (two calls; error O(ε²) instead of O(ε))
+ * and then restores params.data and params.grad exactly (copies, also when grad() throws). Exact up
+ * to f32 rounding for a quadratic loss; in f32 choose ε near √(2⁻²⁴)·|w| (about 2.4e-4 at |w| ~ 1;
+ * default 1e-3). Every pass over the parameters runs in wasm. free() releases the scratch.
+ */
+export function finiteDifferenceHvp(params: ParamSet, grad: () => void, opts: { eps?: number; central?: boolean } = {}): FiniteDifferenceHvp {
+  const eps = opts.eps ?? 1e-3, central = opts.central ?? false;
+  checkRange('eps', eps, 0, Infinity, true);
+  if (typeof central !== 'boolean') throw new HyperparameterError(`central must be a boolean, got ${String(central)}`);
+  if (typeof grad !== 'function') throw new HyperparameterError('grad must be a function () => void that fills params.grad');
+  const e = params.engine, n = params.size, p0 = e.alloc(n);
+  let g0: Buffer;
+  try { g0 = e.alloc(n); } catch (err) { p0.free(); throw err; }
+  const ptrOf = (a: Float32Array, what: string): number => {
+    if (!(a instanceof Float32Array) || a.buffer !== e.arena.memory.buffer || a.length !== n) {
+      throw new HyperparameterError(`${what} must be a view of this engine's memory of length ${n} (the arrays the optimizer passes)`);
+    }
+    return a.byteOffset;
+  };
+  const f = ((v: Float32Array, out: Float32Array) => {
+    const pv = ptrOf(v, 'v'), po = ptrOf(out, 'out'), pd = params.data.ptr, pg = params.grad.ptr;
+    e.run('copy_f32', n, [p0.ptr, pd]);
+    e.run('copy_f32', n, [g0.ptr, pg]);
+    try {
+      e.run('fd_shift_f32', n, [pd, p0.ptr, pv, eps]);
+      grad();
+      if (!central) { e.run('fd_diff_f32', n, [po, pg, g0.ptr, eps]); return; }
+      e.run('copy_f32', n, [po, pg]);
+      e.run('fd_shift_f32', n, [pd, p0.ptr, pv, -eps]);
+      grad();
+      e.run('fd_diff_f32', n, [po, po, pg, 2 * eps]);
+    } finally {
+      e.run('copy_f32', n, [pd, p0.ptr]);
+      e.run('copy_f32', n, [pg, g0.ptr]);
+    }
+  }) as FiniteDifferenceHvp;
+  f.free = () => { p0.free(); g0.free(); };
+  return f;
 }
 
 function withoutHvp<O>(opts: WithGroups<O> & HvpOptions): WithGroups<O> {
@@ -122,9 +169,8 @@ export abstract class HvpOptimizer<H extends Record<string, number | boolean>, O
     const e = this.params.engine, n = this.params.size, f = this.current;
     if (typeof f !== 'function') throw new HyperparameterError('hvp must be a function (v, out) => void: pass it as the hvp option or to step()');
     e.run('rademacher_f32', n, [this.zBuf!.ptr, seed, t, 0]);
-    const out = this.hzBuf!.array;
-    out.fill(0);
-    f(this.zBuf!.array, out);
+    e.run('fill_f32', n, [this.hzBuf!.ptr, 0]);
+    f(this.zBuf!.array, this.hzBuf!.array);
     if (this.nonFinite === 'propagate') return;
     const bad = e.reduce('nonfinite_partials', n, [this.hzBuf!.ptr]);
     if (bad > 0) {
