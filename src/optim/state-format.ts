@@ -94,7 +94,7 @@ function checkHost(): void {
 
 /** CRC-32 of `bytes`, computed by the wasm kernel in 1 MiB chunks. */
 export function crc32(engine: Engine, bytes: Uint8Array): number {
-  const table = engine.alloc(256, 'i32');
+  const table = engine.alloc(8 * 256, 'i32');
   const chunk = Math.min(bytes.length, 1 << 20);
   const buf = engine.alloc(Math.max(chunk, 1), 'u8');
   try {
