@@ -27,14 +27,18 @@ export interface OASISStateDict extends StateDict {
  * OASIS (Jahani, Rusakov, Shi, Richtárik, Mahoney, Takáč 2022, "Doubly Adaptive Scaled Algorithm
  * for Machine Learning Using Second-Order Information"), the rule of the reference catalogue (c3):
  *   z ~ Rademacher(seed, t);  D = β·D + (1−β)·z ⊙ (H z)    (t = 1: D = z ⊙ (H z), the warm start)
- *   D̂ = max(|D|, α)                                        (elementwise truncation)
+ *   D̂ = max(|D|, α)                     (elementwise; the catalogue says "truncated below at α",
+ *                                         the paper's D̂ = max{|D|, α} also takes |D|, keeping the
+ *                                         metric positive where the curvature estimate is negative)
  *   η₁ = lr;  ηₜ = min( √(1+θₜ₋₁)·ηₜ₋₁ , ‖w − w_prev‖_D̂ / (2·‖g − g_prev‖*_D̂) ),  θₜ = ηₜ/ηₜ₋₁, θ₁ = +∞
  *   w = w − ηₜ · D̂⁻¹ g
  * with ‖x‖_D̂² = Σ D̂·x² and ‖x‖*_D̂² = Σ x²/D̂ over every non-frozen tensor (blocked f64 sums). When
  * g = g_prev the second term is +∞ (then ηₜ = ηₜ₋₁ if θ is +∞ too); θ = +∞ when ηₜ₋₁ = 0.
  * g_prev is the stored gradient of the previous step (the deterministic form; the paper's stochastic
  * form re-evaluates it on the current sample). adaptiveLr: false gives the paper's fixed-lr variant.
- * One HVP per step. Defaults lr = 1e-3, beta2 = 0.99, alpha = 1e-5, adaptiveLr = true.
+ * The catalogue marks the exact formulas "own knowledge — verify"; this is that rule as written.
+ * One HVP per step. Defaults (chosen here; the paper tunes β and α) lr = 1e-3, beta2 = 0.99,
+ * alpha = 1e-5, adaptiveLr = true.
  * State: 12 bytes per parameter (hess_diag, prev_param, prev_grad; 4 without adaptiveLr) plus two
  * scalars, plus 8 bytes of scratch (z, Hz).
  */

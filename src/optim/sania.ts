@@ -27,7 +27,10 @@ type SANIAHyper = { lr: number; beta2: number; alpha: number; fStar: number; see
  *   w = w − s · B̂⁻¹ g                                      (s = 0 when ‖g‖ = 0)
  * lr = 1, f* = 0 is the catalogue's w⁺ = w − [f(w)/‖∇f‖²_{B⁻¹}]·B⁻¹∇f. The loss f(w) at the current
  * parameters is passed to every step: `step(loss, hvp?)`. One HVP per step.
- * Defaults lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0.
+ * The catalogue lets B come from AdaGrad/Adam-style moments or from Hutchinson's estimate; this
+ * class implements the Hutchinson metric only. Clamping f − f* at 0 (no step uphill when the loss is
+ * below the bound) is an addition of this implementation.
+ * Defaults (chosen here) lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0.
  * State: 4 bytes per parameter (hess_diag) plus 8 bytes of scratch (z, Hz).
  */
 export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
