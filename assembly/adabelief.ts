@@ -1,15 +1,15 @@
 // Fused AdaBelief over [start, end) of a flat arena (Zhuang et al. 2020, "AdaBelief Optimizer:
 // Adapting Stepsizes by the Belief in Observed Gradients"; adabelief-pytorch 0.2 / optax.adabelief
 // with eps_root = eps):
-//   d = g;  L2: d = fma(wd, p, d)          decoupled: p = p * decay (decay = 1 - lr*wd)
-//   m = fma(omb1, d, m*b1)
+//   d = g;  L2: d = madd(wd, p, d)          decoupled: p = p * decay (decay = 1 - lr*wd)
+//   m = madd(omb1, d, m*b1)
 //   r = d - m                               (the belief residual, against the updated m)
-//   s = fma(omb2*r, r, s*b2) + eps          (eps inside, as in the paper)
+//   s = madd(omb2*r, r, s*b2) + eps          (eps inside, as in the paper)
 //   p = p + (stepHat * m) / (sqrt(s) + epsHat)
 // with stepHat = -lr*sqrt(bc2)/bc1 and epsHat = eps*sqrt(bc2): the reference form
 // p - lr/bc1 * m / (sqrt(s)/sqrt(bc2) + eps) with one division per element. Scalars in f64, rounded once.
 
-import { fma_f32, fma_f32x4 } from './fma';
+import { madd, madd4 } from './madd';
 
 export const BELIEF_L2: i32 = 1;
 export const BELIEF_DECOUPLED: i32 = 2;
@@ -27,11 +27,11 @@ export function adabelief_f32(start: i32, end: i32, p: usize, g: usize, m: usize
       const o = <usize>i << 2;
       let pi = v128.load(p + o);
       let d = v128.load(g + o);
-      if (l2) d = fma_f32x4(vwd, pi, d);
+      if (l2) d = madd4(vwd, pi, d);
       if (dec) pi = f32x4.mul(pi, vdecay);
-      const mi = fma_f32x4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
+      const mi = madd4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
       const r = f32x4.sub(d, mi);
-      const si = f32x4.add(fma_f32x4(f32x4.mul(vomb2, r), r, f32x4.mul(v128.load(s + o), vb2)), veps);
+      const si = f32x4.add(madd4(f32x4.mul(vomb2, r), r, f32x4.mul(v128.load(s + o), vb2)), veps);
       v128.store(m + o, mi);
       v128.store(s + o, si);
       v128.store(p + o, f32x4.add(pi, f32x4.div(f32x4.mul(vstep, mi), f32x4.add(f32x4.sqrt(si), vepsh))));
@@ -41,11 +41,11 @@ export function adabelief_f32(start: i32, end: i32, p: usize, g: usize, m: usize
     const o = <usize>i << 2;
     let pi = load<f32>(p + o);
     let d = load<f32>(g + o);
-    if (l2) d = fma_f32(wd, pi, d);
+    if (l2) d = madd(wd, pi, d);
     if (dec) pi = pi * decay;
-    const mi = fma_f32(omb1, d, load<f32>(m + o) * b1);
+    const mi = madd(omb1, d, load<f32>(m + o) * b1);
     const r = d - mi;
-    const si = fma_f32(omb2 * r, r, load<f32>(s + o) * b2) + eps;
+    const si = madd(omb2 * r, r, load<f32>(s + o) * b2) + eps;
     store<f32>(m + o, mi);
     store<f32>(s + o, si);
     store<f32>(p + o, pi + (stepHat * mi) / (sqrt<f32>(si) + epsHat));

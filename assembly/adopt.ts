@@ -1,15 +1,15 @@
 // Fused ADOPT over [start, end) of a flat arena (Taniguchi et al. 2024, "ADOPT: Modified Adam Can
 // Converge with Any β2 with the Optimal Rate"; the official iShohei220/adopt implementation):
-//   d = g;  L2: d = fma(wd, p, d)
+//   d = g;  L2: d = madd(wd, p, d)
 //   first step (ADOPT_INIT): v = d*d, nothing else (m and p untouched, as the official code)
 //   otherwise:
-//     decoupled: p = fma(negLrWd, p, p)    (the official p.add_(p, alpha=-lr*wd); negLrWd = -lr*wd)
+//     decoupled: p = madd(negLrWd, p, p)    (the official p.add_(p, alpha=-lr*wd); negLrWd = -lr*wd)
 //     n = d / max(sqrt(v), eps)            (normalised by the PREVIOUS v)
 //     ADOPT_CLIP: n = min(max(n, -clip), clip)   (clip = (t-1)^0.25 in the official code)
-//     m = fma(omb1, n, m*b1)
+//     m = madd(omb1, n, m*b1)
 //     p = p + negLr * m
-//     v = fma(omb2*d, d, v*b2)
-import { fma_f32, fma_f32x4 } from './fma';
+//     v = madd(omb2*d, d, v*b2)
+import { madd, madd4 } from './madd';
 
 export const ADOPT_L2: i32 = 1;
 export const ADOPT_DECOUPLED: i32 = 2;
@@ -30,18 +30,18 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
       const o = <usize>i << 2;
       let pi = v128.load(p + o);
       let d = v128.load(g + o);
-      if (l2) d = fma_f32x4(vwd, pi, d);
+      if (l2) d = madd4(vwd, pi, d);
       if (first) {
         v128.store(v + o, f32x4.mul(d, d));
       } else {
-        if (dec) pi = fma_f32x4(vdecay, pi, pi);
+        if (dec) pi = madd4(vdecay, pi, pi);
         const vo = v128.load(v + o);
         let n = f32x4.div(d, f32x4.max(f32x4.sqrt(vo), veps));
         if (clipOn) n = f32x4.min(f32x4.max(n, vnclip), vclip);
-        const mi = fma_f32x4(vomb1, n, f32x4.mul(v128.load(m + o), vb1));
+        const mi = madd4(vomb1, n, f32x4.mul(v128.load(m + o), vb1));
         v128.store(m + o, mi);
         pi = f32x4.add(pi, f32x4.mul(vlr, mi));
-        v128.store(v + o, fma_f32x4(f32x4.mul(vomb2, d), d, f32x4.mul(vo, vb2)));
+        v128.store(v + o, madd4(f32x4.mul(vomb2, d), d, f32x4.mul(vo, vb2)));
       }
       v128.store(p + o, pi);
     }
@@ -50,18 +50,18 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
     const o = <usize>i << 2;
     let pi = load<f32>(p + o);
     let d = load<f32>(g + o);
-    if (l2) d = fma_f32(wd, pi, d);
+    if (l2) d = madd(wd, pi, d);
     if (first) {
       store<f32>(v + o, d * d);
     } else {
-      if (dec) pi = fma_f32(negLrWd, pi, pi);
+      if (dec) pi = madd(negLrWd, pi, pi);
       const vo = load<f32>(v + o);
       let n = d / max<f32>(sqrt<f32>(vo), eps);
       if (clipOn) n = min<f32>(max<f32>(n, -clip), clip);
-      const mi = fma_f32(omb1, n, load<f32>(m + o) * b1);
+      const mi = madd(omb1, n, load<f32>(m + o) * b1);
       store<f32>(m + o, mi);
       pi = pi + negLr * mi;
-      store<f32>(v + o, fma_f32(omb2 * d, d, vo * b2));
+      store<f32>(v + o, madd(omb2 * d, d, vo * b2));
     }
     store<f32>(p + o, pi);
   }

@@ -1,14 +1,14 @@
 // Fused diffGrad over [start, end) of a flat arena (Dubey et al. 2019, "diffGrad: An Optimization
 // Method for Convolutional Neural Networks"; the official shivram1987/diffGrad code):
-//   d = g;  L2: d = fma(wd, p, d)
-//   m = fma(omb1, d, m*b1);  v = fma(omb2*d, d, v*b2)
+//   d = g;  L2: d = madd(wd, p, d)
+//   m = madd(omb1, d, m*b1);  v = madd(omb2*d, d, v*b2)
 //   ξ = f32(1 / (1 + exp(-|prev - d|)))    (the friction, in [0.5, 1]; evaluated in f64 with the
 //                                           module's deterministic exp, one lane at a time, so the
 //                                           SIMD and scalar paths give the same bits)
 //   prev = d
 //   p = p + (negStep * (m*ξ)) / (sqrt(v) + eps)     negStep = -lr*sqrt(bc2)/bc1 (as the paper's code:
 //                                                    eps is not bias-corrected)
-import { fma_f32, fma_f32x4 } from './fma';
+import { madd, madd4 } from './madd';
 import { exp_f64 } from './math';
 
 export const DIFFGRAD_L2: i32 = 1;
@@ -29,9 +29,9 @@ export function diffgrad_f32(start: i32, end: i32, p: usize, g: usize, m: usize,
       const o = <usize>i << 2;
       const pi = v128.load(p + o);
       let d = v128.load(g + o);
-      if (l2) d = fma_f32x4(vwd, pi, d);
-      const mi = fma_f32x4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
-      const vi = fma_f32x4(f32x4.mul(vomb2, d), d, f32x4.mul(v128.load(v + o), vb2));
+      if (l2) d = madd4(vwd, pi, d);
+      const mi = madd4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
+      const vi = madd4(f32x4.mul(vomb2, d), d, f32x4.mul(v128.load(v + o), vb2));
       const diff = f32x4.abs(f32x4.sub(v128.load(prev + o), d));
       let xi = f32x4.splat(friction(f32x4.extract_lane(diff, 0)));
       xi = f32x4.replace_lane(xi, 1, friction(f32x4.extract_lane(diff, 1)));
@@ -47,9 +47,9 @@ export function diffgrad_f32(start: i32, end: i32, p: usize, g: usize, m: usize,
     const o = <usize>i << 2;
     const pi = load<f32>(p + o);
     let d = load<f32>(g + o);
-    if (l2) d = fma_f32(wd, pi, d);
-    const mi = fma_f32(omb1, d, load<f32>(m + o) * b1);
-    const vi = fma_f32(omb2 * d, d, load<f32>(v + o) * b2);
+    if (l2) d = madd(wd, pi, d);
+    const mi = madd(omb1, d, load<f32>(m + o) * b1);
+    const vi = madd(omb2 * d, d, load<f32>(v + o) * b2);
     const xi = friction(abs<f32>(load<f32>(prev + o) - d));
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);

@@ -21,7 +21,7 @@ const L2 = 1, DECOUPLED = 2, INIT = 4, CLIP = 8;
  * ADOPT (Taniguchi et al. 2024, "ADOPT: Modified Adam Can Converge with Any β2 with the Optimal Rate";
  * the official iShohei220/adopt implementation). With d = g (+ λ·p unless decoupled), step t (1-based):
  *   t = 1:  v = d²   (nothing else moves)
- *   t ≥ 2:  decoupled: p ← p − lr·λ·p (one rounding, as the official p.add_(p, alpha=−lr·λ))
+ *   t ≥ 2:  decoupled: p ← p + (−lr·λ)·p (as the official p.add_(p, alpha=−lr·λ))
  *           n = d / max(√v, ε)                 (normalised by the PREVIOUS v, before v sees d)
  *           clip: n = clamp(n, −(t−1)^¼, (t−1)^¼)
  *           m = β1·m + (1−β1)·n;  p ← p − lr·m;  v = β2·v + (1−β2)·d²

@@ -4,8 +4,8 @@
 // Per-step scalars are computed in f64 as the optimizers compute them, with the engine's pow / sqrt /
 // exp / log passed in (`M`), then rounded once.
 const f = Math.fround;
-// f32 FMA emulated in f64 exactly as assembly/fma.ts: a*b exact, one f64 rounding, one f32 rounding.
-const fma = (a, b, c) => f(a * b + c);
+// The kernels' unfused multiply-add (assembly/madd.ts): a*b rounded to f32, then + c rounded.
+const fma = (a, b, c) => f(f(a * b) + c);
 const sign = (x) => (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0);
 
 /** One AdaBelief step; `s` = { m, s }. */
