@@ -1,8 +1,8 @@
 // Exact resume across runtimes: 200 steps straight in Node vs 100 steps in Node, saveState to a file,
-// loadState in a fresh engine (Node, and Deno when available), 100 more steps: the SHA-256 of the final
+// loadState in a fresh engine (Node, and Deno and Bun when available), 100 more steps: the SHA-256 of the final
 // parameters must be identical. Cases (test/conformance/resume.mjs): AdamW with param groups and a
 // warmup-cosine lr, NAdam (scalar state), Schedule-Free AdamW (per-group scalar arrays).
-// Deno is skipped when its binary is missing, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails.
+// Deno or Bun is skipped when its binary is missing, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,21 +15,21 @@ import { CASES, paramsSha, run, setup } from './conformance/resume.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
-const deno = process.env.SIMDOPT_DENO || join(root, 'node_modules', '.bin', 'deno');
+const bin = (name) => process.env[`SIMDOPT_${name.toUpperCase()}`] || join(root, 'node_modules', '.bin', name);
 const dir = mkdtempSync(join(tmpdir(), 'simdopt-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function denoJson(args) {
+function execJson(file, args) {
   return new Promise((resolve, reject) => {
-    execFile(deno, args, { cwd: root, timeout: 60000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } }, (err, stdout, stderr) => {
-      if (err) { reject(new Error(`deno ${args.join(' ')} failed: ${err.message}\n${stderr}`)); return; }
-      try { resolve(JSON.parse(stdout.trim().split('\n').pop())); } catch { reject(new Error(`no JSON from deno:\n${stdout}\n${stderr}`)); }
+    execFile(file, args, { cwd: root, timeout: 60000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } }, (err, stdout, stderr) => {
+      if (err) { reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`)); return; }
+      try { resolve(JSON.parse(stdout.trim().split('\n').pop())); } catch { reject(new Error(`no JSON from ${file}:\n${stdout}\n${stderr}`)); }
     });
   });
 }
 
 for (const name of Object.keys(CASES)) {
-  test(`${name}: 200 straight == 100 + save + load + 100, in Node and in Deno (bit for bit)`, { timeout: 90000 }, async (t) => {
+  test(`${name}: 200 straight == 100 + save + load + 100, in Node, Deno and Bun (bit for bit)`, { timeout: 90000 }, async (t) => {
     // Straight run, one thread.
     const e1 = await so.init({ threads: 1 });
     const a = setup(so, e1, name);
@@ -60,16 +60,20 @@ for (const name of Object.keys(CASES)) {
     assert.equal(await paramsSha(c.ps), straight, 'node resume differs from the straight run');
     await e3.dispose();
 
-    // Resume in Deno, two threads.
-    if (!existsSync(deno)) {
-      const msg = `deno not found at ${deno}`;
-      if (REQUIRE_ALL) assert.fail(`${msg} (SIMDOPT_REQUIRE_ALL_RUNTIMES=1)`);
-      t.skip(`${msg}; skipping the Deno half (set SIMDOPT_REQUIRE_ALL_RUNTIMES=1 to make this fail)`);
-      return;
+    // Resume in Deno and Bun, two threads.
+    const skipped = [];
+    for (const [rt, args] of [['deno', ['run', `--allow-read=${root},${dir}`]], ['bun', []]]) {
+      const path = bin(rt);
+      if (!existsSync(path)) {
+        if (REQUIRE_ALL) assert.fail(`${rt} not found at ${path} (SIMDOPT_REQUIRE_ALL_RUNTIMES=1)`);
+        skipped.push(`${rt} not found at ${path}`);
+        continue;
+      }
+      const out = await execJson(path, [...args, 'test/conformance/resume.mjs', name, file, '100', '200', '2']);
+      assert.equal(out.runtime, rt);
+      assert.equal(out.step, 200);
+      assert.equal(out.sha256, straight, `${rt} resume differs from the node straight run`);
     }
-    const out = await denoJson(['run', `--allow-read=${root},${dir}`, 'test/conformance/resume.mjs', name, file, '100', '200', '2']);
-    assert.equal(out.runtime, 'deno');
-    assert.equal(out.step, 200);
-    assert.equal(out.sha256, straight, 'deno resume differs from the node straight run');
+    if (skipped.length) t.skip(`${skipped.join('; ')}; skipped (set SIMDOPT_REQUIRE_ALL_RUNTIMES=1 to make this fail)`);
   });
 }

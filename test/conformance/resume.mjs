@@ -2,8 +2,9 @@
 // depends only on k and the current parameters, so a run can stop after any step, be saved with
 // saveState(opt, { params: true }), and continue elsewhere. Runtime-neutral ESM (no node: imports).
 //
-// Under Deno it is also the runner:
+// Under Deno and Bun it is also the runner:
 //   deno run --allow-read=<repo>,<dir of file> test/conformance/resume.mjs <case> <state file> <from> <to> [threads]
+//   bun test/conformance/resume.mjs <case> <state file> <from> <to> [threads]
 // loads the file into a fresh optimizer, runs steps from+1..to and prints one JSON line { runtime, sha256, step }.
 import { layout, noiseSource, problem, sha256Hex, writeGrad, packParams } from './trajectory.mjs';
 
@@ -44,16 +45,18 @@ export const paramsSha = (ps) => sha256Hex(packParams((n) => ps.param(n), SPEC))
 export { layout };
 
 const g = globalThis;
-if (g.Deno && g.Deno.args.length >= 4 && import.meta.main) {
+const args = g.Deno ? g.Deno.args : g.Bun ? g.process.argv.slice(2) : [];
+if ((g.Deno || g.Bun) && args.length >= 4 && import.meta.main) {
   const so = await import('../../dist/index.js');
-  const [name, file, from, to, threads = '1'] = g.Deno.args;
+  const [name, file, from, to, threads = '1'] = args;
   const engine = await so.init({ threads: Number(threads), splitMin: 64 });
   await engine.ready;
   const { ps, prob, opt } = setup(so, engine, name);
-  so.loadState(opt, await g.Deno.readFile(file));
+  const bytes = g.Deno ? await g.Deno.readFile(file) : new Uint8Array(await g.Bun.file(file).arrayBuffer());
+  so.loadState(opt, bytes);
   if (opt.stepCount !== Number(from)) throw new Error(`loaded step ${opt.stepCount}, expected ${from}`);
   run(ps, prob, opt, Number(from), Number(to));
   console.log(JSON.stringify({ runtime: engine.info.runtime, threads: engine.info.threads, step: opt.stepCount, sha256: await paramsSha(ps) }));
   await engine.dispose();
-  g.Deno.exit(0);
+  if (g.Deno) g.Deno.exit(0); else g.process.exit(0);
 }
