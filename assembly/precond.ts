@@ -5,26 +5,27 @@
 import { BLOCK } from './reduce';
 
 export const PRECOND_INIT: i32 = 1;
+export const PRECOND_ACCUM: i32 = 2;
 export const PRECOND_INV: i32 = 1;
 export const PRECOND_HAS_Y: i32 = 2;
 export const PRECOND_SAVE_PREV: i32 = 1;
 
-/** D = INIT ? z*hz : D*b2 + (1-b2)*(z*hz). */
+/** D = INIT ? z*hz : ACCUM ? D + z*hz : D*b2 + (1-b2)*(z*hz)  (z = hz = g: squared-gradient metrics). */
 export function precond_ema_f32(start: i32, end: i32, z: usize, hz: usize, d: usize, b2: f32, omb2: f32, flags: i32): void {
-  const init = (flags & PRECOND_INIT) != 0;
+  const init = (flags & PRECOND_INIT) != 0, acc = (flags & PRECOND_ACCUM) != 0;
   let i = start;
   if (ASC_FEATURE_SIMD) {
     const vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
     for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
       const o = <usize>i << 2;
       const e = f32x4.mul(v128.load(z + o), v128.load(hz + o));
-      v128.store(d + o, init ? e : f32x4.add(f32x4.mul(v128.load(d + o), vb2), f32x4.mul(vomb2, e)));
+      v128.store(d + o, init ? e : acc ? f32x4.add(v128.load(d + o), e) : f32x4.add(f32x4.mul(v128.load(d + o), vb2), f32x4.mul(vomb2, e)));
     }
   }
   for (; i < end; i++) {
     const o = <usize>i << 2;
     const e = load<f32>(z + o) * load<f32>(hz + o);
-    store<f32>(d + o, init ? e : load<f32>(d + o) * b2 + omb2 * e);
+    store<f32>(d + o, init ? e : acc ? load<f32>(d + o) + e : load<f32>(d + o) * b2 + omb2 * e);
   }
 }
 

@@ -35,7 +35,7 @@ export { rademacher, hutchinson, finiteDifferenceHvp, HvpOptimizer, type Hvp, ty
 export { AdaHessian, type AdaHessianOptions } from './optim/adahessian.js';
 export { Sophia, type SophiaOptions } from './optim/sophia.js';
 export { OASIS, type OASISOptions, type OASISStateDict } from './optim/oasis.js';
-export { SANIA, type SANIAOptions } from './optim/sania.js';
+export { SANIA, type SANIAOptions, type SANIAMetric } from './optim/sania.js';
 export { LBFGS, type LBFGSOptions, type LBFGSHyper, type LBFGSStateDict, type LBFGSClosure } from './optim/lbfgs.js';
 export {
   saveState, loadState, readStateManifest, STATE_FILE_FORMAT, STATE_FILE_VERSION,

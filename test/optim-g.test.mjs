@@ -11,7 +11,7 @@ import {
 import {
   rademacherRef, arenaOffsets, adahessianRef, sophiaRef, oasisStepRef, saniaStepRef, blockMeanRef,
 } from './helpers/reference-g.mjs';
-import { randomArray, sameBits } from './helpers/reference.mjs';
+import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, SIZES } from './helpers/harness.mjs';
 
 const STEPS = 25;
@@ -87,7 +87,8 @@ const CASES = [
     (n) => ({ m: z(n), h: z(n) }), (h) => (xs, t) => { const hess = (t - 1) % (h.updateInterval ?? 10) === 0; for (const x of xs) sophiaRef(x.p, x.g, x.z, x.hz, x, h, hess); }],
   ['OASIS', OASIS, [{}, { lr: 0.5, beta2: 0.9, alpha: 0.05, seed: 3 }, { lr: 0.2, adaptiveLr: false, alpha: 1e-3 }],
     (n) => ({ d: z(n), pp: z(n), gp: z(n) }), (h, e) => { const sc = { eta: 0, theta: Infinity }; return (xs, t) => oasisStepRef(xs, h, t, sc, (a) => e.sqrt(a)); }],
-  ['SANIA', SANIA, [{}, { lr: 0.5, beta2: 0.9, alpha: 0.05, seed: 5 }, { fStar: 1, alpha: 1e-3, beta2: 0.999 }],
+  ['SANIA', SANIA, [{}, { lr: 0.5, beta2: 0.9, alpha: 0.05, seed: 5 }, { fStar: 1, alpha: 1e-3, beta2: 0.999 },
+    { metric: 'adam-sqr', beta2: 0.9, lr: 0.5 }, { metric: 'adagrad-sqr', alpha: 1e-3 }],
     (n) => ({ d: z(n) }), (h) => (xs, t, loss) => saniaStepRef(xs, h, t, loss)],
 ];
 
@@ -350,6 +351,45 @@ test('Sophia calls the HVP only on curvature steps (1, k+1, 2k+1, ...)', async (
   await e.dispose();
 });
 
+test('SANIA on separable logistic regression (its paper\'s setting, f* = 0): every metric drives the loss down; the squared-gradient ones without an HVP', async () => {
+  const e = await init({ threads: 1 });
+  const n = 32, m = 200, r = rng(2024);
+  const X = Array.from({ length: m }, () => Float64Array.from({ length: n }, () => r() * 2 - 1));
+  const wt = Float64Array.from({ length: n }, () => r() * 2 - 1);
+  const y = X.map((x) => (x.reduce((a, v, i) => a + v * wt[i], 0) > 0 ? 1 : -1));
+  const margin = (w, k) => y[k] * X[k].reduce((a, v, i) => a + v * w[i], 0);
+  for (const metric of ['hutchinson', 'adam-sqr', 'adagrad-sqr']) {
+    const ps = new ParamSet(e, { w: n });
+    const lossGrad = () => {
+      const w = ps.param('w'), g = new Float64Array(n);
+      let f = 0;
+      for (let k = 0; k < m; k++) {
+        const z = margin(w, k), c = -y[k] / (1 + Math.exp(z)) / m;
+        f += Math.log1p(Math.exp(-z)) / m;
+        for (let i = 0; i < n; i++) g[i] += c * X[k][i];
+      }
+      ps.setGrad('w', Float32Array.from(g));
+      return f;
+    };
+    const hvp = (v, out) => {
+      const w = ps.param('w');
+      for (let k = 0; k < m; k++) {
+        const p = 1 / (1 + Math.exp(-margin(w, k))), c = p * (1 - p) / m * X[k].reduce((a, u, i) => a + u * v[i], 0);
+        for (let i = 0; i < n; i++) out[i] += c * X[k][i];
+      }
+    };
+    const opt = new SANIA(ps, metric === 'hutchinson' ? { hvp } : { metric });
+    assert.equal(opt.metric, metric);
+    const f0 = lossGrad();
+    let f = f0;
+    for (let k = 0; k < 50; k++) { opt.step(f); f = lossGrad(); }
+    // Measured: 0.693 -> 0.010 (hutchinson), 0.147 (adam-sqr: its metric forgets, the steps oscillate), 0.015 (adagrad-sqr).
+    assert.ok(f < (metric === 'adam-sqr' ? 0.3 : 0.05) * f0, `${metric}: ${f0} -> ${f}`);
+    if (metric !== 'hutchinson') assert.throws(() => opt.set({ metric: 0 }), (err) => err instanceof HyperparameterError && err.message.startsWith('metric'));
+  }
+  await e.dispose();
+});
+
 const BAD = [
   [AdaHessian, { lr: -1 }, 'lr'], [AdaHessian, { betas: [1, 0.9] }, 'betas[0]'], [AdaHessian, { betas: [0.9, 1] }, 'betas[1]'],
   [AdaHessian, { eps: 0 }, 'eps'], [AdaHessian, { weightDecay: -1 }, 'weightDecay'], [AdaHessian, { hessianPower: 1.5 }, 'hessianPower'],
@@ -357,7 +397,7 @@ const BAD = [
   [Sophia, { lr: NaN }, 'lr'], [Sophia, { gamma: 0 }, 'gamma'], [Sophia, { eps: -1 }, 'eps'], [Sophia, { updateInterval: 0 }, 'updateInterval'],
   [Sophia, { updateInterval: 2.5 }, 'updateInterval'], [Sophia, { betas: [0.9, -0.1] }, 'betas[1]'], [Sophia, { weightDecay: -0.1 }, 'weightDecay'],
   [OASIS, { lr: -0.1 }, 'lr'], [OASIS, { beta2: 1 }, 'beta2'], [OASIS, { alpha: 0 }, 'alpha'], [OASIS, { adaptiveLr: 1 }, 'adaptiveLr'], [OASIS, { seed: 2 ** 32 }, 'seed'],
-  [SANIA, { lr: -1 }, 'lr'], [SANIA, { beta2: -0.5 }, 'beta2'], [SANIA, { alpha: -1 }, 'alpha'], [SANIA, { fStar: Infinity }, 'fStar'],
+  [SANIA, { lr: -1 }, 'lr'], [SANIA, { beta2: -0.5 }, 'beta2'], [SANIA, { alpha: -1 }, 'alpha'], [SANIA, { fStar: Infinity }, 'fStar'], [SANIA, { metric: 'sqr' }, 'metric'],
 ];
 
 test('bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', async () => {

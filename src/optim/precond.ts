@@ -9,6 +9,7 @@ import { HvpOptimizer, type HvpOptions } from './hvp.js';
 
 // Kernel flags (assembly/precond.ts).
 export const INIT = 1;
+export const ACCUM = 2;
 export const INV = 1;
 export const HAS_Y = 2;
 export const SAVE_PREV = 1;
@@ -35,10 +36,13 @@ export abstract class PrecondOptimizer<H extends PrecondHyper, O extends object>
   /** Draw z, call the HVP and update D = INIT ? z⊙Hz : β2·D + (1−β2)·z⊙Hz over the non-frozen tensors. */
   protected updateMetric(t: number, h: H): void {
     this.curvature(t, h.seed);
-    const e = this.params.engine, d = this.slots['hess_diag']!.ptr, init = this.stepCount === 0 ? INIT : 0;
-    for (const [o, n] of this.liveTensors()) {
-      e.run('precond_ema_f32', n, [this.zPtr + o * 4, this.hzPtr + o * 4, d + o * 4, h.beta2, 1 - h.beta2, init]);
-    }
+    this.accumulate(this.zPtr, this.hzPtr, h.beta2, this.stepCount === 0 ? INIT : 0);
+  }
+
+  /** precond_ema_f32 over the non-frozen tensors with arena buffers x, y (byte pointers) into D. */
+  protected accumulate(x: number, y: number, beta2: number, flags: number): void {
+    const e = this.params.engine, d = this.slots['hess_diag']!.ptr;
+    for (const [o, n] of this.liveTensors()) e.run('precond_ema_f32', n, [x + o * 4, y + o * 4, d + o * 4, beta2, 1 - beta2, flags]);
   }
 
   /**

@@ -2,12 +2,18 @@ import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { type Span, type WithGroups } from './base.js';
 import { checkSeed, type Hvp, type HvpOptions } from './hvp.js';
-import { PrecondOptimizer } from './precond.js';
+import { ACCUM, INIT, PrecondOptimizer } from './precond.js';
+
+/** Where SANIA's diagonal metric B comes from. */
+export type SANIAMetric = 'hutchinson' | 'adam-sqr' | 'adagrad-sqr';
+const METRICS: readonly SANIAMetric[] = ['hutchinson', 'adam-sqr', 'adagrad-sqr'];
 
 export interface SANIAOptions {
   /** Multiplier of the Polyak step (1 = the plain rule). */
   lr?: number;
-  /** β of the EMA of the Hessian-diagonal estimate. */
+  /** The metric B (fixed at construction): 'hutchinson' (default, needs the HVP), 'adam-sqr' or 'adagrad-sqr' (no HVP). */
+  metric?: SANIAMetric;
+  /** β of the EMA of the metric's estimate (hutchinson, adam-sqr). */
   beta2?: number;
   /** α: truncation, B̂ = max(|B|, α) (> 0). */
   alpha?: number;
@@ -16,22 +22,26 @@ export interface SANIAOptions {
   /** Seed of the Rademacher draws (integer in [0, 2^32)). */
   seed?: number;
 }
-type SANIAHyper = { lr: number; beta2: number; alpha: number; fStar: number; seed: number };
+/** `metric` is stored as its index in ['hutchinson', 'adam-sqr', 'adagrad-sqr'] (hyperparameters are numbers). */
+type SANIAHyper = { lr: number; metric: number; beta2: number; alpha: number; fStar: number; seed: number };
 
 /**
  * SANIA (Abdukhakimov, Xiang, Kamzolov, Takáč 2023, "SANIA: Polyak-type Optimization Framework
  * Leads to Scale Invariant Stochastic Algorithms"), the rule of the reference catalogue (a10) with
- * the Hutchinson metric:
- *   z ~ Rademacher(seed, t);  B = β·B + (1−β)·z ⊙ (H z)    (t = 1: B = z ⊙ (H z));  B̂ = max(|B|, α)
+ * a diagonal metric B:
+ *   'hutchinson':  z ~ Rademacher(seed, t);  B = β·B + (1−β)·z ⊙ (H z)   (t = 1: B = z ⊙ (H z))
+ *   'adam-sqr':    B = β·B + (1−β)·g²   (t = 1: B = g²)   (Adam's second moment, no square root)
+ *   'adagrad-sqr': B = B + g²                             (AdaGrad's sum, no square root)
+ *   B̂ = max(|B|, α)
  *   s = lr · max(f(w) − f*, 0) / ‖g‖²_{B̂⁻¹},  ‖g‖²_{B̂⁻¹} = Σ g²/B̂  (non-frozen tensors, blocked f64)
  *   w = w − s · B̂⁻¹ g                                      (s = 0 when ‖g‖ = 0)
  * lr = 1, f* = 0 is the catalogue's w⁺ = w − [f(w)/‖∇f‖²_{B⁻¹}]·B⁻¹∇f. The loss f(w) at the current
- * parameters is passed to every step: `step(loss, hvp?)`. One HVP per step.
- * The catalogue lets B come from AdaGrad/Adam-style moments or from Hutchinson's estimate; this
- * class implements the Hutchinson metric only. Clamping f − f* at 0 (no step uphill when the loss is
- * below the bound) is an addition of this implementation.
+ * parameters is passed to every step: `step(loss, hvp?)`; one HVP per step with 'hutchinson', none
+ * with the squared-gradient metrics (whose names, AdaGrad-SQR / Adam-SQR, the catalogue marks as own
+ * knowledge). Clamping f − f* at 0 (no step uphill when the loss is below the bound) is an addition
+ * of this implementation.
  * Defaults (chosen here) lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0.
- * State: 4 bytes per parameter (hess_diag) plus 8 bytes of scratch (z, Hz).
+ * State: 4 bytes per parameter (hess_diag, B) plus 8 bytes of scratch (z, Hz).
  */
 export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   readonly kind = 'sania';
@@ -39,7 +49,8 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   private s = 0;
 
   constructor(params: ParamSet, opts: WithGroups<SANIAOptions> & HvpOptions = {}) {
-    super(params, opts, (o) => ({ lr: o.lr ?? 1, beta2: o.beta2 ?? 0.99, alpha: o.alpha ?? 1e-5, fStar: o.fStar ?? 0, seed: o.seed ?? 0 }), ['hess_diag']);
+    super(params, opts, (o) => ({ lr: o.lr ?? 1, metric: METRICS.indexOf(o.metric ?? 'hutchinson'), beta2: o.beta2 ?? 0.99, alpha: o.alpha ?? 1e-5,
+      fStar: o.fStar ?? 0, seed: o.seed ?? 0 }), ['hess_diag']);
   }
 
   /** One step given the loss f(w) at the current parameters; `hvp` overrides the default callback. */
@@ -52,10 +63,14 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   /** The Polyak step size s of the last step. */
   get stepSize(): number { return this.s; }
 
-  protected override fixedKeys(): string[] { return ['seed']; }
+  /** The metric in use. */
+  get metric(): SANIAMetric { return METRICS[this.hyperparameters.metric]!; }
+
+  protected override fixedKeys(): string[] { return ['seed', 'metric']; }
 
   protected validate(h: SANIAHyper): SANIAHyper {
     checkRange('lr', h.lr, 0, Infinity);
+    if (!Number.isInteger(h.metric) || h.metric < 0 || h.metric >= METRICS.length) throw new HyperparameterError(`metric must be one of ${METRICS.map((m) => `'${m}'`).join(', ')}`);
     checkRange('beta2', h.beta2, 0, 1, false, true);
     checkRange('alpha', h.alpha, 0, Infinity, true);
     checkRange('fStar', h.fStar, -Infinity, Infinity);
@@ -64,7 +79,9 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   }
 
   protected prepare(t: number, h: SANIAHyper): void {
-    this.updateMetric(t, h);
+    const g = this.params.grad.ptr;
+    if (h.metric === 0) this.updateMetric(t, h);
+    else this.accumulate(g, g, h.beta2, h.metric === 2 ? ACCUM : this.stepCount === 0 ? INIT : 0);
     const den = this.metricNorm(this.params.grad.ptr, null, h.alpha, true);
     const s = den > 0 ? h.lr * Math.max(this.loss - h.fStar, 0) / den : 0;
     this.s = Number.isFinite(s) ? s : 0;

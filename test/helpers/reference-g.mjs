@@ -118,9 +118,13 @@ export function oasisStepRef(xs, { lr = 1e-3, beta2 = 0.99, alpha = 1e-5, adapti
   sc.eta = eta;
 }
 
-/** SANIA over tensors `xs` = [{ p, g, z, hz, d }] for step t with the loss at the current point. */
-export function saniaStepRef(xs, { lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0 }, t, loss) {
-  for (const x of xs) precondEmaRef(x.d, x.z, x.hz, beta2, t === 1);
+/** SANIA over tensors `xs` = [{ p, g, z, hz, d }] for step t with the loss at the current point (metric as src/optim/sania.ts). */
+export function saniaStepRef(xs, { lr = 1, beta2 = 0.99, alpha = 1e-5, fStar = 0, metric = 'hutchinson' }, t, loss) {
+  for (const x of xs) {
+    if (metric === 'hutchinson') precondEmaRef(x.d, x.z, x.hz, beta2, t === 1);
+    else if (metric === 'adam-sqr') precondEmaRef(x.d, x.g, x.g, beta2, t === 1);
+    else for (let i = 0; i < x.d.length; i++) x.d[i] = f(x.d[i] + f(x.g[i] * x.g[i]));
+  }
   let den = 0;
   for (const x of xs) den += precondNormRef(x.g, null, x.d, alpha, true);
   let s = den > 0 ? lr * Math.max(loss - fStar, 0) / den : 0;
