@@ -5,7 +5,9 @@
 //   otherwise:
 //     decoupled: p = madd(negLrWd, p, p)    (the official p.add_(p, alpha=-lr*wd); negLrWd = -lr*wd)
 //     n = d / max(sqrt(v), eps)            (normalised by the PREVIOUS v)
-//     ADOPT_CLIP: n = min(max(n, -clip), clip)   (clip = (t-1)^0.25 in the official code)
+//     ADOPT_CLIP: n = min(max(n, -clip), clip)
+//     (max/min as wasm's pmax/pmin, `a < b ? b : a` / `b < a ? b : a`, on both paths: one instruction
+//     each on x64, a NaN n stays NaN; f32x4.min/max with their NaN and ±0 rules cost several times more)   (clip = (t-1)^0.25 in the official code)
 //     m = madd(omb1, n, m*b1)
 //     p = p + negLr * m
 //     v = madd(omb2*d, d, v*b2)
@@ -36,8 +38,8 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
       } else {
         if (dec) pi = madd4(vdecay, pi, pi);
         const vo = v128.load(v + o);
-        let n = f32x4.div(d, f32x4.max(f32x4.sqrt(vo), veps));
-        if (clipOn) n = f32x4.min(f32x4.max(n, vnclip), vclip);
+        let n = f32x4.div(d, f32x4.pmax(f32x4.sqrt(vo), veps));
+        if (clipOn) n = f32x4.pmin(f32x4.pmax(n, vnclip), vclip);
         const mi = madd4(vomb1, n, f32x4.mul(v128.load(m + o), vb1));
         v128.store(m + o, mi);
         pi = f32x4.add(pi, f32x4.mul(vlr, mi));
@@ -56,8 +58,9 @@ export function adopt_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
     } else {
       if (dec) pi = madd(negLrWd, pi, pi);
       const vo = load<f32>(v + o);
-      let n = d / max<f32>(sqrt<f32>(vo), eps);
-      if (clipOn) n = min<f32>(max<f32>(n, -clip), clip);
+      const sv = sqrt<f32>(vo);
+      let n = d / (sv < eps ? eps : sv);
+      if (clipOn) { n = n < -clip ? -clip : n; n = clip < n ? clip : n; }
       const mi = madd(omb1, n, load<f32>(m + o) * b1);
       store<f32>(m + o, mi);
       pi = pi + negLr * mi;
