@@ -357,3 +357,17 @@ test('RMPE predictor: exact on a geometric gradient sequence (h = the fixed poin
   await e.dispose();
   await assertResumesExactly([[OptimisticAMSGrad, { history: 3, lr: 0.01 }]], grads);
 });
+
+test('RandomScaledSGDM: a skipped step (nonFinite: \'skip\') draws nothing; the next step uses the next index of the stream', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, { w: 6 });
+  const o = new RandomScaledSGDM(ps, { seed: 5, nonFinite: 'skip' });
+  ps.setGrad('w', randomArray(6, 1)); o.step();
+  ps.setGrad('w', new Float32Array(6).fill(NaN)); o.step();
+  assert.equal(o.skippedSteps, 1);
+  assert.deepEqual(o.stateDict().scalars, { counter: 1 });
+  ps.setGrad('w', randomArray(6, 2)); o.step();
+  assert.equal(o.lastScale, exp1Draw(e, 5, 1));
+  assert.deepEqual(o.stateDict().scalars, { counter: 2 });
+  await e.dispose();
+});
