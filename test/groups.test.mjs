@@ -119,3 +119,11 @@ test('group errors: bad selector, fixed keys differing per group, bad group inde
   assert.deepEqual(bad.stateDict(), sd1);
   await e.dispose();
 });
+
+test('an option fixed at construction cannot be a schedule', async () => {
+  const e = await init({ threads: 1 });
+  const ps = new ParamSet(e, SPEC);
+  assert.throws(() => new NAdam(ps, { momentumDecay: () => 0.004 }), (err) => err instanceof HyperparameterError && /momentumDecay is fixed at construction and cannot be a schedule/.test(err.message));
+  assert.throws(() => new NAdam(ps, { groups: [{ params: /b/, betas: [() => 0.9, 0.999] }] }), (err) => err instanceof HyperparameterError && err.message.startsWith('beta1'));
+  await e.dispose();
+});

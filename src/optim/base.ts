@@ -132,6 +132,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       groupRuns(params, this._groups).forEach((r, gi) => { this._groups[gi]!.runs = r; });
       for (const g of this._groups) g.hyper = this.validate(g.hyper);
       for (const k of this.fixedKeys()) {
+        if (this._groups.some((g) => k in g.schedules)) throw new HyperparameterError(`${k} is fixed at construction and cannot be a schedule`);
         const v = this._groups[0]!.hyper[k];
         if (this._groups.some((g) => g.hyper[k] !== v)) throw new HyperparameterError(`${k} is fixed at construction and shared by every group`);
       }
