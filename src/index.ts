@@ -13,7 +13,9 @@ export { NotPositiveDefiniteError, NonFiniteError } from './errors.js';
 export * as linalg from './linalg.js';
 export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,
-  joinSchedules, warmupCosineDecay, piecewiseConstant,
+  joinSchedules, warmupCosineDecay, piecewiseConstant, stepDecay, multiStepDecay, cosineWarmRestarts, oneCycle,
+  cyclicSchedule, warmupStableDecay, rexSchedule, linearDecayToZero, refinedSchedule, ReduceLROnPlateau,
+  type OneCycleOptions, type CyclicOptions, type WarmupStableDecayOptions, type ReduceLROnPlateauOptions, type PlateauStateDict,
 } from './schedules.js';
 export { Adagrad, type AdagradOptions, type AdagradPreset } from './optim/adagrad.js';
 export { RMSprop, type RMSpropOptions, type RMSpropPreset } from './optim/rmsprop.js';
