@@ -105,12 +105,19 @@ export class ThreadPool {
     Atomics.store(i32, 1, 0);
     Atomics.add(i32, 0, 1);
     Atomics.notify(i32, 0);
-    local(0, Math.min(n, chunk), ...args);
+    // Wait for the workers even when the local chunk throws: a job still running in a worker must not
+    // count towards the next job.
+    try { local(0, Math.min(n, chunk), ...args); } finally { this.join(); }
+    if (i32[4] !== 0) throw new SimdoptError('INVALID_STATE', 'a kernel trapped in a worker');
+  }
+
+  private join(): void {
+    const i32 = this.i32;
     const want = this.workers.length;
     let t0 = 0;
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(i32, 1);
-      if (done === want) break;
+      if (done >= want) break;
       if (this.blocking) Atomics.wait(i32, 1, done, 50);
       if ((spins & 1023) === 1023) {
         // Rarely reached (a job lasting more than ~1000 waits): look for a worker that is gone.
@@ -122,7 +129,6 @@ export class ThreadPool {
         }
       }
     }
-    if (i32[4] !== 0) throw new SimdoptError('INVALID_STATE', 'a kernel trapped in a worker');
   }
 
   dispose(): void {
