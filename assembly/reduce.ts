@@ -97,7 +97,18 @@ export function nonfinite_partials(start: i32, end: i32, x: usize, out: usize): 
   for (let b = start; b < end; b += BLOCK) {
     const e = min(b + BLOCK, end);
     let c: i32 = 0;
-    for (let i = b; i < e; i++) {
+    let i = b;
+    if (ASC_FEATURE_SIMD) {
+      // Exponent bits all set <=> NaN or ±Infinity; each lane counts its hits (-1 per hit), an exact
+      // integer count, so the SIMD and scalar paths agree.
+      const mask = i32x4.splat(0x7f800000);
+      let acc = i32x4.splat(0);
+      for (const e4 = b + ((e - b) & ~3); i < e4; i += 4) {
+        acc = i32x4.add(acc, i32x4.eq(v128.and(v128.load(x + (<usize>i << 2)), mask), mask));
+      }
+      c = -(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
+    }
+    for (; i < e; i++) {
       const v = load<u32>(x + (<usize>i << 2));
       c += <i32>((v & 0x7f800000) == 0x7f800000);
     }
