@@ -25,7 +25,9 @@ function workerMain(on: (f: (msg: any) => void) => void, post: (m: any) => void)
     const args: number[] = [];
     let seq = 0;
     for (;;) {
-      Atomics.wait(i32, 0, seq);
+      // Timed waits re-checked in a loop: a lost wake-up (seen once under heavy load, never reproduced)
+      // then costs at most 100 ms instead of hanging the caller.
+      while (Atomics.load(i32, 0) === seq) Atomics.wait(i32, 0, seq, 100);
       seq = Atomics.load(i32, 0);
       const fn = i32[2]!;
       if (fn < 0) return;
