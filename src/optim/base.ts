@@ -8,7 +8,7 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { Buffer } from '../engine/memory.js';
-import { HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
+import { DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 
@@ -95,6 +95,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   private readonly _groups: Group<H>[];
   private _step = 0;
   private _skipped = 0;
+  private _freed = false;
   /** See NonFiniteMode. */
   readonly nonFinite: NonFiniteMode;
   abstract readonly kind: string;
@@ -183,6 +184,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
 
   /** One optimizer step over every group. Scheduled hyperparameters are evaluated (and validated) first. */
   step(): void {
+    if (this._freed) throw new DisposedError(`${this.kind} optimizer was freed`);
     this.params.engine.checkLive();
     const t = this._step + 1;
     const hypers = this._groups.map((g) => {
@@ -274,8 +276,12 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this._skipped = skipped;
   }
 
-  /** Release the state buffers. */
-  free(): void { for (const b of Object.values(this.slots)) b.free(); }
+  /** Release the state buffers; later step() and free() calls raise DisposedError. */
+  free(): void {
+    if (this._freed) throw new DisposedError(`${this.kind} optimizer was already freed`);
+    this._freed = true;
+    for (const b of Object.values(this.slots)) b.free();
+  }
 }
 
 export function requireBool(name: string, v: unknown): boolean {
