@@ -1,6 +1,5 @@
-import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool, type Span, type WithGroups } from './base.js';
+import { Optimizer, requireBool, type Span, type WithGroups, checkAdamLike } from './base.js';
 
 export interface AdaBeliefOptions {
   lr?: number;
@@ -37,11 +36,7 @@ export class AdaBelief extends Optimizer<AdaBeliefHyper, AdaBeliefOptions> {
   }
 
   protected validate(h: AdaBeliefHyper): AdaBeliefHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     requireBool('decoupled', h.decoupled);
     return { ...h };
   }

@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type StateDict, type WithGroups, requireBool } from './base.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, checkAdamLike } from './base.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -52,11 +52,7 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
   }
 
   protected validate(h: AdamHyper): AdamHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     requireBool('amsgrad', h.amsgrad);
     if (h.amsgrad !== (this.slots.max_exp_avg_sq !== undefined)) {
       throw new HyperparameterError('amsgrad is fixed at construction (it decides which state buffers exist)');

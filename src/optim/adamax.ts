@@ -1,6 +1,5 @@
-import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
+import { Optimizer, type Span, type WithGroups, requireBool, checkAdamLike } from './base.js';
 
 export interface AdamaxOptions {
   lr?: number;
@@ -29,11 +28,7 @@ export class Adamax extends Optimizer<AdamaxHyper, AdamaxOptions> {
   }
 
   protected validate(h: AdamaxHyper): AdamaxHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     requireBool('maximize', h.maximize);
     return { ...h };
   }

@@ -8,7 +8,7 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { Buffer } from '../engine/memory.js';
-import { DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
+import { checkRange, DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 
@@ -282,6 +282,15 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this._freed = true;
     for (const b of Object.values(this.slots)) b.free();
   }
+}
+
+/** The Adam family's checks: lr ≥ 0, betas in [0, 1), eps ≥ 0, weightDecay ≥ 0 (messages name the option). */
+export function checkAdamLike(h: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }): void {
+  checkRange('lr', h.lr, 0, Infinity);
+  checkRange('betas[0]', h.beta1, 0, 1, false, true);
+  checkRange('betas[1]', h.beta2, 0, 1, false, true);
+  checkRange('eps', h.eps, 0, Infinity);
+  checkRange('weightDecay', h.weightDecay, 0, Infinity);
 }
 
 export function requireBool(name: string, v: unknown): boolean {

@@ -1,6 +1,5 @@
-import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups } from './base.js';
+import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
 
 export interface DiffGradOptions {
   lr?: number;
@@ -35,11 +34,7 @@ export class DiffGrad extends Optimizer<DiffGradHyper, DiffGradOptions> {
   }
 
   protected validate(h: DiffGradHyper): DiffGradHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     return { ...h };
   }
 

@@ -1,7 +1,6 @@
 import type { Buffer } from '../engine/memory.js';
-import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups } from './base.js';
+import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
 import { Segments, SEG_TWO } from './segments.js';
 
 export interface LAMBOptions {
@@ -43,11 +42,7 @@ export class LAMB extends Optimizer<LAMBHyper, LAMBOptions> {
   }
 
   protected validate(h: LAMBHyper): LAMBHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     return { ...h };
   }
 

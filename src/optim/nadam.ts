@@ -1,6 +1,6 @@
 import { checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups, type StateDict } from './base.js';
+import { Optimizer, type Span, type WithGroups, type StateDict, checkAdamLike } from './base.js';
 
 export interface NAdamOptions {
   lr?: number;
@@ -45,11 +45,7 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
   protected override fixedKeys(): string[] { return ['beta1', 'momentumDecay']; }
 
   protected validate(h: NAdamHyper): NAdamHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     checkRange('momentumDecay', h.momentumDecay, 0, Infinity);
     return { ...h };
   }

@@ -1,6 +1,6 @@
-import { checkRange, StateError } from '../errors.js';
+import { StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, checkAdamLike } from './base.js';
 import { Segments } from './segments.js';
 
 export interface NovoGradOptions {
@@ -43,11 +43,7 @@ export class NovoGrad extends Optimizer<NovoGradHyper, NovoGradOptions> {
   }
 
   protected validate(h: NovoGradHyper): NovoGradHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('betas[0]', h.beta1, 0, 1, false, true);
-    checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
+    checkAdamLike(h);
     return { ...h };
   }
 
