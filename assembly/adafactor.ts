@@ -16,6 +16,8 @@
 // adafactor_apply_f32 (elementwise over the segments of one run; coef[s] = lr_s / clip_s and
 // wdc[s] = −wd·lr_s, both f32 per tensor):
 //   x = coef[s]·u;  momentum: m = b1·m + (1−b1)·x, x = m;  wd: p = p + wdc[s]·p;  p = p − x
+
+import { lanePartial } from './lanes';
 import { segFirst, segLen, segOff } from './segment';
 
 export const ADA_BYTES: i32 = 32;
@@ -52,7 +54,7 @@ function rowStats(g: usize, acc: usize, C: i32, eps1: f32): f64 {
     const ap = acc + (<usize>j << 3);
     store<f64>(ap, load<f64>(ap) + q);
   }
-  return (a0 + a1) + (a2 + a3);
+  return lanePartial(a0, a1, a2, a3);
 }
 
 export function adafactor_v_f32(t0: i32, t1: i32, tbl: usize, g: usize, u: usize, vbuf: usize, accBuf: usize,

@@ -1,5 +1,5 @@
 // DoG (Ivgi et al. 2023, "DoG is SGD's Best Friend"; formll/dog semantics) over [start, end) of a flat
-// arena: one update kernel plus two blocked reductions in the engine's fixed order (4096-element
+// arena: one update kernel plus two blocked reductions in the engine's fixed order (BLOCK-element
 // blocks, element i of a block in f64 lane i mod 4, see reduce.ts):
 //   c = decay ? g + wd·p : g
 //   dog_gsq_partials:   Σ c²                    (c in f32, squared exactly in f64)
@@ -7,11 +7,12 @@
 //   dog_f32:            if first: x0 = p;  p = p + negEta·c
 // η = lr·r̄/√G is computed by the caller in f64 and rounded once.
 
+import { BLOCK } from './reduce';
+import { lanePartial } from './lanes';
+
 export const DOG_DECAY: i32 = 1;
 export const DOG_FIRST: i32 = 2;
 
-// @ts-ignore: decorator
-@inline function lanePartial(a0: f64, a1: f64, a2: f64, a3: f64): f64 { return (a0 + a1) + (a2 + a3); }
 
 // @ts-ignore: decorator
 @inline function sq2(acc: v128, x: v128): v128 {
@@ -21,8 +22,8 @@ export const DOG_FIRST: i32 = 2;
 /** out[b] = Σ over block b of (g + wd·p)² (or g² without the decay flag). */
 export function dog_gsq_partials(start: i32, end: i32, g: usize, p: usize, wd: f32, flags: i32, out: usize): void {
   const decay = (flags & DOG_DECAY) != 0;
-  for (let b = start; b < end; b += 4096) {
-    const e = min(b + 4096, end);
+  for (let b = start; b < end; b += BLOCK) {
+    const e = min(b + BLOCK, end);
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
     let i = b;
     const e4 = b + ((e - b) & ~3);
@@ -46,14 +47,14 @@ export function dog_gsq_partials(start: i32, end: i32, g: usize, p: usize, wd: f
       const x = <f64>c * <f64>c;
       if (l == 0) a0 += x; else if (l == 1) a1 += x; else if (l == 2) a2 += x; else a3 += x;
     }
-    store<f64>(out + (<usize>(b / 4096) << 3), lanePartial(a0, a1, a2, a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }
 
 /** out[b] = Σ over block b of (p − x0)². */
 export function dog_dist_partials(start: i32, end: i32, p: usize, x0: usize, out: usize): void {
-  for (let b = start; b < end; b += 4096) {
-    const e = min(b + 4096, end);
+  for (let b = start; b < end; b += BLOCK) {
+    const e = min(b + BLOCK, end);
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
     let i = b;
     const e4 = b + ((e - b) & ~3);
@@ -74,7 +75,7 @@ export function dog_dist_partials(start: i32, end: i32, p: usize, x0: usize, out
       const x = <f64>d * <f64>d;
       if (l == 0) a0 += x; else if (l == 1) a1 += x; else if (l == 2) a2 += x; else a3 += x;
     }
-    store<f64>(out + (<usize>(b / 4096) << 3), lanePartial(a0, a1, a2, a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }
 

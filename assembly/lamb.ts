@@ -6,6 +6,8 @@
 //   u = (m / bc1) / (sqrt(v / bc2) + eps)  (+ wd·p)        written to the scratch u, p untouched
 // bc1 = 1 − b1^t and bc2 = 1 − b2^t are computed in f64 by the caller and rounded once. Pass 2 is
 // segment.ts's seg_axpy_f32 with the per-tensor −lr·‖p‖/‖u‖.
+
+import { lanePartial } from './lanes';
 import { blockEnd, blockStart, segOfBlock } from './segment';
 
 /** Flags: bit 0 is SEG_TWO (always set: seg_fold folds both sums); weight decay is bit 2. */
@@ -61,7 +63,7 @@ export function lamb_blocks_f32(b0: i32, b1: i32, tbl: usize, nseg: i32, blk0: i
       if (l == 0) { a0 += pd * pd; c0 += ud * ud; } else if (l == 1) { a1 += pd * pd; c1 += ud * ud; }
       else if (l == 2) { a2 += pd * pd; c2 += ud * ud; } else { a3 += pd * pd; c3 += ud * ud; }
     }
-    store<f64>(partX + (<usize>B << 3), (a0 + a1) + (a2 + a3));
+    store<f64>(partX + (<usize>B << 3), lanePartial(a0, a1, a2, a3));
     store<f64>(partY + (<usize>B << 3), (c0 + c1) + (c2 + c3));
   }
 }

@@ -4,7 +4,6 @@
 // by the caller in f64 and rounded once to f32, as torch rounds a Python/0-d scalar for an f32 tensor.
 
 import { fma_f32, fma_f32x4 } from './fma';
-import { BLOCK } from './reduce';
 
 /** y[i] = fma(a, x[i], y[i])  (y.add_(x, alpha=a): direction updates and p += t*d) */
 export function lbfgs_axpy_f32(start: i32, end: i32, y: usize, x: usize, a: f32): void {
@@ -42,36 +41,4 @@ export function lbfgs_sub_f32(start: i32, end: i32, dst: usize, a: usize, b: usi
     }
   }
   for (; i < end; i++) { const o = <usize>i << 2; store<f32>(dst + o, load<f32>(a + o) - load<f32>(b + o)); }
-}
-
-/**
- * out[b] = sum over block b of |x[i]| in f64, in the fixed order of assembly/reduce.ts (element i in
- * lane i mod 4, partial = (l0 + l1) + (l2 + l3)), folded by pairwise_f64: thread- and SIMD-independent.
- */
-export function lbfgs_abssum_partials(start: i32, end: i32, x: usize, out: usize): void {
-  for (let b = start; b < end; b += BLOCK) {
-    const e = min(b + BLOCK, end);
-    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
-    let i = b;
-    const e4 = b + ((e - b) & ~3);
-    if (ASC_FEATURE_SIMD) {
-      let lo = f64x2.splat(0), hi = f64x2.splat(0);
-      for (; i < e4; i += 4) {
-        const v = f32x4.abs(v128.load(x + (<usize>i << 2)));
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1)));
-      }
-      a0 = f64x2.extract_lane(lo, 0); a1 = f64x2.extract_lane(lo, 1);
-      a2 = f64x2.extract_lane(hi, 0); a3 = f64x2.extract_lane(hi, 1);
-    } else {
-      for (; i < e4; i += 4) {
-        const p = x + (<usize>i << 2);
-        a0 += <f64>abs(load<f32>(p)); a1 += <f64>abs(load<f32>(p, 4)); a2 += <f64>abs(load<f32>(p, 8)); a3 += <f64>abs(load<f32>(p, 12));
-      }
-    }
-    if (i < e) { a0 += <f64>abs(load<f32>(x + (<usize>i << 2))); i++; }
-    if (i < e) { a1 += <f64>abs(load<f32>(x + (<usize>i << 2))); i++; }
-    if (i < e) { a2 += <f64>abs(load<f32>(x + (<usize>i << 2))); }
-    store<f64>(out + (<usize>(b / BLOCK) << 3), (a0 + a1) + (a2 + a3));
-  }
 }

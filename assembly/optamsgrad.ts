@@ -9,6 +9,8 @@
 // h = c_0*x_0, then h = madd(c_j, x_j, h) in table order. `store` != 0: g is written there after
 // the x_j were read (the gradient history ring; it may be one of the x_j).
 // OPT_INIT (first step): w½ starts at the current parameters (w_{½} = w_1).
+
+import { lanePartial } from './lanes';
 import { madd, madd4 } from './madd';
 import { BLOCK } from './reduce';
 
@@ -109,6 +111,6 @@ export function optam_gram_partials(start: i32, end: i32, x0: usize, x1: usize, 
     if (i < e) { const o = <usize>i << 2; a0 += (<f64>load<f32>(x1 + o) - <f64>load<f32>(x0 + o)) * (<f64>load<f32>(y1 + o) - <f64>load<f32>(y0 + o)); i++; }
     if (i < e) { const o = <usize>i << 2; a1 += (<f64>load<f32>(x1 + o) - <f64>load<f32>(x0 + o)) * (<f64>load<f32>(y1 + o) - <f64>load<f32>(y0 + o)); i++; }
     if (i < e) { const o = <usize>i << 2; a2 += (<f64>load<f32>(x1 + o) - <f64>load<f32>(x0 + o)) * (<f64>load<f32>(y1 + o) - <f64>load<f32>(y0 + o)); }
-    store<f64>(out + (<usize>(b / BLOCK) << 3), (a0 + a1) + (a2 + a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }

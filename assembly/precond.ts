@@ -2,6 +2,8 @@
 // Hessian-diagonal estimate, the block partials of a squared norm in the truncated diagonal metric
 // D^ = max(|D|, alpha), and the preconditioned step.
 
+import { lanePartial } from './lanes';
+
 import { BLOCK } from './reduce';
 
 export const PRECOND_INIT: i32 = 1;
@@ -57,7 +59,7 @@ export function precond_norm_partials(start: i32, end: i32, x: usize, y: usize, 
     if (i < e) { a0 += term(x, y, d, <usize>i << 2, alpha, inv, hasY); i++; }
     if (i < e) { a1 += term(x, y, d, <usize>i << 2, alpha, inv, hasY); i++; }
     if (i < e) { a2 += term(x, y, d, <usize>i << 2, alpha, inv, hasY); }
-    store<f64>(out + (<usize>(b / BLOCK) << 3), (a0 + a1) + (a2 + a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }
 

@@ -1,26 +1,27 @@
 // Prodigy (Mishchenko & Defazio 2023; konstmish/prodigy prodigy.py semantics) over [start, end) of a
 // flat arena, in two fused passes around the d update, plus two blocked reductions in the engine's
-// fixed order (4096-element blocks, element i of a block in f64 lane i mod 4, see reduce.ts):
+// fixed order (BLOCK-element blocks, element i of a block in f64 lane i mod 4, see reduce.ts):
 //   c = coupled ? g + wd·p : g                           (coupled weight decay changes the gradient)
 //   prodigy_dot_partials:    Σ c·(p0 − p)               (p0 − p rounded to f32; products exact in f64)
 //   prodigy_moments_f32:     if first: p0 = p
 //                            m = m·b1 + a1·c;  v = v·b2 + (a2·c)·c;  s = s·b3 + a3·c
 //                            (a1 = d(1−β1), a2 = d²(1−β2), a3 = (d/d0)·dlr or (d/d0)·d)
-//   prodigy_sumabs_partials: Σ |s|
+//   Σ |s|: abssum_partials (assembly/reduce.ts)
 //   prodigy_step_f32:        den = √v + dEps;  if decay: p = p + negWdDlr·p;  p = p + negDlr·(m / den)
 // Every scalar is computed by the caller in f64 and rounded once.
+
+import { BLOCK } from './reduce';
+import { lanePartial } from './lanes';
 
 export const PRODIGY_COUPLED: i32 = 1;
 export const PRODIGY_FIRST: i32 = 2;
 export const PRODIGY_DECAY: i32 = 4;
 
-// @ts-ignore: decorator
-@inline function lanePartial(a0: f64, a1: f64, a2: f64, a3: f64): f64 { return (a0 + a1) + (a2 + a3); }
 
 export function prodigy_dot_partials(start: i32, end: i32, g: usize, p: usize, p0: usize, wd: f32, flags: i32, out: usize): void {
   const coupled = (flags & PRODIGY_COUPLED) != 0;
-  for (let b = start; b < end; b += 4096) {
-    const e = min(b + 4096, end);
+  for (let b = start; b < end; b += BLOCK) {
+    const e = min(b + BLOCK, end);
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
     let i = b;
     const e4 = b + ((e - b) & ~3);
@@ -48,31 +49,7 @@ export function prodigy_dot_partials(start: i32, end: i32, g: usize, p: usize, p
       const x = <f64>c * <f64>(load<f32>(p0 + o) - pi);
       if (l == 0) a0 += x; else if (l == 1) a1 += x; else if (l == 2) a2 += x; else a3 += x;
     }
-    store<f64>(out + (<usize>(b / 4096) << 3), lanePartial(a0, a1, a2, a3));
-  }
-}
-
-export function prodigy_sumabs_partials(start: i32, end: i32, x: usize, out: usize): void {
-  for (let b = start; b < end; b += 4096) {
-    const e = min(b + 4096, end);
-    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
-    let i = b;
-    const e4 = b + ((e - b) & ~3);
-    if (ASC_FEATURE_SIMD) {
-      let lo = f64x2.splat(0), hi = f64x2.splat(0);
-      for (; i < e4; i += 4) {
-        const v = f32x4.abs(v128.load(x + (<usize>i << 2)));
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1)));
-      }
-      a0 = f64x2.extract_lane(lo, 0); a1 = f64x2.extract_lane(lo, 1);
-      a2 = f64x2.extract_lane(hi, 0); a3 = f64x2.extract_lane(hi, 1);
-    }
-    for (let l = 0; i < e; i++, l = (l + 1) & 3) {
-      const v = <f64>abs<f32>(load<f32>(x + (<usize>i << 2)));
-      if (l == 0) a0 += v; else if (l == 1) a1 += v; else if (l == 2) a2 += v; else a3 += v;
-    }
-    store<f64>(out + (<usize>(b / 4096) << 3), lanePartial(a0, a1, a2, a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }
 

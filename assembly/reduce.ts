@@ -5,12 +5,10 @@
 // of whole blocks; `pairwise_f64` then folds all partials in one fixed binary tree. f32 squares and
 // products are exact in f64, so the only rounding is in these f64 sums.
 
+import { lanePartial } from './lanes';
+
 export const BLOCK: i32 = 4096;
 
-// @ts-ignore: decorator
-@inline function lanePartial(a0: f64, a1: f64, a2: f64, a3: f64): f64 {
-  return (a0 + a1) + (a2 + a3);
-}
 
 /** out[b] = sum over block b of x[i]. */
 export function sum_partials(start: i32, end: i32, x: usize, out: usize): void {
@@ -37,6 +35,31 @@ export function sum_partials(start: i32, end: i32, x: usize, out: usize): void {
     if (i < e) { a0 += <f64>load<f32>(x + (<usize>i << 2)); i++; }
     if (i < e) { a1 += <f64>load<f32>(x + (<usize>i << 2)); i++; }
     if (i < e) { a2 += <f64>load<f32>(x + (<usize>i << 2)); }
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
+  }
+}
+
+/** out[b] = sum over block b of |x[i]| (the L1 norm's partials). */
+export function abssum_partials(start: i32, end: i32, x: usize, out: usize): void {
+  for (let b = start; b < end; b += BLOCK) {
+    const e = min(b + BLOCK, end);
+    let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
+    let i = b;
+    const e4 = b + ((e - b) & ~3);
+    if (ASC_FEATURE_SIMD) {
+      let lo = f64x2.splat(0), hi = f64x2.splat(0);
+      for (; i < e4; i += 4) {
+        const v = f32x4.abs(v128.load(x + (<usize>i << 2)));
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1)));
+      }
+      a0 = f64x2.extract_lane(lo, 0); a1 = f64x2.extract_lane(lo, 1);
+      a2 = f64x2.extract_lane(hi, 0); a3 = f64x2.extract_lane(hi, 1);
+    }
+    for (let l = 0; i < e; i++, l = (l + 1) & 3) {
+      const v = <f64>abs<f32>(load<f32>(x + (<usize>i << 2)));
+      if (l == 0) a0 += v; else if (l == 1) a1 += v; else if (l == 2) a2 += v; else a3 += v;
+    }
     store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }

@@ -6,6 +6,9 @@
 // scale = ρ/(‖·‖ + 1e-12) is computed by the caller in f64 and rounded once; p is restored from old
 // with copy_f32 after the gradient at the neighbour is taken.
 
+import { lanePartial } from './lanes';
+import { BLOCK } from './reduce';
+
 export const SAM_ADAPTIVE: i32 = 1;
 
 export function sam_perturb_f32(start: i32, end: i32, p: usize, g: usize, old: usize, scale: f32, flags: i32): void {
@@ -31,8 +34,8 @@ export function sam_perturb_f32(start: i32, end: i32, p: usize, g: usize, old: u
 }
 
 export function sam_asam_partials(start: i32, end: i32, p: usize, g: usize, out: usize): void {
-  for (let b = start; b < end; b += 4096) {
-    const e = min(b + 4096, end);
+  for (let b = start; b < end; b += BLOCK) {
+    const e = min(b + BLOCK, end);
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
     let i = b;
     const e4 = b + ((e - b) & ~3);
@@ -54,6 +57,6 @@ export function sam_asam_partials(start: i32, end: i32, p: usize, g: usize, out:
       const s = x * x;
       if (l == 0) a0 += s; else if (l == 1) a1 += s; else if (l == 2) a2 += s; else a3 += s;
     }
-    store<f64>(out + (<usize>(b / 4096) << 3), (a0 + a1) + (a2 + a3));
+    store<f64>(out + (<usize>(b / BLOCK) << 3), lanePartial(a0, a1, a2, a3));
   }
 }

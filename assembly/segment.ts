@@ -9,6 +9,8 @@
 // `pairwise_f64` over its blocks' partials. So every per-segment sum has one fixed order whatever the
 // thread count (threads split the block range) and whatever the build (SIMD lanes = scalar lanes).
 
+import { lanePartial } from './lanes';
+
 import { BLOCK, pairwise_f64 } from './reduce';
 
 export const SEG_BYTES: i32 = 16;
@@ -101,7 +103,7 @@ export function seg_sumsq_partials(b0: i32, b1: i32, x: usize, y: usize, c: f32,
         if (l == 0) c0 += ud * ud; else if (l == 1) c1 += ud * ud; else if (l == 2) c2 += ud * ud; else c3 += ud * ud;
       }
     }
-    store<f64>(outX + (<usize>B << 3), (a0 + a1) + (a2 + a3));
+    store<f64>(outX + (<usize>B << 3), lanePartial(a0, a1, a2, a3));
     if (two) store<f64>(outY + (<usize>B << 3), (c0 + c1) + (c2 + c3));
   }
 }

@@ -222,7 +222,7 @@ export class LBFGS {
 
       // ---- step length ----
       if (this.nIter === 1) {
-        const l1 = ps.engine.reduce('lbfgs_abssum_partials', ps.size, [g.ptr]);
+        const l1 = ps.engine.reduce('abssum_partials', ps.size, [g.ptr]);
         t = pmin(1, 1 / l1) * lr;
       } else {
         t = lr;

@@ -112,7 +112,7 @@ export class Prodigy extends Optimizer<ProdigyHyper, ProdigyOptions> {
     if (t > 1) this.acc.num += (d / d0) * dlr * e.reduce('prodigy_dot_partials', s.n, [s.g, s.p, s.slot('p0'), h.weightDecay, flags]);
     e.run('prodigy_moments_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'), s.slot('s'), s.slot('p0'), h.weightDecay,
       h0.beta1, d * (1 - h0.beta1), h0.beta2, d * d * (1 - h0.beta2), b3, (d / d0) * (h0.safeguardWarmup ? d : dlr), flags]);
-    this.acc.denom += e.reduce('prodigy_sumabs_partials', s.n, [s.slot('s')]);
+    this.acc.denom += e.reduce('abssum_partials', s.n, [s.slot('s')]);
   }
 
   protected override afterStep(t: number): void {
