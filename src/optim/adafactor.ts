@@ -58,6 +58,8 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
   private readonly acc: Buffer<'f64'>;
   private readonly u: Buffer;
   private readonly wdc: Buffer;
+  /** Per-tensor step size of the current step (scratch, allocated once). */
+  private readonly lrs: Float64Array;
 
   constructor(params: ParamSet, opts: WithGroups<AdafactorOptions> = {}) {
     super(params, opts, (o) => {
@@ -89,6 +91,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
       this.u = mk(e.alloc(params.size));
       this.wdc = mk(e.alloc(params.tensors.length));
     } catch (err) { for (const b of bufs) b.free(); this.seg.free(); super.free(); throw err; }
+    this.lrs = new Float64Array(params.tensors.length);
     const a = this.atbl.array;
     params.tensors.forEach((t, i) => {
       const l = this.layout[i]!;
@@ -120,18 +123,18 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
     if (n <= 0) return;
     const b2t = 1 - e.pow(t, h.decayRate);
     const rho = h.relativeStep ? Math.min(h.warmupInit ? 1e-6 * t : 1e-2, 1 / e.sqrt(t)) : h.lr;
-    const lrs = new Float64Array(n);
+    const lrs = this.lrs;
     if (h.scaleParameter) {
       seg.sumSquares(r, ps.data.ptr, 0, 0, 0);
       const sx = seg.sumX.array;
-      for (let i = r.i0; i < r.i1; i++) lrs[i - r.i0] = Math.max(h.eps2, e.sqrt(sx[i]!) / e.sqrt(ps.tensors[i]!.size)) * rho;
-    } else lrs.fill(rho);
+      for (let i = r.i0; i < r.i1; i++) lrs[i] = Math.max(h.eps2, e.sqrt(sx[i]!) / e.sqrt(ps.tensors[i]!.size)) * rho;
+    } else lrs.fill(rho, r.i0, r.i1);
     e.run('adafactor_v_f32', n, [this.atbl.ptr + 32 * r.i0, ps.grad.ptr, this.u.ptr, this.v.ptr, this.acc.ptr, b2t, 1 - b2t, h.eps1],
       1, Math.ceil(s.n / n));
     seg.sumSquares(r, this.u.ptr, 0, 0, 0);
     const ux = seg.sumX.array, cf = seg.coef.array, wdc = this.wdc.array;
     for (let i = r.i0; i < r.i1; i++) {
-      const lr = lrs[i - r.i0]!;
+      const lr = lrs[i]!;
       const rms = e.sqrt(ux[i]!) / e.sqrt(ps.tensors[i]!.size);
       cf[i] = lr / Math.max(1, rms / h.clipThreshold);
       wdc[i] = -h.weightDecay * lr;
