@@ -1,5 +1,5 @@
 export { init, Engine, VERSION, BLOCK, type InitOptions, type EngineInfo } from './engine/engine.js';
-export { Buffer, type DType } from './engine/memory.js';
+export { EngineBuffer, type DType } from './engine/memory.js';
 export {
   SimdoptError, LengthMismatchError, HyperparameterError, DisposedError, ForeignBufferError,
   OutOfMemoryError, UnsupportedError, StateError, type ErrorCode,

@@ -1,7 +1,7 @@
 // Dense linear algebra on engine buffers (row-major), backed by the Rust module (rust/src). Every
 // output element is accumulated in a fixed order, so results do not depend on threads or SIMD.
 import type { Engine } from './engine/engine.js';
-import type { Buffer } from './engine/memory.js';
+import type { EngineBuffer } from './engine/memory.js';
 import { checkRange, LengthMismatchError, NotPositiveDefiniteError, UnsupportedError } from './errors.js';
 
 function need(engine: Engine, name: string): void {
@@ -17,7 +17,7 @@ export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; 
  * C = α·op(A)·op(B) + β·C with op(A) m×k, op(B) k×n, C m×n (f32). A is stored m×k (k×m if transA),
  * B k×n (n×k if transB). Each C element sums a_il·b_lj in increasing l in f32; β = 0 never reads C.
  */
-export function gemm(engine: Engine, a: Buffer, b: Buffer, c: Buffer, m: number, n: number, k: number, opts: GemmOptions = {}): void {
+export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: EngineBuffer, m: number, n: number, k: number, opts: GemmOptions = {}): void {
   need(engine, 'sgemm'); dims(m, n, k);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   const pa = engine.own(a, 'A', m * k), pb = engine.own(b, 'B', k * n), pc = engine.own(c, 'C', m * n);
@@ -26,7 +26,7 @@ export function gemm(engine: Engine, a: Buffer, b: Buffer, c: Buffer, m: number,
 }
 
 /** y = α·op(A)·x + β·y with A stored m×n; op(A) = A (y: m, x: n) or Aᵀ when trans (y: n, x: m). */
-export function gemv(engine: Engine, a: Buffer, x: Buffer, y: Buffer, m: number, n: number, opts: { alpha?: number; beta?: number; trans?: boolean } = {}): void {
+export function gemv(engine: Engine, a: EngineBuffer, x: EngineBuffer, y: EngineBuffer, m: number, n: number, opts: { alpha?: number; beta?: number; trans?: boolean } = {}): void {
   need(engine, 'sgemv'); dims(m, n);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   const rows = opts.trans ? n : m, cols = opts.trans ? m : n;
@@ -35,7 +35,7 @@ export function gemv(engine: Engine, a: Buffer, x: Buffer, y: Buffer, m: number,
 }
 
 /** x·y with the engine's blocked f64 reduction (bit-identical to `engine.dot`). */
-export function dot(engine: Engine, x: Buffer, y: Buffer): number {
+export function dot(engine: Engine, x: EngineBuffer, y: EngineBuffer): number {
   need(engine, 'sdot_partials');
   return engine.reduce('sdot_partials', x.length, [engine.own(x, 'x'), engine.own(y, 'y', x.length)]);
 }
@@ -45,14 +45,14 @@ export function dot(engine: Engine, x: Buffer, y: Buffer): number {
  * (f32 accumulated in f64, or f64), written to `out` (default: a new buffer); `a` is never modified,
  * so a NotPositiveDefiniteError loses nothing. Only the lower triangle of `out` is meaningful.
  */
-export function cholesky<D extends 'f32' | 'f64'>(engine: Engine, a: Buffer<D>, n: number, out?: Buffer<D>): Buffer<D> {
+export function cholesky<D extends 'f32' | 'f64'>(engine: Engine, a: EngineBuffer<D>, n: number, out?: EngineBuffer<D>): EngineBuffer<D> {
   dims(n);
   const f64 = a.dtype === 'f64';
   need(engine, f64 ? 'dpotrf' : 'spotrf');
-  engine.own(a as Buffer<any>, 'A', n * n, a.dtype);
+  engine.own(a as EngineBuffer<any>, 'A', n * n, a.dtype);
   const l = out ?? engine.alloc(n * n, a.dtype);
   try {
-    engine.own(l as Buffer<any>, 'out', n * n, a.dtype);
+    engine.own(l as EngineBuffer<any>, 'out', n * n, a.dtype);
     const tmp = l === a ? null : l;
     if (tmp) (tmp.array as Float32Array).set(a.array as Float32Array);
     const info = engine.kernel(f64 ? 'dpotrf' : 'spotrf')(n, l.ptr, n);
@@ -65,10 +65,10 @@ export function cholesky<D extends 'f32' | 'f64'>(engine: Engine, a: Buffer<D>, 
 }
 
 /** Solve A·X = B in place (B: n×nrhs, row-major) given the Cholesky factor L of A. */
-export function choleskySolve<D extends 'f32' | 'f64'>(engine: Engine, l: Buffer<D>, b: Buffer<D>, n: number, nrhs = 1): void {
+export function choleskySolve<D extends 'f32' | 'f64'>(engine: Engine, l: EngineBuffer<D>, b: EngineBuffer<D>, n: number, nrhs = 1): void {
   dims(n, nrhs);
   const f64 = l.dtype === 'f64';
   need(engine, f64 ? 'dpotrs' : 'spotrs');
-  const pl = engine.own(l as Buffer<any>, 'L', n * n, l.dtype), pb = engine.own(b as Buffer<any>, 'B', n * nrhs, l.dtype);
+  const pl = engine.own(l as EngineBuffer<any>, 'L', n * n, l.dtype), pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, l.dtype);
   engine.kernel(f64 ? 'dpotrs' : 'spotrs')(n, nrhs, pl, n, pb, nrhs);
 }

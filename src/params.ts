@@ -2,7 +2,7 @@
 // f32 buffer (each tensor starting on a 16-byte boundary, padding kept at zero), with a gradient
 // buffer of the same layout. One fused kernel call then covers all tensors, however many there are.
 import type { Engine } from './engine/engine.js';
-import type { Buffer } from './engine/memory.js';
+import type { EngineBuffer } from './engine/memory.js';
 import { HyperparameterError, LengthMismatchError, SimdoptError } from './errors.js';
 
 export type Shape = number | readonly number[];
@@ -14,8 +14,8 @@ export class ParamSet {
   readonly tensors: readonly TensorInfo[];
   /** Total elements including alignment padding (the length of `data` and `grad`). */
   readonly size: number;
-  readonly data: Buffer;
-  readonly grad: Buffer;
+  readonly data: EngineBuffer;
+  readonly grad: EngineBuffer;
   private readonly byName: Map<string, TensorInfo>;
 
   constructor(engine: Engine, spec: Record<string, Shape>) {
@@ -60,7 +60,7 @@ export class ParamSet {
   setGrad(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.grad); }
   zeroGrad(): void { this.grad.array.fill(0); }
 
-  private copyIn(name: string, values: ArrayLike<number>, into: Buffer): void {
+  private copyIn(name: string, values: ArrayLike<number>, into: EngineBuffer): void {
     const t = this.info(name);
     if (values.length !== t.size) throw new LengthMismatchError(`${name} has ${t.size} elements, got ${values.length}`);
     into.array.set(values as ArrayLike<number>, t.offset);

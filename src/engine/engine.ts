@@ -2,7 +2,7 @@
 // generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
 import { DisposedError, ForeignBufferError, HyperparameterError, LengthMismatchError, SimdoptError, UnsupportedError } from '../errors.js';
 import { WASM_BASE64, WASM_LAZY, WASM_SHARED_PATCH } from '../generated/wasm.js';
-import { Arena, Buffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
+import { Arena, EngineBuffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
 import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
 import { CTRL_BYTES, ThreadPool } from './threads.js';
 
@@ -57,7 +57,7 @@ export class Engine implements BufferOwner {
    * same results. Await it before timing or when a test must exercise the split.
    */
   readonly ready: Promise<number>;
-  private scratch: Buffer<'f64'> | null = null;
+  private scratch: EngineBuffer<'f64'> | null = null;
   private disposed = false;
 
   /** @internal use `init()` */
@@ -76,18 +76,18 @@ export class Engine implements BufferOwner {
   }
 
   /** Allocate `length` elements of `dtype`, zero-filled. */
-  alloc<D extends DType = 'f32'>(length: number, dtype: D = 'f32' as D): Buffer<D> {
+  alloc<D extends DType = 'f32'>(length: number, dtype: D = 'f32' as D): EngineBuffer<D> {
     this.checkLive();
     if (!Number.isInteger(length) || length < 0) throw new LengthMismatchError(`length must be a non-negative integer, got ${length}`);
     if (!(dtype in BYTES)) throw new HyperparameterError(`unknown dtype ${String(dtype)}`);
     const ptr = this.arena.alloc(length * BYTES[dtype]);
-    const b = new Buffer<D>(this, dtype, length, ptr);
+    const b = new EngineBuffer<D>(this, dtype, length, ptr);
     b.array.fill(0);
     return b;
   }
 
   /** Copy a typed array into a new engine buffer of the matching dtype. */
-  from(src: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array): Buffer<DType> {
+  from(src: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array): EngineBuffer<DType> {
     const dtype: DType = src instanceof Float32Array ? 'f32' : src instanceof Float64Array ? 'f64'
       : src instanceof Int32Array ? 'i32' : src instanceof Uint8Array ? 'u8' : 'u16';
     const b = this.alloc(src.length, dtype);
@@ -96,8 +96,8 @@ export class Engine implements BufferOwner {
   }
 
   /** Throws unless `b` is a live buffer of this engine (optionally of `length` and `dtype`). */
-  own(b: Buffer<DType>, what: string, length?: number, dtype: DType = 'f32'): number {
-    if (!(b instanceof Buffer)) throw new ForeignBufferError(`${what} must be an engine Buffer`);
+  own(b: EngineBuffer<DType>, what: string, length?: number, dtype: DType = 'f32'): number {
+    if (!(b instanceof EngineBuffer)) throw new ForeignBufferError(`${what} must be an EngineBuffer`);
     if (b.owner !== this) throw new ForeignBufferError(`${what} belongs to another engine`);
     if (b.dtype !== dtype) throw new LengthMismatchError(`${what} must have dtype ${dtype}, got ${b.dtype}`);
     if (length !== undefined && b.length !== length) throw new LengthMismatchError(`${what} has length ${b.length}, expected ${length}`);
@@ -127,7 +127,7 @@ export class Engine implements BufferOwner {
     pool.run(this.ids[name]!, f, n, parts, align, args);
   }
 
-  private partials(n: number): Buffer<'f64'> {
+  private partials(n: number): EngineBuffer<'f64'> {
     const blocks = Math.max(1, Math.ceil(n / BLOCK));
     if (!this.scratch || this.scratch.length < blocks) {
       const next = this.alloc(Math.max(blocks, 2 * (this.scratch?.length ?? 0)), 'f64');
@@ -145,13 +145,13 @@ export class Engine implements BufferOwner {
     return this.kernel(fold === 'sum' ? 'pairwise_f64' : 'max_f64')(p.ptr, Math.ceil(n / BLOCK));
   }
 
-  sumSquares(x: Buffer): number { const p = this.own(x, 'x'); return this.reduce('dot_partials', x.length, [p, p]); }
-  sum(x: Buffer): number { return this.reduce('sum_partials', x.length, [this.own(x, 'x')]); }
-  dot(x: Buffer, y: Buffer): number {
+  sumSquares(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('dot_partials', x.length, [p, p]); }
+  sum(x: EngineBuffer): number { return this.reduce('sum_partials', x.length, [this.own(x, 'x')]); }
+  dot(x: EngineBuffer, y: EngineBuffer): number {
     return this.reduce('dot_partials', x.length, [this.own(x, 'x'), this.own(y, 'y', x.length)]);
   }
-  maxAbs(x: Buffer): number { return this.reduce('maxabs_partials', x.length, [this.own(x, 'x')], 'max'); }
-  countNonFinite(x: Buffer): number { return this.reduce('nonfinite_partials', x.length, [this.own(x, 'x')]); }
+  maxAbs(x: EngineBuffer): number { return this.reduce('maxabs_partials', x.length, [this.own(x, 'x')], 'max'); }
+  countNonFinite(x: EngineBuffer): number { return this.reduce('nonfinite_partials', x.length, [this.own(x, 'x')]); }
 
   /** Deterministic f64 x^y, e^x, ln x (computed in wasm, identical in every runtime). */
   pow(x: number, y: number): number { return this.kernel('pow_f64')(x, y); }

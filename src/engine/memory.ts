@@ -1,5 +1,5 @@
 // One arena over the engine's WebAssembly.Memory. JS owns allocation; kernels only see pointers.
-// Users hold handles (Buffer), never raw views: `.array` re-creates the view whenever the memory grew.
+// Users hold handles (EngineBuffer), never raw views: `.array` re-creates the view whenever the memory grew.
 import { DisposedError, OutOfMemoryError } from '../errors.js';
 
 export const ALIGN = 16;
@@ -94,7 +94,7 @@ export interface BufferOwner { readonly arena: Arena; checkLive(): void }
  * A typed, 16-byte aligned array in the engine's memory. Hold the handle, not the view:
  * `.array` is always valid, even after the memory grew.
  */
-export class Buffer<D extends DType = 'f32'> {
+export class EngineBuffer<D extends DType = 'f32'> {
   readonly owner: BufferOwner;
   readonly dtype: D;
   readonly length: number;

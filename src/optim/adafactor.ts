@@ -1,4 +1,4 @@
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
@@ -53,11 +53,11 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
   readonly kind = 'adafactor';
   private readonly seg: Segments;
   private readonly layout: Layout[];
-  private readonly atbl: Buffer<'i32'>;
-  private readonly v: Buffer;
-  private readonly acc: Buffer<'f64'>;
-  private readonly u: Buffer;
-  private readonly wdc: Buffer;
+  private readonly atbl: EngineBuffer<'i32'>;
+  private readonly v: EngineBuffer;
+  private readonly acc: EngineBuffer<'f64'>;
+  private readonly u: EngineBuffer;
+  private readonly wdc: EngineBuffer;
   /** Per-tensor step size of the current step (scratch, allocated once). */
   private readonly lrs: Float64Array;
 
@@ -72,7 +72,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
         scaleParameter: o.scaleParameter ?? true, relativeStep: o.relativeStep ?? o.lr === undefined, warmupInit: o.warmupInit ?? false,
       } as AdafactorHyper;
     }, (opts as AdafactorOptions).beta1 !== undefined ? ['exp_avg'] : []);
-    const e = params.engine, bufs: Buffer<any>[] = [];
+    const e = params.engine, bufs: EngineBuffer<any>[] = [];
     try { this.seg = new Segments(params); } catch (err) { super.free(); throw err; }
     let vLen = 0, accLen = 0;
     this.layout = params.tensors.map((t) => {
@@ -84,7 +84,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
       return l;
     });
     try {
-      const mk = <B extends Buffer<any>>(b: B): B => { bufs.push(b); return b; };
+      const mk = <B extends EngineBuffer<any>>(b: B): B => { bufs.push(b); return b; };
       this.atbl = mk(e.alloc(8 * params.tensors.length, 'i32'));
       this.v = mk(e.alloc(Math.max(vLen, 1)));
       this.acc = mk(e.alloc(Math.max(accLen, 1), 'f64'));

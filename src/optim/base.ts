@@ -7,7 +7,7 @@
 // options are the top-level ones). A group may override any option, or be `frozen: true` (skipped).
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
@@ -91,7 +91,7 @@ const matcher = (sel: GroupSpec<unknown>['params']): ((n: string) => boolean) =>
 
 export abstract class Optimizer<H extends Record<string, number | boolean>, O extends object = object> {
   readonly params: ParamSet;
-  protected readonly slots: Record<string, Buffer> = {};
+  protected readonly slots: Record<string, EngineBuffer> = {};
   private readonly _groups: Group<H>[];
   private _step = 0;
   private _skipped = 0;

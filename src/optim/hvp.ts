@@ -14,7 +14,7 @@
 // as `step(hvp)`; it is called at most once per step, before anything changes (if it throws, or
 // writes a non-finite value while nonFinite is not 'propagate', the step changes nothing).
 import type { Engine } from '../engine/engine.js';
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, NonFiniteError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type WithGroups } from './base.js';
@@ -43,7 +43,7 @@ export function checkSeed(name: string, v: unknown): number {
  * scalar build. `offset` is the index of out[0] in the counter space (drawing a sub-range gives the
  * same values as drawing the whole and slicing).
  */
-export function rademacher(engine: Engine, out: Buffer, seed: number, stream: number, offset = 0): void {
+export function rademacher(engine: Engine, out: EngineBuffer, seed: number, stream: number, offset = 0): void {
   const p = engine.own(out, 'out');
   checkSeed('seed', seed);
   checkSeed('stream', stream);
@@ -54,7 +54,7 @@ export function rademacher(engine: Engine, out: Buffer, seed: number, stream: nu
 }
 
 /** Hutchinson's diagonal estimate out = z ⊙ hz (one fused pass; exact products when z is ±1). */
-export function hutchinson(engine: Engine, z: Buffer, hz: Buffer, out: Buffer): void {
+export function hutchinson(engine: Engine, z: EngineBuffer, hz: EngineBuffer, out: EngineBuffer): void {
   const n = z.length;
   const pz = engine.own(z, 'z'), ph = engine.own(hz, 'hz', n), po = engine.own(out, 'out', n);
   engine.run('hutchinson_f32', n, [pz, ph, po]);
@@ -78,7 +78,7 @@ export function finiteDifferenceHvp(params: ParamSet, grad: () => void, opts: { 
   if (typeof central !== 'boolean') throw new HyperparameterError(`central must be a boolean, got ${String(central)}`);
   if (typeof grad !== 'function') throw new HyperparameterError('grad must be a function () => void that fills params.grad');
   const e = params.engine, n = params.size, p0 = e.alloc(n);
-  let g0: Buffer;
+  let g0: EngineBuffer;
   try { g0 = e.alloc(n); } catch (err) { p0.free(); throw err; }
   const ptrOf = (a: Float32Array, what: string): number => {
     if (!(a instanceof Float32Array) || a.buffer !== e.arena.memory.buffer || a.length !== n) {
@@ -120,8 +120,8 @@ function withoutHvp<O>(opts: WithGroups<O> & HvpOptions): WithGroups<O> {
  */
 export abstract class HvpOptimizer<H extends Record<string, number | boolean>, O extends object> extends Optimizer<H, O> {
   private hvpFn: Hvp | undefined;
-  private zBuf: Buffer | undefined;
-  private hzBuf: Buffer | undefined;
+  private zBuf: EngineBuffer | undefined;
+  private hzBuf: EngineBuffer | undefined;
   private current: Hvp | undefined;
   private ready = false;
 

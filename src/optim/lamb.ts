@@ -1,4 +1,4 @@
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
 import { Segments, SEG_TWO } from './segments.js';
@@ -28,7 +28,7 @@ const WD = 4; // assembly/lamb.ts LAMB_WD
 export class LAMB extends Optimizer<LAMBHyper, LAMBOptions> {
   readonly kind = 'lamb';
   private readonly seg: Segments;
-  private readonly u: Buffer;
+  private readonly u: EngineBuffer;
   private readonly ratio: Float64Array;
 
   constructor(params: ParamSet, opts: WithGroups<LAMBOptions> = {}) {

@@ -1,6 +1,6 @@
 // L-BFGS with an optional strong-Wolfe line search: a port of torch.optim.LBFGS 1.13 (lbfgs.py,
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { STATE_FORMAT, STATE_VERSION } from './base.js';
@@ -44,7 +44,7 @@ export interface LBFGSStateDict {
   scalars: { func_evals: number; n_iter: number; t: number; H_diag: number; prev_loss: number; ro: number[] };
 }
 
-interface Pair { y: Buffer; s: Buffer; ro: number }
+interface Pair { y: EngineBuffer; s: EngineBuffer; ro: number }
 
 // Python's two-argument min/max (NaN handling included): max(a, b) is b only if b > a.
 const pmax = (a: number, b: number): number => (b > a ? b : a);
@@ -88,12 +88,12 @@ export class LBFGS {
   private hDiag = 1;
   private prevLoss = 0;
   private hist: Pair[] = [];
-  private readonly d: Buffer;
-  private readonly prevGrad: Buffer;
-  private readonly flatGrad: Buffer;
-  private scratch: [Buffer, Buffer];
-  private x0: Buffer | null = null;
-  private pool: Buffer[] = [];
+  private readonly d: EngineBuffer;
+  private readonly prevGrad: EngineBuffer;
+  private readonly flatGrad: EngineBuffer;
+  private scratch: [EngineBuffer, EngineBuffer];
+  private x0: EngineBuffer | null = null;
+  private pool: EngineBuffer[] = [];
 
   constructor(params: ParamSet, opts: LBFGSOptions = {}) {
     this.params = params;
@@ -103,11 +103,11 @@ export class LBFGS {
       toleranceGrad: opts.toleranceGrad ?? 1e-7, toleranceChange: opts.toleranceChange ?? 1e-9,
       historySize: opts.historySize ?? 100, lineSearchFn: opts.lineSearchFn === undefined ? null : opts.lineSearchFn,
     });
-    const e = params.engine, got: Buffer[] = [];
+    const e = params.engine, got: EngineBuffer[] = [];
     try {
       for (let i = 0; i < 5; i++) got.push(e.alloc(params.size));
     } catch (err) { for (const b of got) b.free(); throw err; }
-    [this.d, this.prevGrad, this.flatGrad] = got as [Buffer, Buffer, Buffer];
+    [this.d, this.prevGrad, this.flatGrad] = got as [EngineBuffer, EngineBuffer, EngineBuffer];
     this.scratch = [got[3]!, got[4]!];
   }
 
@@ -146,11 +146,11 @@ export class LBFGS {
 
   // ---- flat vector operations: one wasm call each over the whole arena ----
   private run(k: string, args: number[]): void { this.params.engine.run(k, this.params.size, args); }
-  private copy(dst: Buffer, src: Buffer): void { if (dst !== src) this.run('copy_f32', [dst.ptr, src.ptr]); }
-  private dot(x: Buffer, y: Buffer): number { return this.params.engine.dot(x, y); }
-  private maxAbs(x: Buffer): number { return this.params.engine.maxAbs(x); }
+  private copy(dst: EngineBuffer, src: EngineBuffer): void { if (dst !== src) this.run('copy_f32', [dst.ptr, src.ptr]); }
+  private dot(x: EngineBuffer, y: EngineBuffer): number { return this.params.engine.dot(x, y); }
+  private maxAbs(x: EngineBuffer): number { return this.params.engine.maxAbs(x); }
   /** p += t·d (torch's _add_grad). */
-  private addGrad(t: number, d: Buffer): void { this.run('lbfgs_axpy_f32', [this.params.data.ptr, d.ptr, t]); }
+  private addGrad(t: number, d: EngineBuffer): void { this.run('lbfgs_axpy_f32', [this.params.data.ptr, d.ptr, t]); }
 
   private evaluate(closure: LBFGSClosure): number {
     const v = closure();
@@ -194,7 +194,7 @@ export class LBFGS {
         if (ys > 1e-10) {
           // Ring: the scratch pair joins the history; the evicted pair's buffers (or a fresh pair,
           // allocated before anything changes) become the next scratch.
-          let next: [Buffer, Buffer];
+          let next: [EngineBuffer, EngineBuffer];
           if (this.hist.length === historySize) { const old = this.hist.shift()!; next = [old.y, old.s]; } else {
             const a = ps.engine.alloc(ps.size);
             try { next = [a, ps.engine.alloc(ps.size)]; } catch (err) { a.free(); throw err; }
@@ -260,7 +260,7 @@ export class LBFGS {
   }
 
   /** A pool buffer not referenced by `live` (gradient vectors of the line search are immutable values). */
-  private acquire(live: (Buffer | undefined)[]): Buffer {
+  private acquire(live: (EngineBuffer | undefined)[]): EngineBuffer {
     const b = this.pool.find((x) => !live.includes(x));
     if (b) return b;
     const n = this.params.engine.alloc(this.params.size);
@@ -279,7 +279,7 @@ export class LBFGS {
     const x = this.x0 ??= ps.engine.alloc(ps.size);
     this.copy(x, ps.data);
     const dNorm = this.maxAbs(d);
-    const obj = (tt: number, live: (Buffer | undefined)[]): { f: number; g: Buffer; gtd: number } => {
+    const obj = (tt: number, live: (EngineBuffer | undefined)[]): { f: number; g: EngineBuffer; gtd: number } => {
       const out = this.acquire([g, ...live]);
       this.addGrad(tt, d);
       let fv: number;
@@ -291,9 +291,9 @@ export class LBFGS {
 
     let ev = obj(t, []);
     let fNew = ev.f, gNew = ev.g, gtdNew = ev.gtd, evals = 1;
-    let tPrev = 0, fPrev = f, gPrev: Buffer = g, gtdPrev = gtd;
+    let tPrev = 0, fPrev = f, gPrev: EngineBuffer = g, gtdPrev = gtd;
     let done = false, lsIter = 0;
-    let bracket: number[] = [], bf: number[] = [], bg: Buffer[] = [], bgtd: number[] = [];
+    let bracket: number[] = [], bf: number[] = [], bg: EngineBuffer[] = [], bgtd: number[] = [];
     while (lsIter < maxLs) {
       if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
         bracket = [tPrev, t]; bf = [fPrev, fNew]; bg = [gPrev, gNew]; bgtd = [gtdPrev, gtdNew];
@@ -373,7 +373,7 @@ export class LBFGS {
     const has = this.nIter > 0;
     for (const t of this.params.tensors) {
       const e: Record<string, Float32Array> = {};
-      const cut = (b: Buffer): Float32Array => b.array.slice(t.offset, t.offset + t.size);
+      const cut = (b: EngineBuffer): Float32Array => b.array.slice(t.offset, t.offset + t.size);
       if (has) {
         e['d'] = cut(this.d);
         e['prev_flat_grad'] = cut(this.prevGrad);
@@ -425,7 +425,7 @@ export class LBFGS {
     if (extra.length) throw new StateError(`state has unknown parameters: ${extra.join(', ')}`);
     // Buffers for the history: reuse ours, allocate the rest (freed again if that fails).
     const mine = this.hist.flatMap((p) => [p.y, p.s]);
-    const fresh: Buffer[] = [];
+    const fresh: EngineBuffer[] = [];
     try { while (mine.length + fresh.length < 2 * ro.length) fresh.push(this.params.engine.alloc(this.params.size)); } catch (err) {
       for (const b of fresh) b.free();
       throw err;
@@ -434,7 +434,7 @@ export class LBFGS {
     const hist: Pair[] = ro.map((r, i) => ({ y: bufs[2 * i]!, s: bufs[2 * i + 1]!, ro: r }));
     for (let i = 2 * ro.length; i < bufs.length; i++) bufs[i]!.free();
     // Write.
-    const put = (b: Buffer, s: string): void => { for (const t of this.params.tensors) b.array.set(sd.state[t.name]![s]!, t.offset); };
+    const put = (b: EngineBuffer, s: string): void => { for (const t of this.params.tensors) b.array.set(sd.state[t.name]![s]!, t.offset); };
     if (has) {
       put(this.d, 'd'); put(this.prevGrad, 'prev_flat_grad');
       hist.forEach((p, i) => { put(p.y, `old_dirs.${i}`); put(p.s, `old_stps.${i}`); });

@@ -1,4 +1,4 @@
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups } from './base.js';
@@ -44,7 +44,7 @@ const INIT = 1;
  */
 export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSGradOptions> {
   readonly kind = 'optimistic_amsgrad';
-  private readonly table: Buffer<'f64'>;
+  private readonly table: EngineBuffer<'f64'>;
   private coef: { t: number; c: number[] } = { t: -1, c: [] };
 
   constructor(params: ParamSet, opts: WithGroups<OptimisticAMSGradOptions> = {}) {

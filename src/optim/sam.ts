@@ -1,4 +1,4 @@
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type StateDict } from './base.js';
@@ -44,7 +44,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   readonly base: B;
   private rhoV: number;
   private adaptiveV: boolean;
-  private readonly old: Buffer;
+  private readonly old: EngineBuffer;
 
   constructor(params: ParamSet, opts: SAMOptions<B>) {
     const rho = opts?.rho ?? 0.05, adaptive = opts?.adaptive ?? false;

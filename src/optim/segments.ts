@@ -5,7 +5,7 @@
 // order (assembly/segment.ts), identical for any thread count and build.
 import type { Engine } from '../engine/engine.js';
 import { BLOCK } from '../engine/engine.js';
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import type { ParamSet } from '../params.js';
 import type { Span } from './base.js';
 
@@ -19,14 +19,14 @@ export class Segments {
   readonly engine: Engine;
   readonly count: number;
   /** i32 × 4 per tensor. */
-  readonly table: Buffer<'i32'>;
+  readonly table: EngineBuffer<'i32'>;
   /** Per-tensor results of the last reductions (f64), and per-tensor f32 scalars for the kernels. */
-  readonly sumX: Buffer<'f64'>;
-  readonly sumY: Buffer<'f64'>;
-  readonly coef: Buffer<'f32'>;
-  readonly coef2: Buffer<'f32'>;
-  private readonly partX: Buffer<'f64'>;
-  private readonly partY: Buffer<'f64'>;
+  readonly sumX: EngineBuffer<'f64'>;
+  readonly sumY: EngineBuffer<'f64'>;
+  readonly coef: EngineBuffer<'f32'>;
+  readonly coef2: EngineBuffer<'f32'>;
+  private readonly partX: EngineBuffer<'f64'>;
+  private readonly partY: EngineBuffer<'f64'>;
   private readonly firstBlock: number[];
   private readonly offsets: number[];
   private readonly ranges = new Map<number, SegRange>();
@@ -38,9 +38,9 @@ export class Segments {
     this.offsets = ts.map((t) => t.offset);
     let blocks = 0;
     this.firstBlock = ts.map((t) => { const b = blocks; blocks += Math.ceil(t.size / BLOCK); return b; });
-    const bufs: Buffer<any>[] = [];
+    const bufs: EngineBuffer<any>[] = [];
     try {
-      const mk = <B extends Buffer<any>>(b: B): B => { bufs.push(b); return b; };
+      const mk = <B extends EngineBuffer<any>>(b: B): B => { bufs.push(b); return b; };
       this.table = mk(e.alloc(4 * ts.length, 'i32'));
       this.sumX = mk(e.alloc(ts.length, 'f64'));
       this.sumY = mk(e.alloc(ts.length, 'f64'));

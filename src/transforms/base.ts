@@ -1,6 +1,6 @@
 // The composable, optax-style layer: a GradientTransformation is a pair `init(params) -> state` and
 // `update(updates, state, params?)`. Unlike optax (pure functions returning new trees) everything
-// works in place on engine memory: `updates` is an f32 Buffer with the ParamSet's layout (usually
+// works in place on engine memory: `updates` is an f32 EngineBuffer with the ParamSet's layout (usually
 // `params.grad`), each transformation rewrites it with one fused wasm pass per contiguous run, and
 // its state holds engine buffers (same layout) plus scalars. `update` allocates nothing.
 //
@@ -11,7 +11,7 @@
 //
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../engine/engine.js';
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { HyperparameterError, LengthMismatchError, StateError } from '../errors.js';
 import type { ParamSet, TensorInfo } from '../params.js';
 
@@ -48,7 +48,7 @@ export class TransformState {
   readonly params: ParamSet;
   readonly runs: readonly Run[];
   readonly scalars: Record<string, number>;
-  readonly buffers: Record<string, Buffer>;
+  readonly buffers: Record<string, EngineBuffer>;
   readonly inner: TransformState[];
 
   constructor(kind: string, params: ParamSet, runs: readonly Run[], scalars: Record<string, number> = {},
@@ -132,12 +132,12 @@ export interface GradientTransformation {
    * Rewrite `updates` in place and advance `state`. `params` defaults to the ParamSet given to init.
    * Throws (LengthMismatchError, HyperparameterError) before anything is written.
    */
-  update(updates: Buffer, state: TransformState, params?: ParamSet): void;
+  update(updates: EngineBuffer, state: TransformState, params?: ParamSet): void;
   /**
    * Optional: every check `update` makes, without writing anything. chain() and the wrappers run the
    * checks of all members before the first one writes, so a failing update changes nothing.
    */
-  check?(updates: Buffer, state: TransformState, params?: ParamSet): void;
+  check?(updates: EngineBuffer, state: TransformState, params?: ParamSet): void;
 }
 
 /** The whole arena as one run. */
@@ -158,7 +158,7 @@ export function selectRuns(params: ParamSet, sel: (name: string) => boolean, wit
 }
 
 /** Throws unless `updates` fits `state` (engine, dtype, length) and `params` has its layout. */
-export function checkUpdates(updates: Buffer, state: TransformState, params?: ParamSet): ParamSet {
+export function checkUpdates(updates: EngineBuffer, state: TransformState, params?: ParamSet): ParamSet {
   if (!(state instanceof TransformState)) throw new StateError('state must be the TransformState returned by init()');
   const ps = params ?? state.params;
   state.params.engine.own(updates, 'updates', state.params.size);
@@ -182,7 +182,7 @@ export function requireSchedulable(name: string, v: unknown, check: (name: strin
 }
 
 /** Sum over runs (in order) of an engine reduction over each run of `buf` (squares, or non-finite count), in f64. */
-export function reduceRuns(e: Engine, buf: Buffer, runs: readonly Run[], kernel: 'dot_partials' | 'nonfinite_partials'): number {
+export function reduceRuns(e: Engine, buf: EngineBuffer, runs: readonly Run[], kernel: 'dot_partials' | 'nonfinite_partials'): number {
   let s = 0;
   for (const r of runs) {
     const p = buf.ptr + r.off * 4;
@@ -200,9 +200,9 @@ export function forRuns(state: TransformState, f: (o: number, n: number) => void
 export function transformation(kind: string, o: {
   init: (params: ParamSet, runs: readonly Run[]) => TransformState;
   check?: (state: TransformState, params: ParamSet) => void;
-  apply: (updates: Buffer, state: TransformState, params: ParamSet) => void;
+  apply: (updates: EngineBuffer, state: TransformState, params: ParamSet) => void;
 }): GradientTransformation {
-  const check = (updates: Buffer, state: TransformState, params?: ParamSet) => {
+  const check = (updates: EngineBuffer, state: TransformState, params?: ParamSet) => {
     const ps = checkUpdates(updates, state, params);
     if (state.kind !== kind) throw new StateError(`state is for ${state.kind}, this transformation is ${kind}`);
     o.check?.(state, ps);
@@ -232,7 +232,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
   ts.forEach((t, i) => {
     if (!t || typeof t.init !== 'function' || typeof t.update !== 'function') throw new HyperparameterError(`chain argument ${i} is not a GradientTransformation`);
   });
-  const checkAll = (u: Buffer, s: TransformState, p?: ParamSet) => {
+  const checkAll = (u: EngineBuffer, s: TransformState, p?: ParamSet) => {
     checkUpdates(u, s, p);
     if (s.kind !== 'chain' || s.inner.length !== ts.length) throw new StateError(`state is for ${s.kind}, this transformation is a chain of ${ts.length}`);
     ts.forEach((t, i) => t.check?.(u, s.inner[i]!, p));
@@ -253,7 +253,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
 }
 
 /** p ← p + u over the whole arena (optax.apply_updates), one fused pass. */
-export function applyUpdates(params: ParamSet, updates: Buffer): void {
+export function applyUpdates(params: ParamSet, updates: EngineBuffer): void {
   const e = params.engine;
   const u = e.own(updates, 'updates', params.size);
   e.run('tx_add_f32', params.size, [params.data.ptr, u]);

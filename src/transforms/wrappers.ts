@@ -1,6 +1,6 @@
 // Torch-style wrappers with their own state slots and state dict: Lookahead around any Optimizer,
 // EMA and SWA averages of a ParamSet's parameters.
-import type { Buffer } from '../engine/memory.js';
+import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { Optimizer, StateDict } from '../optim/base.js';
 import { requireBool } from '../optim/base.js';
@@ -27,7 +27,7 @@ function intOption(name: string, v: unknown, lo: number): number {
 /** One buffer with the ParamSet's layout plus integer scalars, serialised by tensor name. */
 abstract class Averaged {
   readonly params: ParamSet;
-  protected readonly buf: Buffer;
+  protected readonly buf: EngineBuffer;
   protected scalars: Record<string, number>;
   protected abstract readonly format: string;
 
@@ -144,7 +144,7 @@ export class EMA extends Averaged {
   }
 
   /** Write the average into `dst` (default: the parameters themselves). Before any update, with debias, the parameters are copied. */
-  copyTo(dst: Buffer = this.params.data): void {
+  copyTo(dst: EngineBuffer = this.params.data): void {
     const e = this.params.engine, d = e.own(dst, 'dst', this.params.size), t = this.scalars.count!;
     if (this.debias && t === 0) { if (d !== this.params.data.ptr) e.run('copy_f32', this.params.size, [d, this.params.data.ptr]); return; }
     const bc = this.debias ? 1 - e.pow(this.decay, t) : 1;
@@ -184,7 +184,7 @@ export class SWA extends Averaged {
   }
 
   /** Write the average into `dst` (default: the parameters). Refused before anything was averaged. */
-  copyTo(dst: Buffer = this.params.data): void {
+  copyTo(dst: EngineBuffer = this.params.data): void {
     const e = this.params.engine, d = e.own(dst, 'dst', this.params.size);
     if (this.scalars.averaged === 0) throw new StateError('SWA has averaged nothing yet');
     e.run('copy_f32', this.params.size, [d, this.buf.ptr]);
