@@ -4,10 +4,9 @@
 // equal the f32-exact plain-JS reference (test/conformance/reference.mjs).
 //
 // Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
-// message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. (Node 20's `node --test test/` also
-// loads the helper modules in test/conformance/ as test files; they have no side effects outside
-// their runtime, so they pass as empty files.)
-import { test, before, after } from 'node:test';
+// message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. The helper modules in
+// test/conformance/ are not test files (vitest.config.mjs includes only test/**/*.test.*).
+import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,7 +28,7 @@ const ref = {};
 const seen = new Map();
 let powEngine;
 
-before(async () => {
+beforeAll(async () => {
   powEngine = await simdopt.init({ threads: 1 });
   // The per-step scalars use the engine's own wasm pow (fdlibm), exactly as src/optim/adam.ts does.
   const pow = (x, y) => powEngine.pow(x, y);
@@ -39,11 +38,11 @@ before(async () => {
   }
   assert.notEqual(ref.plain.sha256, ref.amsgrad.sha256, 'amsgrad must change the trajectory');
   assert.ok(ref.plain.clipped > 0 && ref.plain.clipped < 100, `clipping must sometimes happen (${ref.plain.clipped} of 100)`);
-});
+}, 120000);
 
-after(async () => { await powEngine?.dispose(); });
+afterAll(async () => { await powEngine?.dispose(); });
 
-/** Skip (or, with SIMDOPT_REQUIRE_ALL_RUNTIMES=1, fail) when `path` is missing. */
+/** Skip (or, with SIMDOPT_REQUIRE_ALL_RUNTIMES=1, fail) when `path` is missing; `t` is the test context. */
 function requireBinary(t, what, path) {
   if (existsSync(path)) return true;
   const msg = `${what} not found at ${path}`;

@@ -1,6 +1,6 @@
 // End-to-end: examples/digits.mjs trains softmax regression on scikit-learn's digits (fixed split in
 // test/fixtures/digits.json, zero initialisation, full batch: deterministic) and must reach 95%.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Forgetting engine.dispose() must not keep a process alive in any server-side runtime.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // Param groups (selected by name list, RegExp or predicate; frozen groups) and schedule-driven
 // hyperparameters of the torch-style optimizers: each is checked against the same optimizer run
 // without the feature (separate optimizers per group, explicit set() before every step), bit for bit.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, AdamW, SGD, NAdam, RMSprop, HyperparameterError, StateError, cosineDecay } from '../dist/index.js';
 import { randomArray, rng, sameBits } from './helpers/reference.mjs';

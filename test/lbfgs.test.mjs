@@ -1,7 +1,7 @@
 // L-BFGS: convergence to toleranceGrad on a quadratic (fixed step and strong Wolfe), identical bits in
 // every build (SIMD/scalar × 1/2 threads, deterministic dots), typed errors for bad options and a bad
 // or missing closure with nothing changed, stateDict round trip that resumes exactly, load validation.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, LBFGS, HyperparameterError, StateError } from '../dist/index.js';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';

@@ -1,6 +1,6 @@
 // Every exported optimizer: step() after free(), after the ParamSet was freed, or after the engine was
 // disposed raises DisposedError and writes nothing; free() twice raises too.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import * as simdopt from '../dist/index.js';
 import { randomArray, sameBits } from './helpers/reference.mjs';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, linalg, NotPositiveDefiniteError, LengthMismatchError } from '../dist/index.js';
 import { randomArray, sameBits } from './helpers/reference.mjs';

@@ -1,7 +1,7 @@
 // Non-finite gradients into step(): 'error' (default) raises NonFiniteError naming the tensor and
 // changes nothing, 'skip' leaves everything but the skip counter unchanged, 'propagate' is torch's
 // behaviour. Checked for every exported Optimizer subclass that steps on plain gradients.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import * as simdopt from '../dist/index.js';
 import { randomArray, sameBits } from './helpers/reference.mjs';

@@ -1,6 +1,6 @@
 // Adagrad, RMSprop, Adadelta, Rprop: bit-exact against the f32 references in every build (SIMD/scalar ×
 // 1/2 threads), on awkward sizes, plus typed hyperparameter errors that leave state untouched.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, Adagrad, RMSprop, Adadelta, Rprop, HyperparameterError } from '../dist/index.js';
 import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-a.mjs';

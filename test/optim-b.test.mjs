@@ -1,7 +1,7 @@
 // Adamax, NAdam, RAdam, Lion: bit-exact against the f32 references in every build (SIMD/scalar ×
 // 1/2 threads), on awkward sizes, typed hyperparameter errors that leave state untouched, NAdam's
 // scalar state in the state dict, and Lion's weight-decay box.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, Adamax, NAdam, RAdam, Lion, HyperparameterError, StateError } from '../dist/index.js';
 import { adamaxRef, nadamScalars, nadamRef, radamRef, lionRef } from './helpers/reference-b.mjs';

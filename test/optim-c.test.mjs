@@ -1,7 +1,7 @@
 // ASGD: bit-exact against the f32 reference in every build (SIMD/scalar × 1/2 threads), parameters and
 // the averaged parameters `ax`; typed hyperparameter errors that leave state untouched; η/μ in the
 // state dict; exact resume; averaging of a noisy quadratic lands closer to the optimum than the iterate.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, ASGD, HyperparameterError, StateError } from '../dist/index.js';
 import { asgdScalars, asgdRef } from './helpers/reference-c.mjs';

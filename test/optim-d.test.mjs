@@ -2,7 +2,7 @@
 // against the f32 references in every build (SIMD/scalar × 1/2 threads) on awkward sizes, typed
 // hyperparameter errors that leave state untouched, exact resume, one behavioural check each, and agreement
 // with the reference implementations (adabelief-pytorch, optax.yogi, official ADOPT and diffGrad) in torch f32.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {

@@ -2,7 +2,7 @@
 // every build (SIMD/scalar × 1/2 threads; the 4099-element tensor spans two reduction blocks), typed
 // hyperparameter errors that leave state untouched, exact resume (NovoGrad's per-tensor v and
 // Adafactor's factored moments in the state dict), and one behavioural check each.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, LAMB, LARS, NovoGrad, Adafactor, HyperparameterError, StateError } from '../dist/index.js';
 import { lambRef, larsRef, novogradRef, segSumSq, adafactorRef, adafactorState } from './helpers/reference-e.mjs';

@@ -2,7 +2,7 @@
 // Bit-exact against the f32 references of test/helpers/reference-f.mjs in every build (SIMD/scalar ×
 // 1/2 threads), typed hyperparameter errors that leave state untouched, exact resume, and one
 // behavioural check each.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, DoG, SAM, SGD, Adam, HyperparameterError, StateError } from '../dist/index.js';

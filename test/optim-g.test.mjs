@@ -2,7 +2,7 @@
 // primitives (counter-based Rademacher draws, Hutchinson's product): bit-exact against the f32 JS
 // references in every build (SIMD/scalar × 1/2 threads) on a quadratic whose Hessian is exact
 // (diagonal blocks plus one dense 5×5 block), behavioural checks, typed errors, exact resume.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   init, ParamSet, Adam, AdaHessian, Sophia, OASIS, SANIA, rademacher, hutchinson, finiteDifferenceHvp,

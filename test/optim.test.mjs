@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, SGD, Adam, AdamW, clipGradNorm } from '../dist/index.js';
 import { sgdRef, adamRef, randomArray, sameBits, rng } from './helpers/reference.mjs';

@@ -1,7 +1,7 @@
 // Parity presets (`preset: 'torch' | 'optax' | 'tf'` on Adam/AdamW, 'torch' | 'optax' on RMSprop and
 // Adagrad): bit-exact against f32 references of each library's documented formula in every build,
 // the places where the libraries disagree (behaviour), the torch path unchanged, and errors.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, Adam, AdamW, RMSprop, Adagrad, HyperparameterError, StateError } from '../dist/index.js';
 import { optaxAdamRef, tfAdamRef, optaxRmspropRef, optaxAdagradRef } from './helpers/reference-presets.mjs';

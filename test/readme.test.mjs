@@ -1,5 +1,5 @@
 // Every ```js block of the README runs here, as a module importing the package by its own name.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Tests for the Rust linear-algebra module (rust/prebuilt/linalg-*.wasm). Self-contained:
-//   node --test test/rust-linalg.test.mjs
+//   npx vitest run test/rust-linalg.test.mjs
 //
 // Every kernel is checked bit for bit against a JS reference that performs the documented IEEE
 // operations in the documented order (f32 ops via Math.fround after each operation, f64 ops as JS
@@ -7,7 +7,7 @@
 // for accuracy: ‖L·Lᵀ − A‖max / ‖A‖max and ‖A·x − b‖∞ / (‖A‖∞‖x‖∞ + ‖b‖∞) must stay below
 // 1e-12 (f64) and 1e-5 (f32).
 
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,6 +1,6 @@
 // Parity with torch.optim.lr_scheduler: lr sequences recorded by scripts/golden_torch_schedulers.py
 // (torch 1.13, 300 steps; entry k = the lr torch's optimizer uses at step k = our schedule(k)).
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {

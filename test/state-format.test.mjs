@@ -1,6 +1,6 @@
 // The binary state file (src/optim/state-format.ts): round trip and exact resume for every optimizer,
 // generic extra fields, and every way a file can be wrong (StateError, nothing changed, bit for bit).
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { crc32 as zlibCrc } from 'node:zlib';
 import * as so from '../dist/index.js';

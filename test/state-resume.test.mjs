@@ -3,7 +3,7 @@
 // parameters must be identical. Cases (test/conformance/resume.mjs): AdamW with param groups and a
 // warmup-cosine lr, NAdam (scalar state), Schedule-Free AdamW (per-group scalar arrays).
 // Deno or Bun is skipped when its binary is missing, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails.
-import { test, after } from 'node:test';
+import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
 const bin = (name) => process.env[`SIMDOPT_${name.toUpperCase()}`] || join(root, 'node_modules', '.bin', name);
 const dir = mkdtempSync(join(tmpdir(), 'simdopt-state-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function execJson(file, args) {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // test/fixtures/torch-state.json) after N steps of a small nn.Sequential, imported into simdopt, then M
 // more steps on torch's recorded gradients must land on torch's parameters within the torch-parity
 // tolerance (1e-6 normwise relative, as test/torch-parity.test.mjs). Bad imports: StateError, nothing changed.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as so from '../dist/index.js';

@@ -1,5 +1,5 @@
 // Parity with the real torch.optim: trajectories recorded by scripts/golden_torch.py (torch 1.13 CPU).
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, ParamSet, SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Rprop, Adamax, NAdam, RAdam, ASGD, LBFGS } from '../dist/index.js';

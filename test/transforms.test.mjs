@@ -1,7 +1,7 @@
 // Composable (optax-style) transformations and the torch-style helpers: bit for bit against the f32
 // references of test/helpers/reference-t.mjs in every build (SIMD/scalar × 1/2 threads), chain order,
 // masks, non-finite guards, MultiSteps, lookahead/EMA/SWA, typed errors, state round trips.
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import {
   init, ParamSet, optax, applyUpdates, chain, scaleByAdam, scaleByLearningRate, addDecayedWeights, masked,

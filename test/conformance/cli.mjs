@@ -6,8 +6,7 @@ import * as simdopt from '../../dist/index.js';
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 
 const g = globalThis;
-// Only under Deno or Bun: `node --test test/` (Node 20) also loads every .mjs under test/ as a test
-// file, and Node is covered directly by test/conformance.test.mjs.
+// Only under Deno or Bun: Node is covered directly by test/conformance.test.mjs.
 if (g.Deno || g.Bun) {
   const argv = g.Deno ? g.Deno.args : g.process.argv.slice(2);
   const names = argv.length ? argv : Object.keys(CONFIGS);

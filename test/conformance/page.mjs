@@ -2,7 +2,7 @@
 // against /dist/index.js and leaves `{ crossOriginIsolated, results }` (or `{ error }`) in window.__result.
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 
-// Only in a page: `node --test test/` (Node 20) also loads every .mjs under test/ as a test file.
+// Only in a page (importing it elsewhere does nothing).
 if (typeof document !== 'undefined') {
   const q = new URLSearchParams(location.search).get('configs');
   const names = q ? q.split(',') : Object.keys(CONFIGS);
