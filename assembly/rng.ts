@@ -7,7 +7,7 @@
 //   k1 = mix(seed + mix(stream + 0x9e3779b9));  k2 = mix(k1 ^ 0x85ebca6b)
 //   h(i) = mix(mix(i + k1) ^ k2);  z(i) = +1 if the top bit of h(i) is 0, else -1
 // The optimizers use stream = the 1-based step number, so a resumed run redraws the same vectors.
-// test/helpers/reference-g.mjs implements the same hash in JS.
+// test/helpers/reference-curvature.mjs implements the same hash in JS.
 
 // @ts-ignore: decorator
 @inline function mix(x: u32): u32 {

@@ -167,7 +167,7 @@ def run_case(idx, name, hyper):
     return out
 
 
-# Per optimizer, the limit the tests apply (test/optim-f.test.mjs GOLDEN_TOL), relative to each tensor's
+# Per optimizer, the limit the tests apply (test/optim-lr-free.test.mjs GOLDEN_TOL), relative to each tensor's
 # scale. torch's f32 reductions (the norms and dots of Prodigy's d estimate, DoG's distances, SAM's
 # gradient norm) pick their vector width from the CPU (AVX2 vs AVX-512), so a fixture regenerated on
 # another machine is not byte-identical: measured 4.1e-6 for Prodigy, under 1e-6 for the others.

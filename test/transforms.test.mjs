@@ -1,5 +1,5 @@
 // Composable (optax-style) transformations and the torch-style helpers: bit for bit against the f32
-// references of test/helpers/reference-t.mjs in every build (SIMD/scalar × 1/2 threads), chain order,
+// references of test/helpers/reference-transforms.mjs in every build (SIMD/scalar × 1/2 threads), chain order,
 // masks, non-finite guards, MultiSteps, lookahead/EMA/SWA, typed errors, state round trips.
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import {
   clipGradValue, clipGradNormAdaptive, guardNonFinite, Lookahead, EMA, SWA,
   SGD, AdamW, HyperparameterError, LengthMismatchError, ForeignBufferError, StateError,
 } from '../dist/index.js';
-import { R, layout, lookaheadSyncRef, emaTrackRef, runMeanRef } from './helpers/reference-t.mjs';
+import { R, layout, lookaheadSyncRef, emaTrackRef, runMeanRef } from './helpers/reference-transforms.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, STEPS, uniformGrads } from './helpers/harness.mjs';
 

@@ -1,12 +1,12 @@
 // Learning-rate-free and closure-based optimizers: Schedule-Free SGD/AdamW, Prodigy, DoG, SAM.
-// Bit-exact against the f32 references of test/helpers/reference-f.mjs in every build (SIMD/scalar ×
+// Bit-exact against the f32 references of test/helpers/reference-lr-free.mjs in every build (SIMD/scalar ×
 // 1/2 threads), typed hyperparameter errors that leave state untouched, exact resume, and one
 // behavioural check each.
 import { test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { init, ParamSet, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy, DoG, SAM, SGD, Adam, HyperparameterError, StateError } from '../dist/index.js';
-import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef, dogRef, samRef } from './helpers/reference-f.mjs';
+import { sfScalars, sfRef, sfLerpRef, flatReference, prodigyRef, dogRef, samRef } from './helpers/reference-lr-free.mjs';
 import { randomArray, sameBits, rng, sgdRef } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, STEPS, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 

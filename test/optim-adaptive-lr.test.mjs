@@ -3,7 +3,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, Adagrad, RMSprop, Adadelta, Rprop, HyperparameterError } from '../dist/index.js';
-import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-a.mjs';
+import { adagradRef, rmspropRef, adadeltaRef, rpropRef } from './helpers/reference-adaptive-lr.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 

@@ -1,10 +1,10 @@
-# Golden trajectories for test/optim-d.test.mjs ('reference implementations' test): the update rules of
+# Golden trajectories for test/optim-moment-variants.test.mjs ('reference implementations' test): the update rules of
 # adabelief-pytorch 0.2 (weight_decouple, no rectify), optax.yogi, the official ADOPT (iShohei220/adopt,
 # 0-based step, clip_lambda = step**0.25) and the official diffGrad, transcribed step for step in torch f32.
-#   /usr/bin/python3 scripts/golden_optim_d.py            # rewrite test/fixtures/optim-d-golden.json
-#   /usr/bin/python3 scripts/golden_optim_d.py --check    # regenerate and compare with the committed file
+#   /usr/bin/python3 scripts/golden_moment_variants.py            # rewrite test/fixtures/moment-variants-golden.json
+#   /usr/bin/python3 scripts/golden_moment_variants.py --check    # regenerate and compare with the committed file
 import math, json, os, sys, torch
-OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'optim-d-golden.json')
+OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'moment-variants-golden.json')
 torch.set_num_threads(1)
 N, T = 7, 30
 def grad(k):
@@ -83,12 +83,12 @@ out = {
   'DiffGrad {}': diffgrad(),
   'DiffGrad {"lr":0.01,"weightDecay":0.1}': diffgrad(lr=0.01, wd=0.1),
 }
-data = {'torch': torch.__version__, 'generator': 'scripts/golden_optim_d.py',
+data = {'torch': torch.__version__, 'generator': 'scripts/golden_moment_variants.py',
         'cases': {k: [float(x) for x in v.tolist()] for k, v in out.items()}}
 text = json.dumps(data, indent=1) + '\n'
 if '--check' in sys.argv:
     same = open(OUT).read() == text
-    print('optim-d golden check: ' + ('identical' if same else 'DIFFERS'))
+    print('moment-variants golden check: ' + ('identical' if same else 'DIFFERS'))
     sys.exit(0 if same else 1)
 with open(OUT, 'w') as f:
     f.write(text)

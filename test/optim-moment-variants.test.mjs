@@ -9,7 +9,7 @@ import {
   init, ParamSet, AdaBelief, Yogi, SignSGD, Signum, ADOPT, DiffGrad, OptimisticAMSGrad, RandomScaledSGDM, exp1Draw,
   HyperparameterError, StateError,
 } from '../dist/index.js';
-import { adabeliefRef, yogiRef, signumRef, adoptRef, diffgradRef, optAmsgradRef, optAmsgradRmpeRef, exp1Ref, rsgdmRef, friction } from './helpers/reference-d.mjs';
+import { adabeliefRef, yogiRef, signumRef, adoptRef, diffgradRef, optAmsgradRef, optAmsgradRmpeRef, exp1Ref, rsgdmRef, friction } from './helpers/reference-moment-variants.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 
@@ -277,8 +277,8 @@ test('RandomScaledSGDM: Exp(1) draws (mean 1, P(s > 1) = 1/e) from the counter-b
 });
 
 // Final parameters after 30 steps (7 elements, p0 = (i − 3)/4, g = ((7i + 13k) mod 17 − 8)/8) from the
-// reference implementations transcribed in torch 1.13 f32 (scripts/golden_optim_d.py).
-const GOLDEN = JSON.parse(readFileSync(new URL('./fixtures/optim-d-golden.json', import.meta.url), 'utf8')).cases;
+// reference implementations transcribed in torch 1.13 f32 (scripts/golden_moment_variants.py).
+const GOLDEN = JSON.parse(readFileSync(new URL('./fixtures/moment-variants-golden.json', import.meta.url), 'utf8')).cases;
 
 test('AdaBelief, Yogi, ADOPT, diffGrad agree with their reference implementations (torch f32) within 1e-6 of scale', async () => {
   const e = await init({ threads: 1 });

@@ -5,7 +5,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, LAMB, LARS, NovoGrad, Adafactor, HyperparameterError, StateError } from '../dist/index.js';
-import { lambRef, larsRef, novogradRef, segSumSq, adafactorRef, adafactorState } from './helpers/reference-e.mjs';
+import { lambRef, larsRef, novogradRef, segSumSq, adafactorRef, adafactorState } from './helpers/reference-layerwise.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 

@@ -10,7 +10,7 @@ import {
 } from '../dist/index.js';
 import {
   rademacherRef, arenaOffsets, adahessianRef, sophiaRef, oasisStepRef, saniaStepRef, blockMeanRef,
-} from './helpers/reference-g.mjs';
+} from './helpers/reference-curvature.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, SPEC, SIZES, assertBadHypers } from './helpers/harness.mjs';
 

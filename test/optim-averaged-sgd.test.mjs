@@ -4,7 +4,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, ASGD, HyperparameterError, StateError } from '../dist/index.js';
-import { asgdScalars, asgdRef } from './helpers/reference-c.mjs';
+import { asgdScalars, asgdRef } from './helpers/reference-averaged-sgd.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, STEPS, trajectory, reference, uniformGrads, assertResumesExactly } from './helpers/harness.mjs';
 

@@ -4,7 +4,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, ParamSet, Adamax, NAdam, RAdam, Lion, HyperparameterError, StateError } from '../dist/index.js';
-import { adamaxRef, nadamScalars, nadamRef, radamRef, lionRef } from './helpers/reference-b.mjs';
+import { adamaxRef, nadamScalars, nadamRef, radamRef, lionRef } from './helpers/reference-adam-variants.mjs';
 import { randomArray, sameBits, rng } from './helpers/reference.mjs';
 import { CONFIGS, trajectory, reference, uniformGrads, assertResumesExactly, assertBadHypers } from './helpers/harness.mjs';
 
