@@ -2,8 +2,7 @@
 // are read here; Deno's and Bun's by running their binaries (node_modules/.bin, skipped with a message
 // when missing). Deno implements the web platform's globals (the ones browsers and workerd share), and
 // WEB lists the browser/workerd-only names that could plausibly clash.
-// Runs under vitest and, until `npm test` moves to vitest, under node:test.
-const { test } = process.env.VITEST ? await import('vitest') : await import('node:test');
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,7 +28,7 @@ test('EngineBuffer is exported and Buffer is not', () => {
   assert.equal('Buffer' in simdopt, false, 'the export Buffer would shadow Node\'s global Buffer');
 });
 
-test('no exported name is a global of Node, Deno, Bun or the web platform', () => {
+test('no exported name is a global of Node, Deno, Bun or the web platform', { timeout: 90_000 }, () => {
   const exported = Object.keys(simdopt);
   const runtimes = { node: Object.getOwnPropertyNames(globalThis), web: WEB };
   const deno = globalsOf('deno', ['eval']);
