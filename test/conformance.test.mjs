@@ -47,7 +47,9 @@ function requireBinary(t, what, path) {
   if (existsSync(path)) return true;
   const msg = `${what} not found at ${path}`;
   if (REQUIRE_ALL) assert.fail(`${msg} (SIMDOPT_REQUIRE_ALL_RUNTIMES=1)`);
-  t.skip(`${msg}; skipping (set SIMDOPT_REQUIRE_ALL_RUNTIMES=1 to make this fail)`);
+  const note = `${msg}; skipping (set SIMDOPT_REQUIRE_ALL_RUNTIMES=1 to make this fail)`;
+  console.warn(note); // vitest's default reporter does not print skip notes
+  t.skip(note);
   return false;
 }
 

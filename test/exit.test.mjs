@@ -18,6 +18,7 @@ for (const [name, exe, args] of runtimes) {
   test(`${name}: a script without dispose() exits on its own`, (t) => {
     if (!existsSync(exe)) {
       if (process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1') assert.fail(`${exe} missing`);
+      console.warn(`${name}: ${exe} missing, skipped`); // vitest's default reporter does not print skip notes
       t.skip(`${exe} missing`);
       return;
     }
