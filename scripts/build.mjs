@@ -19,12 +19,12 @@ const variants = {
   'core-scalar': [],
 };
 
-const newest = (dir) => Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
+const newest = (dir) => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, f)).mtimeMs));
 const asSrc = newest(join(root, 'assembly'));
 for (const [name, flags] of Object.entries(variants)) {
   const file = join(out, `${name}.wasm`);
   if (existsSync(file) && statSync(file).mtimeMs > asSrc) continue;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'assembly/index.ts', '-o', file, ...common, ...flags],
+  execFileSync(process.execPath, [join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'assembly/optim/index.ts', '-o', file, ...common, ...flags],
     { cwd: root, stdio: 'inherit' });
 }
 

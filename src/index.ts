@@ -52,11 +52,11 @@ export { DiffGrad, type DiffGradOptions } from './optim/diffgrad.js';
 export { OptimisticAMSGrad, type OptimisticAMSGradOptions } from './optim/optamsgrad.js';
 export { RandomScaledSGDM, exp1Draw, type RandomScaledSGDMOptions, type RandomScaledSGDMStateDict } from './optim/rsgdm.js';
 export { SAM, type SAMOptions, type SAMStateDict, type Closure } from './optim/sam.js';
-export * as optax from './transforms/index.js';
+export * as optax from './optim/transforms/index.js';
 export {
   TransformState, chain, identity, applyUpdates, scale, scaleBySchedule, scaleByLearningRate, scaleBySign,
   scaleByAdam, scaleByRms, scaleByStddev, traceMomentum, ema, clipByValue, clipByGlobalNorm, adaptiveGradClip,
   masked, addDecayedWeights, skipNonFinite, zeroNonFinite, multiSteps, lookahead,
   clipGradValue, clipGradNormAdaptive, guardNonFinite, Lookahead, EMA, SWA,
   type GradientTransformation, type TransformStateDict, type Mask, type NonFiniteReport, type WrapperStateDict,
-} from './transforms/index.js';
+} from './optim/transforms/index.js';

@@ -1,0 +1,59 @@
+// Fused diffGrad over [start, end) of a flat arena (Dubey et al. 2019, "diffGrad: An Optimization
+// Method for Convolutional Neural Networks"; the official shivram1987/diffGrad code):
+//   d = g;  L2: d = madd(wd, p, d)
+//   m = madd(omb1, d, m*b1);  v = madd(omb2*d, d, v*b2)
+//   ξ = f32(1 / (1 + exp(-|prev - d|)))    (the friction, in [0.5, 1]; evaluated in f64 with the
+//                                           module's deterministic exp, one lane at a time, so the
+//                                           SIMD and scalar paths give the same bits)
+//   prev = d
+//   p = p + (negStep * (m*ξ)) / (sqrt(v) + eps)     negStep = -lr*sqrt(bc2)/bc1 (as the paper's code:
+//                                                    eps is not bias-corrected)
+import { madd, madd4 } from '../core/madd';
+import { exp_f64 } from '../core/math';
+
+export const DIFFGRAD_L2: i32 = 1;
+
+// @ts-ignore: decorator
+@inline function friction(diff: f32): f32 {
+  return <f32>(1.0 / (1.0 + exp_f64(-<f64>diff)));
+}
+
+export function diffgrad_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize, prev: usize,
+                             b1: f32, omb1: f32, b2: f32, omb2: f32, negStep: f32, eps: f32, wd: f32, flags: i32): void {
+  const l2 = (flags & DIFFGRAD_L2) != 0;
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
+    const vstep = f32x4.splat(negStep), veps = f32x4.splat(eps), vwd = f32x4.splat(wd);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2;
+      const pi = v128.load(p + o);
+      let d = v128.load(g + o);
+      if (l2) d = madd4(vwd, pi, d);
+      const mi = madd4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
+      const vi = madd4(f32x4.mul(vomb2, d), d, f32x4.mul(v128.load(v + o), vb2));
+      const diff = f32x4.abs(f32x4.sub(v128.load(prev + o), d));
+      let xi = f32x4.splat(friction(f32x4.extract_lane(diff, 0)));
+      xi = f32x4.replace_lane(xi, 1, friction(f32x4.extract_lane(diff, 1)));
+      xi = f32x4.replace_lane(xi, 2, friction(f32x4.extract_lane(diff, 2)));
+      xi = f32x4.replace_lane(xi, 3, friction(f32x4.extract_lane(diff, 3)));
+      v128.store(m + o, mi);
+      v128.store(v + o, vi);
+      v128.store(prev + o, d);
+      v128.store(p + o, f32x4.add(pi, f32x4.div(f32x4.mul(vstep, f32x4.mul(mi, xi)), f32x4.add(f32x4.sqrt(vi), veps))));
+    }
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    const pi = load<f32>(p + o);
+    let d = load<f32>(g + o);
+    if (l2) d = madd(wd, pi, d);
+    const mi = madd(omb1, d, load<f32>(m + o) * b1);
+    const vi = madd(omb2 * d, d, load<f32>(v + o) * b2);
+    const xi = friction(abs<f32>(load<f32>(prev + o) - d));
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(prev + o, d);
+    store<f32>(p + o, pi + (negStep * (mi * xi)) / (sqrt<f32>(vi) + eps));
+  }
+}
