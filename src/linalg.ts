@@ -11,6 +11,20 @@ function dims(...xs: number[]): void {
   for (const x of xs) if (!Number.isInteger(x) || x < 1) throw new LengthMismatchError(`matrix dimensions must be positive integers, got ${x}`);
 }
 
+/**
+ * Runs `f` with the pointer of `input`, or of a temporary copy of it when it is the same buffer as
+ * `out` (the kernels write `out` while still reading their inputs: aliasing would read overwritten
+ * values). The copy is freed afterwards, also on error.
+ */
+function unaliased<T>(engine: Engine, input: EngineBuffer<any>, out: EngineBuffer<any>, f: (ptr: number) => T): T {
+  if (input !== out) return f(input.ptr);
+  const tmp = engine.alloc(input.length, input.dtype);
+  try {
+    (tmp.array as Float32Array).set(input.array as Float32Array);
+    return f(tmp.ptr);
+  } finally { tmp.free(); }
+}
+
 export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; transB?: boolean }
 
 /**
@@ -20,9 +34,11 @@ export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; 
 export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: EngineBuffer, m: number, n: number, k: number, opts: GemmOptions = {}): void {
   need(engine, 'sgemm'); dims(m, n, k);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
-  const pa = engine.own(a, 'A', m * k), pb = engine.own(b, 'B', k * n), pc = engine.own(c, 'C', m * n);
-  engine.run('sgemm', m, [m, n, k, alpha, pa, opts.transA ? m : k, pb, opts.transB ? k : n, beta, pc, n,
-    opts.transA ? 1 : 0, opts.transB ? 1 : 0], 1, n * k);
+  engine.own(a, 'A', m * k); engine.own(b, 'B', k * n);
+  const pc = engine.own(c, 'C', m * n);
+  // C may be A or B (or both): those are read from a copy.
+  unaliased(engine, a, c, (pa) => unaliased(engine, b, c, (pb) => engine.run('sgemm', m, [m, n, k, alpha, pa, opts.transA ? m : k, pb, opts.transB ? k : n, beta, pc, n,
+    opts.transA ? 1 : 0, opts.transB ? 1 : 0], 1, n * k)));
 }
 
 /** y = α·op(A)·x + β·y with A stored m×n; op(A) = A (y: m, x: n) or Aᵀ when trans (y: n, x: m). */
@@ -30,8 +46,10 @@ export function gemv(engine: Engine, a: EngineBuffer, x: EngineBuffer, y: Engine
   need(engine, 'sgemv'); dims(m, n);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   const rows = opts.trans ? n : m, cols = opts.trans ? m : n;
-  const pa = engine.own(a, 'A', m * n), px = engine.own(x, 'x', cols), py = engine.own(y, 'y', rows);
-  engine.run('sgemv', rows, [m, n, alpha, pa, n, px, beta, py, opts.trans ? 1 : 0], opts.trans ? 4 : 1, cols);
+  engine.own(a, 'A', m * n); engine.own(x, 'x', cols);
+  const py = engine.own(y, 'y', rows);
+  // y may be x or A: those are read from a copy.
+  unaliased(engine, a, y, (pa) => unaliased(engine, x, y, (px) => engine.run('sgemv', rows, [m, n, alpha, pa, n, px, beta, py, opts.trans ? 1 : 0], opts.trans ? 4 : 1, cols)));
 }
 
 /** x·y with the engine's blocked f64 reduction (bit-identical to `engine.dot`). */
@@ -69,6 +87,8 @@ export function choleskySolve<D extends 'f32' | 'f64'>(engine: Engine, l: Engine
   dims(n, nrhs);
   const f64 = l.dtype === 'f64';
   need(engine, f64 ? 'dpotrs' : 'spotrs');
-  const pl = engine.own(l as EngineBuffer<any>, 'L', n * n, l.dtype), pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, l.dtype);
-  engine.kernel(f64 ? 'dpotrs' : 'spotrs')(n, nrhs, pl, n, pb, nrhs);
+  engine.own(l as EngineBuffer<any>, 'L', n * n, l.dtype);
+  const pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, l.dtype);
+  // B solved in place may be L itself (nrhs = n): L is then read from a copy.
+  unaliased(engine, l, b, (pl) => engine.kernel(f64 ? 'dpotrs' : 'spotrs')(n, nrhs, pl, n, pb, nrhs));
 }

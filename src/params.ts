@@ -4,6 +4,7 @@
 import type { Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
 import { HyperparameterError, LengthMismatchError, SimdoptError } from './errors.js';
+import { checkedSource } from './engine/convert.js';
 
 export type Shape = number | readonly number[];
 
@@ -59,11 +60,20 @@ export class ParamSet {
   setParam(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.data); }
   setGrad(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.grad); }
   zeroGrad(): void { this.grad.array.fill(0); }
+  /** Zero the alignment padding between tensors in `data` and `grad` (it is never a value; kernels run over it). */
+  clearPadding(): void {
+    const d = this.data.array, g = this.grad.array, ts = this.tensors;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!, end = i + 1 < ts.length ? ts[i + 1]!.offset : this.size;
+      for (let k = t.offset + t.size; k < end; k++) { d[k] = 0; g[k] = 0; }
+    }
+  }
 
   private copyIn(name: string, values: ArrayLike<number>, into: EngineBuffer): void {
     const t = this.info(name);
-    if (values.length !== t.size) throw new LengthMismatchError(`${name} has ${t.size} elements, got ${values.length}`);
-    into.array.set(values as ArrayLike<number>, t.offset);
+    const v = checkedSource(values, 'f32', `${name}`);
+    if (v.length !== t.size) throw new LengthMismatchError(`${name} has ${t.size} elements, got ${v.length}`);
+    into.array.set(v, t.offset);
   }
 
   free(): void { this.data.free(); this.grad.free(); }

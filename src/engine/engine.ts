@@ -5,6 +5,7 @@ import { WASM_BASE64, WASM_LAZY, WASM_SHARED_PATCH } from '../generated/wasm.js'
 import { Arena, EngineBuffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
 import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
 import { CTRL_BYTES, ThreadPool } from './threads.js';
+import { checkDtype, checkedSource, naturalDtype } from './convert.js';
 
 export const VERSION = '0.1.0';
 /** Reduction block (elements): partials are per block, so results never depend on the split. */
@@ -86,12 +87,20 @@ export class Engine implements BufferOwner {
     return b;
   }
 
-  /** Copy a typed array into a new engine buffer of the matching dtype. */
-  from(src: Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array): EngineBuffer<DType> {
-    const dtype: DType = src instanceof Float32Array ? 'f32' : src instanceof Float64Array ? 'f64'
-      : src instanceof Int32Array ? 'i32' : src instanceof Uint8Array ? 'u8' : 'u16';
-    const b = this.alloc(src.length, dtype);
-    (b.array as ArrayOf<DType>).set(src as any);
+  /**
+   * Copy values into a new engine buffer. Without `dtype`: typed arrays keep their own dtype
+   * (Int8Array and Int16Array widen exactly to i32, Uint8ClampedArray is u8) and plain arrays of
+   * numbers become f32. With `dtype`, every value must fit it: exactly for the integer dtypes and f64,
+   * rounded to nearest for f32 (a finite value beyond the f32 range is refused). Sources no dtype
+   * holds exactly without being asked (Uint32Array, BigInt64Array, ...) and values that do not fit
+   * raise UnsupportedError naming the value and what is accepted; nothing is allocated then.
+   */
+  from(src: ArrayLike<number> | ArrayBufferView, opts: { dtype?: DType } = {}): EngineBuffer<DType> {
+    this.checkLive();
+    const dtype = opts?.dtype === undefined ? naturalDtype(src) : checkDtype(opts.dtype);
+    const values = checkedSource(src, dtype, 'engine.from');
+    const b = this.alloc(values.length, dtype);
+    (b.array as ArrayOf<DType>).set(values as any);
     return b;
   }
 

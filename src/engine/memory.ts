@@ -1,6 +1,7 @@
 // One arena over the engine's WebAssembly.Memory. JS owns allocation; kernels only see pointers.
 // Users hold handles (EngineBuffer), never raw views: `.array` re-creates the view whenever the memory grew.
 import { DisposedError, OutOfMemoryError } from '../errors.js';
+import { checkedSource, checkLength } from './convert.js';
 
 export const ALIGN = 16;
 const PAGE = 65536;
@@ -121,8 +122,17 @@ export class EngineBuffer<D extends DType = 'f32'> {
     }
     return this._view;
   }
-  /** Copy `src` in (lengths must match). */
-  set(src: ArrayLike<number>): this { this.array.set(src as any); return this; }
+  /**
+   * Copy `src` in: the lengths must match exactly (LengthMismatchError otherwise) and every value
+   * must fit this buffer's dtype as for engine.from (UnsupportedError otherwise); on error nothing is written.
+   */
+  set(src: ArrayLike<number>): this {
+    const view = this.array;
+    const values = checkedSource(src, this.dtype, `${this.dtype} buffer set()`);
+    checkLength(`${this.dtype} buffer`, this.length, values.length);
+    view.set(values as any);
+    return this;
+  }
   /** A copy of the data outside the engine's memory. */
   toArray(): ArrayOf<D> { return this.array.slice() as ArrayOf<D>; }
   free(): void {

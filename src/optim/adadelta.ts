@@ -22,13 +22,13 @@ const MAXIMIZE = 1, DECAY = 2;
 export class Adadelta extends Optimizer<AdadeltaHyper, AdadeltaOptions> {
   readonly kind = 'adadelta';
   constructor(params: ParamSet, opts: WithGroups<AdadeltaOptions> = {}) {
-    super(params, opts, (o) => ({ lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...o }), ['square_avg', 'acc_delta']);
+    super(params, opts, (o) => ({ lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false }), ['square_avg', 'acc_delta']);
   }
 
   protected validate(h: AdadeltaHyper): AdadeltaHyper {
     checkRange('lr', h.lr, 0, Infinity);
     checkRange('rho', h.rho, 0, 1);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     requireBool('maximize', h.maximize);
     return { ...h };

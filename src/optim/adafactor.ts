@@ -1,7 +1,7 @@
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
+import { checkSlotValues, Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
 import { Segments } from './segments.js';
 
 export interface AdafactorOptions {
@@ -159,6 +159,10 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
     return sd;
   }
 
+  protected override pairKeys(): readonly string[] { return ['betas', 'eps']; }
+
+  protected override extraStateEntries(i: number): string[] { return this.entries(i).map(([k]) => k); }
+
   /** As Optimizer.loadStateDict, plus the second moments (checked first; a bad dict changes nothing). */
   override loadStateDict(sd: StateDict): void {
     const writes: [number, Float32Array][] = [];
@@ -166,6 +170,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
       for (const [k, o, len] of this.entries(i)) {
         const a = sd?.state?.[t.name]?.[k];
         if (!(a instanceof Float32Array) || a.length !== len) throw new StateError(`state of ${t.name} needs a Float32Array ${k} of ${len} elements`);
+        checkSlotValues(`${t.name}.${k}`, a, true);
         writes.push([o, a]);
       }
     });

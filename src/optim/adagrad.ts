@@ -36,7 +36,8 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
     if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const optax = preset === 'optax';
-    super(params, rest, (o) => ({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: optax ? 0.1 : 0, eps: optax ? 1e-7 : 1e-10, maximize: false, ...o }), ['sum']);
+    super(params, rest, (o) => ({ lr: o.lr ?? 1e-2, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0,
+      initialAccumulatorValue: o.initialAccumulatorValue ?? (optax ? 0.1 : 0), eps: o.eps ?? (optax ? 1e-7 : 1e-10), maximize: o.maximize ?? false }), ['sum']);
     this.preset = preset;
     const v = this.hyperparameters.initialAccumulatorValue;
     if (v !== 0) this.slots.sum!.array.fill(v);
@@ -50,7 +51,7 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
     checkRange('lrDecay', h.lrDecay, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('initialAccumulatorValue', h.initialAccumulatorValue, 0, Infinity);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     requireBool('maximize', h.maximize);
     return { ...h };
   }

@@ -11,9 +11,18 @@ import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
+import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
 
 export const STATE_FORMAT = 'simdopt/optimizer';
 export const STATE_VERSION = 1;
+/** Largest step (and skipped-step) count a state may carry: far beyond any run, small enough that t + 1 > t. */
+export const MAX_STEP = 2 ** 31 - 1;
+/**
+ * State slots that can never be negative (second moments, accumulators, step sizes): a loaded state
+ * with a negative value there is rejected. Subclasses may override nonNegativeSlots().
+ */
+const NON_NEGATIVE_SLOTS = new Set(['exp_avg_sq', 'max_exp_avg_sq', 'sum', 'square_avg', 'acc_delta', 'exp_inf', 'exp_avg_var',
+  'exp_hessian_diag_sq', 'step_size']);
 
 /** A hyperparameter schedule: a pure function of the number of steps taken so far (0 for the first step). */
 export type HyperSchedule = (step: number) => number;
@@ -72,6 +81,8 @@ export interface StateDict {
   state: Record<string, Record<string, Float32Array>>;
   /** Steps skipped for non-finite gradients (nonFinite: 'skip'); absent means 0. */
   skipped?: number;
+  /** Per parameter name, its shape (loading checks it against the ParamSet's). */
+  shapes?: Record<string, number[]>;
 }
 
 interface Group<H> {
@@ -88,6 +99,16 @@ const matcher = (sel: GroupSpec<unknown>['params']): ((n: string) => boolean) =>
   if (Array.isArray(sel)) { const s = new Set(sel as string[]); return (n) => s.has(n); }
   throw new HyperparameterError('groups[].params must be a list of names, a RegExp or a function');
 };
+
+/** Pair options (e.g. `betas`): undefined, or an array of two entries (each checked later as a number or schedule). */
+function checkPairs(o: Record<string, unknown>, keys: readonly string[], prefix: string): void {
+  for (const k of keys) {
+    const v = o[k];
+    if (v === undefined) continue;
+    const ok = (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && (v as ArrayLike<unknown>).length === 2;
+    if (!ok) throw new HyperparameterError(`${prefix}${k} must be a pair [a, b], got ${typeof v} ${String(v)}`);
+  }
+}
 
 export abstract class Optimizer<H extends Record<string, number | boolean>, O extends object = object> {
   readonly params: ParamSet;
@@ -108,6 +129,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this.params = params;
     // Slots first (validate() may look at which exist), freed again if anything below throws.
     try {
+      if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
       for (const s of slotNames) this.slots[s] = params.engine.alloc(params.size);
       const { groups: specs = [], nonFinite = 'error', ...top } = opts as WithGroups<O> & Record<string, unknown>;
       if (nonFinite !== 'error' && nonFinite !== 'skip' && nonFinite !== 'propagate') {
@@ -122,16 +144,25 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
         const { params: _p, frozen: _f, ...o } = s as GroupSpec<O> & Record<string, unknown>;
         return { ...top, ...o };
       })];
+      merged.forEach((o, gi) => checkPairs(o, this.pairKeys(), gi === 0 ? '' : `groups[${gi - 1}].`));
+      // Which option names toHyper reads: every other key is a typo or belongs to another optimizer.
+      const read = new Set<string>(['groups', 'nonFinite']);
+      const spy = (o: Record<string, unknown>): O => new Proxy(o, {
+        get(t, k, r) { if (typeof k === 'string') read.add(k); return Reflect.get(t, k, r); },
+      }) as unknown as O;
       this._groups = merged.map((o, gi) => {
         const sched: Record<string, HyperSchedule> = {};
-        const h = toHyper(o as O) as Record<string, unknown>;
+        const h = toHyper(spy(o)) as Record<string, unknown>;
         for (const [k, v] of Object.entries(h)) if (typeof v === 'function') { sched[k] = v as HyperSchedule; h[k] = (v as HyperSchedule)(0); }
         const frozen = gi > 0 && (specs[gi - 1] as GroupSpec<O>).frozen === true;
         return { params: params.tensors.filter((_, i) => owner[i] === gi).map((t) => t.name), frozen, hyper: h as H, schedules: sched, runs: [] };
       });
+      const name = (this.constructor as { name?: string }).name ?? 'optimizer';
+      checkKnownKeys(`${name} option`, opts, [...read]);
+      specs.forEach((sp, i) => checkKnownKeys(`${name} option in groups[${i}]`, sp as object, [...read, 'params', 'frozen']));
       // Contiguous runs of each group's tensors (padding between two tensors of a group rides along).
       groupRuns(params, this._groups).forEach((r, gi) => { this._groups[gi]!.runs = r; });
-      for (const g of this._groups) g.hyper = this.validate(g.hyper);
+      for (const g of this._groups) g.hyper = this.validated(g.hyper);
       for (const k of this.fixedKeys()) {
         if (this._groups.some((g) => k in g.schedules)) throw new HyperparameterError(`${k} is fixed at construction and cannot be a schedule`);
         const v = this._groups[0]!.hyper[k];
@@ -140,14 +171,26 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     } catch (e) { for (const b of Object.values(this.slots)) b.free(); throw e; }
   }
 
+  /** Options that are pairs `[a, b]` (checked to be pairs before the options are read). */
+  protected pairKeys(): readonly string[] { return ['betas', 'etas', 'stepSizes']; }
   /** Throws HyperparameterError for invalid values; returns the validated copy. */
   protected abstract validate(h: H): H;
   /** The fused kernel call(s) for step number `t` (1-based) over one run of one group. */
   protected abstract apply(t: number, h: H, s: Span): void;
   /** Hyperparameters fixed at construction (they decide which state exists); set() and loadStateDict() may not change them. */
   protected fixedKeys(): string[] { return []; }
-  private checked(h: H): H {
+  /** validate() plus the checks every optimizer shares: each number survives the kernels' f32 conversion. */
+  private validated(h: H): H {
     const v = this.validate(h);
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'number') checkF32(k, x);
+    return v;
+  }
+  /** Per-tensor state entries a subclass keeps outside the slots (it loads and checks them itself). */
+  protected extraStateEntries(_tensor: number): string[] { return []; }
+  /** Slots whose values can never be negative (checked on load). */
+  protected nonNegativeSlots(): string[] { return Object.keys(this.slots).filter((s) => NON_NEGATIVE_SLOTS.has(s)); }
+  private checked(h: H): H {
+    const v = this.validated(h);
     for (const k of this.fixedKeys()) {
       if (v[k] !== this._groups[0]!.hyper[k]) throw new HyperparameterError(`${k} is fixed at construction (it decides which state buffers exist)`);
     }
@@ -177,6 +220,8 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   /** Change hyperparameters of a group (default 0) between steps (validated; nothing changes on error). A number replaces a schedule. */
   set(changes: Partial<H>, group = 0): void {
     const g = this.group(group);
+    if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object of hyperparameters, got ${changes === null ? 'null' : typeof changes}`);
+    checkKnownKeys(`${this.kind} hyperparameter`, changes, Object.keys(g.hyper));
     const h = this.checked({ ...g.hyper, ...changes });
     g.hyper = h;
     for (const k of Object.keys(changes)) delete g.schedules[k];
@@ -195,6 +240,9 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     });
     const ps = this.params, slots = this.slots;
     if (this.nonFinite !== 'propagate' && this.hasNonFinite()) return;
+    // The kernels and reductions run over whole runs, padding between tensors included: whatever a
+    // user wrote there through ps.data.array / ps.grad.array must not decide anything.
+    ps.clearPadding();
     this._groups.forEach((g, gi) => { g.hyper = hypers[gi]!; });
     this._groups.forEach((g, gi) => {
       if (g.frozen) return;
@@ -214,25 +262,38 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     let bad = 0;
     for (const g of this._groups) if (!g.frozen) for (const r of g.runs) bad += e.reduce('nonfinite_partials', r.n, [ps.grad.ptr + r.off * 4]);
     if (bad === 0) return false;
-    if (this.nonFinite === 'skip') { this._skipped++; return true; }
+    // Runs include the padding between tensors: count again over the tensors alone.
     const frozen = new Set(this._groups.filter((g) => g.frozen).flatMap((g) => g.params));
-    const t = ps.tensors.find((x) => !frozen.has(x.name) && e.reduce('nonfinite_partials', x.size, [ps.grad.ptr + x.offset * 4]) > 0)!;
+    const counts = ps.tensors.map((x) => (frozen.has(x.name) ? 0 : e.reduce('nonfinite_partials', x.size, [ps.grad.ptr + x.offset * 4])));
+    bad = counts.reduce((a, b) => a + b, 0);
+    if (bad === 0) return false;
+    if (this.nonFinite === 'skip') { this._skipped++; return true; }
+    const t = ps.tensors[counts.findIndex((c) => c > 0)]!;
     throw new NonFiniteError(`gradient of ${t.name} has non-finite values (${bad} in all); nothing was changed`, t.name, bad);
   }
 
   zeroGrad(): void { this.params.zeroGrad(); }
 
+  private _keysOnly = false;
   stateDict(): StateDict {
-    const state: StateDict['state'] = {};
+    const state: StateDict['state'] = {}, shapes: Record<string, number[]> = {};
     for (const t of this.params.tensors) {
       const e: Record<string, Float32Array> = {};
-      for (const [s, b] of Object.entries(this.slots)) e[s] = b.array.slice(t.offset, t.offset + t.size);
+      if (!this._keysOnly) for (const [s, b] of Object.entries(this.slots)) e[s] = b.array.slice(t.offset, t.offset + t.size);
       state[t.name] = e;
+      shapes[t.name] = [...t.shape];
     }
-    const sd: StateDict = { format: STATE_FORMAT, version: STATE_VERSION, optimizer: this.kind, step: this._step, hyper: { ...this._groups[0]!.hyper }, state };
+    const sd: StateDict = { format: STATE_FORMAT, version: STATE_VERSION, optimizer: this.kind, step: this._step, hyper: { ...this._groups[0]!.hyper }, state, shapes };
     if (this._skipped) sd.skipped = this._skipped;
     if (this._groups.length > 1) sd.groups = this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen, hyper: { ...g.hyper } }));
     return sd;
+  }
+
+  /** Load a state dict; every check runs before anything is written, so a bad dict changes nothing. */
+  /** The top-level keys this optimizer's state dicts may hold (its own stateDict()'s, plus the optional ones). */
+  private stateKeys(): string[] {
+    this._keysOnly = true;
+    try { return [...new Set([...Object.keys(this.stateDict()), 'skipped', 'groups', 'scalars'])]; } finally { this._keysOnly = false; }
   }
 
   /** Load a state dict; every check runs before anything is written, so a bad dict changes nothing. */
@@ -240,9 +301,21 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
-    if (!Number.isInteger(sd.step) || sd.step < 0) throw new StateError(`invalid step ${String(sd.step)}`);
+    const keys = this.stateKeys();
+    const odd = Object.keys(sd).find((k) => !keys.includes(k));
+    if (odd !== undefined) throw new StateError(`state dict has an unknown field \`${odd}\`${didYouMean(odd, keys)}; accepted: ${keys.sort().join(', ')}`);
+    if (!Number.isInteger(sd.step) || sd.step < 0 || sd.step > MAX_STEP) throw new StateError(`invalid step ${String(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     const skipped = sd.skipped ?? 0;
-    if (!Number.isInteger(skipped) || skipped < 0) throw new StateError(`invalid skipped count ${String(sd.skipped)}`);
+    if (!Number.isInteger(skipped) || skipped < 0 || skipped > MAX_STEP) throw new StateError(`invalid skipped count ${String(sd.skipped)} (an integer in [0, ${MAX_STEP}] expected)`);
+    if (!sd.shapes || typeof sd.shapes !== 'object') throw new StateError('state dict has no shapes (the shape of every parameter, by name)');
+    for (const t of this.params.tensors) {
+      const sh = (sd.shapes as Record<string, unknown>)[t.name];
+      if (!Array.isArray(sh) || sh.length !== t.shape.length || sh.some((d, i) => d !== t.shape[i])) {
+        throw new StateError(`state of ${t.name} was saved for shape [${Array.isArray(sh) ? sh.join(', ') : String(sh)}], the parameter has shape [${t.shape.join(', ')}]`);
+      }
+    }
+    const extraShape = Object.keys(sd.shapes).find((n) => !this.params.has(n));
+    if (extraShape !== undefined) throw new StateError(`state has a shape for unknown parameter ${extraShape}`);
     const given = sd.groups ?? [{ params: this._groups[0]!.params, frozen: false, hyper: sd.hyper }];
     if (!Array.isArray(given) || given.length !== this._groups.length) {
       throw new StateError(`state has ${Array.isArray(given) ? given.length : 'no valid'} param groups, this optimizer has ${this._groups.length}`);
@@ -252,20 +325,30 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       if (!s || !Array.isArray(s.params) || s.params.join('\u0000') !== g.params.join('\u0000')) {
         throw new StateError(`param group ${gi} of the state holds other parameters than this optimizer's group ${gi}`);
       }
-      try { return this.checked({ ...g.hyper, ...(s.hyper as Partial<H>) }); } catch (e) {
+      try {
+        if (!s.hyper || typeof s.hyper !== 'object') throw new HyperparameterError('hyperparameters missing');
+        checkKnownKeys(`${this.kind} hyperparameter`, s.hyper, Object.keys(g.hyper));
+        return this.checked({ ...g.hyper, ...(s.hyper as Partial<H>) });
+      } catch (e) {
         throw new StateError(`invalid hyperparameters in state (group ${gi}): ${(e as SimdoptError).message}`);
       }
     });
-    const names = Object.keys(sd.state ?? {});
-    for (const t of this.params.tensors) {
-      const e = sd.state?.[t.name];
-      if (!e) throw new StateError(`state has no entry for parameter ${t.name}`);
-      for (const s of Object.keys(this.slots)) {
+    if (!sd.state || typeof sd.state !== 'object') throw new StateError('state dict has no per-parameter state');
+    const names = Object.keys(sd.state);
+    const slotNames = Object.keys(this.slots), nonNeg = new Set(this.nonNegativeSlots());
+    this.params.tensors.forEach((t, ti) => {
+      const e = sd.state[t.name];
+      if (!e || typeof e !== 'object') throw new StateError(`state has no entry for parameter ${t.name}`);
+      const known = [...slotNames, ...this.extraStateEntries(ti)];
+      const odd = Object.keys(e).find((k) => !known.includes(k));
+      if (odd !== undefined) throw new StateError(`state of ${t.name} has an unknown slot \`${odd}\`${didYouMean(odd, known)}; this optimizer has [${known.join(', ')}]`);
+      for (const s of slotNames) {
         const a = e[s];
         if (!(a instanceof Float32Array)) throw new StateError(`state of ${t.name} has no Float32Array slot ${s}`);
         if (a.length !== t.size) throw new StateError(`state ${t.name}.${s} has ${a.length} elements, parameter has ${t.size}`);
+        checkSlotValues(`${t.name}.${s}`, a, nonNeg.has(s));
       }
-    }
+    });
     const extra = names.filter((n) => !this.params.has(n));
     if (extra.length) throw new StateError(`state has unknown parameters: ${extra.join(', ')}`);
     for (const t of this.params.tensors) {
@@ -284,12 +367,29 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   }
 }
 
-/** The Adam family's checks: lr ≥ 0, betas in [0, 1), eps ≥ 0, weightDecay ≥ 0 (messages name the option). */
+/** Throws StateError unless every value of a loaded state array is finite (and ≥ 0 when `nonNegative`). */
+export function checkSlotValues(what: string, a: Float32Array, nonNegative: boolean): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (!Number.isFinite(v) || (nonNegative && v < 0)) {
+      throw new StateError(`state ${what}[${i}] is ${v}: ${nonNegative ? 'a finite value ≥ 0' : 'a finite value'} expected`);
+    }
+  }
+}
+
+/**
+ * The Adam family's checks: lr ≥ 0, betas in [0, 1), eps > 0, weightDecay ≥ 0 (messages name the
+ * option). ε keeps m/(√v + ε) finite when the second moment is 0 (a zero gradient): it must be > 0,
+ * also after torch's scaling by √(1 − β2ᵗ) (smallest at t = 1) and the kernels' rounding to f32.
+ */
 export function checkAdamLike(h: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }): void {
   checkRange('lr', h.lr, 0, Infinity);
   checkRange('betas[0]', h.beta1, 0, 1, false, true);
   checkRange('betas[1]', h.beta2, 0, 1, false, true);
-  checkRange('eps', h.eps, 0, Infinity);
+  checkRange('eps', h.eps, 0, Infinity, true);
+  if (Math.fround(h.eps * Math.sqrt(1 - h.beta2)) === 0) {
+    throw new HyperparameterError(`eps = ${h.eps} with betas[1] = ${h.beta2} is 0 in f32 once scaled by √(1 − β2): the update would divide by zero for a zero gradient`);
+  }
   checkRange('weightDecay', h.weightDecay, 0, Infinity);
 }
 

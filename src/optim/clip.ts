@@ -9,6 +9,7 @@ import type { ParamSet } from '../params.js';
 export function clipGradNorm(params: ParamSet, maxNorm: number): number {
   checkRange('maxNorm', maxNorm, 0, Infinity);
   const e = params.engine;
+  params.clearPadding(); // the norm is over the whole arena: padding must not count
   const norm = e.sqrt(e.sumSquares(params.grad));
   const coef = maxNorm / (norm + 1e-6);
   if (Number.isFinite(norm) && coef < 1) e.run('scale_f32', params.size, [params.grad.ptr, coef]);

@@ -1,3 +1,4 @@
+import { F32_MIN_NORMAL } from '../options.js';
 import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type Span, type WithGroups } from './base.js';
@@ -63,7 +64,9 @@ export class LARS extends Optimizer<LARSHyper, LARSOptions> {
       let ratio = 1;
       if (h.trustRatio) {
         const pn = e.sqrt(px[i]!), un = e.sqrt(ux[i]!);
-        if (pn !== 0 && un !== 0) ratio = h.trustCoefficient * pn / (un + h.eps);
+        // torch computes the norms in f32, where an update norm below the smallest normal f32 is 0
+        // (ratio 1); from such a norm the f64 ratio would also overflow the kernel's f32 coefficient.
+        if (pn !== 0 && un >= F32_MIN_NORMAL) ratio = h.trustCoefficient * pn / (un + h.eps);
       }
       this.ratio[i] = ratio;
       cf[i] = -h.lr * ratio;

@@ -1,5 +1,6 @@
 // L-BFGS with an optional strong-Wolfe line search: a port of torch.optim.LBFGS 1.13 (lbfgs.py,
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
+import { checkF32, checkKnownKeys } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
@@ -76,6 +77,8 @@ const pmin = (a: number, b: number): number => (b < a ? b : a);
  * prev_flat_grad, the current flat gradient, a y/s scratch pair) + 16 once a strong-Wolfe line search
  * ran (x₀ and at most 3 gradient vectors). All buffers are released by free().
  */
+const LBFGS_OPTIONS = ['lr', 'maxIter', 'maxEval', 'toleranceGrad', 'toleranceChange', 'historySize', 'lineSearchFn'];
+
 export class LBFGS {
   readonly kind = 'lbfgs';
   readonly params: ParamSet;
@@ -96,6 +99,8 @@ export class LBFGS {
   private pool: EngineBuffer[] = [];
 
   constructor(params: ParamSet, opts: LBFGSOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+    checkKnownKeys('LBFGS option', opts, LBFGS_OPTIONS);
     this.params = params;
     const maxIter = opts.maxIter ?? 20;
     this.h = LBFGS.check({
@@ -117,6 +122,7 @@ export class LBFGS {
       if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${String(v)}`);
     };
     checkRange('lr', h.lr, 0, Infinity);
+    checkF32('lr', h.lr);
     int('maxIter', h.maxIter);
     int('maxEval', h.maxEval);
     checkRange('toleranceGrad', h.toleranceGrad, 0, Infinity);
@@ -137,6 +143,8 @@ export class LBFGS {
 
   /** Change hyperparameters between steps (validated; nothing changes on error). historySize is fixed. */
   set(changes: Partial<LBFGSOptions>): void {
+    if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object of hyperparameters, got ${changes === null ? 'null' : typeof changes}`);
+    checkKnownKeys('LBFGS hyperparameter', changes, LBFGS_OPTIONS);
     const h = LBFGS.check({ ...this.h, ...changes } as LBFGSHyper);
     if (h.historySize !== this.h.historySize) throw new HyperparameterError('historySize is fixed at construction');
     this.h = h;

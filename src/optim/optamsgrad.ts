@@ -65,7 +65,7 @@ export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSG
     checkRange('lr', h.lr, 0, Infinity);
     checkRange('betas[0]', h.beta1, 0, 1, false, true);
     checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('history', h.history, 0, 64);
     if (!Number.isInteger(h.history)) throw new HyperparameterError(`history must be an integer in [0, 64], got ${h.history}`);
     checkRange('lambda', h.lambda, 0, Infinity, true);

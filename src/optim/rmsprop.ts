@@ -44,14 +44,15 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
     if (rest.centered === true) slots.push('grad_avg');
     const ms = [rest.momentum, ...(rest.groups ?? []).map((g) => g.momentum)];
     if (ms.some((m) => typeof m === 'function' || (typeof m === 'number' && m > 0))) slots.push('momentum_buffer');
-    super(params, rest, (o) => ({ lr: 1e-2, alpha: preset === 'optax' ? 0.9 : 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...o }), slots);
+    super(params, rest, (o) => ({ lr: o.lr ?? 1e-2, alpha: o.alpha ?? (preset === 'optax' ? 0.9 : 0.99), eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
+      momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false }), slots);
     this.preset = preset;
   }
 
   protected validate(h: RMSpropHyper): RMSpropHyper {
     checkRange('lr', h.lr, 0, Infinity);
     checkRange('alpha', h.alpha, 0, 1);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('momentum', h.momentum, 0, Infinity);
     requireBool('centered', h.centered);

@@ -1,3 +1,4 @@
+import { checkF32, checkKnownKeys } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
@@ -47,6 +48,8 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   private readonly old: EngineBuffer;
 
   constructor(params: ParamSet, opts: SAMOptions<B>) {
+    if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+    checkKnownKeys('SAM option', opts, ['rho', 'adaptive', 'base']);
     const rho = opts?.rho ?? 0.05, adaptive = opts?.adaptive ?? false;
     checkRange('rho', rho, 0, Infinity);
     requireBool('adaptive', adaptive);
@@ -70,8 +73,11 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
 
   /** Change ρ or adaptive between steps (validated; nothing changes on error). */
   set(changes: { rho?: number; adaptive?: boolean }): void {
+    if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object, got ${changes === null ? 'null' : typeof changes}`);
+    checkKnownKeys('SAM hyperparameter', changes, ['rho', 'adaptive']);
     const rho = changes.rho ?? this.rhoV, adaptive = changes.adaptive ?? this.adaptiveV;
     checkRange('rho', rho, 0, Infinity);
+    checkF32('rho', rho);
     requireBool('adaptive', adaptive);
     this.rhoV = rho; this.adaptiveV = adaptive;
   }

@@ -84,7 +84,9 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
     else this.accumulate(g, g, h.beta2, h.metric === 2 ? ACCUM : this.stepCount === 0 ? INIT : 0);
     const den = this.metricNorm(this.params.grad.ptr, null, h.alpha, true);
     const s = den > 0 ? h.lr * Math.max(this.loss - h.fStar, 0) / den : 0;
-    this.s = Number.isFinite(s) ? s : 0;
+    // As for an f64 overflow, a step the f32 kernel cannot hold (a vanishing gradient: s·‖g‖ grows
+    // like 1/‖g‖) is not taken.
+    this.s = Number.isFinite(Math.fround(s)) ? s : 0;
   }
 
   protected apply(t: number, h: SANIAHyper, s: Span): void {

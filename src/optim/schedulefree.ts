@@ -191,7 +191,7 @@ export class ScheduleFreeAdamW extends ScheduleFree<SFAdamWHyper, ScheduleFreeAd
     this.validateCommon(h);
     checkRange('betas[0]', h.beta1, 0, 1, true, true);
     checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     return { ...h };
   }
   protected beta(h: SFAdamWHyper): number { return h.beta1; }

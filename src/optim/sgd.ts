@@ -24,7 +24,8 @@ const MOMENTUM = 1, NESTEROV = 2, MAXIMIZE = 4, FIRST = 8, DECAY = 16;
 export class SGD extends Optimizer<SGDHyper, SGDOptions> {
   readonly kind = 'sgd';
   constructor(params: ParamSet, opts: WithGroups<SGDOptions>) {
-    super(params, opts, (o) => ({ momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...o }), ['momentum_buffer']);
+    super(params, opts, (o) => ({ lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
+      nesterov: o.nesterov ?? false, maximize: o.maximize ?? false }), ['momentum_buffer']);
   }
 
   protected validate(h: SGDHyper): SGDHyper {

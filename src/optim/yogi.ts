@@ -42,7 +42,7 @@ export class Yogi extends Optimizer<YogiHyper, YogiOptions> {
     checkRange('lr', h.lr, 0, Infinity);
     checkRange('betas[0]', h.beta1, 0, 1, false, true);
     checkRange('betas[1]', h.beta2, 0, 1, false, true);
-    checkRange('eps', h.eps, 0, Infinity);
+    checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('initialAccumulatorValue', h.initialAccumulatorValue, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     return { ...h };
