@@ -307,15 +307,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     if (!Number.isInteger(sd.step) || sd.step < 0 || sd.step > MAX_STEP) throw new StateError(`invalid step ${String(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     const skipped = sd.skipped ?? 0;
     if (!Number.isInteger(skipped) || skipped < 0 || skipped > MAX_STEP) throw new StateError(`invalid skipped count ${String(sd.skipped)} (an integer in [0, ${MAX_STEP}] expected)`);
-    if (!sd.shapes || typeof sd.shapes !== 'object') throw new StateError('state dict has no shapes (the shape of every parameter, by name)');
-    for (const t of this.params.tensors) {
-      const sh = (sd.shapes as Record<string, unknown>)[t.name];
-      if (!Array.isArray(sh) || sh.length !== t.shape.length || sh.some((d, i) => d !== t.shape[i])) {
-        throw new StateError(`state of ${t.name} was saved for shape [${Array.isArray(sh) ? sh.join(', ') : String(sh)}], the parameter has shape [${t.shape.join(', ')}]`);
-      }
-    }
-    const extraShape = Object.keys(sd.shapes).find((n) => !this.params.has(n));
-    if (extraShape !== undefined) throw new StateError(`state has a shape for unknown parameter ${extraShape}`);
+    checkShapes(this.params, sd.shapes);
     const given = sd.groups ?? [{ params: this._groups[0]!.params, frozen: false, hyper: sd.hyper }];
     if (!Array.isArray(given) || given.length !== this._groups.length) {
       throw new StateError(`state has ${Array.isArray(given) ? given.length : 'no valid'} param groups, this optimizer has ${this._groups.length}`);
@@ -365,6 +357,19 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this._freed = true;
     for (const b of Object.values(this.slots)) b.free();
   }
+}
+
+/** Throws StateError unless `shapes` gives exactly the shape of every tensor of `ps` (both shapes in the message). */
+export function checkShapes(ps: ParamSet, shapes: unknown): void {
+  if (!shapes || typeof shapes !== 'object') throw new StateError('state dict has no shapes (the shape of every parameter, by name)');
+  for (const t of ps.tensors) {
+    const sh = (shapes as Record<string, unknown>)[t.name];
+    if (!Array.isArray(sh) || sh.length !== t.shape.length || sh.some((d, i) => d !== t.shape[i])) {
+      throw new StateError(`state of ${t.name} was saved for shape [${Array.isArray(sh) ? sh.join(', ') : String(sh)}], the parameter has shape [${t.shape.join(', ')}]`);
+    }
+  }
+  const extra = Object.keys(shapes).find((n) => !ps.has(n));
+  if (extra !== undefined) throw new StateError(`state has a shape for unknown parameter ${extra}`);
 }
 
 /** Throws StateError unless every value of a loaded state array is finite (and ≥ 0 when `nonNegative`). */

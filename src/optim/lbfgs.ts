@@ -1,10 +1,10 @@
 // L-BFGS with an optional strong-Wolfe line search: a port of torch.optim.LBFGS 1.13 (lbfgs.py,
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
-import { checkF32, checkKnownKeys } from '../options.js';
+import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { STATE_FORMAT, STATE_VERSION } from './base.js';
+import { checkShapes, checkSlotValues, MAX_STEP, STATE_FORMAT, STATE_VERSION } from './base.js';
 
 export interface LBFGSOptions {
   /** Step length (default 1). */
@@ -38,6 +38,8 @@ export interface LBFGSStateDict {
   format: typeof STATE_FORMAT;
   version: number;
   optimizer: 'lbfgs';
+  /** Per parameter name, its shape (checked on load). */
+  shapes?: Record<string, number[]>;
   /** Number of step() calls. */
   step: number;
   hyper: LBFGSHyper;
@@ -391,6 +393,7 @@ export class LBFGS {
     }
     return {
       format: STATE_FORMAT, version: STATE_VERSION, optimizer: 'lbfgs', step: this._step, hyper: { ...this.h }, state,
+      shapes: Object.fromEntries(this.params.tensors.map((t) => [t.name, [...t.shape]])),
       scalars: { func_evals: this.funcEvals, n_iter: this.nIter, t: this.t, H_diag: this.hDiag, prev_loss: this.prevLoss, ro: this.hist.map((p) => p.ro) },
     };
   }
@@ -400,10 +403,19 @@ export class LBFGS {
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
-    const nat = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
-    if (!nat(sd.step)) throw new StateError(`invalid step ${String(sd.step)}`);
+    // (`groups`: loadState passes the file's one group; its hyperparameters are `hyper`'s.)
+    const keys = ['format', 'version', 'optimizer', 'step', 'hyper', 'state', 'scalars', 'shapes', 'groups'];
+    const odd = Object.keys(sd).find((k) => !keys.includes(k));
+    if (odd !== undefined) throw new StateError(`state dict has an unknown field \`${odd}\`${didYouMean(odd, keys)}; accepted: ${keys.join(', ')}`);
+    const nat = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_STEP;
+    if (!nat(sd.step)) throw new StateError(`invalid step ${String(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
+    checkShapes(this.params, sd.shapes);
     let h: LBFGSHyper;
-    try { h = LBFGS.check({ ...this.h, ...sd.hyper }); } catch (e) { throw new StateError(`invalid hyperparameters in state: ${(e as Error).message}`); }
+    try {
+      if (!sd.hyper || typeof sd.hyper !== 'object') throw new HyperparameterError('hyperparameters missing');
+      checkKnownKeys('LBFGS hyperparameter', sd.hyper, LBFGS_OPTIONS);
+      h = LBFGS.check({ ...this.h, ...sd.hyper });
+    } catch (e) { throw new StateError(`invalid hyperparameters in state: ${(e as Error).message}`); }
     if (h.historySize !== this.h.historySize) throw new StateError(`state has historySize ${h.historySize}, this optimizer ${this.h.historySize}`);
     const sc = sd.scalars;
     if (!sc || typeof sc !== 'object' || !nat(sc.func_evals) || !nat(sc.n_iter)) throw new StateError('invalid scalars (func_evals, n_iter)');
@@ -412,7 +424,7 @@ export class LBFGS {
     if (has) {
       if (typeof sc.t !== 'number' || !Number.isFinite(sc.t)) throw new StateError(`invalid scalars.t ${String(sc.t)}`);
       if (typeof sc.H_diag !== 'number' || !Number.isFinite(sc.H_diag) || sc.H_diag <= 0) throw new StateError(`invalid scalars.H_diag ${String(sc.H_diag)}`);
-      if (typeof sc.prev_loss !== 'number') throw new StateError(`invalid scalars.prev_loss ${String(sc.prev_loss)}`);
+      if (typeof sc.prev_loss !== 'number' || !Number.isFinite(sc.prev_loss)) throw new StateError(`invalid scalars.prev_loss ${String(sc.prev_loss)}`);
       if (!Array.isArray(ro) || ro.length > h.historySize || !ro.every((r) => typeof r === 'number' && Number.isFinite(r) && r > 0)) {
         throw new StateError(`invalid scalars.ro (at most ${h.historySize} finite positive numbers expected)`);
       }
@@ -425,6 +437,7 @@ export class LBFGS {
         const a = e[s];
         if (!(a instanceof Float32Array)) throw new StateError(`state of ${t.name} has no Float32Array slot ${s}`);
         if (a.length !== t.size) throw new StateError(`state ${t.name}.${s} has ${a.length} elements, parameter has ${t.size}`);
+        checkSlotValues(`${t.name}.${s}`, a, false);
       }
       const extraSlots = Object.keys(e).filter((s) => !slots.includes(s));
       if (extraSlots.length) throw new StateError(`state of ${t.name} has unexpected slots: ${extraSlots.join(', ')}`);

@@ -30,7 +30,7 @@ const dtype = fc.option(fc.constantFrom('f32', 'f64', 'u8', 'u16', 'i32', 'f16',
 function expected(x, d) {
   const v = typeof x === 'bigint' ? (BigInt(Number(x)) === x ? Number(x) : undefined) : typeof x === 'number' ? x : undefined;
   if (v === undefined) return undefined;
-  if (RANGE[d]) return Number.isInteger(v) && v >= RANGE[d][0] && v <= RANGE[d][1] ? v : undefined;
+  if (RANGE[d]) return Number.isInteger(v) && v >= RANGE[d][0] && v <= RANGE[d][1] ? v + 0 : undefined; // -0 is 0 in an integer dtype
   if (d === 'f32') { const r = Math.fround(v); return Number.isFinite(v) && !Number.isFinite(r) ? undefined : r; }
   return v;
 }

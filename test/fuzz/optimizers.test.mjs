@@ -38,7 +38,9 @@ const allFinite = (ps) => ps.tensors.every((t) => ps.param(t.name).every(Number.
 const badNumber = fc.constantFrom(NaN, Infinity, -Infinity, -1, -1e-8, 1e39, -1e39, 1e-300, 1e300, 2 ** 53, -0);
 const edgeNumber = fc.constantFrom(0, 1e-45, 1e-38, 1e-30, 1e-8, 0.5, 0.9, 0.999, 1, 1 - 1e-7, 2, 10, 1e6);
 const wrongType = fc.constantFrom('0.1', null, true, false, [], {}, () => 0.1, 10n, [0.9], [0.9, 0.999], [0.9, 1.5], [NaN, 0.9]);
-const anyValue = fc.oneof(badNumber, edgeNumber, wrongType, fc.double({ min: -20, max: 20, noNaN: true }));
+// Schedules: valid at step 0, some leave the valid range at a later step (a typed error then, nothing changed).
+const schedule = fc.constantFrom((t) => (t < 1 ? 0.01 : 1e39), (t) => (t < 2 ? 0.5 : NaN), (t) => 0.01 / (1 + t), (t) => (t < 1 ? 0.1 : -1), (t) => (t < 1 ? 0.9 : '0.9'));
+const anyValue = fc.oneof(badNumber, edgeNumber, wrongType, schedule, fc.double({ min: -20, max: 20, noNaN: true }));
 const TYPOS = ['momentun', 'weight_decay', 'learning_rate', 'lR', 'beta', 'epsilon', 'betas1', 'maximise', 'nesterof'];
 /** Finite gradients of moderate size, zero and subnormal ones included (zero gradients hit ε). */
 const finiteGrads = fc.oneof(
@@ -66,7 +68,11 @@ function moderate(h, defaults) {
 function stepsStayFinite(C, o, ps, grads, name) {
   const step = stepOf(C);
   if (typeof o.train === 'function') o.train(); // Schedule-Free: a loaded state may be in eval mode
-  for (let i = 0; i < 3; i++) { setGrads(ps, grads); step(o); }
+  for (let i = 0; i < 3; i++) {
+    setGrads(ps, grads);
+    const err = expectCleanFailure(() => step(o), ps, o);
+    if (err) { assert.equal(err.code, 'INVALID_HYPERPARAMETER', `${name}: ${err.message}`); return; } // a schedule left its range
+  }
   assert.ok(allFinite(ps), `${name}: finite gradients [${grads.slice(0, 4)}…] with ${JSON.stringify(o.hyperparameters)} gave non-finite parameters`);
 }
 
@@ -97,7 +103,7 @@ for (const [name, C] of classes) {
         if (moderate(o.hyperparameters, defaults)) stepsStayFinite(C, o, ps, grads, name);
         o.free();
       } finally { ps.free(); }
-    }), { numRuns: runs(12) });
+    }), { numRuns: runs(30) });
   });
 
   test(`${name}: set() with random changes and step() with random gradients: clean failure, state unchanged`, () => {
@@ -119,7 +125,7 @@ for (const [name, C] of classes) {
             stepsStayFinite(C, o, ps, good, name);
           }
         } finally { o.free(); ps.free(); }
-      }), { numRuns: runs(12) });
+      }), { numRuns: runs(30) });
   });
 
   // Mutations of a valid state dict: each returns the mutated copy (the original dict is not touched).
@@ -181,7 +187,7 @@ for (const [name, C] of classes) {
         const huge = (m.kind === 'slot' || m.kind === 'leaf') && typeof m.v === 'number' && Math.abs(m.v) > 1e3;
         if (!huge && moderate(o.hyperparameters, defaults)) stepsStayFinite(C, o, ps, grads, `${name} after load ${JSON.stringify(m)}`);
       } finally { a.free(); o.free(); ps.free(); src.free(); }
-    }), { numRuns: runs(14) });
+    }), { numRuns: runs(30) });
   });
 
   test(`${name}: loadState with bit flips, truncation and edited manifests: clean failure or a loadable state`, () => {
@@ -205,7 +211,7 @@ for (const [name, C] of classes) {
         count(err ? 'file-rejected' : 'file-accepted');
         if (!err) o.loadStateDict(o.stateDict());
       } finally { a.free(); o.free(); ps.free(); src.free(); }
-    }), { numRuns: runs(10) });
+    }), { numRuns: runs(20) });
   });
 }
 
@@ -255,4 +261,61 @@ function editFile(bytes, fm) {
 
 test('the registry covers every exported optimizer', () => {
   assert.ok(classes.length >= 30, `only ${classes.length} optimizer classes found`);
+});
+
+// LBFGS and SAM are not Optimizer subclasses (closure-driven): the same properties, their own entry points.
+const quadratic = (ps) => () => {                    // f = ½‖p‖², ∇f = p
+  let f = 0;
+  for (const t of ps.tensors) { const p = ps.param(t.name), g = ps.gradOf(t.name); for (let i = 0; i < p.length; i++) { g[i] = p[i]; f += p[i] * p[i] / 2; } }
+  return f;
+};
+const LBFGS_KEYS = ['lr', 'maxIter', 'maxEval', 'toleranceGrad', 'toleranceChange', 'historySize', 'lineSearchFn'];
+
+test('LBFGS: constructor, set() and loadStateDict with random inputs: clean failure, or finite steps', () => {
+  const value = fc.oneof(anyValue, fc.constantFrom('strong_wolfe', 3, 50));
+  const mutation = fc.oneof(
+    fc.record({ kind: fc.constant('slot'), v: fc.constantFrom(NaN, Infinity, -Infinity, 1e38) }),
+    fc.record({ kind: fc.constant('step'), v: fc.constantFrom(-1, 0.5, 2 ** 31, 2 ** 53, 1e300, NaN, '3', null, 7) }),
+    fc.record({ kind: fc.constantFrom('extraKey', 'otherOptimizer') }),
+  );
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom(...LBFGS_KEYS, ...TYPOS), value, { maxKeys: 3 }),
+    fc.dictionary(fc.constantFrom(...LBFGS_KEYS, ...TYPOS), value, { maxKeys: 2 }), mutation, (opts, changes, m) => {
+      const ps = freshParams();
+      let o;
+      try {
+        const err = expectCleanFailure(() => { o = new simdopt.LBFGS(ps, opts); }, ps);
+        if (Object.keys(opts).some((k) => TYPOS.includes(k))) assert.ok(err, 'LBFGS accepted an unknown option');
+        count(err ? 'lbfgs-ctor-rejected' : 'lbfgs-ctor-accepted');
+        if (err) { o = new simdopt.LBFGS(ps, { maxIter: 3 }); }
+        const serr = expectCleanFailure(() => o.set(changes), ps, o);
+        if (Object.keys(changes).some((k) => TYPOS.includes(k))) assert.ok(serr, 'LBFGS set() accepted an unknown key');
+        if (o.hyperparameters.maxIter > 20 || o.hyperparameters.maxEval > 25) o.set({ maxIter: 3, maxEval: 4 });
+        o.step(quadratic(ps));
+        if (o.hyperparameters.lr <= 10) assert.ok(allFinite(ps), `LBFGS ${JSON.stringify(o.hyperparameters)} gave non-finite parameters`);
+        const sd = o.stateDict();
+        const bad = structuredClone(sd);
+        if (m.kind === 'step') bad.step = m.v; else if (m.kind === 'extraKey') bad.momentun = 1; else if (m.kind === 'otherOptimizer') bad.optimizer = 'sgd';
+        else if (m.kind === 'slot') { const t = Object.values(bad.state)[0]; const k = Object.keys(t)[0]; if (k && t[k].length) t[k][0] = m.v; }
+        const lerr = expectCleanFailure(() => o.loadStateDict(bad), ps, o);
+        if (['extraKey', 'otherOptimizer'].includes(m.kind) || (m.kind === 'step' && m.v !== 7)) assert.ok(lerr, `LBFGS accepted ${JSON.stringify(m)}`);
+        if (!lerr) o.loadStateDict(o.stateDict());
+      } finally { o?.free?.(); ps.free(); }
+    }), { numRuns: runs(40) });
+});
+
+test('SAM: constructor and set() with random inputs: clean failure, state unchanged', () => {
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom('rho', 'adaptive', ...TYPOS), anyValue, { maxKeys: 2 }),
+    fc.dictionary(fc.constantFrom('rho', 'adaptive', ...TYPOS), anyValue, { maxKeys: 2 }), (opts, changes) => {
+      const ps = freshParams(), base = new simdopt.SGD(ps, { lr: 0.01 });
+      let s;
+      try {
+        const err = expectCleanFailure(() => { s = new simdopt.SAM(ps, { base, ...opts }); }, ps, base);
+        if (Object.keys(opts).some((k) => TYPOS.includes(k))) assert.ok(err, 'SAM accepted an unknown option');
+        if (err) return;
+        const before = [s.rho, s.adaptive];
+        const serr = expectCleanFailure(() => s.set(changes), ps, base);
+        if (serr) assert.deepEqual([s.rho, s.adaptive], before);
+        if (Object.keys(changes).some((k) => TYPOS.includes(k))) assert.ok(serr, 'SAM set() accepted an unknown key');
+      } finally { base.free(); ps.free(); }
+    }), { numRuns: runs(40) });
 });
