@@ -1,6 +1,12 @@
-// Build: AssemblyScript kernels (4 variants) -> build/wasm, committed Rust prebuilt modules copied
-// beside them, all inlined as base64 into src/generated/wasm.ts, then tsup -> dist (ESM + CJS + .d.ts).
+// Build: one AssemblyScript module per folder of assembly/ that has an index.ts (core, optim, ...; the
+// targets and flags are in asconfig.json, 4 variants each) -> build/wasm/<family>-<variant>.wasm, the
+// committed Rust modules (rust/prebuilt/linalg-<variant>.wasm) beside them; per module group a
+// generated file src/generated/wasm-<group>.ts (base64, so no runtime needs file access; the scalar
+// variants in src/generated/wasm-<group>-scalar.ts, a chunk loaded on demand) and
+// src/generated/kernels-<group>.ts (the typed signature of every exported kernel, read from the wasm
+// export section and named after the source's parameters); then tsup -> dist (ESM + CJS + .d.ts).
 // Run by `npm run build`, by `prepare` (so `npm install` leaves a working package) and by `npm test`.
+// One module by hand: npx asc assembly/optim/index.ts --config asconfig.json --target simd-mt -o x.wasm
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,61 +16,137 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'wasm');
 mkdirSync(out, { recursive: true });
 
-// Compiled maximum: 4 GiB (65536 pages). The engine picks the real maximum when it creates the memory.
-const common = ['--importMemory', '--maximumMemory', '65536', '--runtime', 'stub', '--use', 'abort=', '--noAssert', '-O3'];
-const variants = {
-  'core-simd-mt': ['--enable', 'simd,threads', '--sharedMemory'],
-  'core-scalar-mt': ['--enable', 'threads', '--sharedMemory'],
-  'core-simd': ['--enable', 'simd'],
-  'core-scalar': [],
-};
+const config = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
+const VARIANTS = Object.keys(config.targets); // simd-mt, scalar-mt, simd, scalar
+const families = readdirSync(join(root, 'assembly'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'assembly', d.name, 'index.ts'))).map((d) => d.name).sort();
 
 const newest = (dir) => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, f)).mtimeMs));
-const asSrc = newest(join(root, 'assembly'));
-for (const [name, flags] of Object.entries(variants)) {
-  const file = join(out, `${name}.wasm`);
-  if (existsSync(file) && statSync(file).mtimeMs > asSrc) continue;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'assembly/optim/index.ts', '-o', file, ...common, ...flags],
-    { cwd: root, stdio: 'inherit' });
+const asSrc = Math.max(newest(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs);
+for (const fam of families) {
+  for (const v of VARIANTS) {
+    const file = join(out, `${fam}-${v}.wasm`);
+    if (existsSync(file) && statSync(file).mtimeMs > asSrc) continue;
+    execFileSync(process.execPath, [join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), `assembly/${fam}/index.ts`,
+      '--config', 'asconfig.json', '--target', v, '-o', file], { cwd: root, stdio: 'inherit' });
+  }
 }
 
-const rustNames = ['linalg-simd-mt', 'linalg-scalar-mt', 'linalg-simd', 'linalg-scalar'];
+const groups = Object.fromEntries(families.map((f) => [f, VARIANTS.map((v) => `${f}-${v}`)]));
+const rustNames = VARIANTS.map((v) => `linalg-${v}`);
 for (const name of rustNames) {
   const src = join(root, 'rust', 'prebuilt', `${name}.wasm`);
   if (!existsSync(src)) { console.warn(`note: ${src} missing (run npm run build:rust); building without it`); continue; }
   copyFileSync(src, join(out, `${name}.wasm`));
 }
+if (rustNames.every((n) => existsSync(join(out, `${n}.wasm`)))) groups.linalg = rustNames;
+const all = Object.values(groups).flat();
 
-const all = [...Object.keys(variants), ...rustNames.filter((n) => existsSync(join(out, `${n}.wasm`)))];
-// A shared-memory (-mt) module differs from its non-shared twin only in the flags byte of the memory
-// import (0x01 -> 0x03): inline the non-shared one and let the loader set that byte, which halves the
-// bundle. Verified here byte for byte; a pair that differs otherwise is inlined whole.
-const inline = [], patch = {};
-for (const name of all) {
-  const twin = name.endsWith('-mt') ? name.slice(0, -3) : null;
-  if (twin && all.includes(twin)) {
-    const a = readFileSync(join(out, `${name}.wasm`)), b = readFileSync(join(out, `${twin}.wasm`));
-    const diff = [];
-    if (a.length === b.length) for (let i = 0; i < a.length && diff.length < 2; i++) if (a[i] !== b[i]) diff.push(i);
-    if (diff.length === 1 && (a[diff[0]] & ~2) === b[diff[0]]) { patch[name] = [twin, diff[0], a[diff[0]]]; continue; }
+// ---- exported functions and their parameter types, from the binary (type, import, function, export sections)
+function exportsOf(bytes) {
+  let i = 8;
+  const u = () => { let n = 0, s = 0, x; do { x = bytes[i++]; n |= (x & 127) << s; s += 7; } while (x & 128); return n >>> 0; };
+  const types = [], funcTypes = [], res = {};
+  let importedFuncs = 0;
+  const VT = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' };
+  while (i < bytes.length) {
+    const id = bytes[i++], len = u(), end = i + len;
+    if (id === 1) {
+      for (let n = u(); n > 0; n--) {
+        i++; const params = []; for (let k = u(); k > 0; k--) params.push(VT[bytes[i++]]);
+        const results = []; for (let k = u(); k > 0; k--) results.push(VT[bytes[i++]]);
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      for (let n = u(); n > 0; n--) {
+        for (let part = 0; part < 2; part++) { const l = u(); i += l; } // module and field names
+        const kind = bytes[i++];
+        if (kind === 0) { u(); importedFuncs++; } else if (kind === 1) { i++; const f = u(); u(); if (f & 1) u(); } else if (kind === 2) { const f = u(); u(); if (f & 1) u(); } else { i += 2; }
+      }
+    } else if (id === 3) {
+      for (let n = u(); n > 0; n--) funcTypes.push(u());
+    } else if (id === 7) {
+      for (let n = u(); n > 0; n--) {
+        const nl = u(); const name = new TextDecoder().decode(bytes.subarray(i, i + nl)); i += nl;
+        const kind = bytes[i++], idx = u();
+        if (kind === 0) res[name] = types[funcTypes[idx - importedFuncs]];
+      }
+    }
+    i = end;
   }
-  inline.push(name);
+  return res;
 }
-// The SIMD modules are inlined in the main bundle; the scalar ones (only for runtimes without wasm
-// SIMD) in a module the loader imports on demand, a separate chunk that SIMD runtimes never load.
-const head = '// Generated by scripts/build.mjs: wasm modules inlined as base64, so that no runtime needs file access.\n/* eslint-disable */\n';
-const table = (names) => `export const WASM_BASE64: Record<string, string> = {\n${names.map((n) => `  '${n}': '${readFileSync(join(out, `${n}.wasm`)).toString('base64')}',\n`).join('')}};\n`;
-const scalar = inline.filter((n) => n.includes('scalar'));
-let ts = head + table(inline.filter((n) => !scalar.includes(n)));
-ts += `/** Modules in ./wasm-scalar.js (loaded on demand). */\nexport const WASM_LAZY: readonly string[] = ${JSON.stringify(scalar)};\n`;
-ts += '/** Shared-memory modules as [non-shared twin, offset of the memory import flags byte, its value]. */\n';
-ts += `export const WASM_SHARED_PATCH: Record<string, [string, number, number]> = ${JSON.stringify(patch)};\n`;
-const tsScalar = head + table(scalar);
+
+// Parameter names from the sources (AssemblyScript `export function f(a: T, ...)`, Rust `pub ... extern "C" fn f(a: T, ...)`).
+function sourceParams(dir, re) {
+  const names = {};
+  for (const f of readdirSync(dir, { recursive: true })) {
+    if (!/\.(ts|rs)$/.test(f)) continue;
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(re)) {
+      names[m[1]] = m[2].split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split(':')[0].trim().replace(/^mut\s+/, ''));
+    }
+  }
+  return names;
+}
+const asParams = sourceParams(join(root, 'assembly'), /export function (\w+)\(([^)]*)\)/g);
+const rsParams = sourceParams(join(root, 'rust', 'src'), /extern "C" fn (\w+)\(([^)]*)\)/g);
+const ident = (s, k) => (/^[A-Za-z_$][\w$]*$/.test(s) ? s : `a${k}`);
+
+const head = '// Generated by scripts/build.mjs from the wasm modules. Do not edit.\n/* eslint-disable */\n';
 mkdirSync(join(root, 'src', 'generated'), { recursive: true });
-const genFile = join(root, 'src', 'generated', 'wasm.ts');
-if (!existsSync(genFile) || readFileSync(genFile, 'utf8') !== ts) writeFileSync(genFile, ts);
-const genScalar = join(root, 'src', 'generated', 'wasm-scalar.ts');
-if (!existsSync(genScalar) || readFileSync(genScalar, 'utf8') !== tsScalar) writeFileSync(genScalar, tsScalar);
+const writeIfChanged = (file, text) => { if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text); };
+const cap = (s) => s[0].toUpperCase() + s.slice(1);
+
+for (const [group, names] of Object.entries(groups)) {
+  // A shared-memory (-mt) module differs from its non-shared twin only in the flags byte of the memory
+  // import (0x01 -> 0x03): inline the non-shared one and let the loader set that byte, which halves the
+  // bundle. Verified here byte for byte; a pair that differs otherwise is inlined whole.
+  const inline = [], patch = {};
+  for (const name of names) {
+    const twin = name.endsWith('-mt') ? name.slice(0, -3) : null;
+    if (twin && names.includes(twin)) {
+      const a = readFileSync(join(out, `${name}.wasm`)), b = readFileSync(join(out, `${twin}.wasm`));
+      const diff = [];
+      if (a.length === b.length) for (let i = 0; i < a.length && diff.length < 2; i++) if (a[i] !== b[i]) diff.push(i);
+      if (diff.length === 1 && (a[diff[0]] & ~2) === b[diff[0]]) { patch[name] = [twin, diff[0], a[diff[0]]]; continue; }
+    }
+    inline.push(name);
+  }
+  // Typed kernel signatures: every variant must export the same functions with the same types.
+  const sigs = exportsOf(readFileSync(join(out, `${names[0]}.wasm`)));
+  for (const n of names.slice(1)) {
+    if (JSON.stringify(exportsOf(readFileSync(join(out, `${n}.wasm`)))) !== JSON.stringify(sigs)) throw new Error(`${n} exports differ from ${names[0]}`);
+  }
+  const params = group === 'linalg' ? rsParams : asParams;
+  let k = head + `/** Parameter lists of the ${group} module's kernels (all numbers at the JS boundary; pointers are byte offsets). */\n`;
+  k += `export interface ${cap(group)}Kernels {\n`;
+  const arity = {};
+  for (const [name, sig] of Object.entries(sigs).sort(([a], [b]) => a.localeCompare(b))) {
+    if (sig.params.includes('v128') || sig.params.includes('i64') || sig.results.some((r) => r === 'v128' || r === 'i64')) continue;
+    const src = params[name] && params[name].length === sig.params.length ? params[name] : sig.params.map((_, j) => `a${j}`);
+    k += `  ${name}: [${sig.params.map((t, j) => `${ident(src[j], j)}: number`).join(', ')}];\n`;
+    arity[name] = sig.params.length;
+  }
+  k += `}\n`;
+  const table = (list) => `{\n${list.map((n) => `  '${n}': '${readFileSync(join(out, `${n}.wasm`)).toString('base64')}',\n`).join('')}}`;
+  const scalar = inline.filter((n) => n.includes('scalar'));
+  let ts = head + `import type { ModuleGroup } from '../engine/families.js';\n\n`;
+  ts += `/** The ${group} modules: SIMD variants inlined, scalar variants in ./wasm-${group}-scalar.js (loaded on demand by runtimes without wasm SIMD). */\n`;
+  ts += `export const ${group.toUpperCase()}_MODULES: ModuleGroup = {\n  name: '${group}',\n`;
+  ts += `  base64: ${table(inline.filter((n) => !scalar.includes(n))).replace(/\n/g, '\n  ')},\n`;
+  ts += `  lazy: ${JSON.stringify(scalar)},\n  loadLazy: () => import('./wasm-${group}-scalar.js').then((m) => m.WASM_BASE64),\n`;
+  ts += `  sharedPatch: ${JSON.stringify(patch)},\n`;
+  ts += `  /** Number of parameters of each kernel (checked at run time for JavaScript callers). */\n  arity: ${JSON.stringify(arity)},\n};\n`;
+  writeIfChanged(join(root, 'src', 'generated', `wasm-${group}.ts`), ts);
+  writeIfChanged(join(root, 'src', 'generated', `wasm-${group}-scalar.ts`), head + `export const WASM_BASE64: Record<string, string> = ${table(scalar)};\n`);
+
+  writeIfChanged(join(root, 'src', 'generated', `kernels-${group}.ts`), k);
+}
+
+// Every kernel of every group, for the engine's typed run()/kernel() (types only: no family code).
+const ifaces = Object.keys(groups).map((g) => `${cap(g)}Kernels`);
+writeIfChanged(join(root, 'src', 'generated', 'kernels.ts'), head + Object.keys(groups).map((g) => `import type { ${cap(g)}Kernels } from './kernels-${g}.js';\n`).join('')
+  + `\n/** Parameter lists of every kernel in the build, by name. */\nexport interface KernelRegistry extends ${ifaces.join(', ')} {}\n`);
 
 execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
 mkdirSync(join(root, 'dist', 'wasm'), { recursive: true });

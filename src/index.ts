@@ -10,7 +10,7 @@ export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamPreset } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
 export { NotPositiveDefiniteError, NonFiniteError } from './errors.js';
-export * as linalg from './linalg.js';
+export { linalg } from './linalg-namespace.js';
 export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,
   joinSchedules, warmupCosineDecay, piecewiseConstant, stepDecay, multiStepDecay, cosineWarmRestarts, oneCycle,
@@ -52,7 +52,7 @@ export { DiffGrad, type DiffGradOptions } from './optim/diffgrad.js';
 export { OptimisticAMSGrad, type OptimisticAMSGradOptions } from './optim/optamsgrad.js';
 export { RandomScaledSGDM, exp1Draw, type RandomScaledSGDMOptions, type RandomScaledSGDMStateDict } from './optim/rsgdm.js';
 export { SAM, type SAMOptions, type SAMStateDict, type Closure } from './optim/sam.js';
-export * as optax from './optim/transforms/index.js';
+export { optax } from './optim/transforms/namespace.js';
 export {
   TransformState, chain, identity, applyUpdates, scale, scaleBySchedule, scaleByLearningRate, scaleBySign,
   scaleByAdam, scaleByRms, scaleByStddev, traceMomentum, ema, clipByValue, clipByGlobalNorm, adaptiveGradClip,

@@ -2,9 +2,15 @@
 // output element is accumulated in a fixed order, so results do not depend on threads or SIMD.
 import type { Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
+import { registerGroup } from './engine/families.js';
+import { LINALG_MODULES } from './generated/wasm-linalg.js';
 import { checkRange, LengthMismatchError, NotPositiveDefiniteError, UnsupportedError } from './errors.js';
 
+/** The Rust module (rust/, built to linalg-<variant>.wasm), registered when this file is imported. */
+const LINALG = /* @__PURE__ */ registerGroup(LINALG_MODULES);
+
 function need(engine: Engine, name: string): void {
+  engine.requireGroup(LINALG);
   if (!engine.has(name)) throw new UnsupportedError(`linear algebra module not loaded (kernel ${name} missing)`);
 }
 function dims(...xs: number[]): void {

@@ -1,6 +1,6 @@
-// Entry point of the optimizer family's AssemblyScript module (core kernels included). Every kernel is a leaf function over raw
+// Entry point of the optimizer family's AssemblyScript module (optim-<variant>.wasm; the shared kernels of
+// assembly/core/ are a module of their own). Every kernel is a leaf function over raw
 // pointers into the imported shared memory; JS owns allocation (built with --runtime stub).
-export * from '../core/index';
 export * from './sgd';
 export * from './adam';
 export * from './adagrad';

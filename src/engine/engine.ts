@@ -1,7 +1,9 @@
 // The engine: loader (feature detection, module choice, instantiation), memory arena, thread pool and
 // generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
 import { DisposedError, ForeignBufferError, HyperparameterError, LengthMismatchError, SimdoptError, UnsupportedError } from '../errors.js';
-import { WASM_BASE64, WASM_LAZY, WASM_SHARED_PATCH } from '../generated/wasm.js';
+import { CORE_MODULES } from '../generated/wasm-core.js';
+import type { KernelRegistry } from '../generated/kernels.js';
+import { checkGroup, registeredGroups, type ModuleGroup } from './families.js';
 import { Arena, EngineBuffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
 import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
 import { CTRL_BYTES, ThreadPool } from './threads.js';
@@ -25,7 +27,7 @@ export interface InitOptions {
   /** Minimum elements per thread before an elementwise call is split (default 2^17, measured by `npm run bench`). */
   splitMin?: number;
   /**
-   * Precompiled modules by name (e.g. `{ 'core-simd-mt': mod, 'linalg-simd-mt': mod }`), for runtimes
+   * Precompiled modules by name (e.g. `{ 'core-simd-mt': mod, 'optim-simd-mt': mod, 'linalg-simd-mt': mod }`, one per module group in use), for runtimes
    * that forbid compiling wasm from bytes (Cloudflare workerd). The files are in `simdopt/wasm/`.
    */
   wasm?: Record<string, WebAssembly.Module>;
@@ -44,6 +46,10 @@ export interface EngineInfo {
 }
 
 type Fn = (...a: number[]) => number;
+/** Kernel names of the build and their parameter lists (generated from the wasm modules). */
+export type KernelName = keyof KernelRegistry;
+/** The arguments of `run(name, n, args)`: the kernel's parameters after [start, end). */
+export type RunArgs<K extends KernelName> = KernelRegistry[K] extends [number, number, ...infer R] ? R : never;
 
 export class Engine implements BufferOwner {
   readonly info: EngineInfo;
@@ -51,6 +57,9 @@ export class Engine implements BufferOwner {
   readonly splitMin: number;
   private readonly fns: Record<string, Fn>;
   private readonly ids: Record<string, number>;
+  private readonly arity: Record<string, number>;
+  /** Names of the module groups this engine instantiated (core, then the registered families). */
+  readonly groups: readonly string[];
   private pool: ThreadPool | null = null;
   /**
    * Resolves with the thread count once the workers are running. `init()` does not wait for them
@@ -63,8 +72,9 @@ export class Engine implements BufferOwner {
 
   /** @internal use `init()` */
   constructor(info: EngineInfo, arena: Arena, fns: Record<string, Fn>, ids: Record<string, number>,
-              pool: Promise<ThreadPool | null>, splitMin: number) {
+              pool: Promise<ThreadPool | null>, splitMin: number, arity: Record<string, number>, groups: readonly string[]) {
     this.info = info; this.arena = arena; this.fns = fns; this.ids = ids; this.splitMin = splitMin;
+    this.arity = arity; this.groups = groups;
     this.ready = pool.then((p) => {
       if (this.disposed) { p?.dispose(); return 1; }
       this.pool = p;
@@ -114,26 +124,32 @@ export class Engine implements BufferOwner {
   }
 
   /** The main-thread export of kernel `name` (serial calls). */
-  kernel(name: string): Fn {
+  kernel<K extends KernelName>(name: K): (...args: KernelRegistry[K]) => number {
     this.checkLive();
     const f = this.fns[name];
-    if (!f) throw new UnsupportedError(`no kernel named ${name}`);
-    return f;
+    if (!f) throw new UnsupportedError(`no kernel named ${String(name)} in the loaded modules (${this.groups.join(', ')})`);
+    return f as (...args: KernelRegistry[K]) => number;
   }
 
   has(name: string): boolean { return name in this.fns; }
+
+  /** Throws UnsupportedError unless this engine loaded module group `g` (see engine/families.ts). */
+  requireGroup(g: ModuleGroup): void { this.checkLive(); checkGroup(this.groups, g); }
 
   /**
    * Run kernel `name(start, end, ...args)` over [0, n), split across threads in chunks aligned to
    * `align` items when each thread gets at least `splitMin` elements of work (an item, e.g. a matrix
    * row, counts as `workPerItem` elements).
    */
-  run(name: string, n: number, args: number[], align = BLOCK, workPerItem = 1): void {
-    const f = this.kernel(name);
+  run<K extends KernelName>(name: K, n: number, args: RunArgs<K>, align = BLOCK, workPerItem = 1): void {
+    const f = this.kernel(name) as Fn;
+    if (args.length + 2 !== this.arity[name]) {
+      throw new LengthMismatchError(`kernel ${String(name)} takes ${this.arity[name]! - 2} arguments after [start, end), got ${args.length}`);
+    }
     const pool = this.pool;
     const parts = pool ? Math.min(pool.size, Math.floor((n * workPerItem) / this.splitMin), Math.ceil(n / align)) : 1;
-    if (parts <= 1 || !pool) { f(0, n, ...args); return; }
-    pool.run(this.ids[name]!, f, n, parts, align, args);
+    if (parts <= 1 || !pool) { f(0, n, ...(args as number[])); return; }
+    pool.run(this.ids[name]!, f, n, parts, align, args as number[]);
   }
 
   private partials(n: number): EngineBuffer<'f64'> {
@@ -147,10 +163,10 @@ export class Engine implements BufferOwner {
   }
 
   /** Blocked reduction `kernel` over [0, n) then the fixed pairwise (or max) fold. */
-  reduce(kernel: string, n: number, ptrs: number[], fold: 'sum' | 'max' = 'sum'): number {
+  reduce(kernel: KernelName, n: number, ptrs: number[], fold: 'sum' | 'max' = 'sum'): number {
     const p = this.partials(n);
     if (n === 0) return 0;
-    this.run(kernel, n, [...ptrs, p.ptr], BLOCK);
+    this.run(kernel, n, [...ptrs, p.ptr] as never, BLOCK);
     return this.kernel(fold === 'sum' ? 'pairwise_f64' : 'max_f64')(p.ptr, Math.ceil(n / BLOCK));
   }
 
@@ -182,12 +198,12 @@ export class Engine implements BufferOwner {
 }
 
 let compiled: Map<string, Promise<WebAssembly.Module>> | null = null;
-function compile(name: string, given?: Record<string, WebAssembly.Module>): Promise<WebAssembly.Module> {
+function compile(g: ModuleGroup, name: string, given?: Record<string, WebAssembly.Module>): Promise<WebAssembly.Module> {
   if (given?.[name]) return Promise.resolve(given[name]!);
   compiled ??= new Map();
   let p = compiled.get(name);
   if (!p) {
-    p = moduleBytes(name).then((bytes) => {
+    p = moduleBytes(g, name).then((bytes) => {
       if (!bytes) throw new UnsupportedError(`module ${name} is not in this build`);
       return WebAssembly.compile(bytes);
     }).catch((e) => {
@@ -202,17 +218,17 @@ function compile(name: string, given?: Record<string, WebAssembly.Module>): Prom
 }
 
 /** The bytes of module `name`: inlined (the scalar ones in a chunk loaded on demand), or its non-shared twin with the memory import marked shared. */
-async function moduleBytes(name: string): Promise<Uint8Array<ArrayBuffer> | null> {
-  const patch = WASM_SHARED_PATCH[name];
+async function moduleBytes(g: ModuleGroup, name: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  const patch = g.sharedPatch[name];
   const own = patch ? patch[0] : name;
-  const table = WASM_LAZY.includes(own) ? (await import('../generated/wasm-scalar.js')).WASM_BASE64 : WASM_BASE64;
+  const table = g.lazy.includes(own) ? await g.loadLazy() : g.base64;
   const b64 = table[own];
   if (!b64) return null;
   const bytes = decodeBase64(b64);
   if (patch) bytes[patch[1]] = patch[2];
   return bytes;
 }
-const inBuild = (name: string) => name in WASM_BASE64 || name in WASM_SHARED_PATCH || WASM_LAZY.includes(name);
+const inBuild = (g: ModuleGroup, name: string) => name in g.base64 || name in g.sharedPatch || g.lazy.includes(name);
 
 /** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
 export async function init(opts: InitOptions = {}): Promise<Engine> {
@@ -244,8 +260,11 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   }
 
   const variant = `${simd ? 'simd' : 'scalar'}${shared ? '-mt' : ''}`;
-  const names = [`core-${variant}`, `linalg-${variant}`].filter((n) => opts.wasm?.[n] || inBuild(n));
-  const modules = await Promise.all(names.map((n) => compile(n, opts.wasm)));
+  // core first (the engine's own reductions and math), then every family imported so far.
+  const groups = [CORE_MODULES, ...registeredGroups().filter((g) => g.name !== CORE_MODULES.name)]
+    .filter((g) => opts.wasm?.[`${g.name}-${variant}`] || inBuild(g, `${g.name}-${variant}`));
+  const modules = await Promise.all(groups.map((g) => compile(g, `${g.name}-${variant}`, opts.wasm)));
+  const arity: Record<string, number> = Object.assign({}, ...groups.map((g) => g.arity));
 
   const PAGE = 65536;
   const maxPages = Math.floor(maxMemory / PAGE);
@@ -280,6 +299,6 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
       return null;
     });
   }
-  const engine = new Engine(info, arena, fns, ids, pool, splitMin);
+  const engine = new Engine(info, arena, fns, ids, pool, splitMin, arity, groups.map((g) => g.name));
   return engine;
 }

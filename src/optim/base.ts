@@ -12,6 +12,7 @@ import { checkRange, DisposedError, HyperparameterError, NonFiniteError, Simdopt
 import type { ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
+import { OPTIM } from './wasm.js';
 
 export const STATE_FORMAT = 'simdopt/optimizer';
 export const STATE_VERSION = 1;
@@ -127,6 +128,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
    */
   protected constructor(params: ParamSet, opts: WithGroups<O>, toHyper: (o: O) => H, slotNames: string[]) {
     this.params = params;
+    params.engine.requireGroup(OPTIM);
     // Slots first (validate() may look at which exist), freed again if anything below throws.
     try {
       if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);

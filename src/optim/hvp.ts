@@ -18,6 +18,7 @@ import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, NonFiniteError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type WithGroups } from './base.js';
+import { OPTIM } from './wasm.js';
 
 /** out = H·v at the current parameters; both arrays in the ParamSet's arena layout (length params.size). */
 export type Hvp = (v: Float32Array, out: Float32Array) => void;
@@ -44,6 +45,7 @@ export function checkSeed(name: string, v: unknown): number {
  * same values as drawing the whole and slicing).
  */
 export function rademacher(engine: Engine, out: EngineBuffer, seed: number, stream: number, offset = 0): void {
+  engine.requireGroup(OPTIM);
   const p = engine.own(out, 'out');
   checkSeed('seed', seed);
   checkSeed('stream', stream);
@@ -55,6 +57,7 @@ export function rademacher(engine: Engine, out: EngineBuffer, seed: number, stre
 
 /** Hutchinson's diagonal estimate out = z ⊙ hz (one fused pass; exact products when z is ±1). */
 export function hutchinson(engine: Engine, z: EngineBuffer, hz: EngineBuffer, out: EngineBuffer): void {
+  engine.requireGroup(OPTIM);
   const n = z.length;
   const pz = engine.own(z, 'z'), ph = engine.own(hz, 'hz', n), po = engine.own(out, 'out', n);
   engine.run('hutchinson_f32', n, [pz, ph, po]);

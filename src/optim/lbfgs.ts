@@ -5,6 +5,8 @@ import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { checkShapes, checkSlotValues, MAX_STEP, STATE_FORMAT, STATE_VERSION } from './base.js';
+import { OPTIM } from './wasm.js';
+import type { KernelName, RunArgs } from '../engine/engine.js';
 
 export interface LBFGSOptions {
   /** Step length (default 1). */
@@ -104,6 +106,7 @@ export class LBFGS {
     if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
     checkKnownKeys('LBFGS option', opts, LBFGS_OPTIONS);
     this.params = params;
+    params.engine.requireGroup(OPTIM);
     const maxIter = opts.maxIter ?? 20;
     this.h = LBFGS.check({
       lr: opts.lr ?? 1, maxIter, maxEval: opts.maxEval ?? Math.floor((maxIter * 5) / 4),
@@ -155,7 +158,7 @@ export class LBFGS {
   zeroGrad(): void { this.params.zeroGrad(); }
 
   // ---- flat vector operations: one wasm call each over the whole arena ----
-  private run(k: string, args: number[]): void { this.params.engine.run(k, this.params.size, args); }
+  private run<K extends KernelName>(k: K, args: RunArgs<K>): void { this.params.engine.run(k, this.params.size, args); }
   private copy(dst: EngineBuffer, src: EngineBuffer): void { if (dst !== src) this.run('copy_f32', [dst.ptr, src.ptr]); }
   private dot(x: EngineBuffer, y: EngineBuffer): number { return this.params.engine.dot(x, y); }
   private maxAbs(x: EngineBuffer): number { return this.params.engine.maxAbs(x); }

@@ -8,6 +8,7 @@ import { BLOCK } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import type { ParamSet } from '../params.js';
 import type { Span } from './base.js';
+import type { KernelName } from '../engine/engine.js';
 
 /** seg_sumsq_partials flags (assembly/segment.ts). */
 export const SEG_TWO = 1, SEG_AXPY = 2;
@@ -81,12 +82,13 @@ export class Segments {
    * reduction blocks of run `r` (threads split the blocks), then fold its partials into sumX/sumY
    * (sumY with SEG_TWO in `flags`, which is also the kernel's last argument).
    */
-  runBlocks(r: SegRange, name: string, pre: number[], flags: number, post: number[] = []): void {
+  runBlocks(r: SegRange, name: KernelName, pre: number[], flags: number, post: number[] = []): void {
     const e = this.engine, n = r.i1 - r.i0;
     if (n <= 0) return;
     const b0 = this.firstBlock[r.i0]!, last = r.i1 - 1;
     const nb = this.firstBlock[last]! + Math.ceil((this.table.array[4 * last + 1]!) / BLOCK) - b0;
-    e.run(name, nb, [...pre, this.tablePtr(r), n, b0, this.partX.ptr, this.partY.ptr, ...post, flags], 1, BLOCK);
+    // Assembled at run time: the engine checks the argument count against the kernel's.
+    e.run(name, nb, [...pre, this.tablePtr(r), n, b0, this.partX.ptr, this.partY.ptr, ...post, flags] as never, 1, BLOCK);
     e.kernel('seg_fold')(this.tablePtr(r), n, this.partX.ptr, this.partY.ptr, this.sumX.ptr + 8 * r.i0, this.sumY.ptr + 8 * r.i0, flags);
   }
 

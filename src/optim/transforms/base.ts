@@ -14,6 +14,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
 import { HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
 import type { ParamSet, TensorInfo } from '../../params.js';
+import { OPTIM } from '../wasm.js';
 
 export const TRANSFORM_STATE_FORMAT = 'simdopt/transform';
 export const TRANSFORM_STATE_VERSION = 1;
@@ -53,6 +54,7 @@ export class TransformState {
 
   constructor(kind: string, params: ParamSet, runs: readonly Run[], scalars: Record<string, number> = {},
               bufferNames: readonly string[] = [], inner: TransformState[] = []) {
+    params.engine.requireGroup(OPTIM);
     this.kind = kind; this.params = params; this.runs = runs; this.scalars = scalars; this.inner = inner;
     this.buffers = {};
     try {

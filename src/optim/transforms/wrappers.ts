@@ -5,6 +5,7 @@ import { checkRange, HyperparameterError, StateError } from '../../errors.js';
 import type { Optimizer, StateDict } from '../base.js';
 import { requireBool } from '../base.js';
 import type { ParamSet } from '../../params.js';
+import { OPTIM } from '../wasm.js';
 
 export const WRAPPER_STATE_VERSION = 1;
 
@@ -33,6 +34,7 @@ abstract class Averaged {
 
   protected constructor(params: ParamSet, scalars: Record<string, number>, copyParams: boolean) {
     this.params = params;
+    params.engine.requireGroup(OPTIM);
     this.scalars = scalars;
     this.buf = params.engine.alloc(params.size);
     if (copyParams) this.buf.array.set(params.data.array);
