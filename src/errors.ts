@@ -8,55 +8,173 @@ export type ErrorCode =
   | 'UNSUPPORTED'
   | 'INVALID_STATE'
   | 'NOT_POSITIVE_DEFINITE'
-  | 'NON_FINITE';
+  | 'NON_FINITE'
+  | 'INVALID_ARGUMENT';
+
+// Recognisable in any bundle (issue 15 §3): `err.name` is a string literal per class (a minifier
+// renames classes, so `new.target.name` would read e.g. "IA"), and every error carries a brand under
+// Symbol.for('simdopt.error'), shared by every copy of the package in one process (the ESM and the
+// CJS build, two bundles), so `err instanceof SimdoptError` (and of each subclass) holds across copies.
+// `err.code` is the stable check; `SimdoptError.is(err)` is the same test as `instanceof`.
+const BRAND: unique symbol = Symbol.for('simdopt.error') as any;
+const KIND: unique symbol = Symbol.for('simdopt.error.kind') as any;
+type Branded = { readonly [BRAND]?: readonly string[] };
+const ownKind = (c: unknown): string | undefined =>
+  c !== null && (typeof c === 'function') && Object.prototype.hasOwnProperty.call(c, KIND) ? (c as any)[KIND] : undefined;
 
 export class SimdoptError extends Error {
+  /** The class's name as a literal (survives minification); each subclass sets its own. */
+  static readonly [KIND]: string = 'SimdoptError';
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.name = new.target.name;
+    const chain: string[] = [];
+    for (let c: unknown = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) {
+      const k = ownKind(c);
+      if (k !== undefined) chain.push(k);
+    }
+    Object.defineProperty(this, BRAND, { value: Object.freeze(chain), enumerable: false });
+    // A user subclass without its own literal keeps its (possibly minified) class name.
+    const own = ownKind(new.target);
+    Object.defineProperty(this, 'name', { value: own ?? new.target.name ?? chain[0], enumerable: false, writable: true, configurable: true });
+  }
+
+  /** `instanceof` across copies of the package: the prototype chain, or the brand naming this class. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    const k = ownKind(this);
+    if (k === undefined || x === null || typeof x !== 'object') return false;
+    const chain = (x as Branded)[BRAND];
+    return Array.isArray(chain) && chain.includes(k);
+  }
+
+  /** Whether `err` is an error of this class, from any copy of the package (same as `instanceof`). */
+  static is<T extends abstract new (...a: any[]) => SimdoptError>(this: T, err: unknown): err is InstanceType<T> {
+    return (this as any)[Symbol.hasInstance](err);
   }
 }
 export class LengthMismatchError extends SimdoptError {
+  static override readonly [KIND]: string = 'LengthMismatchError';
   constructor(message: string) { super('LENGTH_MISMATCH', message); }
 }
 export class HyperparameterError extends SimdoptError {
+  static override readonly [KIND]: string = 'HyperparameterError';
   constructor(message: string) { super('INVALID_HYPERPARAMETER', message); }
 }
 export class DisposedError extends SimdoptError {
+  static override readonly [KIND]: string = 'DisposedError';
   constructor(message: string) { super('DISPOSED', message); }
 }
 export class ForeignBufferError extends SimdoptError {
+  static override readonly [KIND]: string = 'ForeignBufferError';
   constructor(message: string) { super('FOREIGN_BUFFER', message); }
 }
 export class OutOfMemoryError extends SimdoptError {
+  static override readonly [KIND]: string = 'OutOfMemoryError';
   constructor(message: string) { super('OUT_OF_MEMORY', message); }
 }
 export class UnsupportedError extends SimdoptError {
+  static override readonly [KIND]: string = 'UnsupportedError';
   constructor(message: string) { super('UNSUPPORTED', message); }
 }
 export class StateError extends SimdoptError {
+  static override readonly [KIND]: string = 'StateError';
   constructor(message: string) { super('INVALID_STATE', message); }
+}
+/** A missing or wrong-typed argument: null, undefined or a value of the wrong JavaScript type where an object, array, buffer, number, string or function is expected. */
+export class InvalidArgumentError extends SimdoptError {
+  static override readonly [KIND]: string = 'InvalidArgumentError';
+  constructor(message: string) { super('INVALID_ARGUMENT', message); }
 }
 
 /** A gradient (or another input) holds NaN or ±Infinity; `tensor` names the first offending tensor. */
 export class NonFiniteError extends SimdoptError {
+  static override readonly [KIND]: string = 'NonFiniteError';
   readonly tensor: string;
   readonly count: number;
   constructor(message: string, tensor: string, count: number) { super('NON_FINITE', message); this.tensor = tensor; this.count = count; }
 }
 
 export class NotPositiveDefiniteError extends SimdoptError {
+  static override readonly [KIND]: string = 'NotPositiveDefiniteError';
   /** 0-based index of the first non-positive pivot. */
   readonly pivot: number;
   constructor(message: string, pivot: number) { super('NOT_POSITIVE_DEFINITE', message); this.pivot = pivot; }
 }
 
+/**
+ * A value as a message shows it, with its type: `string '0.1'`, `number NaN`, `null`, `undefined`,
+ * `array of length 3`, `Float64Array of length 3`, `object {lr, beta}`, `function f`.
+ */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'undefined': return 'undefined';
+    case 'string': return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    case 'number': return `number ${Object.is(v, -0) ? '-0' : String(v)}`;
+    case 'bigint': return `bigint ${String(v)}n`;
+    case 'boolean': return `boolean ${String(v)}`;
+    case 'symbol': return `symbol ${String(v.description ?? '')}`;
+    case 'function': return `function ${(v as { name?: string }).name || '(anonymous)'}`;
+  }
+  if (Array.isArray(v)) return `array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor?.name ?? 'typed array'} of length ${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength}`;
+  const ctor = (v as object).constructor;
+  if (ctor && ctor !== Object && typeof ctor.name === 'string' && ctor.name) return `${ctor.name} object`;
+  const keys = Object.keys(v as object);
+  return `object {${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}}`;
+}
+
+/** Throws InvalidArgumentError unless `v` is a non-null object (not an array unless `array`). */
+export function requireObject(name: string, v: unknown, what = 'an object'): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`${name} must be ${what}, got ${describe(v)}`);
+}
+/** Throws InvalidArgumentError unless `v` is an array or array-like of numbers (a typed array). */
+export function requireArrayLike(name: string, v: unknown): asserts v is ArrayLike<number> {
+  const ok = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  if (!ok) throw new InvalidArgumentError(`${name} must be an array or a typed array of numbers, got ${describe(v)}`);
+}
+/** Throws InvalidArgumentError unless `v` is a string. */
+export function requireString(name: string, v: unknown): asserts v is string {
+  if (typeof v !== 'string') throw new InvalidArgumentError(`${name} must be a string, got ${describe(v)}`);
+}
+/** Throws InvalidArgumentError unless `v` is a function. */
+export function requireFunction(name: string, v: unknown): asserts v is (...a: any[]) => unknown {
+  if (typeof v !== 'function') throw new InvalidArgumentError(`${name} must be a function, got ${describe(v)}`);
+}
+
+/** Levenshtein distance (for did-you-mean suggestions on short names). */
+function distance(a: string, b: string): number {
+  const m = a.length, n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[n]!;
+}
+/**
+ * The accepted names and the nearest match, for a message about an unknown name:
+ * `; did you mean "weight"? Accepted: "weight", "bias"` (the list cut after 20).
+ */
+export function suggest(given: string, accepted: readonly string[]): string {
+  const lower = given.toLowerCase().replace(/[_-]/g, '');
+  let best: string | undefined, bestD = Infinity;
+  for (const a of accepted) {
+    const d = a.toLowerCase().replace(/[_-]/g, '') === lower ? 0 : distance(given, a);
+    if (d < bestD) { bestD = d; best = a; }
+  }
+  const near = best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : '';
+  const list = accepted.slice(0, 20).map((a) => JSON.stringify(a)).join(', ') + (accepted.length > 20 ? `, … (${accepted.length} in all)` : '');
+  return `${near} Accepted: ${list || '(none)'}`;
+}
+
 /** Throws HyperparameterError unless `value` is a finite number within [lo, hi] (open ends with the flags). */
 export function checkRange(name: string, value: unknown, lo: number, hi: number, openLo = false, openHi = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new HyperparameterError(`${name} must be a finite number, got ${String(value)}`);
+    throw new HyperparameterError(`${name} must be a finite number, got ${describe(value)}`);
   }
   if (value < lo || value > hi || (openLo && value === lo) || (openHi && value === hi)) {
     const l = openLo ? '(' : '[', r = openHi ? ')' : ']';

@@ -1,15 +1,19 @@
 // A ParamSet is the flat arena the design card asks for: every named tensor lives in one contiguous
 // f32 buffer (each tensor starting on a 16-byte boundary, padding kept at zero), with a gradient
 // buffer of the same layout. One fused kernel call then covers all tensors, however many there are.
-import type { Engine } from './engine/engine.js';
+import { requireEngine, type Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
-import { HyperparameterError, LengthMismatchError, SimdoptError } from './errors.js';
+import { describe, DisposedError, HyperparameterError, InvalidArgumentError, LengthMismatchError, requireArrayLike, requireObject, SimdoptError, suggest } from './errors.js';
 import { checkedSource } from './engine/convert.js';
 
 export type Shape = number | readonly number[];
 
 export interface TensorInfo { name: string; shape: number[]; size: number; offset: number }
 
+/**
+ * Named f32 tensors in one arena. After `free()`, or once the engine was disposed, every method
+ * throws DisposedError (`tensors`, `size` and `freed` still answer).
+ */
 export class ParamSet {
   readonly engine: Engine;
   readonly tensors: readonly TensorInfo[];
@@ -20,15 +24,21 @@ export class ParamSet {
   private readonly byName: Map<string, TensorInfo>;
 
   constructor(engine: Engine, spec: Record<string, Shape>) {
+    requireEngine(engine);
+    requireObject('ParamSet spec', spec, 'an object of tensor name -> shape (e.g. { w: [3, 4], b: 4 })');
     const tensors: TensorInfo[] = [];
     let offset = 0;
     for (const [name, shape] of Object.entries(spec)) {
-      const dims = typeof shape === 'number' ? [shape] : [...shape];
-      if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-        throw new HyperparameterError(`shape of ${name} must be positive integers, got [${dims.join(', ')}]`);
+      if (typeof shape !== 'number' && !Array.isArray(shape)) {
+        throw new InvalidArgumentError(`shape of ${name} must be a number or an array of numbers, got ${describe(shape)}`);
       }
-      const size = dims.reduce((a, b) => a * b, 1);
-      tensors.push({ name, shape: dims, size, offset });
+      const dims: unknown[] = typeof shape === 'number' ? [shape] : [...shape];
+      if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || (d as number) < 1)) {
+        throw new HyperparameterError(`shape of ${name} must be positive integers, got [${dims.map((d) => typeof d === 'number' ? String(d) : describe(d)).join(', ')}]`);
+      }
+      const size = (dims as number[]).reduce((a, b) => a * b, 1);
+      if (!Number.isSafeInteger(size) || size > 2 ** 30) throw new HyperparameterError(`tensor ${name} has ${size} elements, more than an engine can hold`);
+      tensors.push({ name, shape: dims as number[], size, offset });
       offset += Math.ceil(size / 4) * 4;
     }
     if (tensors.length === 0) throw new HyperparameterError('a ParamSet needs at least one tensor');
@@ -40,12 +50,24 @@ export class ParamSet {
     try { this.grad = engine.alloc(offset); } catch (e) { this.data.free(); throw e; }
   }
 
+  /** Whether free() was called. */
+  get freed(): boolean { return this.data.freed; }
+  /** Throws DisposedError after free() or the engine's dispose(). */
+  checkLive(): void {
+    if (this.data.freed) throw new DisposedError('ParamSet was freed');
+    this.engine.checkLive();
+  }
+
   info(name: string): TensorInfo {
-    const t = this.byName.get(name);
-    if (!t) throw new SimdoptError('INVALID_STATE', `no tensor named ${name}`);
+    this.checkLive();
+    const t = typeof name === 'string' ? this.byName.get(name) : undefined;
+    if (!t) {
+      if (typeof name !== 'string') throw new InvalidArgumentError(`tensor name must be a string, got ${describe(name)}`);
+      throw new SimdoptError('INVALID_STATE', `no tensor named ${JSON.stringify(name)}${suggest(name, this.tensors.map((x) => x.name))}`);
+    }
     return t;
   }
-  has(name: string): boolean { return this.byName.has(name); }
+  has(name: string): boolean { this.checkLive(); return typeof name === 'string' && this.byName.has(name); }
 
   /** Live view of tensor `name`'s values (re-fetch after allocations: memory may grow). */
   param(name: string): Float32Array {
@@ -59,9 +81,10 @@ export class ParamSet {
   }
   setParam(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.data); }
   setGrad(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.grad); }
-  zeroGrad(): void { this.grad.array.fill(0); }
+  zeroGrad(): void { this.checkLive(); this.grad.array.fill(0); }
   /** Zero the alignment padding between tensors in `data` and `grad` (it is never a value; kernels run over it). */
   clearPadding(): void {
+    this.checkLive();
     const d = this.data.array, g = this.grad.array, ts = this.tensors;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!, end = i + 1 < ts.length ? ts[i + 1]!.offset : this.size;
@@ -76,5 +99,12 @@ export class ParamSet {
     into.array.set(v, t.offset);
   }
 
-  free(): void { this.data.free(); this.grad.free(); }
+  free(): void { this.checkLive(); this.data.free(); this.grad.free(); }
+}
+
+/** Throws InvalidArgumentError unless `p` is a ParamSet, DisposedError when it was freed. */
+export function requireParamSet(p: unknown, what = 'params'): ParamSet {
+  if (!(p instanceof ParamSet)) throw new InvalidArgumentError(`${what} must be a ParamSet, got ${describe(p)}`);
+  p.checkLive();
+  return p;
 }

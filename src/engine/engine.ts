@@ -1,6 +1,6 @@
 // The engine: loader (feature detection, module choice, instantiation), memory arena, thread pool and
 // generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
-import { DisposedError, ForeignBufferError, HyperparameterError, LengthMismatchError, SimdoptError, UnsupportedError } from '../errors.js';
+import { describe, DisposedError, requireObject, ForeignBufferError, HyperparameterError, InvalidArgumentError, LengthMismatchError, suggest, UnsupportedError } from '../errors.js';
 import { CORE_MODULES } from '../generated/wasm-core.js';
 import type { KernelRegistry } from '../generated/kernels.js';
 import { checkGroup, registeredGroups, type ModuleGroup } from './families.js';
@@ -50,6 +50,17 @@ type Fn = (...a: number[]) => number;
 export type KernelName = keyof KernelRegistry;
 /** The arguments of `run(name, n, args)`: the kernel's parameters after [start, end). */
 export type RunArgs<K extends KernelName> = KernelRegistry[K] extends [number, number, ...infer R] ? R : never;
+/** A number argument of the math functions (NaN and ±Infinity are numbers: the result is NaN or a limit). */
+const num = (name: string, v: unknown): number => {
+  if (typeof v !== 'number') throw new InvalidArgumentError(`${name} must be a number, got ${describe(v)}`);
+  return v;
+};
+/** Throws InvalidArgumentError unless `e` is an Engine (from init()). */
+export function requireEngine(e: unknown, what = 'engine'): Engine {
+  if (!(e instanceof Engine)) throw new InvalidArgumentError(`${what} must be an Engine from init(), got ${describe(e)}`);
+  e.checkLive();
+  return e;
+}
 
 export class Engine implements BufferOwner {
   readonly info: EngineInfo;
@@ -82,15 +93,20 @@ export class Engine implements BufferOwner {
     });
   }
 
+  /** Throws DisposedError once dispose() was called. Every method below (but dispose) checks it. */
   checkLive(): void {
-    if (this.disposed) throw new DisposedError('engine was disposed');
+    if (this.disposed) throw new DisposedError('engine was disposed: create a new one with init()');
   }
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean { return this.disposed; }
 
   /** Allocate `length` elements of `dtype`, zero-filled. */
   alloc<D extends DType = 'f32'>(length: number, dtype: D = 'f32' as D): EngineBuffer<D> {
     this.checkLive();
-    if (!Number.isInteger(length) || length < 0) throw new LengthMismatchError(`length must be a non-negative integer, got ${length}`);
-    if (!(dtype in BYTES)) throw new HyperparameterError(`unknown dtype ${String(dtype)}`);
+    if (!Number.isInteger(length) || length < 0) throw new LengthMismatchError(`length must be a non-negative integer, got ${describe(length)}`);
+    if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(BYTES, dtype)) {
+      throw new HyperparameterError(`unknown dtype ${describe(dtype)}${typeof dtype === 'string' ? suggest(dtype, Object.keys(BYTES)) : `. Accepted: ${Object.keys(BYTES).join(', ')}`}`);
+    }
     const ptr = this.arena.alloc(length * BYTES[dtype]);
     const b = new EngineBuffer<D>(this, dtype, length, ptr);
     b.array.fill(0);
@@ -116,7 +132,9 @@ export class Engine implements BufferOwner {
 
   /** Throws unless `b` is a live buffer of this engine (optionally of `length` and `dtype`). */
   own(b: EngineBuffer<DType>, what: string, length?: number, dtype: DType = 'f32'): number {
-    if (!(b instanceof EngineBuffer)) throw new ForeignBufferError(`${what} must be an EngineBuffer`);
+    this.checkLive();
+    if (!(b instanceof EngineBuffer)) throw new ForeignBufferError(`${what} must be an EngineBuffer (engine.alloc() or engine.from()), got ${describe(b)}`);
+    if (b.freed) throw new DisposedError(`${what} was freed`);
     if (b.owner !== this) throw new ForeignBufferError(`${what} belongs to another engine`);
     if (b.dtype !== dtype) throw new LengthMismatchError(`${what} must have dtype ${dtype}, got ${b.dtype}`);
     if (length !== undefined && b.length !== length) throw new LengthMismatchError(`${what} has length ${b.length}, expected ${length}`);
@@ -126,12 +144,15 @@ export class Engine implements BufferOwner {
   /** The main-thread export of kernel `name` (serial calls). */
   kernel<K extends KernelName>(name: K): (...args: KernelRegistry[K]) => number {
     this.checkLive();
-    const f = this.fns[name];
-    if (!f) throw new UnsupportedError(`no kernel named ${String(name)} in the loaded modules (${this.groups.join(', ')})`);
+    const f = typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.fns, name) ? (this.fns as Record<string, Fn>)[name] : undefined;
+    if (!f) {
+      if (typeof name !== 'string') throw new InvalidArgumentError(`kernel name must be a string, got ${describe(name)}`);
+      throw new UnsupportedError(`no kernel named ${JSON.stringify(name)} in the loaded modules (${this.groups.join(', ')})${suggest(name, Object.keys(this.fns))}`);
+    }
     return f as (...args: KernelRegistry[K]) => number;
   }
 
-  has(name: string): boolean { return name in this.fns; }
+  has(name: string): boolean { this.checkLive(); return typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.fns, name); }
 
   /** Throws UnsupportedError unless this engine loaded module group `g` (see engine/families.ts). */
   requireGroup(g: ModuleGroup): void { this.checkLive(); checkGroup(this.groups, g); }
@@ -171,21 +192,22 @@ export class Engine implements BufferOwner {
   }
 
   sumSquares(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('dot_partials', x.length, [p, p]); }
-  sum(x: EngineBuffer): number { return this.reduce('sum_partials', x.length, [this.own(x, 'x')]); }
+  sum(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('sum_partials', x.length, [p]); }
   dot(x: EngineBuffer, y: EngineBuffer): number {
-    return this.reduce('dot_partials', x.length, [this.own(x, 'x'), this.own(y, 'y', x.length)]);
+    const px = this.own(x, 'x');
+    return this.reduce('dot_partials', x.length, [px, this.own(y, 'y', x.length)]);
   }
-  maxAbs(x: EngineBuffer): number { return this.reduce('maxabs_partials', x.length, [this.own(x, 'x')], 'max'); }
-  countNonFinite(x: EngineBuffer): number { return this.reduce('nonfinite_partials', x.length, [this.own(x, 'x')]); }
+  maxAbs(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('maxabs_partials', x.length, [p], 'max'); }
+  countNonFinite(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('nonfinite_partials', x.length, [p]); }
 
   /** Deterministic f64 x^y, e^x, ln x (computed in wasm, identical in every runtime). */
-  pow(x: number, y: number): number { return this.kernel('pow_f64')(x, y); }
-  exp(x: number): number { return this.kernel('exp_f64')(x); }
-  log(x: number): number { return this.kernel('log_f64')(x); }
-  sqrt(x: number): number { return this.kernel('sqrt_f64')(x); }
+  pow(x: number, y: number): number { return this.kernel('pow_f64')(num('x', x), num('y', y)); }
+  exp(x: number): number { return this.kernel('exp_f64')(num('x', x)); }
+  log(x: number): number { return this.kernel('log_f64')(num('x', x)); }
+  sqrt(x: number): number { return this.kernel('sqrt_f64')(num('x', x)); }
   /** Deterministic f64 cos/sin for |x| < 1.6e6 (NaN outside). */
-  cos(x: number): number { return this.kernel('cos_f64')(x); }
-  sin(x: number): number { return this.kernel('sin_f64')(x); }
+  cos(x: number): number { return this.kernel('cos_f64')(num('x', x)); }
+  sin(x: number): number { return this.kernel('sin_f64')(num('x', x)); }
 
   /** Terminate the workers and drop the memory. Every later call raises DisposedError. */
   async dispose(): Promise<void> {
@@ -232,17 +254,22 @@ const inBuild = (g: ModuleGroup, name: string) => name in g.base64 || name in g.
 
 /** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
 export async function init(opts: InitOptions = {}): Promise<Engine> {
+  requireObject('init options', opts);
   const runtime = detectRuntime();
   const fallbacks: string[] = [];
   if (opts.threads !== undefined && opts.threads !== 'auto' && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 64)) {
-    throw new HyperparameterError(`threads must be 'auto' or an integer in [1, 64], got ${String(opts.threads)}`);
+    throw new HyperparameterError(`threads must be 'auto' or an integer in [1, 64], got ${describe(opts.threads)}`);
   }
   const maxMemory = opts.maxMemory ?? 1024 * MiB;
-  if (!Number.isFinite(maxMemory) || maxMemory < 4 * MiB || maxMemory > 4096 * MiB) {
-    throw new HyperparameterError(`maxMemory must be between 4 MiB and 4 GiB, got ${maxMemory}`);
+  if (typeof maxMemory !== 'number' || !Number.isFinite(maxMemory) || maxMemory < 4 * MiB || maxMemory > 4096 * MiB) {
+    throw new HyperparameterError(`maxMemory must be a number of bytes between 4 MiB and 4 GiB, got ${describe(maxMemory)}`);
   }
   const splitMin = opts.splitMin ?? 1 << 17;
-  if (!Number.isInteger(splitMin) || splitMin < 1) throw new HyperparameterError(`splitMin must be a positive integer, got ${splitMin}`);
+  if (!Number.isInteger(splitMin) || splitMin < 1) throw new HyperparameterError(`splitMin must be a positive integer, got ${describe(splitMin)}`);
+  if (opts.simd !== undefined && opts.simd !== 'auto' && typeof opts.simd !== 'boolean') {
+    throw new HyperparameterError(`simd must be 'auto', true or false, got ${describe(opts.simd)}`);
+  }
+  if (opts.wasm !== undefined) requireObject('wasm', opts.wasm, 'an object of precompiled WebAssembly.Module by name');
 
   const simdOk = hasSimd();
   const simd = opts.simd === false ? false : simdOk;
@@ -255,8 +282,8 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   const hasWorker = typeof (globalThis as any).Worker === 'function' || runtime === 'node';
   if (threads > 1) {
     if (!shared) threads = 1;
-    else if (!hasWorker) { fallbacks.push('no Worker in this runtime: single thread'); threads = 1; }
-    else if (!canPostShared()) { fallbacks.push('shared memory cannot be posted to workers (page not cross-origin isolated): single thread'); threads = 1; }
+    else if (!hasWorker) { fallbacks.push('no Worker in this runtime: single thread (a runtime with Web Workers or node:worker_threads runs the threaded build)'); threads = 1; }
+    else if (!canPostShared()) { fallbacks.push('shared memory cannot be posted to workers (page not cross-origin isolated): single thread; serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'); threads = 1; }
   }
 
   const variant = `${simd ? 'simd' : 'scalar'}${shared ? '-mt' : ''}`;
@@ -294,7 +321,7 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
     pool = ThreadPool.create(threads - 1, modules, memory, ctrl, tops, table,
       // Deno: node:worker_threads, because only its workers can be unref'd (a web Worker keeps Deno alive)
       typeof (globalThis as any).Worker !== 'function' || runtime === 'deno', canBlock()).catch((e) => {
-      fallbacks.push(`workers failed to start (${(e as SimdoptError).message}): single thread`);
+      fallbacks.push(`workers failed to start, single thread: ${e instanceof Error && e.message ? e.message : String(e)}`);
       info.threads = 1;
       return null;
     });

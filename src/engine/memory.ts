@@ -93,7 +93,8 @@ export interface BufferOwner { readonly arena: Arena; checkLive(): void }
 
 /**
  * A typed, 16-byte aligned array in the engine's memory. Hold the handle, not the view:
- * `.array` is always valid, even after the memory grew.
+ * `.array` is always valid, even after the memory grew. After `free()`, or once its engine was
+ * disposed, every method and `.array`/`.ptr` throw DisposedError (`length`, `dtype`, `freed` still answer).
  */
 export class EngineBuffer<D extends DType = 'f32'> {
   readonly owner: BufferOwner;
@@ -115,9 +116,10 @@ export class EngineBuffer<D extends DType = 'f32'> {
   get freed(): boolean { return this._ptr < 0; }
   /** A view of the data; re-created whenever the memory grew. */
   get array(): ArrayOf<D> {
+    const ptr = this.ptr; // DisposedError after free() or the engine's dispose()
     const buf = this.owner.arena.memory.buffer;
     if (this._view === null || this._viewOf !== buf) {
-      this._view = this.owner.arena.view(this.dtype, this.ptr, this.length);
+      this._view = this.owner.arena.view(this.dtype, ptr, this.length);
       this._viewOf = buf;
     }
     return this._view;
@@ -137,6 +139,7 @@ export class EngineBuffer<D extends DType = 'f32'> {
   toArray(): ArrayOf<D> { return this.array.slice() as ArrayOf<D>; }
   free(): void {
     if (this._ptr < 0) throw new DisposedError('buffer was already freed');
+    this.owner.checkLive();
     this.owner.arena.release(this._ptr);
     this._ptr = -1; this._view = null; this._viewOf = null;
   }

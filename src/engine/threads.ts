@@ -3,6 +3,7 @@
 //   [0] job sequence number   [1] finished-worker count   [2] kernel id (-1 = quit)   [3] arg count
 //   [4] error flag            [8 + 2w, 9 + 2w] range of worker w      f64 args at ctrl + 256
 import { SimdoptError } from '../errors.js';
+import { nodeWorkerFailure, webWorkerFailure } from './worker-errors.js';
 import { WORKER_SOURCE_NODE, WORKER_SOURCE_WEB } from './worker-source.js';
 
 export const CTRL_BYTES = 512;
@@ -48,18 +49,24 @@ export class ThreadPool {
         const wk = new NodeWorker(WORKER_SOURCE_NODE, { eval: true });
         workers.push(wk);
         ready.push(new Promise((res, rej) => {
-          wk.once('message', (m: any) => (m.ready ? res() : rej(new SimdoptError('UNSUPPORTED', `worker failed: ${m.error}`))));
-          wk.once('error', rej);
+          wk.once('message', (m: any) => (m.ready ? res() : rej(nodeWorkerFailure(m.error))));
+          wk.once('error', (e: unknown) => rej(nodeWorkerFailure(e)));
           wk.once('exit', (code: number) => rej(new SimdoptError('UNSUPPORTED', `worker exited (code ${code}) before it was ready`)));
         }));
         wk.postMessage(msg);
       } else {
-        url ??= URL.createObjectURL(new Blob([WORKER_SOURCE_WEB], { type: 'text/javascript' }));
-        const wk = new g.Worker(url, { type: 'module' });
+        let wk: any;
+        try {
+          url ??= URL.createObjectURL(new Blob([WORKER_SOURCE_WEB], { type: 'text/javascript' }));
+          wk = new g.Worker(url, { type: 'module' });
+        } catch (e) {
+          for (const w of workers) w.terminate();
+          throw webWorkerFailure(e);
+        }
         workers.push(wk);
         ready.push(new Promise((res, rej) => {
-          wk.onmessage = (e: MessageEvent) => (e.data.ready ? res() : rej(new SimdoptError('UNSUPPORTED', `worker failed: ${e.data.error}`)));
-          wk.onerror = (e: ErrorEvent) => { e.preventDefault?.(); rej(new SimdoptError('UNSUPPORTED', `worker failed: ${e.message}`)); };
+          wk.onmessage = (e: MessageEvent) => (e.data.ready ? res() : rej(webWorkerFailure({ message: String(e.data.error) })));
+          wk.onerror = (e: ErrorEvent) => { e.preventDefault?.(); rej(webWorkerFailure(e)); };
         }));
         wk.postMessage(msg);
       }

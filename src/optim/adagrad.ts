@@ -1,7 +1,7 @@
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { checkPreset } from './adam.js';
-import { Optimizer, type Span, type StateDict, type WithGroups, requireBool } from './base.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf } from './base.js';
 
 export interface AdagradOptions {
   lr?: number;
@@ -32,7 +32,7 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
   /** See AdagradOptions.preset. */
   readonly preset: AdagradPreset;
   constructor(params: ParamSet, opts: WithGroups<AdagradOptions> = {}) {
-    const { preset: given, ...rest } = opts ?? {};
+    const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
     if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const optax = preset === 'optax';

@@ -1,6 +1,6 @@
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, checkAdamLike } from './base.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf, checkAdamLike } from './base.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -35,7 +35,7 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
   readonly preset: AdamPreset;
 
   protected constructor(params: ParamSet, opts: WithGroups<AdamOptions>, defaultWd: Record<AdamPreset, number>) {
-    const { preset: given, ...rest } = opts ?? {};
+    const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax', 'tf'] as const);
     if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     super(params, rest, (o) => {

@@ -8,8 +8,8 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, DisposedError, HyperparameterError, NonFiniteError, SimdoptError, StateError } from '../errors.js';
-import type { ParamSet } from '../params.js';
+import { checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, SimdoptError, StateError } from '../errors.js';
+import { requireParamSet, type ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
 import { OPTIM } from './wasm.js';
@@ -98,7 +98,7 @@ const matcher = (sel: GroupSpec<unknown>['params']): ((n: string) => boolean) =>
   if (sel instanceof RegExp) return (n) => { sel.lastIndex = 0; return sel.test(n); };
   if (typeof sel === 'function') return sel;
   if (Array.isArray(sel)) { const s = new Set(sel as string[]); return (n) => s.has(n); }
-  throw new HyperparameterError('groups[].params must be a list of names, a RegExp or a function');
+  throw new HyperparameterError(`groups[].params must be a list of names, a RegExp or a function, got ${describe(sel)}`);
 };
 
 /** Pair options (e.g. `betas`): undefined, or an array of two entries (each checked later as a number or schedule). */
@@ -107,7 +107,7 @@ function checkPairs(o: Record<string, unknown>, keys: readonly string[], prefix:
     const v = o[k];
     if (v === undefined) continue;
     const ok = (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && (v as ArrayLike<unknown>).length === 2;
-    if (!ok) throw new HyperparameterError(`${prefix}${k} must be a pair [a, b], got ${typeof v} ${String(v)}`);
+    if (!ok) throw new HyperparameterError(`${prefix}${k} must be a pair [a, b], got ${describe(v)}`);
   }
 }
 
@@ -127,6 +127,9 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
    * and once per group with that group's overrides merged over the top-level options.
    */
   protected constructor(params: ParamSet, opts: WithGroups<O>, toHyper: (o: O) => H, slotNames: string[]) {
+    requireParamSet(params);
+    if (opts === undefined) opts = {} as WithGroups<O>;
+    requireObject('options', opts);
     this.params = params;
     params.engine.requireGroup(OPTIM);
     // Slots first (validate() may look at which exist), freed again if anything below throws.
@@ -140,7 +143,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       this.nonFinite = nonFinite;
       if (!Array.isArray(specs)) throw new HyperparameterError('groups must be an array');
       const owner = params.tensors.map(() => 0);
-      const tests = specs.map((s) => matcher((s as GroupSpec<O>)?.params));
+      const tests = specs.map((s, i) => { requireObject(`groups[${i}]`, s); return matcher((s as GroupSpec<O>).params); });
       params.tensors.forEach((t, i) => { const k = tests.findIndex((f) => f(t.name)); if (k >= 0) owner[i] = k + 1; });
       const merged: Record<string, unknown>[] = [top, ...specs.map((s) => {
         const { params: _p, frozen: _f, ...o } = s as GroupSpec<O> & Record<string, unknown>;
@@ -177,6 +180,13 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   protected pairKeys(): readonly string[] { return ['betas', 'etas', 'stepSizes']; }
   /** Throws HyperparameterError for invalid values; returns the validated copy. */
   protected abstract validate(h: H): H;
+  /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
+  protected live(): void {
+    if (this._freed) throw new DisposedError(`${this.kind} optimizer was freed`);
+    this.params.checkLive();
+  }
+  /** Whether free() was called. */
+  get freed(): boolean { return this._freed; }
   /** The fused kernel call(s) for step number `t` (1-based) over one run of one group. */
   protected abstract apply(t: number, h: H, s: Span): void;
   /** Hyperparameters fixed at construction (they decide which state exists); set() and loadStateDict() may not change them. */
@@ -207,20 +217,22 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   /** Hyperparameters of the default group as used by the last step (or as set). */
   get hyperparameters(): Readonly<H> { return { ...this._groups[0]!.hyper }; }
   /** Hyperparameters of group `group`. */
-  hyperparametersOf(group: number): Readonly<H> { return { ...this.group(group).hyper }; }
+  hyperparametersOf(group: number): Readonly<H> { this.live(); return { ...this.group(group).hyper }; }
   /** Tensor names per group (group 0 = tensors no group matched). */
   get groups(): readonly { params: readonly string[]; frozen: boolean }[] {
     return this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen }));
   }
 
   private group(i: number): Group<H> {
-    const g = this._groups[i];
-    if (!g) throw new HyperparameterError(`group must be an index below ${this._groups.length}, got ${i}`);
+    const g = Number.isInteger(i) ? this._groups[i] : undefined;
+    if (!g) throw new HyperparameterError(`group must be an integer index below ${this._groups.length}, got ${describe(i)}`);
     return g;
   }
 
   /** Change hyperparameters of a group (default 0) between steps (validated; nothing changes on error). A number replaces a schedule. */
   set(changes: Partial<H>, group = 0): void {
+    this.live();
+    requireObject('set() changes', changes);
     const g = this.group(group);
     if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object of hyperparameters, got ${changes === null ? 'null' : typeof changes}`);
     checkKnownKeys(`${this.kind} hyperparameter`, changes, Object.keys(g.hyper));
@@ -231,8 +243,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
 
   /** One optimizer step over every group. Scheduled hyperparameters are evaluated (and validated) first. */
   step(): void {
-    if (this._freed) throw new DisposedError(`${this.kind} optimizer was freed`);
-    this.params.engine.checkLive();
+    this.live();
     const t = this._step + 1;
     const hypers = this._groups.map((g) => {
       if (Object.keys(g.schedules).length === 0) return g.hyper;
@@ -274,10 +285,11 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     throw new NonFiniteError(`gradient of ${t.name} has non-finite values (${bad} in all); nothing was changed`, t.name, bad);
   }
 
-  zeroGrad(): void { this.params.zeroGrad(); }
+  zeroGrad(): void { this.live(); this.params.zeroGrad(); }
 
   private _keysOnly = false;
   stateDict(): StateDict {
+    this.live();
     const state: StateDict['state'] = {}, shapes: Record<string, number[]> = {};
     for (const t of this.params.tensors) {
       const e: Record<string, Float32Array> = {};
@@ -300,6 +312,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
 
   /** Load a state dict; every check runs before anything is written, so a bad dict changes nothing. */
   loadStateDict(sd: StateDict): void {
+    this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
@@ -353,9 +366,13 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     this._skipped = skipped;
   }
 
-  /** Release the state buffers; later step() and free() calls raise DisposedError. */
+  /**
+   * Release the state buffers. Afterwards (and once the ParamSet was freed or the engine disposed)
+   * every method, free() included, raises DisposedError.
+   */
   free(): void {
     if (this._freed) throw new DisposedError(`${this.kind} optimizer was already freed`);
+    this.params.engine.checkLive();
     this._freed = true;
     for (const b of Object.values(this.slots)) b.free();
   }
@@ -403,4 +420,11 @@ export function checkAdamLike(h: { lr: number; beta1: number; beta2: number; eps
 export function requireBool(name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new HyperparameterError(`${name} must be a boolean, got ${String(v)}`);
   return v;
+}
+
+/** Constructor options: undefined means none; anything else must be a plain options object. */
+export function optionsOf<T>(opts: T | undefined, what = 'options'): T {
+  if (opts === undefined) return {} as T;
+  requireObject(what, opts);
+  return opts;
 }

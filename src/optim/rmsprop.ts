@@ -1,7 +1,7 @@
 import { checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { checkPreset } from './adam.js';
-import { Optimizer, type Span, type StateDict, type WithGroups, requireBool } from './base.js';
+import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf } from './base.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -37,7 +37,7 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
   /** See RMSpropOptions.preset. */
   readonly preset: RMSpropPreset;
   constructor(params: ParamSet, opts: WithGroups<RMSpropOptions> = {}) {
-    const { preset: given, ...rest } = opts ?? {};
+    const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
     if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const slots = ['square_avg'];
