@@ -1,20 +1,30 @@
 // Dense linear algebra on engine buffers (row-major), backed by the Rust module (rust/src). Every
 // output element is accumulated in a fixed order, so results do not depend on threads or SIMD.
-import type { Engine } from './engine/engine.js';
+import { requireEngine, type Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
 import { registerGroup } from './engine/families.js';
 import { LINALG_MODULES } from './generated/wasm-linalg.js';
-import { checkRange, LengthMismatchError, NotPositiveDefiniteError, UnsupportedError } from './errors.js';
+import { checkRange, describe, LengthMismatchError, NotPositiveDefiniteError, requireObject, UnsupportedError } from './errors.js';
 
 /** The Rust module (rust/, built to linalg-<variant>.wasm), registered when this file is imported. */
 const LINALG = /* @__PURE__ */ registerGroup(LINALG_MODULES);
 
 function need(engine: Engine, name: string): void {
+  requireEngine(engine);
   engine.requireGroup(LINALG);
   if (!engine.has(name)) throw new UnsupportedError(`linear algebra module not loaded (kernel ${name} missing)`);
 }
 function dims(...xs: number[]): void {
-  for (const x of xs) if (!Number.isInteger(x) || x < 1) throw new LengthMismatchError(`matrix dimensions must be positive integers, got ${x}`);
+  for (const x of xs) if (!Number.isInteger(x) || x < 1) throw new LengthMismatchError(`matrix dimensions must be positive integers, got ${describe(x)}`);
+}
+function opt<T>(o: T | undefined): T {
+  if (o === undefined) return {} as T;
+  requireObject('options', o);
+  return o;
+}
+/** The dtype of `b` when it is an f32 or f64 buffer (engine.own then checks the rest). */
+function dtypeOf(b: unknown): 'f32' | 'f64' {
+  return (b as { dtype?: unknown } | null)?.dtype === 'f64' ? 'f64' : 'f32';
 }
 
 /**
@@ -38,7 +48,7 @@ export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; 
  * B k×n (n×k if transB). Each C element sums a_il·b_lj in increasing l in f32; β = 0 never reads C.
  */
 export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: EngineBuffer, m: number, n: number, k: number, opts: GemmOptions = {}): void {
-  need(engine, 'sgemm'); dims(m, n, k);
+  need(engine, 'sgemm'); dims(m, n, k); opts = opt(opts);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   engine.own(a, 'A', m * k); engine.own(b, 'B', k * n);
   const pc = engine.own(c, 'C', m * n);
@@ -49,7 +59,7 @@ export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: Engine
 
 /** y = α·op(A)·x + β·y with A stored m×n; op(A) = A (y: m, x: n) or Aᵀ when trans (y: n, x: m). */
 export function gemv(engine: Engine, a: EngineBuffer, x: EngineBuffer, y: EngineBuffer, m: number, n: number, opts: { alpha?: number; beta?: number; trans?: boolean } = {}): void {
-  need(engine, 'sgemv'); dims(m, n);
+  need(engine, 'sgemv'); dims(m, n); opts = opt(opts);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   const rows = opts.trans ? n : m, cols = opts.trans ? m : n;
   engine.own(a, 'A', m * n); engine.own(x, 'x', cols);
@@ -61,7 +71,8 @@ export function gemv(engine: Engine, a: EngineBuffer, x: EngineBuffer, y: Engine
 /** x·y with the engine's blocked f64 reduction (bit-identical to `engine.dot`). */
 export function dot(engine: Engine, x: EngineBuffer, y: EngineBuffer): number {
   need(engine, 'sdot_partials');
-  return engine.reduce('sdot_partials', x.length, [engine.own(x, 'x'), engine.own(y, 'y', x.length)]);
+  const px = engine.own(x, 'x');
+  return engine.reduce('sdot_partials', x.length, [px, engine.own(y, 'y', x.length)]);
 }
 
 /**
@@ -70,10 +81,12 @@ export function dot(engine: Engine, x: EngineBuffer, y: EngineBuffer): number {
  * so a NotPositiveDefiniteError loses nothing. Only the lower triangle of `out` is meaningful.
  */
 export function cholesky<D extends 'f32' | 'f64'>(engine: Engine, a: EngineBuffer<D>, n: number, out?: EngineBuffer<D>): EngineBuffer<D> {
+  requireEngine(engine);
   dims(n);
-  const f64 = a.dtype === 'f64';
+  const f64 = dtypeOf(a) === 'f64';
   need(engine, f64 ? 'dpotrf' : 'spotrf');
-  engine.own(a as EngineBuffer<any>, 'A', n * n, a.dtype);
+  engine.own(a as EngineBuffer<any>, 'A', n * n, dtypeOf(a));
+  if (out !== undefined) engine.own(out as EngineBuffer<any>, 'out', n * n, dtypeOf(a));
   const l = out ?? engine.alloc(n * n, a.dtype);
   try {
     engine.own(l as EngineBuffer<any>, 'out', n * n, a.dtype);
@@ -90,11 +103,12 @@ export function cholesky<D extends 'f32' | 'f64'>(engine: Engine, a: EngineBuffe
 
 /** Solve A·X = B in place (B: n×nrhs, row-major) given the Cholesky factor L of A. */
 export function choleskySolve<D extends 'f32' | 'f64'>(engine: Engine, l: EngineBuffer<D>, b: EngineBuffer<D>, n: number, nrhs = 1): void {
+  requireEngine(engine);
   dims(n, nrhs);
-  const f64 = l.dtype === 'f64';
+  const f64 = dtypeOf(l) === 'f64';
   need(engine, f64 ? 'dpotrs' : 'spotrs');
-  engine.own(l as EngineBuffer<any>, 'L', n * n, l.dtype);
-  const pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, l.dtype);
+  engine.own(l as EngineBuffer<any>, 'L', n * n, dtypeOf(l));
+  const pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, dtypeOf(l));
   // B solved in place may be L itself (nrhs = n): L is then read from a copy.
   unaliased(engine, l, b, (pl) => engine.kernel(f64 ? 'dpotrs' : 'spotrs')(n, nrhs, pl, n, pb, nrhs));
 }

@@ -152,6 +152,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
   }
 
   override stateDict(): AdafactorStateDict {
+    this.live();
     const sd = super.stateDict(), v = this.v.array;
     this.params.tensors.forEach((t, i) => {
       for (const [k, o, len] of this.entries(i)) sd.state[t.name]![k] = v.slice(o, o + len);
@@ -165,6 +166,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
 
   /** As Optimizer.loadStateDict, plus the second moments (checked first; a bad dict changes nothing). */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const writes: [number, Float32Array][] = [];
     this.params.tensors.forEach((t, i) => {
       for (const [k, o, len] of this.entries(i)) {

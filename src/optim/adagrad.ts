@@ -67,11 +67,13 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
 
   /** The state dict records a non-torch preset (`preset`); loading checks it. */
   override stateDict(): StateDict & { preset?: AdagradPreset } {
+    this.live();
     const sd = super.stateDict();
     return this.preset === 'torch' ? sd : { ...sd, preset: this.preset };
   }
 
   override loadStateDict(sd: StateDict & { preset?: AdagradPreset }): void {
+    this.live();
     const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
     if (p !== this.preset) throw new StateError(`state was saved with preset '${String(p)}', this optimizer has preset '${this.preset}'`);
     super.loadStateDict(sd);

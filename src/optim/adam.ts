@@ -89,11 +89,13 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
 
   /** The state dict records a non-torch preset (`preset`); loading checks it. */
   override stateDict(): StateDict & { preset?: AdamPreset } {
+    this.live();
     const sd = super.stateDict();
     return this.preset === 'torch' ? sd : { ...sd, preset: this.preset };
   }
 
   override loadStateDict(sd: StateDict & { preset?: AdamPreset }): void {
+    this.live();
     const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
     if (p !== this.preset) throw new StateError(`state was saved with preset '${String(p)}', this optimizer has preset '${this.preset}'`);
     super.loadStateDict(sd);

@@ -80,16 +80,19 @@ export class ASGD extends Optimizer<ASGDHyper, ASGDOptions> {
 
   /** A copy of the averaged parameters of tensor `name` (equal to the parameters until t0 steps passed). */
   averaged(name: string): Float32Array {
+    this.live();
     const t = this.params.info(name);
     return this.slots['ax']!.array.slice(t.offset, t.offset + t.size);
   }
 
   override stateDict(): ASGDStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { eta: [...this.eta], mu: [...this.mu] } };
   }
 
   /** As Optimizer.loadStateDict plus scalars.eta / .mu (absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const sc = (sd as Partial<ASGDStateDict> | undefined)?.scalars;
     const n = this.groups.length;
     let eta = this.groups.map((_, gi) => f32(this.hyperparametersOf(gi).lr)), mu = this.groups.map(() => 1);

@@ -8,7 +8,7 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, SimdoptError, StateError } from '../errors.js';
+import { checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, SimdoptError, StateError, UnsupportedError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
@@ -127,6 +127,9 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
    * and once per group with that group's overrides merged over the top-level options.
    */
   protected constructor(params: ParamSet, opts: WithGroups<O>, toHyper: (o: O) => H, slotNames: string[]) {
+    if (typeof toHyper !== 'function' || !Array.isArray(slotNames)) {
+      throw new UnsupportedError('Optimizer and HvpOptimizer are abstract: construct a concrete optimizer (SGD, AdamW, ...) or extend one');
+    }
     requireParamSet(params);
     if (opts === undefined) opts = {} as WithGroups<O>;
     requireObject('options', opts);

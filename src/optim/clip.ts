@@ -1,5 +1,5 @@
 import { checkRange } from '../errors.js';
-import type { ParamSet } from '../params.js';
+import { requireParamSet, type ParamSet } from '../params.js';
 
 /**
  * Clip all gradients of a ParamSet by their global L2 norm (torch.nn.utils.clip_grad_norm_):
@@ -7,6 +7,7 @@ import type { ParamSet } from '../params.js';
  * Returns the norm before clipping. A non-finite norm leaves the gradients unchanged.
  */
 export function clipGradNorm(params: ParamSet, maxNorm: number): number {
+  requireParamSet(params);
   checkRange('maxNorm', maxNorm, 0, Infinity);
   const e = params.engine;
   params.clearPadding(); // the norm is over the whole arena: padding must not count

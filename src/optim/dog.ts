@@ -60,7 +60,7 @@ export class DoG extends Optimizer<DoGHyper, DoGOptions> {
   }
 
   /** The step size η of the last step of group `group`. */
-  eta(group = 0): number { const g = this.G[group] ?? 0; return g > 0 ? this.hyperparametersOf(group).lr * this.rbar[group]! / this.params.engine.sqrt(g) : 0; }
+  eta(group = 0): number { this.live(); const g = this.G[group] ?? 0; return g > 0 ? this.hyperparametersOf(group).lr * this.rbar[group]! / this.params.engine.sqrt(g) : 0; }
 
   private scalars(t: number, gi: number, h: DoGHyper): number {
     const c = this.pending.get(gi);
@@ -97,11 +97,13 @@ export class DoG extends Optimizer<DoGHyper, DoGOptions> {
   }
 
   override stateDict(): DoGStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { rbar: [...this.rbar], G: [...this.G] } };
   }
 
   /** As Optimizer.loadStateDict, plus the scalars (absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const sc = (sd as Partial<DoGStateDict> | undefined)?.scalars, n = this.groups.length;
     let rbar = this.groups.map(() => 0), G = this.groups.map(() => 0);
     if (sc === undefined) {

@@ -148,6 +148,7 @@ export abstract class HvpOptimizer<H extends Record<string, number | boolean>, O
 
   /** One step with `hvp` (or the default callback; checked only when this step needs it). */
   protected stepWith(hvp: Hvp | undefined): void {
+    this.live();
     if (hvp !== undefined && typeof hvp !== 'function') throw new HyperparameterError(`hvp must be a function (v, out) => void, got ${typeof hvp}`);
     this.current = hvp ?? this.hvpFn;
     this.ready = false;

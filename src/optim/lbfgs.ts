@@ -2,9 +2,9 @@
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
 import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, HyperparameterError, StateError } from '../errors.js';
-import type { ParamSet } from '../params.js';
-import { checkShapes, checkSlotValues, MAX_STEP, STATE_FORMAT, STATE_VERSION } from './base.js';
+import { checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
+import { requireParamSet, type ParamSet } from '../params.js';
+import { checkShapes, checkSlotValues, MAX_STEP, optionsOf, STATE_FORMAT, STATE_VERSION } from './base.js';
 import { OPTIM } from './wasm.js';
 import type { KernelName, RunArgs } from '../engine/engine.js';
 
@@ -101,8 +101,11 @@ export class LBFGS {
   private scratch: [EngineBuffer, EngineBuffer];
   private x0: EngineBuffer | null = null;
   private pool: EngineBuffer[] = [];
+  private _freed = false;
 
   constructor(params: ParamSet, opts: LBFGSOptions = {}) {
+    requireParamSet(params);
+    opts = optionsOf(opts);
     if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
     checkKnownKeys('LBFGS option', opts, LBFGS_OPTIONS);
     this.params = params;
@@ -148,6 +151,8 @@ export class LBFGS {
 
   /** Change hyperparameters between steps (validated; nothing changes on error). historySize is fixed. */
   set(changes: Partial<LBFGSOptions>): void {
+    this.live();
+    requireObject('set() changes', changes);
     if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object of hyperparameters, got ${changes === null ? 'null' : typeof changes}`);
     checkKnownKeys('LBFGS hyperparameter', changes, LBFGS_OPTIONS);
     const h = LBFGS.check({ ...this.h, ...changes } as LBFGSHyper);
@@ -155,7 +160,13 @@ export class LBFGS {
     this.h = h;
   }
 
-  zeroGrad(): void { this.params.zeroGrad(); }
+  zeroGrad(): void { this.live(); this.params.zeroGrad(); }
+
+  /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
+  private live(): void {
+    if (this._freed) throw new DisposedError('lbfgs optimizer was freed');
+    this.params.checkLive();
+  }
 
   // ---- flat vector operations: one wasm call each over the whole arena ----
   private run<K extends KernelName>(k: K, args: RunArgs<K>): void { this.params.engine.run(k, this.params.size, args); }
@@ -177,8 +188,8 @@ export class LBFGS {
    * loss of the first evaluation (torch's orig_loss).
    */
   step(closure: LBFGSClosure): number {
-    if (typeof closure !== 'function') throw new HyperparameterError('closure must be a function () => loss that writes the gradients');
-    this.params.engine.checkLive();
+    this.live();
+    if (typeof closure !== 'function') throw new HyperparameterError(`closure must be a function () => loss that writes the gradients, got ${describe(closure)}`);
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = this.h;
     const ps = this.params, g = this.flatGrad, d = this.d;
 
@@ -382,6 +393,7 @@ export class LBFGS {
   }
 
   stateDict(): LBFGSStateDict {
+    this.live();
     const state: LBFGSStateDict['state'] = {};
     const has = this.nIter > 0;
     for (const t of this.params.tensors) {
@@ -403,6 +415,7 @@ export class LBFGS {
 
   /** Load a state dict; every check (and allocation) runs before anything is written, so a bad dict changes nothing. */
   loadStateDict(sd: LBFGSStateDict): void {
+    this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
     if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
@@ -477,6 +490,9 @@ export class LBFGS {
 
   /** Release every buffer. */
   free(): void {
+    if (this._freed) throw new DisposedError('lbfgs optimizer was already freed');
+    this.params.engine.checkLive();
+    this._freed = true;
     for (const b of [this.d, this.prevGrad, this.flatGrad, ...this.scratch, ...this.hist.flatMap((p) => [p.y, p.s]), ...this.pool]) b.free();
     if (this.x0) this.x0.free();
     this.hist = []; this.pool = []; this.x0 = null;

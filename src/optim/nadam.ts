@@ -70,11 +70,13 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
   }
 
   override stateDict(): NAdamStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { mu_product: this.muProduct } };
   }
 
   /** As Optimizer.loadStateDict, plus scalars.mu_product (may be absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const mp = (sd as Partial<NAdamStateDict> | undefined)?.scalars?.mu_product;
     let next = 1;
     if (mp === undefined) {

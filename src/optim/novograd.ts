@@ -60,6 +60,7 @@ export class NovoGrad extends Optimizer<NovoGradHyper, NovoGradOptions> {
   }
 
   override stateDict(): NovoGradStateDict {
+    this.live();
     const nu: Record<string, number> = {};
     this.params.tensors.forEach((t, i) => { nu[t.name] = this.nu[i]!; });
     return { ...super.stateDict(), scalars: { nu } };
@@ -67,6 +68,7 @@ export class NovoGrad extends Optimizer<NovoGradHyper, NovoGradOptions> {
 
   /** As Optimizer.loadStateDict, plus scalars.nu (may be absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const given = (sd as Partial<NovoGradStateDict> | undefined)?.scalars?.nu;
     const next = new Float64Array(this.params.tensors.length);
     if (given === undefined) {

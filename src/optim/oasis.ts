@@ -99,11 +99,13 @@ export class OASIS extends PrecondOptimizer<OASISHyper, OASISOptions> {
   }
 
   override stateDict(): OASISStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { eta: this.eta, theta: this.theta } };
   }
 
   /** As Optimizer.loadStateDict, plus scalars.eta/theta (may be absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const sc = (sd as Partial<OASISStateDict> | undefined)?.scalars;
     let eta = 0, theta = Infinity;
     if (sc === undefined) {

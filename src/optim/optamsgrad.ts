@@ -138,6 +138,7 @@ export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSG
   }
 
   override loadStateDict(sd: Parameters<Optimizer<OptAMSGradHyper>['loadStateDict']>[0]): void {
+    this.live();
     super.loadStateDict(sd);
     this.coef = { t: -1, c: [] };
   }

@@ -144,11 +144,13 @@ export class Prodigy extends Optimizer<ProdigyHyper, ProdigyOptions> {
   }
 
   override stateDict(): ProdigyStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { d: this.dEst, d_max: this.dMax, d_numerator: this.dNum, k: this.k } };
   }
 
   /** As Optimizer.loadStateDict, plus the scalars (absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const sc = (sd as Partial<ProdigyStateDict> | undefined)?.scalars;
     const d0 = this.hyperparameters.d0;
     let next = { d: d0, d_max: d0, d_numerator: 0, k: 0 };

@@ -80,11 +80,13 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
 
   /** The state dict records a non-torch preset (`preset`); loading checks it. */
   override stateDict(): StateDict & { preset?: RMSpropPreset } {
+    this.live();
     const sd = super.stateDict();
     return this.preset === 'torch' ? sd : { ...sd, preset: this.preset };
   }
 
   override loadStateDict(sd: StateDict & { preset?: RMSpropPreset }): void {
+    this.live();
     const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
     if (p !== this.preset) throw new StateError(`state was saved with preset '${String(p)}', this optimizer has preset '${this.preset}'`);
     super.loadStateDict(sd);

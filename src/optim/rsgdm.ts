@@ -85,11 +85,13 @@ export class RandomScaledSGDM extends Optimizer<RSGDMHyper, RandomScaledSGDMOpti
   protected override afterStep(_t: number): void { this.counter++; this.drawn.t = -1; }
 
   override stateDict(): RandomScaledSGDMStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { counter: this.counter } };
   }
 
   /** As Optimizer.loadStateDict, plus scalars.counter (may be absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const c = (sd as Partial<RandomScaledSGDMStateDict> | undefined)?.scalars?.counter;
     let next = 0;
     if (c === undefined) {

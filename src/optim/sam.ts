@@ -1,7 +1,7 @@
 import { checkF32, checkKnownKeys } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, HyperparameterError, StateError } from '../errors.js';
-import type { ParamSet } from '../params.js';
+import { checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
+import { requireParamSet, type ParamSet } from '../params.js';
 import { Optimizer, requireBool, type StateDict } from './base.js';
 
 export interface SAMOptions<B extends Optimizer<any, any>> {
@@ -46,8 +46,10 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   private rhoV: number;
   private adaptiveV: boolean;
   private readonly old: EngineBuffer;
+  private freedV = false;
 
   constructor(params: ParamSet, opts: SAMOptions<B>) {
+    requireParamSet(params);
     if (opts === null || typeof opts !== 'object') throw new HyperparameterError(`options must be an object, got ${opts === null ? 'null' : typeof opts}`);
     checkKnownKeys('SAM option', opts, ['rho', 'adaptive', 'base']);
     const rho = opts?.rho ?? 0.05, adaptive = opts?.adaptive ?? false;
@@ -73,6 +75,8 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
 
   /** Change ρ or adaptive between steps (validated; nothing changes on error). */
   set(changes: { rho?: number; adaptive?: boolean }): void {
+    this.live();
+    requireObject('set() changes', changes);
     if (changes === null || typeof changes !== 'object') throw new HyperparameterError(`set() takes an object, got ${changes === null ? 'null' : typeof changes}`);
     checkKnownKeys('SAM hyperparameter', changes, ['rho', 'adaptive']);
     const rho = changes.rho ?? this.rhoV, adaptive = changes.adaptive ?? this.adaptiveV;
@@ -87,9 +91,9 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
    * second closure call throws, the parameters are restored before the error propagates.
    */
   step(closure: Closure): number {
-    if (typeof closure !== 'function') throw new HyperparameterError('closure must be a function that writes the gradients and returns the loss');
+    this.live();
+    if (typeof closure !== 'function') throw new HyperparameterError(`closure must be a function that writes the gradients and returns the loss, got ${describe(closure)}`);
     const ps = this.params, e = ps.engine;
-    e.checkLive();
     const loss = closure();
     const sq = this.adaptiveV ? e.reduce('sam_asam_partials', ps.size, [ps.data.ptr, ps.grad.ptr]) : e.sumSquares(ps.grad);
     if (Number.isFinite(sq)) {
@@ -101,14 +105,22 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
     return loss;
   }
 
-  zeroGrad(): void { this.params.zeroGrad(); }
+  zeroGrad(): void { this.live(); this.params.zeroGrad(); }
+
+  /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
+  private live(): void {
+    if (this.freedV) throw new DisposedError('SAM optimizer was freed');
+    this.params.checkLive();
+  }
 
   stateDict(): SAMStateDict {
+    this.live();
     return { format: SAM_FORMAT, version: 1, rho: this.rhoV, adaptive: this.adaptiveV, base: this.base.stateDict() };
   }
 
   /** Load a SAM state dict (ρ, adaptive and the base optimizer's state); a bad dict changes nothing. */
   loadStateDict(sd: SAMStateDict): void {
+    this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== SAM_FORMAT) throw new StateError('not a simdopt SAM state dict');
     if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${String(sd.version)}`);
     try { checkRange('rho', sd.rho, 0, Infinity); requireBool('adaptive', sd.adaptive); } catch (err) {
@@ -119,5 +131,10 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   }
 
   /** Release the saved-parameter buffer and the base optimizer's state. */
-  free(): void { this.old.free(); this.base.free(); }
+  free(): void {
+    if (this.freedV) throw new DisposedError('SAM optimizer was already freed');
+    this.params.engine.checkLive();
+    this.freedV = true;
+    this.old.free(); this.base.free();
+  }
 }

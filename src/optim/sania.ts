@@ -55,6 +55,7 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
 
   /** One step given the loss f(w) at the current parameters; `hvp` overrides the default callback. */
   override step(loss?: number, hvp?: Hvp): void {
+    this.live();
     if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new HyperparameterError(`loss must be a finite number (SANIA's step is step(loss, hvp?)), got ${String(loss)}`);
     this.loss = loss;
     this.stepWith(hvp);

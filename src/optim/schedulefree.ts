@@ -93,7 +93,7 @@ abstract class ScheduleFree<H extends SFHyper, O extends object> extends Optimiz
   }
 
   private swap(toTrain: boolean): void {
-    this.params.engine.checkLive();
+    this.live();
     if (this.trainMode === toTrain) return;
     if (this.stepCount > 0) {
       const ps = this.params, z = this.slots['z']!;
@@ -119,11 +119,13 @@ abstract class ScheduleFree<H extends SFHyper, O extends object> extends Optimiz
   }
 
   override stateDict(): ScheduleFreeStateDict {
+    this.live();
     return { ...super.stateDict(), scalars: { weight_sum: [...this.weightSum], lr_max: [...this.lrMax], train_mode: this.trainMode } };
   }
 
   /** As Optimizer.loadStateDict plus scalars (absent only at step 0); a bad dict changes nothing. */
   override loadStateDict(sd: StateDict): void {
+    this.live();
     const sc = (sd as Partial<ScheduleFreeStateDict> | undefined)?.scalars;
     const n = this.groups.length;
     let ws = this.groups.map(() => 0), lm = this.groups.map(() => -1), mode = true;

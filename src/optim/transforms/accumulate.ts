@@ -1,4 +1,5 @@
 // optax.MultiSteps: gradient accumulation over k micro-steps.
+import { requireParamSet } from '../../params.js';
 import { checkRange, HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, TransformState, type GradientTransformation } from './base.js';
 
@@ -22,7 +23,7 @@ export function multiSteps(inner: GradientTransformation, k: number): GradientTr
   return {
     kind,
     init(params, runs) {
-      const r = runs ?? allRuns(params);
+      const r = runs ?? allRuns(requireParamSet(params));
       const i = inner.init(params, r);
       try { return new TransformState(kind, params, r, { miniStep: 0, gradientStep: 0 }, ['acc'], [i]); } catch (e) { i.free(); throw e; }
     },

@@ -12,8 +12,8 @@
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
-import { HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
-import type { ParamSet, TensorInfo } from '../../params.js';
+import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
+import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
 
 export const TRANSFORM_STATE_FORMAT = 'simdopt/transform';
@@ -54,6 +54,7 @@ export class TransformState {
 
   constructor(kind: string, params: ParamSet, runs: readonly Run[], scalars: Record<string, number> = {},
               bufferNames: readonly string[] = [], inner: TransformState[] = []) {
+    requireParamSet(params);
     params.engine.requireGroup(OPTIM);
     this.kind = kind; this.params = params; this.runs = runs; this.scalars = scalars; this.inner = inner;
     this.buffers = {};
@@ -67,7 +68,17 @@ export class TransformState {
     return this.params.tensors.filter((t) => this.runs.some((r) => t.offset >= r.off && t.offset < r.off + r.n));
   }
 
+  private freedV = false;
+  /** Whether free() was called. */
+  get freed(): boolean { return this.freedV; }
+  /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
+  checkLive(): void {
+    if (this.freedV) throw new DisposedError(`${this.kind} transformation state was freed`);
+    this.params.checkLive();
+  }
+
   stateDict(): TransformStateDict {
+    this.checkLive();
     return { format: TRANSFORM_STATE_FORMAT, version: TRANSFORM_STATE_VERSION, tree: this.node() };
   }
   private node(): TransformStateNode {
@@ -82,6 +93,7 @@ export class TransformState {
 
   /** Load a state dict; the whole tree is checked before anything is written, so a bad dict changes nothing. */
   loadStateDict(sd: TransformStateDict): void {
+    this.checkLive();
     if (!sd || typeof sd !== 'object' || sd.format !== TRANSFORM_STATE_FORMAT) throw new StateError('not a simdopt transform state dict');
     if (sd.version !== TRANSFORM_STATE_VERSION) throw new StateError(`unsupported transform state version ${String(sd.version)}`);
     this.check(sd.tree, 'tree');
@@ -119,10 +131,12 @@ export class TransformState {
     this.inner.forEach((c, i) => c.write(n.inner[i]!));
   }
 
-  /** Release every engine buffer of this state and of its inner states. */
+  /** Release every engine buffer of this state and of its inner states; afterwards every method raises DisposedError. */
   free(): void {
+    if (this.freedV) throw new DisposedError(`${this.kind} transformation state was already freed`);
+    this.freedV = true;
     for (const b of Object.values(this.buffers)) if (!b.freed) b.free();
-    for (const c of this.inner) c.free();
+    for (const c of this.inner) if (!c.freedV) c.free();
   }
 }
 
@@ -161,7 +175,8 @@ export function selectRuns(params: ParamSet, sel: (name: string) => boolean, wit
 
 /** Throws unless `updates` fits `state` (engine, dtype, length) and `params` has its layout. */
 export function checkUpdates(updates: EngineBuffer, state: TransformState, params?: ParamSet): ParamSet {
-  if (!(state instanceof TransformState)) throw new StateError('state must be the TransformState returned by init()');
+  if (!(state instanceof TransformState)) throw new StateError(`state must be the TransformState returned by init(), got ${describe(state)}`);
+  state.checkLive();
   const ps = params ?? state.params;
   state.params.engine.own(updates, 'updates', state.params.size);
   if (ps !== state.params && (ps.size !== state.params.size || ps.engine !== state.params.engine)) {
@@ -212,7 +227,7 @@ export function transformation(kind: string, o: {
   };
   return {
     kind,
-    init: (params, runs) => o.init(params, runs ?? allRuns(params)),
+    init: (params, runs) => o.init(requireParamSet(params), runs ?? allRuns(params)),
     check: (u, s, p) => { check(u, s, p); },
     update(updates, state, params) {
       const ps = check(updates, state, params);
@@ -242,7 +257,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
   return {
     kind: 'chain',
     init(params, runs) {
-      const r = runs ?? allRuns(params), inner: TransformState[] = [];
+      const r = runs ?? allRuns(requireParamSet(params)), inner: TransformState[] = [];
       try { for (const t of ts) inner.push(t.init(params, r)); } catch (e) { inner.forEach((s) => s.free()); throw e; }
       return new TransformState('chain', params, r, {}, [], inner);
     },
@@ -256,7 +271,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
 
 /** p ← p + u over the whole arena (optax.apply_updates), one fused pass. */
 export function applyUpdates(params: ParamSet, updates: EngineBuffer): void {
-  const e = params.engine;
+  const e = requireParamSet(params).engine;
   const u = e.own(updates, 'updates', params.size);
   e.run('tx_add_f32', params.size, [params.data.ptr, u]);
 }

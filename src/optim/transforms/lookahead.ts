@@ -1,4 +1,5 @@
 // optax.lookahead, in place on one set of (fast) parameters.
+import { requireParamSet } from '../../params.js';
 import { checkRange, HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, TransformState, type GradientTransformation } from './base.js';
 
@@ -28,7 +29,7 @@ export function lookahead(inner: GradientTransformation, opts: LookaheadOptions)
   return {
     kind,
     init(params, runs) {
-      const r = runs ?? allRuns(params);
+      const r = runs ?? allRuns(requireParamSet(params));
       const i = inner.init(params, r);
       let s: TransformState;
       try { s = new TransformState(kind, params, r, { count: 0 }, ['slow'], [i]); } catch (e) { i.free(); throw e; }

@@ -1,4 +1,5 @@
 // optax.masked: apply an inner transformation to some tensors only.
+import { requireParamSet } from '../../params.js';
 import { HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, selectRuns, TransformState, type GradientTransformation } from './base.js';
 
@@ -28,7 +29,7 @@ export function masked(inner: GradientTransformation, mask: Mask): GradientTrans
   return {
     kind: 'masked',
     init(params, runs) {
-      const r = runs ?? allRuns(params);
+      const r = runs ?? allRuns(requireParamSet(params));
       return new TransformState('masked', params, r, {}, [], [inner.init(params, selectRuns(params, sel, r))]);
     },
     check,

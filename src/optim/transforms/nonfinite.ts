@@ -1,4 +1,5 @@
 // Non-finite guards (optax apply_if_finite / zero_nans, in place).
+import { requireParamSet } from '../../params.js';
 import { HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, identity, reduceRuns, TransformState, type GradientTransformation } from './base.js';
 
@@ -19,7 +20,7 @@ export function skipNonFinite(inner: GradientTransformation = identity()): Gradi
   return {
     kind: 'skip_non_finite',
     init(params, runs) {
-      const r = runs ?? allRuns(params);
+      const r = runs ?? allRuns(requireParamSet(params));
       return new TransformState('skip_non_finite', params, r, { skipped: 0, nonFinite: 0 }, [], [inner.init(params, r)]);
     },
     check,
@@ -50,7 +51,7 @@ export function zeroNonFinite(): GradientTransformation {
   };
   return {
     kind,
-    init: (params, runs) => new TransformState(kind, params, runs ?? allRuns(params), { zeroed: 0, last: 0 }),
+    init: (params, runs) => new TransformState(kind, params, runs ?? allRuns(requireParamSet(params)), { zeroed: 0, last: 0 }),
     check,
     update(u, s, p) {
       check(u, s, p);

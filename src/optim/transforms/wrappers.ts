@@ -1,10 +1,9 @@
 // Torch-style wrappers with their own state slots and state dict: Lookahead around any Optimizer,
 // EMA and SWA averages of a ParamSet's parameters.
 import type { EngineBuffer } from '../../engine/memory.js';
-import { checkRange, HyperparameterError, StateError } from '../../errors.js';
-import type { Optimizer, StateDict } from '../base.js';
-import { requireBool } from '../base.js';
-import type { ParamSet } from '../../params.js';
+import { checkRange, describe, DisposedError, HyperparameterError, StateError } from '../../errors.js';
+import { Optimizer, optionsOf, requireBool, type StateDict } from '../base.js';
+import { requireParamSet, type ParamSet } from '../../params.js';
 import { OPTIM } from '../wasm.js';
 
 export const WRAPPER_STATE_VERSION = 1;
@@ -33,6 +32,7 @@ abstract class Averaged {
   protected abstract readonly format: string;
 
   protected constructor(params: ParamSet, scalars: Record<string, number>, copyParams: boolean) {
+    requireParamSet(params);
     this.params = params;
     params.engine.requireGroup(OPTIM);
     this.scalars = scalars;
@@ -40,7 +40,14 @@ abstract class Averaged {
     if (copyParams) this.buf.array.set(params.data.array);
   }
 
+  /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
+  protected live(): void {
+    if (this.buf.freed) throw new DisposedError(`${this.format} was freed`);
+    this.params.checkLive();
+  }
+
   stateDict(): WrapperStateDict {
+    this.live();
     const state: Record<string, Float32Array> = {};
     for (const t of this.params.tensors) state[t.name] = this.buf.array.slice(t.offset, t.offset + t.size);
     return { format: this.format, version: WRAPPER_STATE_VERSION, scalars: { ...this.scalars }, state };
@@ -68,9 +75,13 @@ abstract class Averaged {
   }
 
   /** Load a state dict; a bad dict changes nothing. */
-  loadStateDict(sd: WrapperStateDict): void { this.checkDict(sd); this.writeDict(sd); }
+  loadStateDict(sd: WrapperStateDict): void { this.live(); this.checkDict(sd); this.writeDict(sd); }
 
-  free(): void { if (!this.buf.freed) this.buf.free(); }
+  /** Release the buffer; afterwards every method, free() included, raises DisposedError. */
+  free(): void {
+    if (this.buf.freed) throw new DisposedError(`${this.format} was already freed`);
+    this.buf.free();
+  }
 }
 
 export interface LookaheadWrapperOptions { k?: number; alpha?: number }
@@ -88,16 +99,19 @@ export class Lookahead extends Averaged {
   readonly alpha: number;
 
   constructor(optimizer: Optimizer<any, any>, opts: LookaheadWrapperOptions = {}) {
+    if (!(optimizer instanceof Optimizer)) throw new HyperparameterError(`Lookahead wraps a simdopt Optimizer, got ${describe(optimizer)}`);
+    opts = optionsOf(opts);
     const k = intOption('k', opts.k ?? 5, 1), alpha = checkRange('alpha', opts.alpha ?? 0.5, 0, 1);
     super(optimizer.params, { count: 0 }, true);
     this.optimizer = optimizer; this.k = k; this.alpha = alpha;
   }
 
   get stepCount(): number { return this.scalars.count!; }
-  zeroGrad(): void { this.optimizer.zeroGrad(); }
+  zeroGrad(): void { this.live(); this.optimizer.zeroGrad(); }
 
   /** opt.step(), then every k-th step the sync. A step the optimizer skipped (nonFinite: 'skip') does not count. */
   step(): void {
+    this.live();
     const before = this.optimizer.stepCount;
     this.optimizer.step();
     if (this.optimizer.stepCount === before) return;
@@ -109,6 +123,7 @@ export class Lookahead extends Averaged {
   override stateDict(): WrapperStateDict { return { ...super.stateDict(), optimizer: this.optimizer.stateDict() }; }
   /** Checks the slow weights, then loads the optimizer's dict (which checks itself), then writes. */
   override loadStateDict(sd: WrapperStateDict): void {
+    this.live();
     this.checkDict(sd);
     if (!sd.optimizer) throw new StateError('state has no optimizer entry');
     this.optimizer.loadStateDict(sd.optimizer);
@@ -131,6 +146,8 @@ export class EMA extends Averaged {
   readonly debias: boolean;
 
   constructor(params: ParamSet, opts: EMAOptions) {
+    requireParamSet(params);
+    opts = optionsOf(opts, 'EMA options');
     const debias = requireBool('debias', opts?.debias ?? false);
     const decay = checkRange('decay', opts?.decay, 0, 1, false, debias);
     super(params, { count: 0 }, !debias);
@@ -140,6 +157,7 @@ export class EMA extends Averaged {
   get count(): number { return this.scalars.count!; }
 
   update(): void {
+    this.live();
     const e = this.params.engine;
     e.run('tx_ema_track_f32', this.params.size, [this.params.data.ptr, this.buf.ptr, this.decay, 1 - this.decay]);
     this.scalars.count!++;
@@ -147,6 +165,7 @@ export class EMA extends Averaged {
 
   /** Write the average into `dst` (default: the parameters themselves). Before any update, with debias, the parameters are copied. */
   copyTo(dst: EngineBuffer = this.params.data): void {
+    this.live();
     const e = this.params.engine, d = e.own(dst, 'dst', this.params.size), t = this.scalars.count!;
     if (this.debias && t === 0) { if (d !== this.params.data.ptr) e.run('copy_f32', this.params.size, [d, this.params.data.ptr]); return; }
     const bc = this.debias ? 1 - e.pow(this.decay, t) : 1;
@@ -169,6 +188,8 @@ export class SWA extends Averaged {
   readonly start: number;
 
   constructor(params: ParamSet, opts: SWAOptions = {}) {
+    requireParamSet(params);
+    opts = optionsOf(opts, 'SWA options');
     const every = intOption('every', opts.every ?? 1, 1), start = intOption('start', opts.start ?? 0, 0);
     super(params, { count: 0, averaged: 0 }, false);
     this.every = every; this.start = start;
@@ -177,6 +198,7 @@ export class SWA extends Averaged {
   get averaged(): number { return this.scalars.averaged!; }
 
   update(): void {
+    this.live();
     const c = this.scalars.count! + 1;
     this.scalars.count = c;
     if (c <= this.start || (c - this.start) % this.every !== 0) return;
@@ -187,6 +209,7 @@ export class SWA extends Averaged {
 
   /** Write the average into `dst` (default: the parameters). Refused before anything was averaged. */
   copyTo(dst: EngineBuffer = this.params.data): void {
+    this.live();
     const e = this.params.engine, d = e.own(dst, 'dst', this.params.size);
     if (this.scalars.averaged === 0) throw new StateError('SWA has averaged nothing yet');
     e.run('copy_f32', this.params.size, [d, this.buf.ptr]);
