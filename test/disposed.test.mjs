@@ -3,8 +3,7 @@
 // throws DisposedError once the object was freed or its engine disposed, whatever the arguments,
 // and a freed ParamSet cannot be given to a constructor. Methods are enumerated from the prototypes,
 // so a method added later is covered without editing this file.
-// Runs under vitest and, until `npm test` moves to vitest, under node:test.
-const { test } = process.env.VITEST ? await import('vitest') : await import('node:test');
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as simdopt from '../dist/index.js';

@@ -2,8 +2,7 @@
 // and an esbuild --minify bundle of the package, each throw errors that are `instanceof` every other
 // copy's classes (a Symbol.for brand read by Symbol.hasInstance), with `err.name` the class's own name
 // (a literal, not the minified class name) and `err.code` stable.
-// Runs under vitest and, until `npm test` moves to vitest, under node:test.
-const { test } = process.env.VITEST ? await import('vitest') : await import('node:test');
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
