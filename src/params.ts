@@ -3,7 +3,7 @@
 // buffer of the same layout. One fused kernel call then covers all tensors, however many there are.
 import { requireEngine, type Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
-import { describe, DisposedError, HyperparameterError, InvalidArgumentError, LengthMismatchError, requireArrayLike, requireObject, SimdoptError, suggest } from './errors.js';
+import { describe, DisposedError, HyperparameterError, InvalidArgumentError, LengthMismatchError, requireObject, SimdoptError, suggest } from './errors.js';
 import { checkedSource } from './engine/convert.js';
 
 export type Shape = number | readonly number[];
