@@ -71,7 +71,7 @@ export class Adafactor extends Optimizer<AdafactorHyper, AdafactorOptions> {
         beta1: o.beta1 ?? 0, momentum: o.beta1 !== undefined, weightDecay: o.weightDecay ?? 0,
         scaleParameter: o.scaleParameter ?? true, relativeStep: o.relativeStep ?? o.lr === undefined, warmupInit: o.warmupInit ?? false,
       } as AdafactorHyper;
-    }, (opts as AdafactorOptions).beta1 !== undefined ? ['exp_avg'] : []);
+    }, (opts as AdafactorOptions | null)?.beta1 !== undefined ? ['exp_avg'] : []);
     const e = params.engine, bufs: EngineBuffer<any>[] = [];
     try { this.seg = new Segments(params); } catch (err) { super.free(); throw err; }
     let vLen = 0, accLen = 0;

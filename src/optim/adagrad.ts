@@ -34,7 +34,7 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
   constructor(params: ParamSet, opts: WithGroups<AdagradOptions> = {}) {
     const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
-    if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
+    if (Array.isArray(rest.groups) && rest.groups.some((g) => g && typeof g === 'object' && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const optax = preset === 'optax';
     super(params, rest, (o) => ({ lr: o.lr ?? 1e-2, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0,
       initialAccumulatorValue: o.initialAccumulatorValue ?? (optax ? 0.1 : 0), eps: o.eps ?? (optax ? 1e-7 : 1e-10), maximize: o.maximize ?? false }), ['sum']);

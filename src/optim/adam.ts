@@ -37,7 +37,7 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
   protected constructor(params: ParamSet, opts: WithGroups<AdamOptions>, defaultWd: Record<AdamPreset, number>) {
     const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax', 'tf'] as const);
-    if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
+    if (Array.isArray(rest.groups) && rest.groups.some((g) => g && typeof g === 'object' && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     super(params, rest, (o) => {
       const [beta1, beta2] = o.betas ?? [0.9, 0.999];
       return { lr: o.lr ?? 1e-3, beta1, beta2, eps: o.eps ?? (preset === 'tf' ? 1e-7 : 1e-8), weightDecay: o.weightDecay ?? defaultWd[preset],

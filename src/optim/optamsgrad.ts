@@ -48,7 +48,7 @@ export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSG
   private coef: { t: number; c: number[] } = { t: -1, c: [] };
 
   constructor(params: ParamSet, opts: WithGroups<OptimisticAMSGradOptions> = {}) {
-    const r = (opts as { history?: unknown }).history ?? 0;
+    const r = (opts as { history?: unknown } | null)?.history ?? 0;
     if (typeof r === 'function') throw new HyperparameterError('history must be a number (it decides which state exists), not a schedule');
     const hist = typeof r === 'number' && Number.isInteger(r) && r >= 0 && r <= 64 ? Array.from({ length: r }, (_, i) => `grad_hist_${i}`) : [];
     super(params, opts, (o) => {

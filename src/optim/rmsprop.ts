@@ -39,10 +39,10 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
   constructor(params: ParamSet, opts: WithGroups<RMSpropOptions> = {}) {
     const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
-    if ((rest.groups ?? []).some((g) => g && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
+    if (Array.isArray(rest.groups) && rest.groups.some((g) => g && typeof g === 'object' && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
     const slots = ['square_avg'];
     if (rest.centered === true) slots.push('grad_avg');
-    const ms = [rest.momentum, ...(rest.groups ?? []).map((g) => g.momentum)];
+    const ms = [rest.momentum, ...(Array.isArray(rest.groups) ? rest.groups : []).map((g) => (g as { momentum?: unknown } | null)?.momentum)];
     if (ms.some((m) => typeof m === 'function' || (typeof m === 'number' && m > 0))) slots.push('momentum_buffer');
     super(params, rest, (o) => ({ lr: o.lr ?? 1e-2, alpha: o.alpha ?? (preset === 'optax' ? 0.9 : 0.99), eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
       momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false }), slots);

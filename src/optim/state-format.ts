@@ -16,7 +16,8 @@
 // Numbers in the manifest are plain JSON numbers (shortest round-trip form, so f64 values come back
 // exactly); NaN, ±Infinity and -0 are written as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"};
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
-import { StateError, UnsupportedError } from '../errors.js';
+import { describe, InvalidArgumentError, requireObject, StateError, UnsupportedError } from '../errors.js';
+import { requireEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type StateDict } from './base.js';
@@ -111,8 +112,19 @@ export function crc32(engine: Engine, bytes: Uint8Array): number {
 }
 
 /** Serialize `opt`'s full state (stateDict()) into the binary state file. */
+/** Throws InvalidArgumentError unless `opt` has stateDict/loadStateDict and a ParamSet. */
+function requireStateful(opt: unknown): Stateful {
+  const o = opt as Partial<Stateful> | null;
+  if (o === null || typeof o !== 'object' || typeof o.stateDict !== 'function' || typeof o.loadStateDict !== 'function' || !o.params) {
+    throw new InvalidArgumentError(`expected an optimizer (or another object with stateDict(), loadStateDict() and params), got ${describe(opt)}`);
+  }
+  return o as Stateful;
+}
+
 export function saveState(opt: Stateful, options: SaveStateOptions = {}): Uint8Array {
   checkHost();
+  requireStateful(opt);
+  if (options !== undefined) requireObject('saveState options', options);
   const sd = opt.stateDict() as StateDict;
   const arrays: Typed[] = [];
   let payload = 0;
@@ -181,6 +193,7 @@ export function saveState(opt: Stateful, options: SaveStateOptions = {}): Uint8A
 /** Parse and verify a state file's container (magic, version, length, checksum); returns the manifest. */
 export function readStateManifest(engine: Engine, bytes: Uint8Array): { manifest: StateManifest; payload: Uint8Array } {
   checkHost();
+  requireEngine(engine);
   if (!(bytes instanceof Uint8Array)) throw new StateError('state file must be a Uint8Array');
   if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new StateError(bytes.length < MAGIC.length ? `truncated state file (${bytes.length} bytes)` : 'not a simdopt state file (bad magic)');
@@ -245,6 +258,8 @@ function decode(v: unknown, payload: Uint8Array, blobs: PayloadEntry[]): unknown
  * loadStateDict checks) runs before anything is written: on StateError nothing has changed.
  */
 export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOptions = {}): void {
+  requireStateful(opt);
+  if (options !== undefined) requireObject('loadState options', options);
   const ps = opt.params;
   const { manifest: m, payload } = readStateManifest(ps.engine, bytes);
   if (m.optimizer !== opt.kind) throw new StateError(`state file holds ${String(m.optimizer)} state, this optimizer is ${opt.kind}`);

@@ -1,8 +1,8 @@
 // Optax-style schedules: constant, polynomial/linear, exponential, cosine, joins, warm-up + cosine and
 // piecewise constant. Pure functions of the step; transcendentals from the engine's wasm math.
 import type { Engine } from '../engine/engine.js';
-import { checkRange, HyperparameterError } from '../errors.js';
-import { checkStep, finite, positive, PI, type Schedule } from './common.js';
+import { checkRange, HyperparameterError, requireObject } from '../errors.js';
+import { checkStep, finite, positive, PI, type Schedule, scheduleArgs } from './common.js';
 
 /** v */
 export function constantSchedule(value: number): Schedule {
@@ -14,6 +14,7 @@ export function constantSchedule(value: number): Schedule {
  * (init − end)·(1 − c/T)^power + end with c = clip(step − begin, 0, T) (optax polynomial_schedule).
  */
 export function polynomialSchedule(engine: Engine, o: { init: number; end: number; power: number; transitionSteps: number; transitionBegin?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init); finite('end', o.end); finite('power', o.power); positive('transitionSteps', o.transitionSteps);
   const begin = checkRange('transitionBegin', o.transitionBegin ?? 0, 0, Infinity);
   return (step) => {
@@ -25,6 +26,7 @@ export function polynomialSchedule(engine: Engine, o: { init: number; end: numbe
 
 /** Linear from init to end over transitionSteps (after transitionBegin), then constant. */
 export function linearSchedule(engine: Engine, o: { init: number; end: number; transitionSteps: number; transitionBegin?: number }): Schedule {
+  scheduleArgs(engine, o);
   return polynomialSchedule(engine, { ...o, power: 1 });
 }
 
@@ -33,6 +35,7 @@ export function linearSchedule(engine: Engine, o: { init: number; end: number; t
  * bounded by endValue when given (optax exponential_decay).
  */
 export function exponentialDecay(engine: Engine, o: { init: number; transitionSteps: number; decayRate: number; transitionBegin?: number; staircase?: boolean; endValue?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init); positive('transitionSteps', o.transitionSteps); positive('decayRate', o.decayRate);
   const begin = checkRange('transitionBegin', o.transitionBegin ?? 0, 0, Infinity);
   if (o.endValue !== undefined) finite('endValue', o.endValue);
@@ -48,6 +51,7 @@ export function exponentialDecay(engine: Engine, o: { init: number; transitionSt
 
 /** init · ((1 − α)·(½(1 + cos(π·min(step, T)/T)))^exponent + α) (optax cosine_decay_schedule). */
 export function cosineDecay(engine: Engine, o: { init: number; decaySteps: number; alpha?: number; exponent?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init); positive('decaySteps', o.decaySteps);
   const alpha = checkRange('alpha', o.alpha ?? 0, -Infinity, Infinity), exponent = checkRange('exponent', o.exponent ?? 1, 0, Infinity, true);
   return (step) => {
@@ -71,6 +75,7 @@ export function joinSchedules(schedules: Schedule[], boundaries: number[]): Sche
 
 /** Linear warm-up from init to peak over warmupSteps, then cosine decay to end at decaySteps (optax warmup_cosine_decay_schedule). */
 export function warmupCosineDecay(engine: Engine, o: { init: number; peak: number; warmupSteps: number; decaySteps: number; end?: number; exponent?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('peak', o.peak);
   const end = o.end ?? 0;
   checkRange('warmupSteps', o.warmupSteps, 0, Infinity);
@@ -83,6 +88,7 @@ export function warmupCosineDecay(engine: Engine, o: { init: number; peak: numbe
 
 /** Multiply init by scales[k] at each boundary k passed (torch MultiStepLR / optax piecewise_constant_schedule). */
 export function piecewiseConstant(o: { init: number; boundariesAndScales: Record<number, number> }): Schedule {
+  requireObject('schedule options', o);
   finite('init', o.init);
   const entries = Object.entries(o.boundariesAndScales).map(([b, s]) => [Number(b), finite(`scale at ${b}`, s)] as const).sort((a, b) => a[0] - b[0]);
   return (step) => {

@@ -1,4 +1,6 @@
 // Shared pieces of the schedule factories: the Schedule type and parameter/step validation.
+import { requireEngine } from '../engine/engine.js';
+import { requireObject } from '../errors.js';
 import { checkRange, HyperparameterError } from '../errors.js';
 
 /** A schedule: a pure function of the number of steps taken so far (0 for the first step). */
@@ -24,4 +26,10 @@ export function integer(name: string, v: number, min = 1): number {
 export function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw new HyperparameterError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${String(v)}`);
   return v as T;
+}
+
+/** The engine and options object every schedule factory takes (InvalidArgumentError otherwise). */
+export function scheduleArgs(engine: unknown, o: unknown): void {
+  requireEngine(engine);
+  requireObject('schedule options', o);
 }

@@ -2,7 +2,7 @@
 // gradient norms of a previous run (Defazio et al. 2023).
 import type { Engine } from '../engine/engine.js';
 import { HyperparameterError } from '../errors.js';
-import { checkStep, finite, integer, oneOf, PI, type Schedule } from './common.js';
+import { checkStep, finite, integer, oneOf, PI, type Schedule, scheduleArgs } from './common.js';
 
 export interface WarmupStableDecayOptions {
   /** lr at step 0 (default 0). */
@@ -26,6 +26,7 @@ export interface WarmupStableDecayOptions {
  * f(x) = 1 − x (linear), ½(1 + cos πx) (cosine) or 1 − √x (1-sqrt).
  */
 export function warmupStableDecay(engine: Engine, o: WarmupStableDecayOptions): Schedule {
+  scheduleArgs(engine, o);
   const init = finite('init', o.init ?? 0), peak = finite('peak', o.peak), end = finite('end', o.end ?? 0);
   const w = integer('warmupSteps', o.warmupSteps, 0), s = integer('stableSteps', o.stableSteps, 0), d = integer('decaySteps', o.decaySteps);
   const shape = oneOf('decayShape', o.decayShape ?? 'linear', ['linear', 'cosine', '1-sqrt'] as const);
@@ -45,6 +46,7 @@ export function warmupStableDecay(engine: Engine, o: WarmupStableDecayOptions): 
  * flat early and steep at the end (init at step 0, end from step T on).
  */
 export function rexSchedule(engine: Engine, o: { init: number; totalSteps: number; end?: number }): Schedule {
+  scheduleArgs(engine, o);
   const init = finite('init', o.init), t = integer('totalSteps', o.totalSteps), end = finite('end', o.end ?? 0);
   return (step) => {
     const z = 1 - Math.min(checkStep(step), t) / t;
@@ -59,6 +61,7 @@ export function rexSchedule(engine: Engine, o: { init: number; totalSteps: numbe
  * so the lr is exactly 0 from step totalSteps on (one rounding per value).
  */
 export function linearDecayToZero(engine: Engine, o: { init: number; totalSteps: number; warmupSteps?: number }): Schedule {
+  scheduleArgs(engine, o);
   const init = finite('init', o.init), t = integer('totalSteps', o.totalSteps), w = integer('warmupSteps', o.warmupSteps ?? 0, 0);
   if (w >= t) throw new HyperparameterError(`warmupSteps (${w}) must be less than totalSteps (${t})`);
   const d = t - w;
@@ -96,6 +99,7 @@ function medianFilter(x: Float64Array, width: number): Float64Array {
  * `linearDecayToZero({ init, totalSteps: T − 1 })`. The T values are computed once, here.
  */
 export function refinedSchedule(engine: Engine, o: { init: number; gradNorms: ArrayLike<number>; filterWidth?: number }): Schedule {
+  scheduleArgs(engine, o);
   const init = finite('init', o.init);
   if (o.gradNorms == null || typeof o.gradNorms.length !== 'number' || o.gradNorms.length < 2) {
     throw new HyperparameterError('gradNorms must hold at least 2 gradient norms');

@@ -3,12 +3,13 @@
 // step and multistep decay, SGDR warm restarts, one-cycle and cyclic learning rates.
 import type { Engine } from '../engine/engine.js';
 import { HyperparameterError } from '../errors.js';
-import { checkStep, finite, integer, oneOf, positive, PI, type Schedule } from './common.js';
+import { checkStep, finite, integer, oneOf, positive, PI, type Schedule, scheduleArgs } from './common.js';
 
 /**
  * init · γ^⌊step / stepSize⌋ (torch StepLR, closed form).
  */
 export function stepDecay(engine: Engine, o: { init: number; stepSize: number; gamma?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init); integer('stepSize', o.stepSize);
   const gamma = finite('gamma', o.gamma ?? 0.1);
   return (step) => o.init * engine.pow(gamma, Math.floor(checkStep(step) / o.stepSize));
@@ -19,6 +20,7 @@ export function stepDecay(engine: Engine, o: { init: number; stepSize: number; g
  * closed form: `bisect_right(milestones, step)`).
  */
 export function multiStepDecay(engine: Engine, o: { init: number; milestones: readonly number[]; gamma?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init);
   const gamma = finite('gamma', o.gamma ?? 0.1);
   if (!Array.isArray(o.milestones)) throw new HyperparameterError('milestones must be an array of non-negative integers');
@@ -38,6 +40,7 @@ export function multiStepDecay(engine: Engine, o: { init: number; milestones: re
  * integer arithmetic, so restarts land exactly on the step).
  */
 export function cosineWarmRestarts(engine: Engine, o: { init: number; t0: number; tMult?: number; etaMin?: number }): Schedule {
+  scheduleArgs(engine, o);
   finite('init', o.init); integer('t0', o.t0);
   const tMult = integer('tMult', o.tMult ?? 1), etaMin = finite('etaMin', o.etaMin ?? 0);
   return (step) => {
@@ -72,6 +75,7 @@ export interface OneCycleOptions {
  * Steps past totalSteps − 1 hold the value at totalSteps − 1, the final lr (torch raises past totalSteps).
  */
 export function oneCycle(engine: Engine, o: OneCycleOptions): Schedule {
+  scheduleArgs(engine, o);
   const maxLr = finite('maxLr', o.maxLr), total = integer('totalSteps', o.totalSteps);
   const pct = finite('pctStart', o.pctStart ?? 0.3), div = positive('divFactor', o.divFactor ?? 25);
   const finalDiv = positive('finalDivFactor', o.finalDivFactor ?? 1e4);
@@ -123,6 +127,7 @@ export interface CyclicOptions {
  * scale = 1 (triangular), 1/2^(c−1) (triangular2) or γ^step (exp_range).
  */
 export function cyclicSchedule(engine: Engine, o: CyclicOptions): Schedule {
+  scheduleArgs(engine, o);
   const base = finite('baseLr', o.baseLr), max = finite('maxLr', o.maxLr);
   const up = positive('stepSizeUp', o.stepSizeUp ?? 2000), down = positive('stepSizeDown', o.stepSizeDown ?? up);
   const mode = oneOf('mode', o.mode ?? 'triangular', ['triangular', 'triangular2', 'exp_range'] as const);
