@@ -134,7 +134,35 @@ test('gemv/gemm/choleskySolve with the output aliasing an input compute the same
   linalg.choleskySolve(e, L, X, 2, 2);
   linalg.choleskySolve(e, L, L, 2, 2);                  // L is also the right-hand side
   assert.ok(sameBits(L.array, X.array));
+  // cholesky with out = a (in place) equals the separate factor.
+  const S = e.from(new Float32Array([4, 2, 2, 3])), Ls = linalg.cholesky(e, S, 2);
+  linalg.cholesky(e, S, 2, S);
+  assert.deepEqual([S.array[0], S.array[2], S.array[3]], [Ls.array[0], Ls.array[2], Ls.array[3]]);
   void Lc;
+});
+
+test('the elementwise entries with an output buffer (hutchinson, EMA/SWA copyTo) give the same result when it aliases an input', async () => {
+  const { hutchinson, EMA, SWA } = await import('../dist/index.js');
+  const z = [1, -1, 1, -1, 1], hz = [0.5, 2, -3, 4.25, 1e-3];
+  const sep = e.alloc(5);
+  hutchinson(e, e.from(new Float32Array(z)), e.from(new Float32Array(hz)), sep);
+  for (const which of ['z', 'hz']) {
+    const bz = e.from(new Float32Array(z)), bh = e.from(new Float32Array(hz));
+    hutchinson(e, bz, bh, which === 'z' ? bz : bh);
+    assert.ok(sameBits((which === 'z' ? bz : bh).array, sep.array), which);
+  }
+  const ps = new ParamSet(e, { w: 3 });
+  ps.setParam('w', [1, 2, 3]);
+  for (const W of [EMA, SWA]) {
+    const w = new W(ps, W === EMA ? { decay: 0.5 } : {});
+    w.update(); ps.setParam('w', [3, 2, 1]); w.update();
+    const out = e.alloc(ps.size);
+    w.copyTo(out);
+    w.copyTo();                                         // into the parameters it averages
+    assert.ok(sameBits(ps.data.array, out.array), W.name);
+    ps.setParam('w', [1, 2, 3]);
+  }
+  ps.free();
 });
 
 test('gradient padding decides nothing: a NaN there neither throws nor skips a step, and clipGradNorm ignores it', async () => {
