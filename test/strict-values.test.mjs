@@ -245,6 +245,34 @@ test('scalars out of range: Prodigy d = 1e308 and ASGD step = 1e300 are refused;
   ps.free();
 });
 
+test('DoG: loaded G = 0 after a step is refused; a frozen group (scalars 0) still round-trips', async () => {
+  const { DoG } = await import('../dist/index.js');
+  const ps = new ParamSet(e, { a: 3, b: 2 });
+  const o = new DoG(ps, { groups: [{ params: ['b'], frozen: true }] });
+  ps.setGrad('a', [1, 2, 3]); o.step();
+  const sd = o.stateDict();
+  assert.deepEqual(sd.scalars.G.slice(1), [0]);
+  o.loadStateDict(sd);
+  rejects(() => o.loadStateDict({ ...sd, scalars: { ...sd.scalars, G: [0, 0] } }), StateError, 'G');
+  rejects(() => o.loadStateDict({ ...sd, scalars: { ...sd.scalars, G: [1e-300, 0] } }), StateError, 'finite f32');
+  ps.zeroGrad(); o.step();
+  assert.ok(ps.param('a').every(Number.isFinite));
+  o.free(); ps.free();
+});
+
+test('LAMB and LARS: a vanishing update norm gives a finite (no-op sized) step, not an f32-overflowing trust ratio', async () => {
+  const { LAMB, LARS } = await import('../dist/index.js');
+  for (const C of [LAMB, LARS]) {
+    const ps = new ParamSet(e, { w: 4 });
+    ps.setParam('w', [1, 2, 3, 4]);
+    const o = new C(ps, { lr: 0.1 });
+    ps.setGrad('w', [1e-45, 0, 0, 0]);
+    o.step(); o.step();
+    assert.ok(ps.param('w').every(Number.isFinite), C.name);
+    o.free(); ps.free();
+  }
+});
+
 test('every error above is a SimdoptError with a code', () => {
   const ps = new ParamSet(e, { w: 2 });
   for (const f of [() => e.from([1e39]), () => new SGD(ps, { lr: 0.1, momentun: 1 }), () => new Adamax(ps, { eps: 0 })]) {

@@ -112,6 +112,20 @@ export class DoG extends Optimizer<DoGHyper, DoGOptions> {
       const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);
       if (!sc || !ok(sc.rbar)) throw new StateError(`invalid scalars.rbar (${n} finite non-negative numbers expected)`);
       if (!ok(sc.G)) throw new StateError(`invalid scalars.G (${n} finite non-negative numbers expected)`);
+      // After a step, G > 0 (it starts at ‖g‖² + eps and only grows), r̄ > 0, and the step size
+      // η = lr·r̄/√G must be a finite f32 (the kernel's scalar); checked with the loaded lr.
+      if (Number.isInteger(sd.step) && sd.step > 0) {
+        for (let gi = 0; gi < n; gi++) {
+          if (this.groups[gi]!.frozen) continue;                // never stepped: its scalars stay 0
+          const lh = (sd.groups?.[gi]?.hyper ?? (gi === 0 ? sd.hyper : undefined)) as Record<string, unknown> | undefined;
+          const hh = { ...this.hyperparametersOf(gi), ...(lh && typeof lh === 'object' ? lh : {}) } as Record<string, unknown>;
+          const lr = typeof hh.lr === 'number' ? hh.lr : 0;
+          const g = sc.G[gi]!, r = sc.rbar[gi]!;
+          if (!(g > 0) || !(r > 0) || !Number.isFinite(Math.fround(lr * r / this.params.engine.sqrt(g)))) {
+            throw new StateError(`invalid scalars of group ${gi} (rbar ${r}, G ${g}): after a step G > 0, rbar > 0 and lr·rbar/√G a finite f32 are expected`);
+          }
+        }
+      }
       rbar = [...sc.rbar]; G = [...sc.G];
     }
     super.loadStateDict(sd);

@@ -1,3 +1,4 @@
+import { F32_MIN_NORMAL } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
@@ -54,7 +55,9 @@ export class LAMB extends Optimizer<LAMBHyper, LAMBOptions> {
     const px = seg.sumX.array, ux = seg.sumY.array, cf = seg.coef.array;
     for (let i = r.i0; i < r.i1; i++) {
       const pn = e.sqrt(px[i]!), un = e.sqrt(ux[i]!);
-      const ratio = pn === 0 || un === 0 ? 1 : pn / un;
+      // As optax's f32 norms: an update norm below the smallest normal f32 counts as 0 (ratio 1);
+      // from it the f64 ratio would overflow the kernel's f32 coefficient.
+      const ratio = pn === 0 || un < F32_MIN_NORMAL ? 1 : pn / un;
       this.ratio[i] = ratio;
       cf[i] = -h.lr * ratio;
     }

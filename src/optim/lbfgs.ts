@@ -112,7 +112,7 @@ export class LBFGS {
     params.engine.requireGroup(OPTIM);
     const maxIter = opts.maxIter ?? 20;
     this.h = LBFGS.check({
-      lr: opts.lr ?? 1, maxIter, maxEval: opts.maxEval ?? Math.floor((maxIter * 5) / 4),
+      lr: opts.lr ?? 1, maxIter, maxEval: opts.maxEval ?? (typeof maxIter === 'number' ? Math.floor((maxIter * 5) / 4) : maxIter),
       toleranceGrad: opts.toleranceGrad ?? 1e-7, toleranceChange: opts.toleranceChange ?? 1e-9,
       historySize: opts.historySize ?? 100, lineSearchFn: opts.lineSearchFn === undefined ? null : opts.lineSearchFn,
     });
