@@ -144,29 +144,42 @@ export function requireFunction(name: string, v: unknown): asserts v is (...a: a
   if (typeof v !== 'function') throw new InvalidArgumentError(`${name} must be a function, got ${describe(v)}`);
 }
 
-/** Levenshtein distance (for did-you-mean suggestions on short names). */
+/** Edit distance with adjacent transpositions (`roh` → `rho` is 1), for did-you-mean suggestions on short names. */
 function distance(a: string, b: string): number {
-  const m = a.length, n = b.length;
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
+  let pp: number[] = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, pp[j - 2]! + 1);
+      cur[j] = d;
+    }
+    pp = prev; prev = cur;
   }
-  return prev[n]!;
+  return prev[b.length]!;
+}
+const normName = (s: string): string => s.replace(/[_\-\s]/g, '').toLowerCase();
+/**
+ * The accepted name nearest to `given` (case, `_` and `-` ignored: `weight_decay` → `weightDecay`),
+ * or undefined when none is close. The one matcher behind every did-you-mean of the library
+ * (tensor, kernel, dtype, option and state field names).
+ */
+export function nearest(given: string, accepted: readonly string[]): string | undefined {
+  const g = normName(given);
+  let best: string | undefined, bestD = Infinity;
+  for (const a of accepted) {
+    const d = distance(g, normName(a));
+    if (d < bestD) { bestD = d; best = a; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
 }
 /**
  * The accepted names and the nearest match, for a message about an unknown name:
  * `; did you mean "weight"? Accepted: "weight", "bias"` (the list cut after 20).
  */
 export function suggest(given: string, accepted: readonly string[]): string {
-  const lower = given.toLowerCase().replace(/[_-]/g, '');
-  let best: string | undefined, bestD = Infinity;
-  for (const a of accepted) {
-    const d = a.toLowerCase().replace(/[_-]/g, '') === lower ? 0 : distance(given, a);
-    if (d < bestD) { bestD = d; best = a; }
-  }
-  const near = best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : '';
+  const best = nearest(given, accepted);
+  const near = best !== undefined ? `; did you mean ${JSON.stringify(best)}?` : '';
   const list = accepted.slice(0, 20).map((a) => JSON.stringify(a)).join(', ') + (accepted.length > 20 ? `, … (${accepted.length} in all)` : '');
   return `${near} Accepted: ${list || '(none)'}`;
 }

@@ -45,7 +45,7 @@ test('every documented option of every optimizer is accepted by name; a misspell
     if (k) {
       const typo = k.slice(0, -2) + k.slice(-1) + k.slice(-2, -1);            // last two letters swapped
       const ps = new ParamSet(e, { w: 4 });
-      assert.throws(() => new C(ps, { ...base, [typo]: undefined }), (err) => err.code === 'INVALID_HYPERPARAMETER' && err.message.includes(`\`${k}\``), `${name}: ${typo}`);
+      assert.throws(() => new C(ps, { ...base, [typo]: undefined }), (err) => err.code === 'INVALID_HYPERPARAMETER' && err.message.includes(`did you mean "${k}"`), `${name}: ${typo}`);
       ps.free();
     }
   }

@@ -103,15 +103,15 @@ test('hyperparameters outside the f32 range or dividing by zero are refused, thr
 
 test('unknown options and hyperparameters are refused with the name and the nearest accepted one', () => {
   const ps = new ParamSet(e, { w: 2 });
-  const a = rejects(() => new SGD(ps, { lr: 0.1, momentun: 0.9 }), HyperparameterError, '`momentun`', 'did you mean `momentum`');
+  const a = rejects(() => new SGD(ps, { lr: 0.1, momentun: 0.9 }), HyperparameterError, '\"momentun\"', 'did you mean "momentum"');
   assert.equal(a.code, 'INVALID_HYPERPARAMETER');
-  rejects(() => new AdamW(ps, { weight_decay: 0.1 }), HyperparameterError, '`weight_decay`', '`weightDecay`');
-  rejects(() => new AdamW(ps, { groups: [{ params: ['w'], wieghtDecay: 0 }] }), HyperparameterError, 'groups[0]', '`weightDecay`');
-  rejects(() => new LBFGS(ps, { histroySize: 5 }), HyperparameterError, '`historySize`');
+  rejects(() => new AdamW(ps, { weight_decay: 0.1 }), HyperparameterError, '\"weight_decay\"', '\"weightDecay\"');
+  rejects(() => new AdamW(ps, { groups: [{ params: ['w'], wieghtDecay: 0 }] }), HyperparameterError, 'groups[0]', '\"weightDecay\"');
+  rejects(() => new LBFGS(ps, { histroySize: 5 }), HyperparameterError, '\"historySize\"');
   const o = new SGD(ps, { lr: 0.1, momentum: 0.9 });
-  rejects(() => o.set({ momentun: 0.5 }), HyperparameterError, '`momentum`');
+  rejects(() => o.set({ momentun: 0.5 }), HyperparameterError, '\"momentum\"');
   assert.equal('momentun' in o.hyperparameters, false);
-  rejects(() => new SAM(ps, { base: o, roh: 0.1 }), HyperparameterError, '`rho`');
+  rejects(() => new SAM(ps, { base: o, roh: 0.1 }), HyperparameterError, '\"rho\"');
   o.free(); ps.free();
 });
 
@@ -200,9 +200,9 @@ test('loaded slot values, counters, shapes and keys are checked; a rejected load
   for (const step of [-1, 1.5, 2 ** 53, 1e300]) rejects(() => o.loadStateDict(edited((s) => { s.step = step; })), StateError, 'step');
   rejects(() => o.loadStateDict(edited((s) => { s.shapes.w = [7, 5]; })), StateError, '[7, 5]', '[5, 7]');
   rejects(() => o.loadStateDict(edited((s) => { delete s.shapes; })), StateError, 'shapes');
-  rejects(() => o.loadStateDict(edited((s) => { s.hyper.momentun = 0.9; })), StateError, '`momentun`');
-  rejects(() => o.loadStateDict(edited((s) => { s.extra = 1; })), StateError, '`extra`');
-  rejects(() => o.loadStateDict(edited((s) => { s.state.w.exp_avg_sqr = s.state.w.exp_avg_sq; })), StateError, '`exp_avg_sqr`', '`exp_avg_sq`');
+  rejects(() => o.loadStateDict(edited((s) => { s.hyper.momentun = 0.9; })), StateError, '\"momentun\"');
+  rejects(() => o.loadStateDict(edited((s) => { s.extra = 1; })), StateError, '\"extra\"');
+  rejects(() => o.loadStateDict(edited((s) => { s.state.w.exp_avg_sqr = s.state.w.exp_avg_sq; })), StateError, '\"exp_avg_sqr\"', '\"exp_avg_sq\"');
   rejects(() => o.loadStateDict(edited((s) => { s.state.v = s.state.w; delete s.state.w; })), StateError, 'w');
   rejects(() => o.loadStateDict(edited((s) => { s.optimizer = 'adam'; })), StateError, 'adam');
   rejects(() => o.loadStateDict(edited((s) => { s.version = 2; })), StateError, 'version');

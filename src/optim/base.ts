@@ -11,7 +11,7 @@ import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, SimdoptError, StateError, UnsupportedError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
-import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
+import { checkF32, checkKnownKeys, suggest } from '../options.js';
 import { OPTIM } from './wasm.js';
 
 export const STATE_FORMAT = 'simdopt/optimizer';
@@ -321,7 +321,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${String(sd.optimizer)}, this optimizer is ${this.kind}`);
     const keys = this.stateKeys();
     const odd = Object.keys(sd).find((k) => !keys.includes(k));
-    if (odd !== undefined) throw new StateError(`state dict has an unknown field \`${odd}\`${didYouMean(odd, keys)}; accepted: ${keys.sort().join(', ')}`);
+    if (odd !== undefined) throw new StateError(`state dict has an unknown field ${JSON.stringify(odd)}${suggest(odd, keys.sort())}`);
     if (!Number.isInteger(sd.step) || sd.step < 0 || sd.step > MAX_STEP) throw new StateError(`invalid step ${String(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     const skipped = sd.skipped ?? 0;
     if (!Number.isInteger(skipped) || skipped < 0 || skipped > MAX_STEP) throw new StateError(`invalid skipped count ${String(sd.skipped)} (an integer in [0, ${MAX_STEP}] expected)`);
@@ -351,7 +351,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       if (!e || typeof e !== 'object') throw new StateError(`state has no entry for parameter ${t.name}`);
       const known = [...slotNames, ...this.extraStateEntries(ti)];
       const odd = Object.keys(e).find((k) => !known.includes(k));
-      if (odd !== undefined) throw new StateError(`state of ${t.name} has an unknown slot \`${odd}\`${didYouMean(odd, known)}; this optimizer has [${known.join(', ')}]`);
+      if (odd !== undefined) throw new StateError(`state of ${t.name} has an unknown slot ${JSON.stringify(odd)}${suggest(odd, known)}`);
       for (const s of slotNames) {
         const a = e[s];
         if (!(a instanceof Float32Array)) throw new StateError(`state of ${t.name} has no Float32Array slot ${s}`);

@@ -1,6 +1,6 @@
 // L-BFGS with an optional strong-Wolfe line search: a port of torch.optim.LBFGS 1.13 (lbfgs.py,
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
-import { checkF32, checkKnownKeys, didYouMean } from '../options.js';
+import { checkF32, checkKnownKeys, suggest } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
@@ -422,7 +422,7 @@ export class LBFGS {
     // (`groups`: loadState passes the file's one group; its hyperparameters are `hyper`'s.)
     const keys = ['format', 'version', 'optimizer', 'step', 'hyper', 'state', 'scalars', 'shapes', 'groups'];
     const odd = Object.keys(sd).find((k) => !keys.includes(k));
-    if (odd !== undefined) throw new StateError(`state dict has an unknown field \`${odd}\`${didYouMean(odd, keys)}; accepted: ${keys.join(', ')}`);
+    if (odd !== undefined) throw new StateError(`state dict has an unknown field ${JSON.stringify(odd)}${suggest(odd, keys)}`);
     const nat = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_STEP;
     if (!nat(sd.step)) throw new StateError(`invalid step ${String(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     checkShapes(this.params, sd.shapes);
