@@ -21,7 +21,8 @@ const mv = (n) => ({ m: z(n), v: z(n) });
 const CASES = [
   ['Adamax', Adamax, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 }, { lr: 0.002, maximize: true, weightDecay: 0.01 }],
     () => (n) => ({ m: z(n), u: z(n) }), (h, pow) => (p, g, s, t) => adamaxRef(p, g, s, h, t, pow)],
-  ['NAdam', NAdam, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, momentumDecay: 0.01 }, { lr: 0.002, weightDecay: 0.01 }],
+  ['NAdam', NAdam, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, momentumDecay: 0.01 }, { lr: 0.002, weightDecay: 0.01 },
+    { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, momentumDecay: 0.01, torchBits: true }],
     () => mv, (h, pow) => {
       let mp = 1, last = 0, sc;
       return (p, g, s, t) => {
@@ -31,7 +32,8 @@ const CASES = [
     }],
   ['RAdam', RAdam, [{}, { lr: 0.02, betas: [0.8, 0.9], eps: 1e-6, weightDecay: 0.1 }, { lr: 0.005, betas: [0.9, 0.99], weightDecay: 0.01 }],
     () => mv, (h, pow, sqrt) => (p, g, s, t) => radamRef(p, g, s, h, t, pow, sqrt)],
-  ['Lion', Lion, [{}, { lr: 0.01, betas: [0.95, 0.98], weightDecay: 0.5 }, { lr: 0.003, betas: [0, 0.5], weightDecay: 0.01 }],
+  ['Lion', Lion, [{}, { lr: 0.01, betas: [0.95, 0.98], weightDecay: 0.5 }, { lr: 0.003, betas: [0, 0.5], weightDecay: 0.01 },
+    { lr: 0.01, betas: [0.95, 0.98], weightDecay: 0.5, torchBits: true }],
     () => (n) => ({ m: z(n) }), (h) => (p, g, s) => lionRef(p, g, s, h)],
 ];
 
@@ -62,9 +64,9 @@ const BAD = [
   [Adamax, { lr: -1 }, 'lr'], [Adamax, { betas: [1, 0.9] }, 'betas[0]'], [Adamax, { betas: [0.9, -0.1] }, 'betas[1]'],
   [Adamax, { eps: NaN }, 'eps'], [Adamax, { weightDecay: -1 }, 'weightDecay'], [Adamax, { maximize: 1 }, 'maximize'],
   [NAdam, { lr: Infinity }, 'lr'], [NAdam, { momentumDecay: -0.1 }, 'momentumDecay'], [NAdam, { betas: [0.9, 1] }, 'betas[1]'],
-  [NAdam, { weightDecay: -1 }, 'weightDecay'], [NAdam, { eps: -1 }, 'eps'],
+  [NAdam, { weightDecay: -1 }, 'weightDecay'], [NAdam, { eps: -1 }, 'eps'], [NAdam, { torchBits: 0 }, 'torchBits'],
   [RAdam, { lr: -0.1 }, 'lr'], [RAdam, { betas: [1.5, 0.9] }, 'betas[0]'], [RAdam, { eps: 'x' }, 'eps'], [RAdam, { weightDecay: NaN }, 'weightDecay'],
-  [Lion, { lr: -1 }, 'lr'], [Lion, { betas: [1.1, 0.9] }, 'betas[0]'], [Lion, { betas: [0.9, -1] }, 'betas[1]'], [Lion, { weightDecay: -0.5 }, 'weightDecay'],
+  [Lion, { lr: -1 }, 'lr'], [Lion, { betas: [1.1, 0.9] }, 'betas[0]'], [Lion, { betas: [0.9, -1] }, 'betas[1]'], [Lion, { weightDecay: -0.5 }, 'weightDecay'], [Lion, { torchBits: 'no' }, 'torchBits'],
 ];
 
 test('bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', () => assertBadHypers(BAD));

@@ -12,6 +12,7 @@ const HYPERS = [
   {},
   { lr: 0.05, lambd: 0.01, alpha: 0.5, t0: 10, weightDecay: 0.1 },
   { lr: 0.02, t0: 3, maximize: true, weightDecay: 0.01 },
+  { lr: 0.02, t0: 3, maximize: true, weightDecay: 0.01, torchBits: true },
 ];
 
 for (const h of HYPERS) {
@@ -40,7 +41,7 @@ for (const h of HYPERS) {
 
 const BAD = [
   [{ lr: -1 }, 'lr'], [{ lambd: -0.1 }, 'lambd'], [{ alpha: NaN }, 'alpha'], [{ t0: -1 }, 't0'],
-  [{ t0: Infinity }, 't0'], [{ weightDecay: -1 }, 'weightDecay'], [{ maximize: 1 }, 'maximize'],
+  [{ t0: Infinity }, 't0'], [{ weightDecay: -1 }, 'weightDecay'], [{ maximize: 1 }, 'maximize'], [{ torchBits: 1 }, 'torchBits'],
 ];
 
 test('ASGD bad hyperparameters: typed error naming the parameter, at construction and in set(), state unchanged', async () => {

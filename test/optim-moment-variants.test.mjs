@@ -33,7 +33,7 @@ const CASES = [
     () => (n) => ({ m: z(n) }), (h) => (p, g, s) => signumRef(p, g, s, { momentum: 0.9, ...h })],
   ['ADOPT', ADOPT, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-3, weightDecay: 0.1, decoupled: true }, { lr: 0.01, weightDecay: 0.05, clip: false }],
     () => (n) => ({ m: z(n), v: z(n) }), (h, M) => (p, g, s, t) => adoptRef(p, g, s, h, t, M)],
-  ['DiffGrad', DiffGrad, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 }],
+  ['DiffGrad', DiffGrad, [{}, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 }, { lr: 0.02, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, torchBits: true }],
     () => (n) => ({ m: z(n), v: z(n), prev: z(n) }), (h, M) => (p, g, s, t) => diffgradRef(p, g, s, h, t, M)],
   ['OptimisticAMSGrad', OptimisticAMSGrad, [{}, { lr: 0.02, betas: [0.5, 0.9], eps: 1e-6 }],
     () => (n) => ({ m: z(n), v: z(n), vh: z(n), w: z(n) }), (h) => (p, g, s, t) => optAmsgradRef(p, g, s, h, t)],
@@ -64,7 +64,7 @@ const BAD = [
   [Signum, { lr: NaN }, 'lr'], [Signum, { momentum: 1 }, 'momentum'], [Signum, { momentum: -0.5 }, 'momentum'], [Signum, { weightDecay: -1 }, 'weightDecay'],
   [ADOPT, { lr: -1 }, 'lr'], [ADOPT, { betas: [0.9, 1.5] }, 'betas[1]'], [ADOPT, { eps: 0 }, 'eps'], [ADOPT, { weightDecay: -0.1 }, 'weightDecay'],
   [ADOPT, { decoupled: 'yes' }, 'decoupled'], [ADOPT, { clip: 0 }, 'clip'],
-  [DiffGrad, { lr: -1 }, 'lr'], [DiffGrad, { betas: [1.1, 0.9] }, 'betas[0]'], [DiffGrad, { eps: NaN }, 'eps'], [DiffGrad, { weightDecay: -1 }, 'weightDecay'],
+  [DiffGrad, { lr: -1 }, 'lr'], [DiffGrad, { betas: [1.1, 0.9] }, 'betas[0]'], [DiffGrad, { eps: NaN }, 'eps'], [DiffGrad, { weightDecay: -1 }, 'weightDecay'], [DiffGrad, { torchBits: 1 }, 'torchBits'],
   [OptimisticAMSGrad, { lr: -1 }, 'lr'], [OptimisticAMSGrad, { betas: [0.9, -1] }, 'betas[1]'], [OptimisticAMSGrad, { eps: -1 }, 'eps'],
   [RandomScaledSGDM, { lr: -1 }, 'lr'], [RandomScaledSGDM, { momentum: 1 }, 'momentum'], [RandomScaledSGDM, { weightDecay: -1 }, 'weightDecay'],
 ];

@@ -6,14 +6,27 @@
 //   p = p + (s1 * d) / denom;  p = p + (s2 * m) / denom  (two addcdiv_: unfused)
 // with s1 = -lr(1-mu_t)/(1-prod mu), s2 = -lr mu_{t+1}/(1-prod mu * mu_t * mu_{t+1}) (torch 1.13) computed by the caller
 // in f64 and rounded once, like every other scalar (omb1, omb2, bc2 = 1 - b2^t).
+// The fmas are torch 1.13's fused CPU multiply-add emulated in f64 (assembly/core/fma.ts). With
+// NADAM_TORCH_BITS all three are (bit-identical to torch on FMA CPUs); by default only the weight-decay
+// sum is (it cancels near a regularised optimum: unfused, a torch golden trajectory drifts to 2.9e-3),
+// and the moment updates are plain f32 a*b + c (torch parity within 8e-8 over the golden trajectories).
 
-import { fma_f32, fma_f32x4 } from '../core/fma';
+import { fma_f32, fma_f32x4, fma_in, fma_in4 } from '../core/fma';
 
 export const NADAM_DECAY: i32 = 1;
+export const NADAM_TORCH_BITS: i32 = 2;
 
 export function nadam_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize,
                           b1: f32, omb1: f32, b2: f32, omb2: f32, bc2: f32, eps: f32, wd: f32,
                           s1: f32, s2: f32, flags: i32): void {
+  if (flags & NADAM_TORCH_BITS) nadam_span<f64>(start, end, p, g, m, v, b1, omb1, b2, omb2, bc2, eps, wd, s1, s2, flags);
+  else nadam_span<f32>(start, end, p, g, m, v, b1, omb1, b2, omb2, bc2, eps, wd, s1, s2, flags);
+}
+
+// @ts-ignore: decorator
+@inline function nadam_span<T>(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize,
+                            b1: f32, omb1: f32, b2: f32, omb2: f32, bc2: f32, eps: f32, wd: f32,
+                            s1: f32, s2: f32, flags: i32): void {
   const decay = (flags & NADAM_DECAY) != 0;
   let i = start;
   if (ASC_FEATURE_SIMD) {
@@ -25,8 +38,8 @@ export function nadam_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
       const pi = v128.load(p + o);
       let d = v128.load(g + o);
       if (decay) d = fma_f32x4(vwd, pi, d);
-      const mi = fma_f32x4(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
-      const vi = fma_f32x4(f32x4.mul(vomb2, d), d, f32x4.mul(v128.load(v + o), vb2));
+      const mi = fma_in4<T>(vomb1, d, f32x4.mul(v128.load(m + o), vb1));
+      const vi = fma_in4<T>(f32x4.mul(vomb2, d), d, f32x4.mul(v128.load(v + o), vb2));
       v128.store(m + o, mi);
       v128.store(v + o, vi);
       const denom = f32x4.add(f32x4.sqrt(f32x4.div(vi, vbc2)), veps);
@@ -39,8 +52,8 @@ export function nadam_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v:
     const pi = load<f32>(p + o);
     let d = load<f32>(g + o);
     if (decay) d = fma_f32(wd, pi, d);
-    const mi = fma_f32(omb1, d, load<f32>(m + o) * b1);
-    const vi = fma_f32(omb2 * d, d, load<f32>(v + o) * b2);
+    const mi = fma_in<T>(omb1, d, load<f32>(m + o) * b1);
+    const vi = fma_in<T>(omb2 * d, d, load<f32>(v + o) * b2);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     const denom = sqrt<f32>(vi / bc2) + eps;

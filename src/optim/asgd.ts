@@ -12,8 +12,10 @@ export interface ASGDOptions {
   t0?: number;
   weightDecay?: number;
   maximize?: boolean;
+  /** false (default): the fast kernel (plain f32 multiply-adds where torch parity allows; same bits in every runtime and build, within 1e-6 of torch). true: every multiply-add torch's CPU kernel fuses is an f32 FMA emulated in f64, bit-identical to torch 1.13 on FMA CPUs, about 1.4× slower (README, Benchmarks). */
+  torchBits?: boolean;
 }
-type ASGDHyper = { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean };
+type ASGDHyper = { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean; torchBits: boolean };
 
 /** ASGD's state dict: the base format (slot `ax`) plus the per-group f32 scalars η and μ. */
 export interface ASGDStateDict extends StateDict {
@@ -21,7 +23,7 @@ export interface ASGDStateDict extends StateDict {
 }
 
 // Kernel flags (assembly/asgd.ts).
-const MAXIMIZE = 1, DECAY = 2, AVERAGE = 4;
+const MAXIMIZE = 1, DECAY = 2, AVERAGE = 4, TORCH_BITS = 8;
 const f32 = Math.fround;
 
 /**
@@ -43,7 +45,7 @@ export class ASGD extends Optimizer<ASGDHyper, ASGDOptions> {
   constructor(params: ParamSet, opts: WithGroups<ASGDOptions> = {}) {
     super(params, opts, (o) => ({
       lr: o.lr ?? 1e-2, lambd: o.lambd ?? 1e-4, alpha: o.alpha ?? 0.75, t0: o.t0 ?? 1e6,
-      weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false,
+      weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false, torchBits: o.torchBits ?? false,
     }), ['ax']);
     this.eta = this.groups.map((_, gi) => f32(this.hyperparametersOf(gi).lr));
     this.mu = this.groups.map(() => 1);
@@ -56,6 +58,7 @@ export class ASGD extends Optimizer<ASGDHyper, ASGDOptions> {
     checkRange('t0', h.t0, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     requireBool('maximize', h.maximize);
+    requireBool('torchBits', h.torchBits);
     return { ...h };
   }
 
@@ -66,6 +69,7 @@ export class ASGD extends Optimizer<ASGDHyper, ASGDOptions> {
     if (h.maximize) flags |= MAXIMIZE;
     if (h.weightDecay !== 0) flags |= DECAY;
     if (mu !== 1) flags |= AVERAGE;
+    if (h.torchBits) flags |= TORCH_BITS;
     this.params.engine.run('asgd_f32', s.n, [s.p, s.g, s.slot('ax'), 1 - h.lambd * eta, -eta, h.weightDecay, mu, flags]);
   }
 

@@ -1,6 +1,6 @@
 import { checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
-import { Optimizer, type Span, type WithGroups, type StateDict, checkAdamLike } from './base.js';
+import { Optimizer, type Span, type WithGroups, type StateDict, checkAdamLike, requireBool } from './base.js';
 
 export interface NAdamOptions {
   lr?: number;
@@ -8,8 +8,10 @@ export interface NAdamOptions {
   eps?: number;
   weightDecay?: number;
   momentumDecay?: number;
+  /** false (default): the fast kernel (plain f32 multiply-adds where torch parity allows; same bits in every runtime and build, within 1e-6 of torch). true: every multiply-add torch's CPU kernel fuses is an f32 FMA emulated in f64, bit-identical to torch 1.13 on FMA CPUs, about 2× slower (README, Benchmarks). */
+  torchBits?: boolean;
 }
-type NAdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; momentumDecay: number };
+type NAdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; momentumDecay: number; torchBits: boolean };
 
 /** NAdam's state dict: the base format plus the scalar running product of the momentum cache. */
 export interface NAdamStateDict extends StateDict {
@@ -17,7 +19,7 @@ export interface NAdamStateDict extends StateDict {
 }
 
 // Kernel flags (assembly/nadam.ts).
-const DECAY = 1;
+const DECAY = 1, TORCH_BITS = 2;
 
 /**
  * NAdam (torch.optim.NAdam semantics, Dozat 2016, momentum-decay schedule):
@@ -37,7 +39,7 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
   constructor(params: ParamSet, opts: WithGroups<NAdamOptions> = {}) {
     super(params, opts, (o) => {
       const [beta1, beta2] = o.betas ?? [0.9, 0.999];
-      return { lr: o.lr ?? 2e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, momentumDecay: o.momentumDecay ?? 4e-3 };
+      return { lr: o.lr ?? 2e-3, beta1, beta2, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, momentumDecay: o.momentumDecay ?? 4e-3, torchBits: o.torchBits ?? false };
     }, ['exp_avg', 'exp_avg_sq']);
   }
 
@@ -47,6 +49,7 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
   protected validate(h: NAdamHyper): NAdamHyper {
     checkAdamLike(h);
     checkRange('momentumDecay', h.momentumDecay, 0, Infinity);
+    requireBool('torchBits', h.torchBits);
     return { ...h };
   }
 
@@ -61,7 +64,7 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
     const prod = this.muProduct * mu, prodNext = prod * mu * muNext;
     const s1 = -h.lr * (1 - mu) / (1 - prod), s2 = -h.lr * muNext / (1 - prodNext);
     e.run('nadam_f32', s.n, [s.p, s.g, s.slot('exp_avg'), s.slot('exp_avg_sq'),
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, bc2, h.eps, h.weightDecay, s1, s2, h.weightDecay !== 0 ? DECAY : 0]);
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, bc2, h.eps, h.weightDecay, s1, s2, (h.weightDecay !== 0 ? DECAY : 0) | (h.torchBits ? TORCH_BITS : 0)]);
   }
 
   protected override afterStep(t: number): void {

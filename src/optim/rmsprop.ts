@@ -11,6 +11,8 @@ export interface RMSpropOptions {
   momentum?: number;
   centered?: boolean;
   maximize?: boolean;
+  /** false (default): the fast kernel (plain f32 multiply-adds where torch parity allows; same bits in every runtime and build, within 1e-6 of torch). true: every multiply-add torch's CPU kernel fuses is an f32 FMA emulated in f64, bit-identical to torch 1.13 on FMA CPUs, about 2× slower (README, Benchmarks); preset 'torch' only. */
+  torchBits?: boolean;
   /** 'torch' (default) or 'optax' (ε inside the square root, default α = 0.9, momentum buffer holds −lr-scaled updates). Fixed at construction. */
   preset?: RMSpropPreset;
 }
@@ -18,7 +20,8 @@ export type RMSpropPreset = 'torch' | 'optax';
 type RMSpropHyper = Required<Omit<RMSpropOptions, 'preset'>>;
 
 // Kernel flags (assembly/rmsprop.ts).
-const MAXIMIZE = 1, DECAY = 2, CENTERED = 4, MOMENTUM = 8;
+const MAXIMIZE = 1, DECAY = 2, CENTERED = 4, MOMENTUM = 8, TORCH_BITS = 16;
+const TORCH_BITS_OPTAX = "torchBits applies to preset 'torch' (optax's rmsprop has no fused multiply-adds)";
 
 /**
  * RMSprop (torch.optim.RMSprop semantics):
@@ -40,12 +43,13 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
     const { preset: given, ...rest } = optionsOf(opts);
     const preset = checkPreset(given ?? 'torch', ['torch', 'optax'] as const);
     if (Array.isArray(rest.groups) && rest.groups.some((g) => g && typeof g === 'object' && 'preset' in g)) throw new HyperparameterError('preset is fixed at construction and shared by every group');
+    if (preset === 'optax' && [rest, ...(Array.isArray(rest.groups) ? rest.groups : [])].some((g) => g && typeof g === 'object' && (g as { torchBits?: unknown }).torchBits === true)) throw new HyperparameterError(TORCH_BITS_OPTAX);
     const slots = ['square_avg'];
     if (rest.centered === true) slots.push('grad_avg');
     const ms = [rest.momentum, ...(Array.isArray(rest.groups) ? rest.groups : []).map((g) => (g as { momentum?: unknown } | null)?.momentum)];
     if (ms.some((m) => typeof m === 'function' || (typeof m === 'number' && m > 0))) slots.push('momentum_buffer');
     super(params, rest, (o) => ({ lr: o.lr ?? 1e-2, alpha: o.alpha ?? (preset === 'optax' ? 0.9 : 0.99), eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
-      momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false }), slots);
+      momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false, torchBits: o.torchBits ?? false }), slots);
     this.preset = preset;
   }
 
@@ -57,6 +61,8 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
     checkRange('momentum', h.momentum, 0, Infinity);
     requireBool('centered', h.centered);
     requireBool('maximize', h.maximize);
+    requireBool('torchBits', h.torchBits);
+    if (h.torchBits && this.preset === 'optax') throw new HyperparameterError(TORCH_BITS_OPTAX);
     if (h.centered !== (this.slots.grad_avg !== undefined)) {
       throw new HyperparameterError('centered is fixed at construction (it decides which state buffers exist)');
     }
@@ -73,6 +79,7 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropOptions> {
     if (h.weightDecay !== 0) flags |= DECAY;
     if (h.centered) flags |= CENTERED;
     if (h.momentum > 0) flags |= MOMENTUM;
+    if (h.torchBits) flags |= TORCH_BITS;
     const sq = s.slot('square_avg'), has = (k: string) => this.slots[k] !== undefined;
     e.run(this.preset === 'optax' ? 'rmsprop_optax_f32' : 'rmsprop_f32', s.n, [s.p, s.g, sq, has('grad_avg') ? s.slot('grad_avg') : sq, has('momentum_buffer') ? s.slot('momentum_buffer') : sq,
       h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, -h.lr, flags]);

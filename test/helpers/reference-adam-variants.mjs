@@ -5,6 +5,8 @@
 const f = Math.fround;
 // f32 FMA emulated in f64 exactly as assembly/fma.ts: a*b exact, one f64 rounding, one f32 rounding.
 const fma = (a, b, c) => f(a * b + c);
+// The fast default (torchBits: false) replaces some of those FMAs by a plain f32 a*b + c (two roundings).
+const madd = (a, b, c) => f(f(a * b) + c);
 
 /** One Adamax step; `s` = { m, u }, t the 1-based step. */
 export function adamaxRef(p, g, s, { lr = 2e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, maximize = false }, t, pow) {
@@ -31,15 +33,16 @@ export function nadamScalars({ lr = 2e-3, betas = [0.9, 0.999], momentumDecay = 
 }
 
 /** One NAdam step; `s` = { m, v }, `sc` = nadamScalars(...) of this step (shared by all tensors). */
-export function nadamRef(p, g, s, { betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 }, sc) {
+export function nadamRef(p, g, s, { betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, torchBits = false }, sc) {
+  const F = torchBits ? fma : madd; // weight decay stays fused in both modes
   const b1 = f(betas[0]), omb1 = f(1 - betas[0]), b2 = f(betas[1]), omb2 = f(1 - betas[1]), fe = f(eps), wd = f(weightDecay);
   const bc2 = f(sc.bc2), s1 = f(sc.s1), s2 = f(sc.s2);
   for (let i = 0; i < p.length; i++) {
     const pi = p[i];
     let d = g[i];
     if (weightDecay !== 0) d = fma(wd, pi, d);
-    const m = fma(omb1, d, f(s.m[i] * b1));
-    const v = fma(f(omb2 * d), d, f(s.v[i] * b2));
+    const m = F(omb1, d, f(s.m[i] * b1));
+    const v = F(f(omb2 * d), d, f(s.v[i] * b2));
     s.m[i] = m; s.v[i] = v;
     const den = f(f(Math.sqrt(f(v / bc2))) + fe);
     const p1 = f(pi + f(f(s1 * d) / den));
@@ -70,14 +73,15 @@ export function radamRef(p, g, s, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8,
 }
 
 /** One Lion step; `s` = { m }. */
-export function lionRef(p, g, s, { lr = 1e-4, betas = [0.9, 0.99], weightDecay = 0 }) {
+export function lionRef(p, g, s, { lr = 1e-4, betas = [0.9, 0.99], weightDecay = 0, torchBits = false }) {
+  const F = torchBits ? fma : madd;
   const b1 = f(betas[0]), omb1 = f(1 - betas[0]), b2 = f(betas[1]), omb2 = f(1 - betas[1]);
   const negLr = f(-lr), decay = f(1 - lr * weightDecay);
   for (let i = 0; i < p.length; i++) {
     const gi = g[i], mo = s.m[i];
-    const c = fma(omb1, gi, f(mo * b1));
+    const c = F(omb1, gi, f(mo * b1));
     const sg = (c > 0 ? 1 : 0) - (c < 0 ? 1 : 0);
     p[i] = f(f(p[i] * decay) + f(negLr * sg));
-    s.m[i] = fma(omb2, gi, f(mo * b2));
+    s.m[i] = F(omb2, gi, f(mo * b2));
   }
 }

@@ -4,6 +4,8 @@
 const f = Math.fround;
 // f32 FMA emulated in f64 exactly as assembly/fma.ts: a*b exact, one f64 rounding, one f32 rounding.
 const fma = (a, b, c) => f(a * b + c);
+// The fast default (torchBits: false) replaces some of those FMAs by a plain f32 a*b + c (two roundings).
+const madd = (a, b, c) => f(f(a * b) + c);
 
 /** One Adagrad step; `s` = { sum } (pre-filled with initialAccumulatorValue), t the 1-based step. */
 export function adagradRef(p, g, s, { lr = 1e-2, lrDecay = 0, weightDecay = 0, eps = 1e-10, maximize = false }, t) {
@@ -21,7 +23,8 @@ export function adagradRef(p, g, s, { lr = 1e-2, lrDecay = 0, weightDecay = 0, e
 }
 
 /** One RMSprop step; `s` = { sq, ga, buf }. */
-export function rmspropRef(p, g, s, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false }) {
+export function rmspropRef(p, g, s, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false, torchBits = false }) {
+  const F = torchBits ? fma : madd; // weight decay and the square average stay fused in both modes
   const fa = f(alpha), oma = f(1 - alpha), fe = f(eps), wd = f(weightDecay), mom = f(momentum), negLr = f(-lr);
   for (let i = 0; i < p.length; i++) {
     const pi = p[i];
@@ -32,15 +35,15 @@ export function rmspropRef(p, g, s, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weigh
     s.sq[i] = sq;
     let avg = sq;
     if (centered) {
-      const a = fma(oma, d, f(s.ga[i] * fa));
+      const a = F(oma, d, f(s.ga[i] * fa));
       s.ga[i] = a;
-      avg = fma(-a, a, sq);
+      avg = F(-a, a, sq);
     }
     avg = f(f(Math.sqrt(avg)) + fe);
     if (momentum > 0) {
       const b = f(f(s.buf[i] * mom) + f(d / avg));
       s.buf[i] = b;
-      p[i] = fma(negLr, b, pi);
+      p[i] = F(negLr, b, pi);
     } else {
       p[i] = f(pi + f(f(negLr * d) / avg));
     }
@@ -48,20 +51,21 @@ export function rmspropRef(p, g, s, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weigh
 }
 
 /** One Adadelta step; `s` = { sq, acc }. */
-export function adadeltaRef(p, g, s, { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, maximize = false }) {
+export function adadeltaRef(p, g, s, { lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay = 0, maximize = false, torchBits = false }) {
+  const F = torchBits ? fma : madd; // weight decay stays fused in both modes
   const fr = f(rho), omr = f(1 - rho), fe = f(eps), wd = f(weightDecay), negLr = f(-lr);
   for (let i = 0; i < p.length; i++) {
     const pi = p[i];
     let d = g[i];
     if (maximize) d = -d;
     if (weightDecay !== 0) d = fma(wd, pi, d);
-    const sq = fma(f(omr * d), d, f(s.sq[i] * fr));
+    const sq = F(f(omr * d), d, f(s.sq[i] * fr));
     s.sq[i] = sq;
     const std = f(Math.sqrt(f(sq + fe)));
     const a = s.acc[i];
     const delta = f(f(f(Math.sqrt(f(a + fe))) / std) * d);
-    s.acc[i] = fma(f(omr * delta), delta, f(a * fr));
-    p[i] = fma(negLr, delta, pi);
+    s.acc[i] = F(f(omr * delta), delta, f(a * fr));
+    p[i] = F(negLr, delta, pi);
   }
 }
 

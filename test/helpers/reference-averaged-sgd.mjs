@@ -4,6 +4,8 @@
 const f = Math.fround;
 // f32 FMA emulated in f64 exactly as assembly/fma.ts: a*b exact, one f64 rounding, one f32 rounding.
 const fma = (a, b, c) => f(a * b + c);
+// The fast default (torchBits: false): plain f32 a*b + c (two roundings) instead.
+const madd = (a, b, c) => f(f(a * b) + c);
 
 /** Per-group ASGD scalars: call `before(h)` for step t's (η, μ), then `after(h, t, pow)` once per step. */
 export function asgdScalars() {
@@ -18,14 +20,15 @@ export function asgdScalars() {
 }
 
 /** One ASGD step; `s` = { ax }, `sc` = { eta, mu } of this step (shared by all tensors). */
-export function asgdRef(p, g, s, { lambd = 1e-4, weightDecay = 0, maximize = false }, sc) {
+export function asgdRef(p, g, s, { lambd = 1e-4, weightDecay = 0, maximize = false, torchBits = false }, sc) {
+  const F = torchBits ? fma : madd;
   const decay = f(1 - lambd * sc.eta), negEta = f(-sc.eta), wd = f(weightDecay), mu = f(sc.mu);
   for (let i = 0; i < p.length; i++) {
     let pi = p[i];
     let d = g[i];
     if (maximize) d = -d;
-    if (weightDecay !== 0) d = fma(wd, pi, d);
-    pi = fma(negEta, d, f(pi * decay));
+    if (weightDecay !== 0) d = F(wd, pi, d);
+    pi = F(negEta, d, f(pi * decay));
     p[i] = pi;
     s.ax[i] = mu !== 1 ? f(s.ax[i] + f(f(pi - s.ax[i]) * mu)) : pi;
   }

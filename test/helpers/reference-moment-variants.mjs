@@ -75,8 +75,26 @@ export function adoptRef(p, g, st, { lr = 1e-3, betas = [0.9, 0.9999], eps = 1e-
 /** diffGrad's friction ξ = 1/(1 + e^−|x|) in f64 with the engine's exp, rounded to f32. */
 export const friction = (diff, M) => f(1 / (1 + M.exp(-diff)));
 
-/** One diffGrad step; `s` = { m, v, prev }. */
-export function diffgradRef(p, g, st, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 }, t, M) {
+// e^-x in f32 exactly as assembly/expf.ts (exp_neg_f32): Cody–Waite reduction with the 1.5·2^23 rounding
+// trick, Cephes expf's degree-5 polynomial, 2^k from its bits. Math.fround after every operation.
+const EXPF = { log2e: f(1.44269504088896341), magic: 12582912, c1: 0.693359375, c2: f(-2.12194440e-4),
+  p: [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].map(f) };
+const bitsF = new Float32Array(1), bitsI = new Int32Array(bitsF.buffer);
+export function expNegF32(x) {
+  const y = -(80 < x ? 80 : x);
+  const t = f(f(y * EXPF.log2e) + EXPF.magic);
+  const kf = f(t - EXPF.magic);
+  const r = f(f(y - f(kf * EXPF.c1)) - f(kf * EXPF.c2));
+  const z = f(r * r);
+  let q = EXPF.p[0];
+  for (let j = 1; j < 6; j++) q = f(f(q * r) + EXPF.p[j]);
+  bitsF[0] = t; bitsI[0] = (bitsI[0] - (0x4b400000 - 127)) << 23;
+  return f(f(f(f(q * z) + r) + 1) * bitsF[0]);
+}
+
+/** One diffGrad step; `s` = { m, v, prev }. torchBits: the friction in f64 (`friction`); by default in f32
+ * with expNegF32, folded into the denominator (assembly/diffgrad.ts). */
+export function diffgradRef(p, g, st, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, torchBits = false }, t, M) {
   const bc1 = 1 - M.pow(betas[0], t), sq = M.sqrt(1 - M.pow(betas[1], t));
   const b1 = f(betas[0]), omb1 = f(1 - betas[0]), b2 = f(betas[1]), omb2 = f(1 - betas[1]), fe = f(eps);
   const step = f(-lr * sq / bc1), wd = f(weightDecay);
@@ -86,9 +104,10 @@ export function diffgradRef(p, g, st, { lr = 1e-3, betas = [0.9, 0.999], eps = 1
     if (weightDecay !== 0) d = fma(wd, pi, d);
     const m = fma(omb1, d, f(st.m[i] * b1));
     const v = fma(f(omb2 * d), d, f(st.v[i] * b2));
-    const xi = friction(Math.abs(f(st.prev[i] - d)), M);
+    const diff = Math.abs(f(st.prev[i] - d));
     st.m[i] = m; st.v[i] = v; st.prev[i] = d;
-    p[i] = f(pi + f(f(step * f(m * xi)) / f(f(Math.sqrt(v)) + fe)));
+    if (torchBits) p[i] = f(pi + f(f(step * f(m * friction(diff, M))) / f(f(Math.sqrt(v)) + fe)));
+    else p[i] = f(pi + f(f(step * m) / f(f(f(Math.sqrt(v)) + fe) * f(1 + expNegF32(diff)))));
   }
 }
 
