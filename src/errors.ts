@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'NOT_POSITIVE_DEFINITE'
   | 'NON_FINITE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'WORKER_LOST';
 
 // Recognisable in any bundle (issue 15 §3): `err.name` is a string literal per class (a minifier
 // renames classes, so `new.target.name` would read e.g. "IA"), and every error carries a brand under
@@ -86,6 +87,20 @@ export class StateError extends SimdoptError {
 export class InvalidArgumentError extends SimdoptError {
   static override readonly [KIND]: string = 'InvalidArgumentError';
   constructor(message: string) { super('INVALID_ARGUMENT', message); }
+}
+
+/**
+ * A worker thread was lost (it exited or was terminated) while the engine had work for it. The engine
+ * has moved to one thread (`engine.info.threads === 1`, the reason in `engine.info.fallbacks`). `completed`:
+ * the interrupted call was finished on the calling thread (an optimizer step: parameters, state and
+ * step count exactly as after the step, bit for bit what one thread computes); false only when the
+ * worker died while running its part of a kernel, whose outputs are then undefined.
+ */
+/** A worker thread was lost during a call; `completed` says whether the call's work was finished on the calling thread. */
+export class WorkerLostError extends SimdoptError {
+  static override readonly [KIND]: string = 'WorkerLostError';
+  readonly completed: boolean;
+  constructor(message: string, completed: boolean) { super('WORKER_LOST', message); this.completed = completed; }
 }
 
 /** A gradient (or another input) holds NaN or ±Infinity; `tensor` names the first offending tensor. */

@@ -2,7 +2,7 @@ export { init, Engine, VERSION, BLOCK, type InitOptions, type EngineInfo } from 
 export { EngineBuffer, type DType } from './engine/memory.js';
 export {
   SimdoptError, LengthMismatchError, HyperparameterError, DisposedError, ForeignBufferError,
-  OutOfMemoryError, UnsupportedError, StateError, InvalidArgumentError, type ErrorCode,
+  OutOfMemoryError, UnsupportedError, StateError, InvalidArgumentError, WorkerLostError, type ErrorCode,
 } from './errors.js';
 export { ParamSet, type Shape, type TensorInfo } from './params.js';
 export { Optimizer, type StateDict, type Span, type GroupSpec, type WithGroups, type HyperSchedule, type NonFiniteMode } from './optim/base.js';

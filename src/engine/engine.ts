@@ -1,12 +1,12 @@
 // The engine: loader (feature detection, module choice, instantiation), memory arena, thread pool and
 // generic kernel dispatch. It knows nothing of any algorithm; algorithms call kernels by name.
-import { describe, DisposedError, requireObject, ForeignBufferError, HyperparameterError, InvalidArgumentError, LengthMismatchError, suggest, UnsupportedError } from '../errors.js';
+import { describe, DisposedError, requireObject, ForeignBufferError, HyperparameterError, InvalidArgumentError, LengthMismatchError, suggest, UnsupportedError, WorkerLostError } from '../errors.js';
 import { CORE_MODULES } from '../generated/wasm-core.js';
 import type { KernelRegistry } from '../generated/kernels.js';
 import { checkGroup, registeredGroups, type ModuleGroup } from './families.js';
 import { Arena, EngineBuffer, BYTES, type ArrayOf, type BufferOwner, type DType } from './memory.js';
 import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntime, hasSharedMemory, hasSimd, type RuntimeName } from './runtime.js';
-import { CTRL_BYTES, ThreadPool } from './threads.js';
+import { CTRL_BYTES, MAX_ARGS, MAX_THREADS, ThreadPool } from './threads.js';
 import { checkDtype, checkedSource, naturalDtype } from './convert.js';
 
 export const VERSION = '0.1.0';
@@ -18,7 +18,7 @@ const RESERVED = MiB;
 const WORKER_STACK = 64 * 1024;
 
 export interface InitOptions {
-  /** Number of threads (1 = no workers), or 'auto' (hardware concurrency, at most 8). Default 'auto'. */
+  /** Number of threads (1 = no workers, at most 64), or 'auto' (hardware concurrency, at most 8). Default 'auto'. */
   threads?: number | 'auto';
   /** 'auto' (default) uses SIMD when the runtime validates it; false forces the scalar build. */
   simd?: 'auto' | boolean;
@@ -80,6 +80,8 @@ export class Engine implements BufferOwner {
   readonly ready: Promise<number>;
   private scratch: EngineBuffer<'f64'> | null = null;
   private disposed = false;
+  /** Workers lost so far (each retires the pool: the engine continues on one thread). */
+  private _faults = 0;
 
   /** @internal use `init()` */
   constructor(info: EngineInfo, arena: Arena, fns: Record<string, Fn>, ids: Record<string, number>,
@@ -167,10 +169,39 @@ export class Engine implements BufferOwner {
     if (args.length + 2 !== this.arity[name]) {
       throw new LengthMismatchError(`kernel ${String(name)} takes ${this.arity[name]! - 2} arguments after [start, end), got ${args.length}`);
     }
-    const pool = this.pool;
+    if (args.length > MAX_ARGS) throw new LengthMismatchError(`kernel ${String(name)} called with ${args.length} arguments; at most ${MAX_ARGS} are passed to the threads`);
+    let pool = this.pool;
+    if (pool?.anyLost) { this.retire(pool); pool = null; }
     const parts = pool ? Math.min(pool.size, Math.floor((n * workPerItem) / this.splitMin), Math.ceil(n / align)) : 1;
     if (parts <= 1 || !pool) { f(0, n, ...(args as number[])); return; }
-    pool.run(this.ids[name]!, f, n, parts, align, args as number[]);
+    try {
+      pool.run(this.ids[name]!, f, n, parts, align, args as number[]);
+    } finally {
+      if (pool.dead) this.retire(pool);
+    }
+  }
+
+  /** Workers lost so far; each one moved the engine to one thread (see `info.fallbacks`). */
+  get faults(): number { return this._faults; }
+
+  /**
+   * Throws WorkerLostError when a worker was lost since `faults` read `since` (the interrupted work was
+   * completed on this thread). Called by Optimizer.step after the step is complete.
+   */
+  reportFaults(since: number, what: string): void {
+    if (this._faults === since) return;
+    const why = this.info.fallbacks[this.info.fallbacks.length - 1] ?? 'a worker was lost';
+    throw new WorkerLostError(`${what} completed on the calling thread after ${why}`, true);
+  }
+
+  private retire(pool: ThreadPool): void {
+    if (this.pool !== pool) return;
+    const why = pool.dead ?? 'a worker was lost';
+    this.pool = null;
+    pool.dispose();
+    this._faults++;
+    this.info.threads = 1;
+    this.info.fallbacks.push(`thread pool stopped (${why}): single thread`);
   }
 
   private partials(n: number): EngineBuffer<'f64'> {
@@ -257,8 +288,8 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   requireObject('init options', opts);
   const runtime = detectRuntime();
   const fallbacks: string[] = [];
-  if (opts.threads !== undefined && opts.threads !== 'auto' && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 64)) {
-    throw new HyperparameterError(`threads must be 'auto' or an integer in [1, 64], got ${describe(opts.threads)}`);
+  if (opts.threads !== undefined && opts.threads !== 'auto' && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= MAX_THREADS)) {
+    throw new HyperparameterError(`threads must be 'auto' or an integer in [1, ${MAX_THREADS}], got ${describe(opts.threads)}`);
   }
   const maxMemory = opts.maxMemory ?? 1024 * MiB;
   if (typeof maxMemory !== 'number' || !Number.isFinite(maxMemory) || maxMemory < 4 * MiB || maxMemory > 4096 * MiB) {

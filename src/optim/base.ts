@@ -255,7 +255,8 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       return this.checked(h as H);
     });
     const ps = this.params, slots = this.slots;
-    if (this.nonFinite !== 'propagate' && this.hasNonFinite()) return;
+    const faults = ps.engine.faults;
+    if (this.nonFinite !== 'propagate' && this.hasNonFinite()) { ps.engine.reportFaults(faults, `${this.kind} step ${t} (skipped)`); return; }
     // The kernels and reductions run over whole runs, padding between tensors included: whatever a
     // user wrote there through ps.data.array / ps.grad.array must not decide anything.
     ps.clearPadding();
@@ -270,6 +271,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     });
     this.afterStep(t);
     this._step = t;
+    ps.engine.reportFaults(faults, `${this.kind} step ${t}`);
   }
 
   /** True when the step must be skipped; throws in 'error' mode. Only non-frozen runs are read. */
