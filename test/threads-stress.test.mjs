@@ -61,11 +61,12 @@ test(`thread pool under oversubscription: ${SECONDS} s of mixed jobs, growth, cr
       figures.engines++;
       const hold = [];
       const kill = cycle % 3 === 1;
+      let killed = false;
       for (let k = 0; k < 12 && Date.now() < deadline; k++) {
         // Sizes across the threshold: below SPLIT (never split), around it, up to 8 chunks per thread.
         const n = 1 + Math.floor(r() * r() * SPLIT * threads * 8);
         if (r() < 0.15) { hold.push(e.alloc(1 + Math.floor(r() * (1 << 20)))); figures.grows++; }
-        if (kill && k === 2) { e.pool.workers[0].terminate(); figures.killed++; }
+        if (kill && k === 2) { e.pool.workers[0].terminate(); figures.killed++; killed = true; }
         const seed = Math.floor(r() * 2 ** 31), kind = k & 1;
         const t0 = performance.now();
         const got = job(e, kind, n, seed, figures);
@@ -77,7 +78,7 @@ test(`thread pool under oversubscription: ${SECONDS} s of mixed jobs, growth, cr
         figures.jobs++;
         if (n >= 2 * SPLIT) figures.split++;
       }
-      if (kill) {
+      if (killed) {
         // The loss may not have been seen yet (the sentinel thread can lag under this load): one more
         // split job after the exit event was delivered must see it.
         await new Promise((res) => setTimeout(res, 20));

@@ -66,7 +66,8 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
     this.base = base as B;
     this.rhoV = rho;
     this.adaptiveV = adaptive;
-    this.old = params.engine.alloc(params.size);
+    // A base built here is freed again when the buffer below cannot be allocated (nothing half-built).
+    try { this.old = params.engine.alloc(params.size); } catch (e) { if (base !== mk) base.free(); throw e; }
   }
 
   get rho(): number { return this.rhoV; }
