@@ -189,6 +189,7 @@ export class Engine implements BufferOwner {
    * completed on this thread). Called by Optimizer.step after the step is complete.
    */
   reportFaults(since: number, what: string): void {
+    this.checkLive();
     if (this._faults === since) return;
     const why = this.info.fallbacks[this.info.fallbacks.length - 1] ?? 'a worker was lost';
     throw new WorkerLostError(`${what} completed on the calling thread after ${why}`, true);
