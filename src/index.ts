@@ -60,3 +60,4 @@ export {
   clipGradValue, clipGradNormAdaptive, guardNonFinite, Lookahead, EMA, SWA,
   type GradientTransformation, type TransformStateDict, type Mask, type NonFiniteReport, type WrapperStateDict,
 } from './optim/transforms/index.js';
+export { bandits } from './bandits/index.js';

@@ -12,9 +12,9 @@ import { init, LengthMismatchError, UnsupportedError } from '../dist/index.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-test('the engine loads core, then the families imported (optim, linalg), each as its own module', async () => {
+test('the engine loads core, then the families imported (optim, linalg, bandits), each as its own module', async () => {
   const e = await init({ threads: 1 });
-  assert.deepEqual([...e.groups].sort(), ['core', 'linalg', 'optim']);
+  assert.deepEqual([...e.groups].sort(), ['bandits', 'core', 'linalg', 'optim']);
   assert.equal(e.groups[0], 'core');
   assert.ok(e.has('adam_f32') && e.has('dot_partials') && e.has('sgemm'));
   await e.dispose();
@@ -35,7 +35,7 @@ test('kernel boundary: an unknown kernel or a wrong argument count is a typed er
 // The first 200 base64 characters of a module's SIMD build identify it inside a bundle.
 const marker = (name) => readFileSync(join(root, 'dist', 'wasm', `${name}.wasm`)).toString('base64').slice(0, 200);
 
-test('a bundle of an app that uses only linear algebra holds no optimizer kernels; an optimizer app holds them', () => {
+test('a bundle of an app that uses only linear algebra holds no optimizer kernels; an optimizer app holds them; a bandit app only the bandit kernels', () => {
   const esbuild = require('esbuild');
   const bundle = (src) => esbuild.buildSync({
     stdin: { contents: src, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', splitting: true,
@@ -43,7 +43,9 @@ test('a bundle of an app that uses only linear algebra holds no optimizer kernel
   }).outputFiles.map((f) => f.text).join('\n');
   const la = bundle("import { init, linalg } from './dist/index.js'; export async function main() { const e = await init(); const a = e.from(new Float32Array(4)); linalg.gemv(e, a, a, a, 2, 2); }");
   const op = bundle("import { init, ParamSet, AdamW } from './dist/index.js'; export async function main() { const e = await init(); new AdamW(new ParamSet(e, { w: 4 }), { lr: 1e-3 }).step(); }");
-  for (const [src, has, hasNot] of [[la, ['core-simd', 'linalg-simd'], ['optim-simd']], [op, ['core-simd', 'optim-simd'], ['linalg-simd']]]) {
+  const bd = bundle("import { init, bandits } from './dist/index.js'; export async function main() { const e = await init(); new bandits.UCB1(e, { arms: 2 }).decide({ eventId: 'a' }); }");
+  for (const [src, has, hasNot] of [[la, ['core-simd', 'linalg-simd'], ['optim-simd', 'bandits-simd']], [op, ['core-simd', 'optim-simd'], ['linalg-simd', 'bandits-simd']],
+    [bd, ['core-simd', 'bandits-simd'], ['optim-simd', 'linalg-simd']]]) {
     for (const m of has) assert.ok(src.includes(marker(m)), `${m} missing from the bundle`);
     for (const m of hasNot) assert.ok(!src.includes(marker(m)), `${m} bundled although unused`);
   }

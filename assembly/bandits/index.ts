@@ -1,0 +1,6 @@
+// Entry point of the bandit family's AssemblyScript module (bandits-<variant>.wasm). Kernels take
+// raw pointers into the shared memory (JS owns allocation) and process copies [start, end) of a
+// policy's state: R independent copies (simulation repetitions) sit contiguously, `stride` f64 apart,
+// so one call decides or learns for all of them (serving is R = 1). Randomness: assembly/core/rng.ts.
+export * from './stats';
+export * from './ucb';

@@ -1,0 +1,31 @@
+// The bandit family: `import { init, bandits } from 'simdopt'`. Policies are classes over an engine
+// (new bandits.UCB1(engine, { arms, seed })); the contract every policy keeps (pure decide, batched
+// idempotent learn, strict save/load, copies for simulation) is written at the top of ./policy.ts.
+// This namespace is a plain frozen object (not `export * as`), so a bundler drops the family, and its
+// wasm module, from an app that never uses it. Depends on the engine only, never on src/optim.
+import type { Engine } from '../engine/engine.js';
+import { loadPolicy, Policy, type PolicyClass } from './policy.js';
+import { UCB1 } from './stochastic.js';
+import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
+import type * as P from './policy.js';
+import type * as S from './stochastic.js';
+
+const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({ UCB1: UCB1 as unknown as PolicyClass });
+
+/** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
+function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, POLICIES); }
+
+/** Bandit policies (src/bandits/). */
+export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace bandits {
+  export type Policy = P.Policy;
+  export type UCB1 = S.UCB1;
+  export type Decision = P.Decision;
+  export type DecideRequest = P.DecideRequest;
+  export type BanditEvent = P.BanditEvent;
+  export type LearnResult = P.LearnResult;
+  export type PolicyOptions = P.PolicyOptions;
+  export type UCB1Options = S.UCB1Options;
+}

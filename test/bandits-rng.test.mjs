@@ -1,0 +1,102 @@
+// The counter-based PRNG of assembly/core/rng.ts: Philox4x32-10 against Random123's published
+// known-answer vectors (kat_vectors) and an independent BigInt implementation, FNV-1a 64 against its
+// published vectors, and every sampler bit for bit against the JS references in all four builds,
+// plus moment checks with fixed seeds (deterministic, so never flaky).
+import { test } from 'vitest';
+import assert from 'node:assert/strict';
+import { init } from '../dist/index.js';
+import { philoxRef, fnvRef, uniformRef, normalRef, gammaRef, betaRef } from './helpers/reference-bandits.mjs';
+
+const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
+const hex = (w) => w.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join(' ');
+
+// Random123 kat_vectors, "philox4x32 10": counter (4 words), key (2 words) -> output (4 words)
+const KAT = [
+  [[0, 0, 0, 0], [0, 0], '6627e8d5 e169c58d bc57ac4c 9b00dbd8'],
+  [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], '408f276d 41c83b0e a20bc7c6 6d5451fd'],
+  [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], 'd16cfe09 94fdcceb 5001e420 24126ea1'],
+];
+
+test('Philox4x32-10 gives Random123\'s known answers, and agrees with an independent BigInt implementation', async () => {
+  const e = await init({ threads: 1 });
+  const out = e.alloc(4, 'i32');
+  const wasm = (c, k) => { e.kernel('rng_philox')(...c, ...k, out.ptr); return [...out.array]; };
+  for (const [c, k, want] of KAT) {
+    assert.equal(hex(wasm(c, k)), want);
+    assert.equal(hex(philoxRef(c, k)), want);
+  }
+  let x = 12345;
+  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+  for (let i = 0; i < 200; i++) {
+    const c = [next(), next(), next(), next()], k = [next(), next()];
+    assert.equal(hex(wasm(c, k)), hex(philoxRef(c, k)));
+  }
+  await e.dispose();
+});
+
+test('FNV-1a 64 of event ids: the published vectors, UTF-8 encoding, a batch in one call', async () => {
+  const e = await init({ threads: 1 });
+  const ids = ['', 'a', 'foobar', 'req-81f3', 'ünïcødé 🎲', 'x'.repeat(1000)];
+  const bytes = ids.map((s) => new TextEncoder().encode(s));
+  const total = bytes.reduce((s, b) => s + b.length, 0);
+  const buf = e.alloc(total, 'u8'), off = e.alloc(ids.length + 1, 'i32'), out = e.alloc(2 * ids.length, 'i32');
+  let p = 0;
+  bytes.forEach((b, i) => { off.array[i] = p; buf.array.set(b, p); p += b.length; });
+  off.array[ids.length] = p;
+  e.kernel('rng_hash_batch')(0, ids.length, buf.ptr, off.ptr, out.ptr);
+  const words = (i) => [out.array[2 * i] >>> 0, out.array[2 * i + 1] >>> 0];
+  const h64 = (i) => hex([words(i)[1], words(i)[0]]).replace(' ', '');
+  assert.equal(h64(0), 'cbf29ce484222325');   // FNV-1a 64 of "" (the offset basis)
+  assert.equal(h64(1), 'af63dc4c8601ec8c');   // "a"
+  assert.equal(h64(2), '85944171f73967e8');   // "foobar"
+  for (let i = 0; i < ids.length; i++) assert.deepEqual(words(i), fnvRef(ids[i]), ids[i]);
+  await e.dispose();
+});
+
+for (const cfg of CONFIGS) {
+  test(`uniform, normal, gamma and beta draws equal the references bit for bit (simd ${cfg.simd}, ${cfg.threads} thread(s))`, async () => {
+    const e = await init(cfg);
+    await e.ready;
+    const M = { log: (x) => e.log(x), cos: (x) => e.cos(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+    const n = 301, out = e.alloc(n, 'f64'), key = [7, 3], h = [0xdeadbeef, 0x12345678], s = 5;
+    const check = (kernel, extra, ref) => {
+      e.run(kernel, n, [out.ptr, key[0], key[1], h[0], h[1], s, ...extra], 1);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(out.array[i], ref(i)), `${kernel} draw ${i}: ${out.array[i]} vs ${ref(i)}`);
+    };
+    check('rng_uniform_f64', [], (i) => uniformRef(key, h, s, i));
+    check('rng_normal_f64', [], (i) => normalRef(key, h, s, i, M));
+    for (const shape of [0.3, 1, 2.5, 40]) check('rng_gamma_f64', [shape], (i) => gammaRef(key, h, s, i, shape, M));
+    for (const [a, b] of [[1, 1], [0.5, 3], [20, 7]]) check('rng_beta_f64', [a, b], (i) => betaRef(key, h, s, i, a, b, M));
+    await e.dispose();
+  });
+}
+
+test('the samplers have the right moments (fixed seeds, 200,000 draws, margins of about 5 standard errors)', async () => {
+  const e = await init({ threads: 1 });
+  const n = 200_000, out = e.alloc(n, 'f64');
+  const moments = (kernel, extra) => {
+    e.run(kernel, n, [out.ptr, 11, 0, 1, 2, 9, ...extra], 1);
+    let s = 0, q = 0, lo = Infinity, hi = -Infinity;
+    for (const v of out.array) { s += v; q += v * v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const m = s / n;
+    return { mean: m, variance: q / n - m * m, lo, hi };
+  };
+  const close = (got, want, tol, what) => assert.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want} ± ${tol}`);
+  const u = moments('rng_uniform_f64', []);
+  close(u.mean, 0.5, 0.004, 'uniform mean'); close(u.variance, 1 / 12, 0.002, 'uniform variance');
+  assert.ok(u.lo >= 0 && u.hi < 1);
+  const z = moments('rng_normal_f64', []);
+  close(z.mean, 0, 0.012, 'normal mean'); close(z.variance, 1, 0.02, 'normal variance');
+  for (const k of [0.3, 1, 4.5]) {
+    const g = moments('rng_gamma_f64', [k]);
+    close(g.mean, k, 5 * Math.sqrt(k / n) + 1e-3, `gamma(${k}) mean`); close(g.variance, k, 12 * Math.sqrt(k * k / n) * (1 + k) + 5e-3, `gamma(${k}) variance`);
+    assert.ok(g.lo >= 0);
+  }
+  for (const [a, b] of [[2, 5], [0.5, 0.5]]) {
+    const x = moments('rng_beta_f64', [a, b]);
+    const m = a / (a + b), v = (a * b) / ((a + b) ** 2 * (a + b + 1));
+    close(x.mean, m, 5 * Math.sqrt(v / n), `beta(${a}, ${b}) mean`); close(x.variance, v, 0.003, `beta(${a}, ${b}) variance`);
+    assert.ok(x.lo >= 0 && x.hi <= 1);
+  }
+  await e.dispose();
+});

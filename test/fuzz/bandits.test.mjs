@@ -1,0 +1,119 @@
+// Property tests over the bandit policies (src/bandits/): random options through the constructors,
+// random batches (good and bad events mixed) through learn(), random requests through decide(), and
+// random damage to saved states (bit flips, truncation, edited manifest values) through bandits.load.
+// Every failure is a SimdoptError with a code and leaves the policy bit for bit as it was; every
+// accepted input leaves a policy that decides validly and saves/loads again.
+// SIMDOPT_FUZZ_RUNS=N runs N cases per property.
+import { test, afterAll } from 'vitest';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { init, bandits, StateError } from '../../dist/index.js';
+import { expectCleanFailure, runs } from './contract.mjs';
+
+const e = await init({ threads: 1 });
+afterAll(() => e.dispose());
+const POLICIES = { UCB1: bandits.UCB1 };
+const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
+
+const anyValue = fc.oneof(
+  fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 1, 0.5, 2, 1e6, 1e7, 2 ** 53, -0, 1.5, 3),
+  fc.constantFrom('1', null, true, [], {}, () => 1, 10n, [1, 2], undefined),
+  fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
+);
+const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed'];
+
+function checkValid(p) {
+  const d = p.decide({ eventId: 'probe' });
+  assert.ok(Number.isInteger(d.arm) && p.activeArms.includes(d.arm), `arm ${d.arm}`);
+  assert.ok(d.propensity > 0 && d.propensity <= 1, `propensity ${d.propensity}`);
+  assert.equal(d.scores.length, p.arms);
+  const q = bandits.load(e, p.save());
+  assert.deepEqual(q.decide({ eventId: 'probe' }), d);
+  q.free();
+}
+
+for (const [name, C] of Object.entries(POLICIES)) {
+  test(`${name}: random options are accepted into a valid policy or refused cleanly`, () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...NAMES), anyValue, { maxKeys: 4 }), fc.integer({ min: 1, max: 6 }), (o, arms) => {
+      const opts = { arms, ...o };
+      if (opts.warmStart === undefined) delete opts.warmStart;
+      let p;
+      const err = expectCleanFailure(() => { p = new C(e, opts); });
+      if (err) return;
+      checkValid(p);
+      p.free();
+    }), { numRuns: runs(150) });
+  });
+
+  const event = (K) => fc.oneof(
+    { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 8 }), arm: fc.integer({ min: 0, max: K - 1 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+    { weight: 1, arbitrary: fc.record({ eventId: fc.oneof(fc.string({ maxLength: 3 }), anyValue), arm: anyValue, reward: anyValue }) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: fc.string({ minLength: 1 }), arm: fc.constant(0), reward: fc.constant(1), extra: anyValue })) },
+  );
+  test(`${name}: random batches are learned whole or refused whole, state unchanged`, () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.array(event(5), { maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: -1, max: 4 }), (K, batches, removed) => {
+      const p = new C(e, { arms: K, seed: 3, dedupWindow: 5 });
+      if (removed >= 0 && removed < K && K > 1) p.removeArm(removed);
+      for (const b of batches) {
+        let res;
+        const err = expectCleanFailure(() => { res = p.learn(b); }, guard(p));
+        if (!err) assert.equal(res.learned + res.duplicates, b.length);
+      }
+      checkValid(p);
+      p.free();
+    }), { numRuns: runs(150) });
+  });
+
+  test(`${name}: random decide requests give a valid decision or a clean refusal`, () => {
+    const p = new C(e, { arms: 4, seed: 11 });
+    p.learn([{ eventId: 'a', arm: 1, reward: 1 }]);
+    fc.assert(fc.property(fc.oneof(anyValue, fc.record({ eventId: fc.oneof(fc.string({ maxLength: 40 }), anyValue) }), fc.record({ eventId: fc.string(), context: anyValue })), (req) => {
+      let d;
+      const err = expectCleanFailure(() => { d = p.decide(req); }, guard(p));
+      if (!err) assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1);
+    }), { numRuns: runs(200) });
+    p.free();
+  });
+
+  test(`${name}: damaged state files are refused with StateError (bit flips, truncation, edited values)`, () => {
+    const p = new C(e, { arms: 3, seed: 5, dedupWindow: 3 });
+    p.learn([{ eventId: 'a', arm: 0, reward: 1 }, { eventId: 'b', arm: 2, reward: 0.5 }]);
+    const good = p.save();
+    fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 7 }), fc.boolean(), (i, bit, cut) => {
+      const b = cut ? good.slice(0, i) : good.slice();
+      if (!cut) b[i] ^= 1 << bit;
+      assert.throws(() => bandits.load(e, b), StateError);
+    }), { numRuns: runs(200) });
+    // edited manifest values, resealed so that the checks after the checksum run
+    const dv = new DataView(good.buffer), len = dv.getUint32(16, true);
+    const m0 = JSON.parse(new TextDecoder().decode(good.subarray(32, 32 + len)));
+    const paths = [];
+    const walk = (o, path) => { for (const [k, v] of Object.entries(o)) { paths.push([...path, k]); if (v && typeof v === 'object') walk(v, [...path, k]); } };
+    walk(m0, []);
+    const t = e.alloc(2048, 'i32');
+    e.kernel('crc32_table')(t.ptr);
+    fc.assert(fc.property(fc.constantFrom(...paths), anyValue, (path, v) => {
+      const m = structuredClone(m0);
+      let o = m;
+      for (const k of path.slice(0, -1)) o = o[k];
+      if (v === undefined) delete o[path.at(-1)]; else o[path.at(-1)] = typeof v === 'function' || typeof v === 'bigint' ? String(v) : v;
+      const json = new TextEncoder().encode(JSON.stringify(m));
+      const start = Math.ceil((32 + len) / 16) * 16, payload = good.subarray(start, good.length - 4);
+      const ns = Math.ceil((32 + json.length) / 16) * 16, out = new Uint8Array(ns + payload.length + 4);
+      out.set(good.subarray(0, 32)); out.set(json, 32); out.set(payload, ns);
+      const ov = new DataView(out.buffer);
+      ov.setUint32(16, json.length, true); ov.setUint32(24, out.length, true);
+      const buf = e.alloc(out.length - 4, 'u8');
+      buf.array.set(out.subarray(0, out.length - 4));
+      ov.setUint32(out.length - 4, e.kernel('crc32_u8')(0, t.ptr, buf.ptr, out.length - 4) >>> 0, true);
+      buf.free();
+      let q;
+      const err = expectCleanFailure(() => { q = bandits.load(e, out); });
+      if (err) { assert.ok(err instanceof StateError, `${err.name}: ${err.message}`); return; }
+      checkValid(q);
+      q.free();
+    }), { numRuns: runs(300) });
+    t.free();
+    p.free();
+  });
+}
