@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -472,41 +471,14 @@ await e2.dispose();
   log(`cold done ${fmt((now() - tStart) / 1000)} s`);
 }
 
-// ---------- 8. bundle size ----------
-// What an `import 'simdopt'` loads on a runtime with wasm SIMD: dist/index.js (the JS and the SIMD
-// modules inlined as base64; a shared-memory module is its non-shared twin with one byte set at load)
-// plus the chunks it imports statically. The scalar modules sit in a chunk imported only where wasm
-// SIMD is missing. Reported gzip'd as built (unminified) and minified+gzip'd (esbuild, what a
-// production bundler ships); the target applies to the latter.
+// ---------- 8. sizes: what an app ships (bench/sizes.mjs: real builds, no timing) ----------
 {
-  const dist = join(root, 'dist');
-  const read = (f) => readFileSync(join(dist, f));
-  const index = read('index.js').toString('utf8');
-  const statics = [...index.matchAll(/^import\s[^;]*?from\s*["']\.\/([^"']+)["']/gm)].map((m) => m[1]);
-  const lazy = [...index.matchAll(/import\(["']\.\/([^"']+)["']\)/g)].map((m) => m[1]);
-  const core = ['index.js', ...statics];
-  const gz = (files) => files.reduce((a, f) => a + gzipSync(read(f)).length, 0);
-  let minGz = null, appGz = null;
+  const { measureSizes } = await import('./sizes.mjs');
   try {
-    const esbuild = require('esbuild');
-    minGz = core.reduce((a, f) => a + gzipSync(esbuild.transformSync(read(f).toString('utf8'), { minify: true, format: 'esm' }).code).length, 0);
-    // The core as an application ships it: an app using init + ParamSet + AdamW, bundled, tree-shaken and
-    // minified by esbuild (the lazily imported scalar chunk excluded: it loads only without SIMD).
-    const app = esbuild.buildSync({
-      stdin: { contents: "import { init, ParamSet, AdamW } from './dist/index.js'; export async function main() { const e = await init(); new AdamW(new ParamSet(e, { w: 4 }), { lr: 1e-3 }).step(); }", resolveDir: root, loader: 'js' },
-      bundle: true, minify: true, format: 'esm', splitting: true, outdir: join(root, 'bench', 'results', 'app.tmp'), write: false, platform: 'neutral', logLevel: 'error',
-    });
-    appGz = app.outputFiles.filter((f) => !/-scalar-/.test(f.path)).reduce((a, f) => a + gzipSync(f.contents).length, 0);
-  } catch (err) { log(`note: esbuild unavailable (${err.message}): no minified size`); }
-  // Each module group's share: core (the engine's reductions and math), optim (the optimizer family),
-  // linalg (the Rust dense linear algebra); an app bundles only the groups of the families it imports.
-  const wasm = ['core-simd', 'optim-simd', 'linalg-simd'].map((n) => ({ n, gz: gzipSync(readFileSync(join(dist, `wasm/${n}.wasm`))).length }));
-  results.bundle = { coreFiles: core, lazyFiles: lazy, coreGzip: gz(core), coreMinGzip: minGz, appInitAdamWMinGzip: appGz, lazyGzip: gz(lazy), defaultWasmGzip: wasm };
-  const kb = (x) => (x === null ? '—' : fmt(x / 1024, 1));
-  addRow('8', 'core bundle, min+gzip: app using init + ParamSet + AdamW (esbuild, tree-shaken)',
-    `${kb(appGz)} KB (JS + every SIMD kernel; wasm alone: ${wasm.map((w) => `${w.n} ${kb(w.gz)}`).join(', ')})`, '≤ 50 KB', appGz !== null && appGz / 1024 <= 50);
-  addRow('8', 'whole library, min+gzip (index.js + static chunks)',
-    `${kb(minGz)} KB (gzip as built ${kb(results.bundle.coreGzip)}; scalar-only chunk ${kb(results.bundle.lazyGzip)} loads on demand)`);
+    const { rows: sizeRows, data } = await measureSizes();
+    results.bundle = data;
+    for (const r of sizeRows) addRow('8', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: size builds failed (${err.message})`); addRow('8', 'sizes', `build failed: ${err.message}`); }
 }
 
 // ---------- output ----------

@@ -4,7 +4,9 @@
 // generated file src/generated/wasm-<group>.ts (base64, so no runtime needs file access; the scalar
 // variants in src/generated/wasm-<group>-scalar.ts, a chunk loaded on demand) and
 // src/generated/kernels-<group>.ts (the typed signature of every exported kernel, read from the wasm
-// export section and named after the source's parameters); then tsup -> dist (ESM + CJS + .d.ts).
+// export section and named after the source's parameters); then tsup -> dist (ESM + CJS + .d.ts), and
+// esbuild -> dist/workerd/index.js (package.json condition "workerd": the wasm imported as modules
+// from src/generated/wasm-<group>-workerd.ts, each shipped once, nothing inlined).
 // Run by `npm run build`, by `prepare` (so `npm install` leaves a working package) and by `npm test`.
 // One module by hand: npx asc assembly/optim/index.ts --config asconfig.json --target simd-mt -o x.wasm
 import { execFileSync } from 'node:child_process';
@@ -141,6 +143,35 @@ for (const [group, names] of Object.entries(groups)) {
   writeIfChanged(join(root, 'src', 'generated', `wasm-${group}-scalar.ts`), head + `export const WASM_BASE64: Record<string, string> = ${table(scalar)};\n`);
 
   writeIfChanged(join(root, 'src', 'generated', `kernels-${group}.ts`), k);
+
+  // The workerd entry's descriptor (dist/workerd/index.js, package.json condition "workerd"): workerd
+  // forbids compiling wasm from bytes, so the module workerd runs (SIMD, shared memory) is imported as
+  // a platform wasm module, which wrangler uploads once, and nothing is inlined as base64.
+  const WORKERD_VARIANT = 'simd-mt';
+  const wName = `${group}-${WORKERD_VARIANT}`;
+  if (names.includes(wName)) {
+    let w = head + `import type { ModuleGroup } from '../engine/families.js';
+`;
+    w += `// Resolved from dist/workerd/index.js: the file in dist/wasm/, uploaded by wrangler as a CompiledWasm module.
+`;
+    w += `import mod from '../wasm/${wName}.wasm';
+
+`;
+    w += `/** The ${group} module for workerd (imported, not inlined; other variants: init({ wasm })). */
+`;
+    w += `export const ${group.toUpperCase()}_MODULES: ModuleGroup = {
+  name: '${group}',
+  base64: {},
+  modules: { '${wName}': mod },
+`;
+    w += `  lazy: [],
+  loadLazy: () => Promise.resolve({}),
+  sharedPatch: {},
+  arity: ${JSON.stringify(arity)},
+};
+`;
+    writeIfChanged(join(root, 'src', 'generated', `wasm-${group}-workerd.ts`), w);
+  }
 }
 
 // Every kernel of every group, for the engine's typed run()/kernel() (types only: no family code).
@@ -151,3 +182,27 @@ writeIfChanged(join(root, 'src', 'generated', 'kernels.ts'), head + Object.keys(
 execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
 mkdirSync(join(root, 'dist', 'wasm'), { recursive: true });
 for (const name of all) copyFileSync(join(out, `${name}.wasm`), join(root, 'dist', 'wasm', `${name}.wasm`));
+
+// dist/workerd/index.js: the same library with every group's descriptor taken from its own file
+// dist/workerd/wasm-<group>.js (built from src/generated/wasm-<group>-workerd.ts) whose .wasm import the
+// deploy tool uploads as a module. One file per group, so that (sideEffects: false) an app's bundler
+// drops a family it does not use together with that file's wasm import.
+const { build } = await import('esbuild');
+const esm = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', treeShaking: true, logLevel: 'warning' };
+const workerdGroups = Object.keys(groups).filter((g) => existsSync(join(root, 'src', 'generated', `wasm-${g}-workerd.ts`)));
+await build({
+  ...esm, entryPoints: [join(root, 'src', 'index.ts')], outfile: join(root, 'dist', 'workerd', 'index.js'),
+  plugins: [{
+    name: 'workerd-modules',
+    setup(b) {
+      b.onResolve({ filter: /\/generated\/wasm-[a-z0-9_]+\.js$/ }, (a) => {
+        const group = a.path.match(/wasm-([a-z0-9_]+)\.js$/)[1];
+        if (!workerdGroups.includes(group)) throw new Error(`module group ${group} has no simd-mt variant for the workerd entry`);
+        return { path: `./wasm-${group}.js`, external: true };
+      });
+    },
+  }],
+});
+for (const g of workerdGroups) {
+  await build({ ...esm, entryPoints: [join(root, 'src', 'generated', `wasm-${g}-workerd.ts`)], outfile: join(root, 'dist', 'workerd', `wasm-${g}.js`), external: ['*.wasm'] });
+}

@@ -254,6 +254,8 @@ export class Engine implements BufferOwner {
 let compiled: Map<string, Promise<WebAssembly.Module>> | null = null;
 function compile(g: ModuleGroup, name: string, given?: Record<string, WebAssembly.Module>): Promise<WebAssembly.Module> {
   if (given?.[name]) return Promise.resolve(given[name]!);
+  const shipped = g.modules?.[name];
+  if (shipped) return Promise.resolve(shipped);
   compiled ??= new Map();
   let p = compiled.get(name);
   if (!p) {
@@ -282,7 +284,14 @@ async function moduleBytes(g: ModuleGroup, name: string): Promise<Uint8Array<Arr
   if (patch) bytes[patch[1]] = patch[2];
   return bytes;
 }
-const inBuild = (g: ModuleGroup, name: string) => name in g.base64 || name in g.sharedPatch || g.lazy.includes(name);
+const inBuild = (g: ModuleGroup, name: string) => name in g.base64 || name in g.sharedPatch || g.lazy.includes(name) || (g.modules !== undefined && name in g.modules);
+
+/** A build that ships precompiled modules (the workerd entry) carries one variant: any other is an error naming the fix. */
+function missingVariant(g: ModuleGroup, name: string): never | false {
+  if (g.modules === undefined) return false;
+  throw new UnsupportedError(`module ${name} is not in this build: simdopt's workerd entry ships only ${Object.keys(g.modules).join(', ')} ` +
+    `(what workerd runs); pass init({ wasm: { '${name}': module } }) with the module imported from simdopt/wasm/${name}.wasm`);
+}
 
 /** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
 export async function init(opts: InitOptions = {}): Promise<Engine> {
@@ -321,7 +330,7 @@ export async function init(opts: InitOptions = {}): Promise<Engine> {
   const variant = `${simd ? 'simd' : 'scalar'}${shared ? '-mt' : ''}`;
   // core first (the engine's own reductions and math), then every family imported so far.
   const groups = [CORE_MODULES, ...registeredGroups().filter((g) => g.name !== CORE_MODULES.name)]
-    .filter((g) => opts.wasm?.[`${g.name}-${variant}`] || inBuild(g, `${g.name}-${variant}`));
+    .filter((g) => opts.wasm?.[`${g.name}-${variant}`] || inBuild(g, `${g.name}-${variant}`) || missingVariant(g, `${g.name}-${variant}`));
   const modules = await Promise.all(groups.map((g) => compile(g, `${g.name}-${variant}`, opts.wasm)));
   const arity: Record<string, number> = Object.assign({}, ...groups.map((g) => g.arity));
 

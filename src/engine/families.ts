@@ -9,6 +9,11 @@ export interface ModuleGroup {
   readonly name: string;
   /** Inlined modules (base64) by file name. */
   readonly base64: Readonly<Record<string, string>>;
+  /**
+   * Precompiled modules by file name, imported as platform wasm modules (the workerd entry,
+   * `dist/workerd/index.js`, ships each module once this way instead of as base64).
+   */
+  readonly modules?: Readonly<Record<string, WebAssembly.Module>>;
   /** Modules in a chunk loaded on demand (the scalar variants). */
   readonly lazy: readonly string[];
   readonly loadLazy: () => Promise<Record<string, string>>;
