@@ -182,7 +182,7 @@ export class Engine implements BufferOwner {
   }
 
   /** Workers lost so far; each one moved the engine to one thread (see `info.fallbacks`). */
-  get faults(): number { return this._faults; }
+  get faults(): number { this.checkLive(); return this._faults; }
 
   /**
    * Throws WorkerLostError when a worker was lost since `faults` read `since` (the interrupted work was

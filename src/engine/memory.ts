@@ -94,7 +94,8 @@ export interface BufferOwner { readonly arena: Arena; checkLive(): void }
 /**
  * A typed, 16-byte aligned array in the engine's memory. Hold the handle, not the view:
  * `.array` is always valid, even after the memory grew. After `free()`, or once its engine was
- * disposed, every method and `.array`/`.ptr` throw DisposedError (`length`, `dtype`, `freed` still answer).
+ * disposed, every method and getter (`.array`, `.ptr`, `.byteLength`) throws DisposedError (the fields `length`, `dtype`
+ * and `owner`, and `freed`, still answer).
  */
 export class EngineBuffer<D extends DType = 'f32'> {
   readonly owner: BufferOwner;
@@ -112,7 +113,7 @@ export class EngineBuffer<D extends DType = 'f32'> {
     this.owner.checkLive();
     return this._ptr;
   }
-  get byteLength(): number { return this.length * BYTES[this.dtype]; }
+  get byteLength(): number { void this.ptr; return this.length * BYTES[this.dtype]; }
   get freed(): boolean { return this._ptr < 0; }
   /** A view of the data; re-created whenever the memory grew. */
   get array(): ArrayOf<D> {

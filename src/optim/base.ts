@@ -214,15 +214,16 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   /** Called once per step after every run was applied (per-optimizer scalar state lives here). */
   protected afterStep(_t: number): void {}
 
-  get stepCount(): number { return this._step; }
+  get stepCount(): number { this.live(); return this._step; }
   /** Steps skipped because a gradient was non-finite (nonFinite: 'skip'). */
-  get skippedSteps(): number { return this._skipped; }
+  get skippedSteps(): number { this.live(); return this._skipped; }
   /** Hyperparameters of the default group as used by the last step (or as set). */
-  get hyperparameters(): Readonly<H> { return { ...this._groups[0]!.hyper }; }
+  get hyperparameters(): Readonly<H> { this.live(); return { ...this._groups[0]!.hyper }; }
   /** Hyperparameters of group `group`. */
   hyperparametersOf(group: number): Readonly<H> { this.live(); return { ...this.group(group).hyper }; }
   /** Tensor names per group (group 0 = tensors no group matched). */
   get groups(): readonly { params: readonly string[]; frozen: boolean }[] {
+    this.live();
     return this._groups.map((g) => ({ params: [...g.params], frozen: g.frozen }));
   }
 
@@ -385,7 +386,14 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
 
 /** Throws StateError unless `shapes` gives exactly the shape of every tensor of `ps` (both shapes in the message). */
 export function checkShapes(ps: ParamSet, shapes: unknown): void {
-  if (!shapes || typeof shapes !== 'object') throw new StateError('state dict has no shapes (the shape of every parameter, by name)');
+  if (shapes === undefined) {
+    // A state dict saved before simdopt recorded tensor shapes: loading on element counts alone would let a 5×7 state
+    // into a 7×5 parameter, so it is refused; the message gives the line that asserts the shapes (the user's call).
+    const here = JSON.stringify(Object.fromEntries(ps.tensors.map((t) => [t.name, t.shape])));
+    throw new StateError('state dict has no shapes (it was saved before simdopt recorded tensor shapes): loading it would check only element counts. ' +
+      `If it was saved for parameters of these very shapes, add them and load again: sd.shapes = ${here.length <= 300 ? here : 'Object.fromEntries(params.tensors.map((t) => [t.name, t.shape]))'}`);
+  }
+  if (!shapes || typeof shapes !== 'object') throw new StateError(`state dict shapes must be an object of parameter name -> shape, got ${describe(shapes)}`);
   for (const t of ps.tensors) {
     const sh = (shapes as Record<string, unknown>)[t.name];
     if (!Array.isArray(sh) || sh.length !== t.shape.length || sh.some((d, i) => d !== t.shape[i])) {

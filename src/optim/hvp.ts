@@ -140,7 +140,7 @@ export abstract class HvpOptimizer<H extends Record<string, number | boolean>, O
   }
 
   /** The default HVP callback (the `hvp` option); may be replaced between steps. */
-  get hvp(): Hvp | undefined { return this.hvpFn; }
+  get hvp(): Hvp | undefined { this.live(); return this.hvpFn; }
   set hvp(f: Hvp | undefined) {
     if (f !== undefined && typeof f !== 'function') throw new HyperparameterError(`hvp must be a function (v, out) => void, got ${typeof f}`);
     this.hvpFn = f;

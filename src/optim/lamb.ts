@@ -66,6 +66,7 @@ export class LAMB extends Optimizer<LAMBHyper, LAMBOptions> {
 
   /** Per-tensor trust ratios ‖p‖/‖u‖ of the last step, by tensor name (for logging). */
   get trustRatios(): Record<string, number> {
+    this.live();
     const out: Record<string, number> = {};
     this.params.tensors.forEach((t, i) => { out[t.name] = this.ratio[i]!; });
     return out;

@@ -77,6 +77,7 @@ export class LARS extends Optimizer<LARSHyper, LARSOptions> {
 
   /** Per-tensor trust ratios of the last step, by tensor name (for logging). */
   get trustRatios(): Record<string, number> {
+    this.live();
     const out: Record<string, number> = {};
     this.params.tensors.forEach((t, i) => { out[t.name] = this.ratio[i]!; });
     return out;

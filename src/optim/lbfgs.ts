@@ -142,12 +142,12 @@ export class LBFGS {
     return { ...h };
   }
 
-  get hyperparameters(): Readonly<LBFGSHyper> { return { ...this.h }; }
+  get hyperparameters(): Readonly<LBFGSHyper> { this.live(); return { ...this.h }; }
   /** Number of step() calls. */
-  get stepCount(): number { return this._step; }
+  get stepCount(): number { this.live(); return this._step; }
   /** LBFGSClosure evaluations and iterations over all steps (torch's state['func_evals'], state['n_iter']). */
-  get funcEvalCount(): number { return this.funcEvals; }
-  get iterCount(): number { return this.nIter; }
+  get funcEvalCount(): number { this.live(); return this.funcEvals; }
+  get iterCount(): number { this.live(); return this.nIter; }
 
   /** Change hyperparameters between steps (validated; nothing changes on error). historySize is fixed. */
   set(changes: Partial<LBFGSOptions>): void {

@@ -57,7 +57,7 @@ export class OASIS extends PrecondOptimizer<OASISHyper, OASISOptions> {
   override step(hvp?: Hvp): void { this.stepWith(hvp); }
 
   /** The step size used by the last step (0 before the first). */
-  get stepSize(): number { return this.eta; }
+  get stepSize(): number { this.live(); return this.eta; }
 
   protected override fixedKeys(): string[] { return ['seed', 'adaptiveLr']; }
 

@@ -70,7 +70,7 @@ export class Prodigy extends Optimizer<ProdigyHyper, ProdigyOptions> {
   }
 
   /** The current step-size estimate d. */
-  get d(): number { return this.dEst; }
+  get d(): number { this.live(); return this.dEst; }
 
   protected override fixedKeys(): string[] {
     return ['beta1', 'beta2', 'beta3', 'd0', 'dCoef', 'growthRate', 'decouple', 'useBiasCorrection', 'safeguardWarmup'];

@@ -75,7 +75,7 @@ export class RandomScaledSGDM extends Optimizer<RSGDMHyper, RandomScaledSGDMOpti
     return this.drawn.s;
   }
   /** The Exp(1) factor used by the last step (NaN before the first step). */
-  get lastScale(): number { return this.counter === 0 ? NaN : exp1Draw(this.params.engine, this.hyperparameters.seed, this.counter - 1); }
+  get lastScale(): number { this.live(); return this.counter === 0 ? NaN : exp1Draw(this.params.engine, this.hyperparameters.seed, this.counter - 1); }
 
   protected apply(t: number, h: RSGDMHyper, s: Span): void {
     const st = this.scale(t) * h.lr;

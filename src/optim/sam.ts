@@ -70,9 +70,9 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
     try { this.old = params.engine.alloc(params.size); } catch (e) { if (base !== mk) base.free(); throw e; }
   }
 
-  get rho(): number { return this.rhoV; }
-  get adaptive(): boolean { return this.adaptiveV; }
-  get stepCount(): number { return this.base.stepCount; }
+  get rho(): number { this.live(); return this.rhoV; }
+  get adaptive(): boolean { this.live(); return this.adaptiveV; }
+  get stepCount(): number { this.live(); return this.base.stepCount; }
 
   /** Change ρ or adaptive between steps (validated; nothing changes on error). */
   set(changes: { rho?: number; adaptive?: boolean }): void {

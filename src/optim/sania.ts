@@ -62,7 +62,7 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   }
 
   /** The Polyak step size s of the last step. */
-  get stepSize(): number { return this.s; }
+  get stepSize(): number { this.live(); return this.s; }
 
   /** The metric in use. */
   get metric(): SANIAMetric { return METRICS[this.hyperparameters.metric]!; }

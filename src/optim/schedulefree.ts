@@ -64,7 +64,7 @@ abstract class ScheduleFree<H extends SFHyper, O extends object> extends Optimiz
   }
 
   /** True between train() and eval(): the parameters hold y. In eval mode they hold x. */
-  get training(): boolean { return this.trainMode; }
+  get training(): boolean { this.live(); return this.trainMode; }
 
   /** Per-step scalars of group `gi` (computed once per step, committed in afterStep). */
   protected scalars(t: number, gi: number, h: H): { ckp1: number; lr: number } {

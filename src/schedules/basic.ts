@@ -18,7 +18,7 @@ export function polynomialSchedule(engine: Engine, o: { init: number; end: numbe
   finite('init', o.init); finite('end', o.end); finite('power', o.power); positive('transitionSteps', o.transitionSteps);
   const begin = checkRange('transitionBegin', o.transitionBegin ?? 0, 0, Infinity);
   return (step) => {
-    const c = Math.min(Math.max(checkStep(step) - begin, 0), o.transitionSteps);
+    const c = Math.min(Math.max(checkStep(step, engine) - begin, 0), o.transitionSteps);
     const frac = 1 - c / o.transitionSteps;
     return (o.init - o.end) * (o.power === 1 ? frac : engine.pow(frac, o.power)) + o.end;
   };
@@ -40,7 +40,7 @@ export function exponentialDecay(engine: Engine, o: { init: number; transitionSt
   const begin = checkRange('transitionBegin', o.transitionBegin ?? 0, 0, Infinity);
   if (o.endValue !== undefined) finite('endValue', o.endValue);
   return (step) => {
-    const c = checkStep(step) - begin;
+    const c = checkStep(step, engine) - begin;
     if (c <= 0) return o.init;
     const p = o.staircase ? Math.floor(c / o.transitionSteps) : c / o.transitionSteps;
     let v = o.init * engine.pow(o.decayRate, p);
@@ -55,7 +55,7 @@ export function cosineDecay(engine: Engine, o: { init: number; decaySteps: numbe
   finite('init', o.init); positive('decaySteps', o.decaySteps);
   const alpha = checkRange('alpha', o.alpha ?? 0, -Infinity, Infinity), exponent = checkRange('exponent', o.exponent ?? 1, 0, Infinity, true);
   return (step) => {
-    const c = Math.min(checkStep(step), o.decaySteps);
+    const c = Math.min(checkStep(step, engine), o.decaySteps);
     const cosine = 0.5 * (1 + engine.cos((PI * c) / o.decaySteps));
     return o.init * ((1 - alpha) * (exponent === 1 ? cosine : engine.pow(cosine, exponent)) + alpha);
   };

@@ -8,8 +8,12 @@ export type Schedule = (step: number) => number;
 
 export const PI = 3.141592653589793;
 
-/** Throws HyperparameterError unless `step` is a non-negative integer. */
-export function checkStep(step: number): number {
+/**
+ * Throws HyperparameterError unless `step` is a non-negative integer; with `engine` (the schedules made
+ * on an engine), DisposedError first once that engine was disposed.
+ */
+export function checkStep(step: number, engine?: { checkLive(): void }): number {
+  engine?.checkLive();
   if (!Number.isInteger(step) || step < 0) throw new HyperparameterError(`step must be a non-negative integer, got ${step}`);
   return step;
 }

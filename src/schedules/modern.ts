@@ -33,7 +33,7 @@ export function warmupStableDecay(engine: Engine, o: WarmupStableDecayOptions): 
   const f = shape === 'linear' ? (x: number) => 1 - x
     : shape === 'cosine' ? (x: number) => 0.5 * (1 + engine.cos(PI * x)) : (x: number) => 1 - engine.sqrt(x);
   return (step) => {
-    if (checkStep(step) < w) return init + ((peak - init) * step) / w;
+    if (checkStep(step, engine) < w) return init + ((peak - init) * step) / w;
     if (step < w + s) return peak;
     return end + (peak - end) * f(Math.min(step - w - s, d) / d);
   };
@@ -49,7 +49,7 @@ export function rexSchedule(engine: Engine, o: { init: number; totalSteps: numbe
   scheduleArgs(engine, o);
   const init = finite('init', o.init), t = integer('totalSteps', o.totalSteps), end = finite('end', o.end ?? 0);
   return (step) => {
-    const z = 1 - Math.min(checkStep(step), t) / t;
+    const z = 1 - Math.min(checkStep(step, engine), t) / t;
     return end + ((init - end) * z) / (0.5 + 0.5 * z);
   };
 }
@@ -66,7 +66,7 @@ export function linearDecayToZero(engine: Engine, o: { init: number; totalSteps:
   if (w >= t) throw new HyperparameterError(`warmupSteps (${w}) must be less than totalSteps (${t})`);
   const d = t - w;
   return (step) => {
-    if (checkStep(step) < w) return (init * step) / w;
+    if (checkStep(step, engine) < w) return (init * step) / w;
     return init * ((d - Math.min(step - w, d)) / d);
   };
 }
@@ -120,5 +120,5 @@ export function refinedSchedule(engine: Engine, o: { init: number; gradNorms: Ar
   let tail = 0, wmax = 0;
   for (let i = n - 1; i >= 0; i--) { w[i] = a[i]! * tail; tail += a[i]!; wmax = Math.max(wmax, w[i]!); }
   const lr = w.map((v) => init * (v / wmax));
-  return (step) => lr[Math.min(checkStep(step), n - 1)]!;
+  return (step) => lr[Math.min(checkStep(step, engine), n - 1)]!;
 }

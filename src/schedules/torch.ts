@@ -12,7 +12,7 @@ export function stepDecay(engine: Engine, o: { init: number; stepSize: number; g
   scheduleArgs(engine, o);
   finite('init', o.init); integer('stepSize', o.stepSize);
   const gamma = finite('gamma', o.gamma ?? 0.1);
-  return (step) => o.init * engine.pow(gamma, Math.floor(checkStep(step) / o.stepSize));
+  return (step) => o.init * engine.pow(gamma, Math.floor(checkStep(step, engine) / o.stepSize));
 }
 
 /**
@@ -26,7 +26,7 @@ export function multiStepDecay(engine: Engine, o: { init: number; milestones: re
   if (!Array.isArray(o.milestones)) throw new HyperparameterError('milestones must be an array of non-negative integers');
   const ms = o.milestones.map((m, i) => integer(`milestones[${i}]`, m, 0)).sort((a, b) => a - b);
   return (step) => {
-    checkStep(step);
+    checkStep(step, engine);
     let k = 0;
     while (k < ms.length && ms[k]! <= step) k++;
     return o.init * engine.pow(gamma, k);
@@ -44,7 +44,7 @@ export function cosineWarmRestarts(engine: Engine, o: { init: number; t0: number
   finite('init', o.init); integer('t0', o.t0);
   const tMult = integer('tMult', o.tMult ?? 1), etaMin = finite('etaMin', o.etaMin ?? 0);
   return (step) => {
-    let tCur = checkStep(step), ti = o.t0;
+    let tCur = checkStep(step, engine), ti = o.t0;
     if (tMult === 1) tCur %= ti;
     else while (tCur >= ti) { tCur -= ti; ti *= tMult; }
     return etaMin + ((o.init - etaMin) * (1 + engine.cos((PI * tCur) / ti))) / 2;
@@ -94,7 +94,7 @@ export function oneCycle(engine: Engine, o: OneCycleOptions): Schedule {
     ? (a: number, b: number, x: number) => b + ((a - b) / 2) * (engine.cos(PI * x) + 1)
     : (a: number, b: number, x: number) => (b - a) * x + a;
   return (t) => {
-    const step = Math.min(checkStep(t), total - 1);
+    const step = Math.min(checkStep(t, engine), total - 1);
     let start = 0;
     for (let i = 0; i < phases.length; i++) {
       const [end, a, b] = phases[i]!;
@@ -139,7 +139,7 @@ export function cyclicSchedule(engine: Engine, o: CyclicOptions): Schedule {
     : mode === 'triangular2' ? (c: number) => 1 / engine.pow(2, c - 1) : (t: number) => engine.pow(gamma, t));
   const total = up + down, ratio = up / total;
   return (step) => {
-    checkStep(step);
+    checkStep(step, engine);
     const cycle = Math.floor(1 + step / total), x = 1 + step / total - cycle;
     const f = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
     return base + (max - base) * f * scale(scaleMode === 'cycle' ? cycle : step);

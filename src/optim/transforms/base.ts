@@ -65,6 +65,7 @@ export class TransformState {
 
   /** Tensors whose elements this state covers. */
   get tensors(): TensorInfo[] {
+    this.checkLive();
     return this.params.tensors.filter((t) => this.runs.some((r) => t.offset >= r.off && t.offset < r.off + r.n));
   }
 

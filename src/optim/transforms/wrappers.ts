@@ -106,7 +106,7 @@ export class Lookahead extends Averaged {
     this.optimizer = optimizer; this.k = k; this.alpha = alpha;
   }
 
-  get stepCount(): number { return this.scalars.count!; }
+  get stepCount(): number { this.live(); return this.scalars.count!; }
   zeroGrad(): void { this.live(); this.optimizer.zeroGrad(); }
 
   /** opt.step(), then every k-th step the sync. A step the optimizer skipped (nonFinite: 'skip') does not count. */
@@ -154,7 +154,7 @@ export class EMA extends Averaged {
     this.decay = decay; this.debias = debias;
   }
 
-  get count(): number { return this.scalars.count!; }
+  get count(): number { this.live(); return this.scalars.count!; }
 
   update(): void {
     this.live();
@@ -195,7 +195,7 @@ export class SWA extends Averaged {
     this.every = every; this.start = start;
   }
 
-  get averaged(): number { return this.scalars.averaged!; }
+  get averaged(): number { this.live(); return this.scalars.averaged!; }
 
   update(): void {
     this.live();
