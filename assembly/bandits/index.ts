@@ -4,3 +4,4 @@
 // so one call decides or learns for all of them (serving is R = 1). Randomness: assembly/core/rng.ts.
 export * from './stats';
 export * from './ucb';
+export * from './linear';

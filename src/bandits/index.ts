@@ -6,17 +6,21 @@
 import type { Engine } from '../engine/engine.js';
 import { loadPolicy, Policy, type PolicyClass } from './policy.js';
 import { UCB1 } from './stochastic.js';
+import { LinTS, LinUCB } from './contextual.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
+import type * as C from './contextual.js';
 
-const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({ UCB1: UCB1 as unknown as PolicyClass });
+const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
+  UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
+});
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, POLICIES); }
 
 /** Bandit policies (src/bandits/). */
-export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
+export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -28,4 +32,12 @@ export declare namespace bandits {
   export type LearnResult = P.LearnResult;
   export type PolicyOptions = P.PolicyOptions;
   export type UCB1Options = S.UCB1Options;
+  export type LinUCB = C.LinUCB;
+  export type LinTS = C.LinTS;
+  export type LinearOptions = C.LinearOptions;
+  export type LinTSOptions = C.LinTSOptions;
+  export type ContextRequest = C.ContextRequest;
+  export type ContextEvent = C.ContextEvent;
+  export type BatchOptions = C.BatchOptions;
+  export type BatchDecision = C.BatchDecision;
 }
