@@ -69,8 +69,9 @@ export class Engine implements BufferOwner {
   private readonly fns: Record<string, Fn>;
   private readonly ids: Record<string, number>;
   private readonly arity: Record<string, number>;
+  private readonly _groups: readonly string[];
   /** Names of the module groups this engine instantiated (core, then the registered families). */
-  readonly groups: readonly string[];
+  get groups(): readonly string[] { this.checkLive(); return this._groups; }
   private pool: ThreadPool | null = null;
   /**
    * Resolves with the thread count once the workers are running. `init()` does not wait for them
@@ -87,7 +88,7 @@ export class Engine implements BufferOwner {
   constructor(info: EngineInfo, arena: Arena, fns: Record<string, Fn>, ids: Record<string, number>,
               pool: Promise<ThreadPool | null>, splitMin: number, arity: Record<string, number>, groups: readonly string[]) {
     this.info = info; this.arena = arena; this.fns = fns; this.ids = ids; this.splitMin = splitMin;
-    this.arity = arity; this.groups = groups;
+    this.arity = arity; this._groups = groups;
     this.ready = pool.then((p) => {
       if (this.disposed) { p?.dispose(); return 1; }
       this.pool = p;
@@ -157,7 +158,13 @@ export class Engine implements BufferOwner {
   has(name: string): boolean { this.checkLive(); return typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.fns, name); }
 
   /** Throws UnsupportedError unless this engine loaded module group `g` (see engine/families.ts). */
-  requireGroup(g: ModuleGroup): void { this.checkLive(); checkGroup(this.groups, g); }
+  requireGroup(g: ModuleGroup): void {
+    this.checkLive();
+    if (g === null || typeof g !== 'object' || typeof (g as { name?: unknown }).name !== 'string') {
+      throw new InvalidArgumentError(`requireGroup takes a module group (an object with a string name), got ${describe(g)}`);
+    }
+    checkGroup(this._groups, g);
+  }
 
   /**
    * Run kernel `name(start, end, ...args)` over [0, n), split across threads in chunks aligned to

@@ -13,12 +13,13 @@
 // diag(H) and exact when H is diagonal (z² = 1). Pass the callback as the `hvp` option or per call
 // as `step(hvp)`; it is called at most once per step, before anything changes (if it throws, or
 // writes a non-finite value while nonFinite is not 'propagate', the step changes nothing).
-import type { Engine } from '../engine/engine.js';
+import { requireEngine, type Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, HyperparameterError, NonFiniteError } from '../errors.js';
-import type { ParamSet } from '../params.js';
+import { checkRange, describe, HyperparameterError, NonFiniteError } from '../errors.js';
+import { requireParamSet, type ParamSet } from '../params.js';
 import { Optimizer, type WithGroups } from './base.js';
 import { OPTIM } from './wasm.js';
+import { txOptions } from './transforms/base.js';
 
 /** out = H·v at the current parameters; both arrays in the ParamSet's arena layout (length params.size). */
 export type Hvp = (v: Float32Array, out: Float32Array) => void;
@@ -33,7 +34,7 @@ const U32 = 0x1_0000_0000;
 /** Throws HyperparameterError unless `v` is an integer in [0, 2^32). */
 export function checkSeed(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= U32) {
-    throw new HyperparameterError(`${name} must be an integer in [0, 2^32), got ${String(v)}`);
+    throw new HyperparameterError(`${name} must be an integer in [0, 2^32), got ${describe(v)}`);
   }
   return v;
 }
@@ -45,21 +46,22 @@ export function checkSeed(name: string, v: unknown): number {
  * same values as drawing the whole and slicing).
  */
 export function rademacher(engine: Engine, out: EngineBuffer, seed: number, stream: number, offset = 0): void {
+  requireEngine(engine);
   engine.requireGroup(OPTIM);
   const p = engine.own(out, 'out');
   checkSeed('seed', seed);
   checkSeed('stream', stream);
   if (!Number.isInteger(offset) || offset < 0 || offset + out.length > 2 ** 31) {
-    throw new HyperparameterError(`offset must be an integer in [0, 2^31 - out.length], got ${String(offset)}`);
+    throw new HyperparameterError(`offset must be an integer in [0, 2^31 - out.length], got ${describe(offset)}`);
   }
   engine.run('rademacher_f32', out.length, [p, seed, stream, offset]);
 }
 
 /** Hutchinson's diagonal estimate out = z ⊙ hz (one fused pass; exact products when z is ±1). */
 export function hutchinson(engine: Engine, z: EngineBuffer, hz: EngineBuffer, out: EngineBuffer): void {
+  requireEngine(engine);
   engine.requireGroup(OPTIM);
-  const n = z.length;
-  const pz = engine.own(z, 'z'), ph = engine.own(hz, 'hz', n), po = engine.own(out, 'out', n);
+  const pz = engine.own(z, 'z'), n = z.length, ph = engine.own(hz, 'hz', n), po = engine.own(out, 'out', n);
   engine.run('hutchinson_f32', n, [pz, ph, po]);
 }
 
@@ -75,10 +77,12 @@ export type FiniteDifferenceHvp = Hvp & { free(): void };
  * to f32 rounding for a quadratic loss; in f32 choose ε near √(2⁻²⁴)·|w| (about 2.4e-4 at |w| ~ 1;
  * default 1e-3). Every pass over the parameters runs in wasm. free() releases the scratch.
  */
-export function finiteDifferenceHvp(params: ParamSet, grad: () => void, opts: { eps?: number; central?: boolean } = {}): FiniteDifferenceHvp {
+export function finiteDifferenceHvp(params: ParamSet, grad: () => void, options?: { eps?: number; central?: boolean }): FiniteDifferenceHvp {
+  requireParamSet(params);
+  const opts = txOptions('finiteDifferenceHvp', options, ['eps', 'central']);
   const eps = opts.eps ?? 1e-3, central = opts.central ?? false;
   checkRange('eps', eps, 0, Infinity, true);
-  if (typeof central !== 'boolean') throw new HyperparameterError(`central must be a boolean, got ${String(central)}`);
+  if (typeof central !== 'boolean') throw new HyperparameterError(`central must be a boolean, got ${describe(central)}`);
   if (typeof grad !== 'function') throw new HyperparameterError('grad must be a function () => void that fills params.grad');
   const e = params.engine, n = params.size, p0 = e.alloc(n);
   let g0: EngineBuffer;

@@ -10,8 +10,8 @@
 //                                  (snake_case -> camelCase; betas -> beta1/beta2, etas -> etaMinus/
 //                                  etaPlus, step_sizes -> stepSizeMin/stepSizeMax)
 // Nothing is written unless every check passes (the final write is Optimizer.loadStateDict).
-import { StateError } from '../errors.js';
-import type { Optimizer, StateDict } from './base.js';
+import { describe, InvalidArgumentError, StateError, suggest } from '../errors.js';
+import { Optimizer, type StateDict } from './base.js';
 
 /** torch's state_dict layout, as JSON. */
 export interface TorchStateDict {
@@ -49,7 +49,7 @@ function mapHyper(g: Record<string, unknown>, gi: number, kind: string, known: S
   for (const [k, v] of Object.entries(g)) {
     if (IGNORED.has(k)) continue;
     if (k === 'decoupled_weight_decay') {
-      if (v !== (kind === 'adamw') && kind.startsWith('adam')) throw new StateError(`torch group ${gi} has decoupled_weight_decay=${String(v)}, this optimizer is ${kind}`);
+      if (v !== (kind === 'adamw') && kind.startsWith('adam')) throw new StateError(`torch group ${gi} has decoupled_weight_decay=${describe(v)}, this optimizer is ${kind}`);
       if (v === true && !kind.startsWith('adam')) throw new StateError(`torch group ${gi} has decoupled_weight_decay=true, which ${kind} does not support`);
       continue;
     }
@@ -64,6 +64,13 @@ function mapHyper(g: Record<string, unknown>, gi: number, kind: string, known: S
 
 /** Load torch's optimizer state (see the file comment); StateError with nothing changed on any mismatch. */
 export function importTorchState(opt: Optimizer<any, any>, json: string | TorchStateDict, options: ImportTorchOptions = {}): void {
+  if (!(opt instanceof Optimizer)) throw new InvalidArgumentError(`importTorchState needs a simdopt optimizer, got ${describe(opt)}`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError(`importTorchState options must be an object, got ${describe(options)}`);
+  for (const k of Object.keys(options)) if (k !== 'names' && k !== 'step') throw new InvalidArgumentError(`unknown importTorchState option ${JSON.stringify(k)}${suggest(k, ['names', 'step'])}`);
+  if (options.step !== undefined && (typeof options.step !== 'number' || !Number.isInteger(options.step) || options.step < 0)) {
+    throw new StateError(`options.step must be a non-negative integer, got ${describe(options.step)}`);
+  }
+  void opt.stepCount; // DisposedError for a freed optimizer before anything is read
   let sd: TorchStateDict;
   try { sd = typeof json === 'string' ? JSON.parse(json) as TorchStateDict : json; } catch (e) { throw new StateError(`torch state is not valid JSON: ${(e as Error).message}`); }
   if (!sd || typeof sd !== 'object' || !sd.state || typeof sd.state !== 'object' || !Array.isArray(sd.param_groups)) {
@@ -76,7 +83,7 @@ export function importTorchState(opt: Optimizer<any, any>, json: string | TorchS
   sd.param_groups.forEach((g, gi) => {
     if (!g || !Array.isArray(g.params)) throw new StateError(`torch param group ${gi} has no params list`);
     for (const id of g.params) {
-      if (!Number.isInteger(id) || groupOfId.has(id)) throw new StateError(`torch param group ${gi} has an invalid or repeated param id ${String(id)}`);
+      if (!Number.isInteger(id) || groupOfId.has(id)) throw new StateError(`torch param group ${gi} has an invalid or repeated param id ${describe(id)}`);
       ids.push(id); groupOfId.set(id, gi);
     }
   });
@@ -125,7 +132,7 @@ export function importTorchState(opt: Optimizer<any, any>, json: string | TorchS
     for (const [k, v] of Object.entries(entry)) {
       const where = `torch state[${id}].${k} (${name})`;
       if (k === 'step') {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${where} must be a non-negative integer, got ${String(v)}`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${where} must be a non-negative integer, got ${describe(v)}`);
         if (step !== undefined && step !== v) throw new StateError(`torch params have different steps (${step} and ${v}): simdopt keeps one step count for all`);
         step = v;
       } else if (typeof v === 'number') {

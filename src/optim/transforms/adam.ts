@@ -1,7 +1,7 @@
 // scale_by_adam with optax's formula and operation order.
 import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
-import { forRuns, transformation, TransformState, type GradientTransformation } from './base.js';
+import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 export interface ScaleByAdamOptions { b1?: number; b2?: number; eps?: number; epsRoot?: number; nesterov?: boolean }
 
@@ -13,7 +13,8 @@ export interface ScaleByAdamOptions { b1?: number; b2?: number; eps?: number; ep
  * (1−βᵗ in f64 with the engine's pow, rounded once to f32; then f32 divisions as optax does).
  * Defaults β1 = 0.9, β2 = 0.999, ε = 1e-8, ε̄ (epsRoot) = 0. State: mu, nu (8 bytes/param), count.
  */
-export function scaleByAdam(opts: ScaleByAdamOptions = {}): GradientTransformation {
+export function scaleByAdam(options?: ScaleByAdamOptions): GradientTransformation {
+  const opts = txOptions('scaleByAdam', options, ['b1', 'b2', 'eps', 'epsRoot', 'nesterov']);
   const b1 = checkRange('b1', opts.b1 ?? 0.9, 0, 1, false, true);
   const b2 = checkRange('b2', opts.b2 ?? 0.999, 0, 1, false, true);
   const eps = checkRange('eps', opts.eps ?? 1e-8, 0, Infinity);

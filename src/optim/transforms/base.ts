@@ -12,7 +12,7 @@
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
-import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
+import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError, suggest } from '../../errors.js';
 import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
 
@@ -215,6 +215,17 @@ export function forRuns(state: TransformState, f: (o: number, n: number) => void
 }
 
 /** A generic base for the simple transformations (checks first, then `apply`). */
+/**
+ * A factory's options object, checked: undefined -> {}, anything but a plain object -> HyperparameterError,
+ * an option name not in `accepted` -> HyperparameterError with the nearest match.
+ */
+export function txOptions<T extends object>(fn: string, o: T | undefined, accepted: readonly string[]): T {
+  if (o === undefined) return {} as T;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new HyperparameterError(`${fn} options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o)) if (!accepted.includes(k)) throw new HyperparameterError(`unknown ${fn} option ${JSON.stringify(k)}${suggest(k, accepted)}`);
+  return o;
+}
+
 export function transformation(kind: string, o: {
   init: (params: ParamSet, runs: readonly Run[]) => TransformState;
   check?: (state: TransformState, params: ParamSet) => void;

@@ -1,6 +1,6 @@
 // Clipping transformations (optax clip, clip_by_global_norm, adaptive_grad_clip).
 import { checkRange } from '../../errors.js';
-import { forRuns, reduceRuns, transformation, TransformState, type GradientTransformation } from './base.js';
+import { forRuns, reduceRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 const f = Math.fround;
 
@@ -43,7 +43,8 @@ export interface AgcOptions { clipping: number; eps?: number }
  * output unit (row of a linear layer, filter of a conv); for vectors and scalars the two agree.
  * Defaults ε = 1e-3. Needs the parameters. No state.
  */
-export function adaptiveGradClip(opts: AgcOptions): GradientTransformation {
+export function adaptiveGradClip(options: AgcOptions): GradientTransformation {
+  const opts = txOptions('adaptiveGradClip', options, ['clipping', 'eps']);
   const lam = checkRange('clipping', opts?.clipping, 0, Infinity, true);
   const eps = checkRange('eps', opts.eps ?? 1e-3, 0, Infinity);
   return transformation('adaptive_grad_clip', {

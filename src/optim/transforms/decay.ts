@@ -1,6 +1,6 @@
 // add_decayed_weights (optax) and the three weight-decay placements.
 import { checkRange } from '../../errors.js';
-import { forRuns, requireSchedulable, type ScalarOrSchedule, transformation, TransformState, valueAt, type GradientTransformation } from './base.js';
+import { forRuns, txOptions, requireSchedulable, type ScalarOrSchedule, transformation, TransformState, valueAt, type GradientTransformation } from './base.js';
 import { masked, type Mask } from './masked.js';
 
 const finite = (name: string, x: number) => { checkRange(name, x, -Infinity, Infinity); };
@@ -15,7 +15,8 @@ const finite = (name: string, x: number) => { checkRange(name, x, -Infinity, Inf
  *                                             chain(scaleByAdam(), scaleByLearningRate(lr), addDecayedWeights(−λ))
  * Needs the parameters. State: count.
  */
-export function addDecayedWeights(weightDecay: ScalarOrSchedule, opts: { mask?: Mask } = {}): GradientTransformation {
+export function addDecayedWeights(weightDecay: ScalarOrSchedule, options?: { mask?: Mask }): GradientTransformation {
+  const opts = txOptions('addDecayedWeights', options, ['mask']);
   const wd = requireSchedulable('weightDecay', weightDecay, finite);
   const t = transformation('add_decayed_weights', {
     init: (p, r) => new TransformState('add_decayed_weights', p, r, { count: 0 }),

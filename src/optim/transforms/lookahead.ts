@@ -1,7 +1,7 @@
 // optax.lookahead, in place on one set of (fast) parameters.
 import { requireParamSet } from '../../params.js';
 import { checkRange, HyperparameterError, StateError } from '../../errors.js';
-import { allRuns, checkUpdates, forRuns, TransformState, type GradientTransformation } from './base.js';
+import { allRuns, checkUpdates, forRuns, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 export interface LookaheadOptions { syncPeriod: number; alpha: number }
 
@@ -17,6 +17,7 @@ export interface LookaheadOptions { syncPeriod: number; alpha: number }
  */
 export function lookahead(inner: GradientTransformation, opts: LookaheadOptions): GradientTransformation {
   if (!inner || typeof inner.update !== 'function') throw new HyperparameterError('inner must be a GradientTransformation');
+  opts = txOptions('lookahead', opts, ['syncPeriod', 'alpha']);
   const k = checkRange('syncPeriod', opts?.syncPeriod, 1, 2 ** 31);
   if (!Number.isInteger(k)) throw new HyperparameterError(`syncPeriod must be an integer, got ${k}`);
   const alpha = checkRange('alpha', opts.alpha, 0, 1);

@@ -1,7 +1,7 @@
 // trace (momentum) and ema of updates (optax).
 import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
-import { forRuns, transformation, TransformState, type GradientTransformation } from './base.js';
+import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 export interface TraceOptions { decay: number; nesterov?: boolean }
 
@@ -11,7 +11,8 @@ export interface TraceOptions { decay: number; nesterov?: boolean }
  * With scaleByLearningRate after it this is torch's SGD momentum with dampening 0, bit for bit.
  * State: trace (4 bytes/param).
  */
-export function traceMomentum(opts: TraceOptions): GradientTransformation {
+export function traceMomentum(options: TraceOptions): GradientTransformation {
+  const opts = txOptions('traceMomentum', options, ['decay', 'nesterov']);
   const d = checkRange('decay', opts?.decay, 0, Infinity);
   const nesterov = requireBool('nesterov', opts.nesterov ?? false);
   return transformation('trace', {
@@ -30,7 +31,8 @@ export interface EmaOptions { decay: number; debias?: boolean }
  *   e ← (1−d)·u + d·e;  u ← debias ? e / (1 − dᵗ) : e.
  * Default debias = true (then d < 1). State: ema (4 bytes/param), count.
  */
-export function ema(opts: EmaOptions): GradientTransformation {
+export function ema(options: EmaOptions): GradientTransformation {
+  const opts = txOptions('ema', options, ['decay', 'debias']);
   const debias = requireBool('debias', opts?.debias ?? true);
   const d = checkRange('decay', opts?.decay, 0, 1, false, debias);
   return transformation('ema', {

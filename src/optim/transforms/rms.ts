@@ -1,7 +1,7 @@
 // scale_by_rms and scale_by_stddev (optax).
 import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
-import { forRuns, transformation, TransformState, type GradientTransformation } from './base.js';
+import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 export interface ScaleByRmsOptions { decay?: number; eps?: number; epsInSqrt?: boolean; initialScale?: number }
 
@@ -12,7 +12,8 @@ export interface ScaleByRmsOptions { decay?: number; eps?: number; epsInSqrt?: b
  * correctly rounded square root (the same in every runtime). v starts at initialScale.
  * Defaults d = 0.9, ε = 1e-8, initialScale = 0. State: nu (4 bytes/param).
  */
-export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation {
+export function scaleByRms(options?: ScaleByRmsOptions): GradientTransformation {
+  const opts = txOptions('scaleByRms', options, ['decay', 'eps', 'epsInSqrt', 'initialScale']);
   const d = checkRange('decay', opts.decay ?? 0.9, 0, 1);
   const eps = checkRange('eps', opts.eps ?? 1e-8, 0, Infinity);
   const inSqrt = requireBool('epsInSqrt', opts.epsInSqrt ?? true);
@@ -37,7 +38,8 @@ export interface ScaleByStddevOptions { decay?: number; eps?: number; initialSca
  *   m ← (1−d)·u + d·m;  v ← (1−d)·u² + d·v;  u ← u / √(v − m² + ε)
  * (division by the correctly rounded sqrt instead of optax's rsqrt). State: mu, nu (8 bytes/param).
  */
-export function scaleByStddev(opts: ScaleByStddevOptions = {}): GradientTransformation {
+export function scaleByStddev(options?: ScaleByStddevOptions): GradientTransformation {
+  const opts = txOptions('scaleByStddev', options, ['decay', 'eps', 'initialScale']);
   const d = checkRange('decay', opts.decay ?? 0.9, 0, 1);
   const eps = checkRange('eps', opts.eps ?? 1e-8, 0, Infinity);
   const init = checkRange('initialScale', opts.initialScale ?? 0, 0, Infinity);

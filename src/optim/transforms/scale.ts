@@ -1,5 +1,5 @@
 // Scaling transformations (optax scale, scale_by_learning_rate, scale_by_schedule, scale_by_sign).
-import { checkRange, HyperparameterError } from '../../errors.js';
+import { checkRange, describe, HyperparameterError } from '../../errors.js';
 import { forRuns, requireSchedulable, type ScalarOrSchedule, transformation, TransformState, valueAt, type GradientTransformation } from './base.js';
 
 const finite = (name: string, x: number) => { checkRange(name, x, -Infinity, Infinity); };
@@ -25,7 +25,7 @@ export function scale(stepSize: ScalarOrSchedule): GradientTransformation {
 
 /** u ← s(count)·u with s a schedule of the number of updates so far (optax.scale_by_schedule). */
 export function scaleBySchedule(schedule: (count: number) => number): GradientTransformation {
-  if (typeof schedule !== 'function') throw new HyperparameterError(`schedule must be a function of the count, got ${String(schedule)}`);
+  if (typeof schedule !== 'function') throw new HyperparameterError(`schedule must be a function of the count, got ${describe(schedule)}`);
   return scaleWith('scale_by_schedule', 'schedule', schedule, 1, finite);
 }
 
