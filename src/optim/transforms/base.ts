@@ -12,7 +12,8 @@
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
-import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError, suggest } from '../../errors.js';
+import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
+import { checkKnownKeys } from '../../options.js';
 import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
 
@@ -214,7 +215,6 @@ export function forRuns(state: TransformState, f: (o: number, n: number) => void
   for (const r of state.runs) if (r.n > 0) f(r.off * 4, r.n);
 }
 
-/** A generic base for the simple transformations (checks first, then `apply`). */
 /**
  * A factory's options object, checked: undefined -> {}, anything but a plain object -> HyperparameterError,
  * an option name not in `accepted` -> HyperparameterError with the nearest match.
@@ -222,10 +222,11 @@ export function forRuns(state: TransformState, f: (o: number, n: number) => void
 export function txOptions<T extends object>(fn: string, o: T | undefined, accepted: readonly string[]): T {
   if (o === undefined) return {} as T;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new HyperparameterError(`${fn} options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o)) if (!accepted.includes(k)) throw new HyperparameterError(`unknown ${fn} option ${JSON.stringify(k)}${suggest(k, accepted)}`);
+  checkKnownKeys(`${fn} option`, o, accepted);
   return o;
 }
 
+/** A generic base for the simple transformations (checks first, then `apply`). */
 export function transformation(kind: string, o: {
   init: (params: ParamSet, runs: readonly Run[]) => TransformState;
   check?: (state: TransformState, params: ParamSet) => void;

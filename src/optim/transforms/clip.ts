@@ -45,7 +45,7 @@ export interface AgcOptions { clipping: number; eps?: number }
  */
 export function adaptiveGradClip(options: AgcOptions): GradientTransformation {
   const opts = txOptions('adaptiveGradClip', options, ['clipping', 'eps']);
-  const lam = checkRange('clipping', opts?.clipping, 0, Infinity, true);
+  const lam = checkRange('clipping', opts.clipping, 0, Infinity, true);
   const eps = checkRange('eps', opts.eps ?? 1e-3, 0, Infinity);
   return transformation('adaptive_grad_clip', {
     init: (p, r) => new TransformState('adaptive_grad_clip', p, r),

@@ -18,7 +18,7 @@ export interface LookaheadOptions { syncPeriod: number; alpha: number }
 export function lookahead(inner: GradientTransformation, opts: LookaheadOptions): GradientTransformation {
   if (!inner || typeof inner.update !== 'function') throw new HyperparameterError('inner must be a GradientTransformation');
   opts = txOptions('lookahead', opts, ['syncPeriod', 'alpha']);
-  const k = checkRange('syncPeriod', opts?.syncPeriod, 1, 2 ** 31);
+  const k = checkRange('syncPeriod', opts.syncPeriod, 1, 2 ** 31);
   if (!Number.isInteger(k)) throw new HyperparameterError(`syncPeriod must be an integer, got ${k}`);
   const alpha = checkRange('alpha', opts.alpha, 0, 1);
   const kind = 'lookahead';

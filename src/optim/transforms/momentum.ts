@@ -13,7 +13,7 @@ export interface TraceOptions { decay: number; nesterov?: boolean }
  */
 export function traceMomentum(options: TraceOptions): GradientTransformation {
   const opts = txOptions('traceMomentum', options, ['decay', 'nesterov']);
-  const d = checkRange('decay', opts?.decay, 0, Infinity);
+  const d = checkRange('decay', opts.decay, 0, Infinity);
   const nesterov = requireBool('nesterov', opts.nesterov ?? false);
   return transformation('trace', {
     init: (p, r) => new TransformState('trace', p, r, {}, ['trace']),
@@ -33,8 +33,8 @@ export interface EmaOptions { decay: number; debias?: boolean }
  */
 export function ema(options: EmaOptions): GradientTransformation {
   const opts = txOptions('ema', options, ['decay', 'debias']);
-  const debias = requireBool('debias', opts?.debias ?? true);
-  const d = checkRange('decay', opts?.decay, 0, 1, false, debias);
+  const debias = requireBool('debias', opts.debias ?? true);
+  const d = checkRange('decay', opts.decay, 0, 1, false, debias);
   return transformation('ema', {
     init: (p, r) => new TransformState('ema', p, r, { count: 0 }, ['ema']),
     apply(u, s, ps) {
