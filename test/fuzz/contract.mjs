@@ -3,7 +3,15 @@
 // a wasm trap or a hang, and the parameters and optimizer state are bit for bit what they were before.
 // Property tests (fast-check) in test/fuzz/*.test.* use these helpers; SIMDOPT_FUZZ_RUNS=N soaks longer.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { SimdoptError } from '../../dist/index.js';
+
+// `npm test` runs every property from one fixed seed, so a run is reproducible and never fails by the
+// luck of the draw; a soak (SIMDOPT_FUZZ_RUNS=N) draws a fresh seed, which fast-check prints with any
+// counterexample. SIMDOPT_FUZZ_SEED=S replays one (fast-check's seed, as printed).
+const ENV = globalThis.process?.env ?? {};
+if (ENV.SIMDOPT_FUZZ_SEED !== undefined) fc.configureGlobal({ seed: Number(ENV.SIMDOPT_FUZZ_SEED) });
+else if (!ENV.SIMDOPT_FUZZ_RUNS) fc.configureGlobal({ seed: 20261207 });
 
 /** fast-check `numRuns`: the given default, or SIMDOPT_FUZZ_RUNS when set (a longer soak). */
 export function runs(n) {

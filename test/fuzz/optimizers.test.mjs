@@ -61,9 +61,15 @@ function optionNames(C) {
   } finally { ps.free(); }
 }
 
-/** After an accepted change: a few steps with finite gradients keep every parameter finite (moderate hyperparameters only). */
+/**
+ * After an accepted change: a few steps with finite gradients keep every parameter finite (moderate
+ * hyperparameters only). An ε below 1e-30 is not moderate: with a zero second moment (beta2 = 0 and a
+ * zero gradient) the step is m / ε, which overflows f32 for m >= ε·3.4e38, in torch exactly as here
+ * (Adam and DiffGrad with { beta2: 0, eps: 1e-45 } after one step give -Infinity in both).
+ */
 function moderate(h, defaults) {
-  return Object.entries(h).every(([k, v]) => typeof v !== 'number' || v === defaults[k] || v === 0 || (Math.abs(v) >= 1e-45 && Math.abs(v) <= 10));
+  return Object.entries(h).every(([k, v]) => typeof v !== 'number' || v === defaults[k]
+    || (/eps/i.test(k) ? v >= 1e-30 && v <= 10 : v === 0 || (Math.abs(v) >= 1e-45 && Math.abs(v) <= 10)));
 }
 function stepsStayFinite(C, o, ps, grads, name) {
   const step = stepOf(C);
