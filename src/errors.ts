@@ -141,6 +141,12 @@ export function describe(v: unknown): string {
   return `object {${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}}`;
 }
 
+/** A name for messages: a string as it is, anything else described (never throws). */
+export function nameText(v: unknown): string { return typeof v === 'string' ? v : describe(v); }
+/** A shape as `[2, 3]` for messages: numbers as they are, anything else described (never throws). */
+export function shapeText(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]` : describe(v);
+}
 /** Throws InvalidArgumentError unless `v` is a non-null object (not an array unless `array`). */
 export function requireObject(name: string, v: unknown, what = 'an object'): void {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`${name} must be ${what}, got ${describe(v)}`);

@@ -475,7 +475,7 @@ export abstract class Policy {
 
   /** @internal install a checked state file's contents (called by loadPolicy on a fresh instance). */
   installState(m: BanditManifest, state: Float64Array, window: Int32Array): void {
-    if (m.policyVersion !== this.version) throw new StateError(`state file holds ${m.policy} state version ${String(m.policyVersion)}, this build reads version ${this.version}`);
+    if (m.policyVersion !== this.version) throw new StateError(`state file holds ${m.policy} state version ${describe(m.policyVersion)}, this build reads version ${this.version}`);
     const L = this.layout();
     exactKeys(m.layout, ['header', 'slots'], 'layout');
     if (JSON.stringify(m.layout) !== JSON.stringify({ header: L.header, slots: L.slots.map((s) => ({ name: s.name, width: s.width })) })) {
@@ -501,10 +501,10 @@ export abstract class Policy {
     this.checkHeader(state, stride);
     exactKeys(m.window, ['capacity', 'size', 'head'], 'window');
     const { capacity, size, head } = m.window as { capacity: unknown; size: unknown; head: unknown };
-    if (capacity !== this.dedupWindow) throw new StateError(`state file window capacity ${String(capacity)} is not the options' dedupWindow ${this.dedupWindow}`);
-    if (!Number.isInteger(size) || (size as number) < 0 || (size as number) > this.dedupWindow) throw new StateError(`state file window size ${String(size)} is not in [0, ${this.dedupWindow}]`);
+    if (capacity !== this.dedupWindow) throw new StateError(`state file window capacity ${describe(capacity)} is not the options' dedupWindow ${this.dedupWindow}`);
+    if (!Number.isInteger(size) || (size as number) < 0 || (size as number) > this.dedupWindow) throw new StateError(`state file window size ${describe(size)} is not in [0, ${this.dedupWindow}]`);
     if (!Number.isInteger(head) || (head as number) < 0 || (head as number) >= Math.max(1, this.dedupWindow) || ((size as number) < this.dedupWindow && head !== size)) {
-      throw new StateError(`state file window head ${String(head)} is inconsistent with its size ${String(size)}`);
+      throw new StateError(`state file window head ${describe(head)} is inconsistent with its size ${describe(size)}`);
     }
     if (window.length !== 2 * this.dedupWindow) throw new StateError(`state file window has ${window.length} words, expected ${2 * this.dedupWindow}`);
     const seen = new Set<string>();

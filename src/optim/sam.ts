@@ -123,7 +123,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   loadStateDict(sd: SAMStateDict): void {
     this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== SAM_FORMAT) throw new StateError('not a simdopt SAM state dict');
-    if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${String(sd.version)}`);
+    if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${describe(sd.version)}`);
     try { checkRange('rho', sd.rho, 0, Infinity); requireBool('adaptive', sd.adaptive); } catch (err) {
       throw new StateError(`invalid SAM state: ${(err as Error).message}`);
     }

@@ -16,7 +16,7 @@
 // Numbers in the manifest are plain JSON numbers (shortest round-trip form, so f64 values come back
 // exactly); NaN, ±Infinity and -0 are written as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"};
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
-import { describe, InvalidArgumentError, requireObject, StateError, UnsupportedError } from '../errors.js';
+import { nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError, UnsupportedError } from '../errors.js';
 import { requireEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
 import type { ParamSet } from '../params.js';
@@ -216,7 +216,7 @@ export function readStateManifest(engine: Engine, bytes: Uint8Array): { manifest
   if (!manifest || typeof manifest !== 'object' || manifest.format !== STATE_FILE_FORMAT) throw new StateError(`state file manifest format is not ${STATE_FILE_FORMAT}`);
   const start = align16(HEADER + len);
   if (!Number.isInteger(manifest.payloadBytes) || start + manifest.payloadBytes !== total - 4) {
-    throw new StateError(`state file payload size ${String(manifest.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
+    throw new StateError(`state file payload size ${describe(manifest.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
   }
   return { manifest, payload: bytes.subarray(start, total - 4) };
 }
@@ -244,7 +244,7 @@ function decode(v: unknown, payload: Uint8Array, blobs: PayloadEntry[]): unknown
     }
     if (keys.length === 1 && keys[0] === '$blob') {
       const i = o.$blob;
-      if (!Number.isInteger(i) || !Array.isArray(blobs) || !blobs[i as number]) throw new StateError(`state file references a missing blob ${String(i)}`);
+      if (!Number.isInteger(i) || !Array.isArray(blobs) || !blobs[i as number]) throw new StateError(`state file references a missing blob ${describe(i)}`);
       return take(payload, blobs[i as number], `blob ${String(i)}`);
     }
     return Object.fromEntries(keys.map((k) => [k, decode(o[k], payload, blobs)]));
@@ -262,7 +262,7 @@ export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOp
   if (options !== undefined) requireObject('loadState options', options);
   const ps = opt.params;
   const { manifest: m, payload } = readStateManifest(ps.engine, bytes);
-  if (m.optimizer !== opt.kind) throw new StateError(`state file holds ${String(m.optimizer)} state, this optimizer is ${opt.kind}`);
+  if (m.optimizer !== opt.kind) throw new StateError(`state file holds ${nameText(m.optimizer)} state, this optimizer is ${opt.kind}`);
   if (!Array.isArray(m.tensors) || !Array.isArray(m.groups)) throw new StateError('state file manifest has no tensors or groups');
   const byName = new Map(m.tensors.map((t) => [t?.name, t]));
   const missing = ps.tensors.filter((t) => !byName.has(t.name)).map((t) => t.name);
@@ -277,10 +277,10 @@ export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOp
   for (const t of ps.tensors) {
     const e = byName.get(t.name)!;
     if (!Array.isArray(e.shape) || e.shape.join(',') !== t.shape.join(',')) {
-      throw new StateError(`tensor ${t.name} has shape [${Array.isArray(e.shape) ? e.shape.join(', ') : String(e.shape)}] in the state file, [${t.shape.join(', ')}] here`);
+      throw new StateError(`tensor ${t.name} has shape ${shapeText(e.shape)} in the state file, [${t.shape.join(', ')}] here`);
     }
     if (!Array.isArray(e.entries)) throw new StateError(`state file entry of ${t.name} has no slots`);
-    const want = Object.keys(mine?.[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => String(x?.slot)).sort().join(', ');
+    const want = Object.keys(mine?.[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => (typeof x?.slot === 'string' ? x.slot : describe(x?.slot))).sort().join(', ');
     if (mine && want !== have) throw new StateError(`state of ${t.name} has slots [${have}] in the state file, this optimizer has [${want}]`);
     const st: Record<string, Float32Array> = {};
     for (const x of e.entries) st[String(x?.slot)] = take(payload, x, `${t.name}.${String(x?.slot)}`) as Float32Array;

@@ -17,7 +17,7 @@ const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.s
 
 const anyValue = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 1, 0.5, 2, 1e6, 1e7, 2 ** 53, -0, 1.5, 3),
-  fc.constantFrom('1', null, true, [], {}, () => 1, 10n, [1, 2], undefined),
+  fc.constantFrom('1', null, true, [], {}, () => 1, 10n, [1, 2], undefined, Object.create(null)),
   fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
 );
 const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed'];

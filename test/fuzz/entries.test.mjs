@@ -14,7 +14,7 @@ afterAll(async () => { await e?.dispose(); await other?.dispose(); });
 
 /** Bad values: thunks, so that freed/foreign objects are fresh per case. */
 const BAD = [
-  () => null, () => undefined, () => 0, () => -1, () => NaN, () => Infinity, () => 1.5, () => 2 ** 53, () => '', () => 'x',
+  () => null, () => Object.create(null), () => [Object.create(null)], () => undefined, () => 0, () => -1, () => NaN, () => Infinity, () => 1.5, () => 2 ** 53, () => '', () => 'x',
   () => '0.1', () => true, () => ({}), () => [], () => [1], () => [1, 2, 3], () => new Float32Array(1), () => new Float64Array(7),
   () => Symbol('s'), () => 10n, () => () => 0, () => new Map(), () => new Date(0),
   () => { const b = e.alloc(4); b.free(); return b; }, () => other.alloc(6), () => e.alloc(3, 'i32'),

@@ -37,7 +37,7 @@ const allFinite = (ps) => ps.tensors.every((t) => ps.param(t.name).every(Number.
 // Numbers a user might pass: bad ones, edge ones and moderate ones.
 const badNumber = fc.constantFrom(NaN, Infinity, -Infinity, -1, -1e-8, 1e39, -1e39, 1e-300, 1e300, 2 ** 53, -0);
 const edgeNumber = fc.constantFrom(0, 1e-45, 1e-38, 1e-30, 1e-8, 0.5, 0.9, 0.999, 1, 1 - 1e-7, 2, 10, 1e6);
-const wrongType = fc.constantFrom('0.1', null, true, false, [], {}, () => 0.1, 10n, [0.9], [0.9, 0.999], [0.9, 1.5], [NaN, 0.9]);
+const wrongType = fc.constantFrom('0.1', null, true, false, [], {}, () => 0.1, 10n, [0.9], [0.9, 0.999], [0.9, 1.5], [NaN, 0.9], Object.create(null), [Object.create(null)]);
 // Schedules: valid at step 0, some leave the valid range at a later step (a typed error then, nothing changed).
 const schedule = fc.constantFrom((t) => (t < 1 ? 0.01 : 1e39), (t) => (t < 2 ? 0.5 : NaN), (t) => 0.01 / (1 + t), (t) => (t < 1 ? 0.1 : -1), (t) => (t < 1 ? 0.9 : '0.9'));
 const anyValue = fc.oneof(badNumber, edgeNumber, wrongType, schedule, fc.double({ min: -20, max: 20, noNaN: true }));
@@ -141,7 +141,7 @@ for (const [name, C] of classes) {
   const setPath = (o, p, v) => { let x = o; for (const k of p.slice(0, -1)) x = x[k]; x[p[p.length - 1]] = v; };
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('slot'), i: fc.nat(), v: fc.constantFrom(NaN, Infinity, -Infinity, -1, -1e-30, 1e38, 3.4e38) }),
-    fc.record({ kind: fc.constant('step'), v: fc.constantFrom(-1, 0.5, 2 ** 31, 2 ** 53, 1e300, NaN, '3', null, 7) }),
+    fc.record({ kind: fc.constant('step'), v: fc.constantFrom(-1, 0.5, 2 ** 31, 2 ** 53, 1e300, NaN, '3', null, Object.create(null), 7) }),
     fc.record({ kind: fc.constant('leaf'), i: fc.nat(), v: anyValue }),
     fc.record({ kind: fc.constantFrom('renameTensor', 'dropTensor', 'extraKey', 'hyperTypo', 'swapShape', 'otherOptimizer', 'version', 'extraSlot', 'truncateSlot') }),
   );
@@ -281,7 +281,7 @@ test('LBFGS: constructor, set() and loadStateDict with random inputs: clean fail
   const value = fc.oneof(anyValue, fc.constantFrom('strong_wolfe', 3, 50));
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('slot'), v: fc.constantFrom(NaN, Infinity, -Infinity, 1e38) }),
-    fc.record({ kind: fc.constant('step'), v: fc.constantFrom(-1, 0.5, 2 ** 31, 2 ** 53, 1e300, NaN, '3', null, 7) }),
+    fc.record({ kind: fc.constant('step'), v: fc.constantFrom(-1, 0.5, 2 ** 31, 2 ** 53, 1e300, NaN, '3', null, Object.create(null), 7) }),
     fc.record({ kind: fc.constantFrom('extraKey', 'otherOptimizer') }),
   );
   fc.assert(fc.property(fc.dictionary(fc.constantFrom(...LBFGS_KEYS, ...TYPOS), value, { maxKeys: 3 }),

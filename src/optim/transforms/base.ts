@@ -12,7 +12,7 @@
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
-import { describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
+import { nameText, describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
 import { checkKnownKeys } from '../../options.js';
 import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
@@ -97,17 +97,17 @@ export class TransformState {
   loadStateDict(sd: TransformStateDict): void {
     this.checkLive();
     if (!sd || typeof sd !== 'object' || sd.format !== TRANSFORM_STATE_FORMAT) throw new StateError('not a simdopt transform state dict');
-    if (sd.version !== TRANSFORM_STATE_VERSION) throw new StateError(`unsupported transform state version ${String(sd.version)}`);
+    if (sd.version !== TRANSFORM_STATE_VERSION) throw new StateError(`unsupported transform state version ${describe(sd.version)}`);
     this.check(sd.tree, 'tree');
     this.write(sd.tree);
   }
   private check(n: TransformStateNode, path: string): void {
     if (!n || typeof n !== 'object') throw new StateError(`${path} is missing`);
-    if (n.kind !== this.kind) throw new StateError(`${path} is state of ${String(n.kind)}, this transformation is ${this.kind}`);
+    if (n.kind !== this.kind) throw new StateError(`${path} is state of ${nameText(n.kind)}, this transformation is ${this.kind}`);
     const keys = Object.keys(this.scalars);
     for (const k of keys) {
       const v = n.scalars?.[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${path}.scalars.${k} must be a non-negative integer, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${path}.scalars.${k} must be a non-negative integer, got ${describe(v)}`);
     }
     const extraScalars = Object.keys(n.scalars ?? {}).filter((k) => !keys.includes(k));
     if (extraScalars.length) throw new StateError(`${path} has unknown scalars: ${extraScalars.join(', ')}`);

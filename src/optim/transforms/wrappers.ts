@@ -20,7 +20,7 @@ export interface WrapperStateDict {
 
 function intOption(name: string, v: unknown, lo: number): number {
   checkRange(name, v, lo, 2 ** 31);
-  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${String(v)}`);
+  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${describe(v)}`);
   return v as number;
 }
 
@@ -56,10 +56,10 @@ abstract class Averaged {
   /** @internal every check of loadStateDict, nothing written. */
   protected checkDict(sd: WrapperStateDict): void {
     if (!sd || typeof sd !== 'object' || sd.format !== this.format) throw new StateError(`not a ${this.format} state dict`);
-    if (sd.version !== WRAPPER_STATE_VERSION) throw new StateError(`unsupported state version ${String(sd.version)}`);
+    if (sd.version !== WRAPPER_STATE_VERSION) throw new StateError(`unsupported state version ${describe(sd.version)}`);
     for (const k of Object.keys(this.scalars)) {
       const v = sd.scalars?.[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`scalars.${k} must be a non-negative integer, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`scalars.${k} must be a non-negative integer, got ${describe(v)}`);
     }
     for (const t of this.params.tensors) {
       const a = sd.state?.[t.name];
