@@ -127,6 +127,26 @@ test('chromium: cross-origin isolated (2 threads) and not (falls back to 1 threa
   assert.match(fb, /cross-origin isolated/, `non-isolated fallback must be reported: ${fb}`);
 });
 
+// Issue 15 §5 in a real browser: a page that is cross-origin isolated but whose Content-Security-Policy
+// forbids blob: workers (worker-src 'self') runs on one thread with the same bits, and engine.info
+// says why and names the directive to add (test/worker-fallback.test.mjs has the same with stand-in Workers).
+test('chromium: a CSP without blob: workers falls back to 1 thread, same bits, reason and fix in engine.info', { timeout: 120000 }, async (t) => {
+  const { CHROMIUM, runChromium } = await import('./conformance/browser.mjs');
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  const out = await runChromium(['simd-t2', 'scalar-t2'], { csp: "worker-src 'self'" });
+  assert.ok(!out.isolated.error, `isolated page: ${out.isolated.error}`);
+  assert.equal(out.isolated.crossOriginIsolated, true, 'COOP/COEP page must be cross-origin isolated');
+  check('chromium-csp', out.isolated.results, { runtime: 'browser', twoThreads: false, names: ['simd-t2', 'scalar-t2'] });
+  for (const c of ['simd-t2', 'scalar-t2']) {
+    const info = out.isolated.results[c].info;
+    assert.equal(info.threads, 1, `${c}: threads`);
+    const fb = info.fallbacks.join('; ');
+    assert.match(fb, /workers failed to start/, `${c}: ${fb}`);
+    assert.match(fb, /worker-src blob:/, `${c}: the fix (the CSP directive) must be named: ${fb}`);
+    assert.doesNotMatch(fb, /undefined/, `${c}: ${fb}`);
+  }
+});
+
 test('workerd (miniflare): precompiled modules, single thread', { timeout: 180000 }, async (t) => {
   const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
   if (!requireBinary(t, 'workerd', workerdBin)) return;

@@ -15,12 +15,16 @@ const MIME = {
 };
 const ALLOWED = ['dist', join('test', 'conformance')];
 
-/** Start a static server; `isolated` adds COOP/COEP (and CORP) to every response, errors included. */
-export function serve(isolated) {
+/**
+ * Start a static server; `isolated` adds COOP/COEP (and CORP) to every response, errors included;
+ * `csp` adds that Content-Security-Policy header.
+ */
+export function serve(isolated, csp) {
   const server = createServer(async (req, res) => {
     const headers = isolated
       ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
       : {};
+    if (csp) headers['Content-Security-Policy'] = csp;
     headers['Cache-Control'] = 'no-store';
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -46,9 +50,9 @@ export function haveChromium() { return existsSync(CHROMIUM); }
  * Run the configs in headless Chromium, once isolated and once not.
  * @returns `{ isolated: { crossOriginIsolated, results }, plain: {...} }` (or `{ error }` per page)
  */
-export async function runChromium(configs, { timeoutMs = 60000 } = {}) {
+export async function runChromium(configs, { timeoutMs = 60000, csp } = {}) {
   const { chromium } = await import('playwright-core');
-  const iso = await serve(true), plain = await serve(false);
+  const iso = await serve(true, csp), plain = await serve(false, csp);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
