@@ -5,3 +5,6 @@
 export * from './stats';
 export * from './ucb';
 export * from './linear';
+export * from './ucbv';
+export * from './moss';
+export * from './klucb';

@@ -7,20 +7,24 @@ import type { Engine } from '../engine/engine.js';
 import { loadPolicy, Policy, type PolicyClass } from './policy.js';
 import { UCB1 } from './stochastic.js';
 import { LinTS, LinUCB } from './contextual.js';
+import { IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
 import type * as C from './contextual.js';
+import type * as I from './index-policies.js';
 
 const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
   UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
+  UCBV: UCBV as unknown as PolicyClass, MOSS: MOSS as unknown as PolicyClass, MOSSAnytime: MOSSAnytime as unknown as PolicyClass,
+  KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass,
 });
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, POLICIES); }
 
 /** Bandit policies (src/bandits/). */
-export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
+export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -40,4 +44,15 @@ export declare namespace bandits {
   export type ContextEvent = C.ContextEvent;
   export type BatchOptions = C.BatchOptions;
   export type BatchDecision = C.BatchDecision;
+  export type UCBV = I.UCBV;
+  export type UCBVOptions = I.UCBVOptions;
+  export type MOSS = I.MOSS;
+  export type MOSSOptions = I.MOSSOptions;
+  export type MOSSAnytime = I.MOSSAnytime;
+  export type MOSSAnytimeOptions = I.MOSSAnytimeOptions;
+  export type KLUCB = I.KLUCB;
+  export type KLUCBOptions = I.KLUCBOptions;
+  export type KLFamily = I.KLFamily;
+  export type IMED = I.IMED;
+  export type IMEDOptions = I.IMEDOptions;
 }

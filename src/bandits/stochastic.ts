@@ -4,10 +4,10 @@ import type { Engine } from '../engine/engine.js';
 import { checkRange, InvalidArgumentError, StateError } from '../errors.js';
 import { Policy, type Layout, type OptionCheck, type PolicyOptions } from './policy.js';
 
-const STATS: Layout = { header: 0, slots: [{ name: 'pulls', width: 1 }, { name: 'rewards', width: 1 }, { name: 'squares', width: 1 }] };
+export const STATS: Layout = { header: 0, slots: [{ name: 'pulls', width: 1 }, { name: 'rewards', width: 1 }, { name: 'squares', width: 1 }] };
 
 /** A policy over the shared statistics with rewards in [0, 1] (UCB1, KL-UCB Bernoulli, ...). */
-abstract class UnitRewardPolicy extends Policy {
+export abstract class UnitRewardPolicy extends Policy {
   protected layout(): Layout { return STATS; }
   protected checkReward(r: number, where: string): void {
     if (!(r >= 0 && r <= 1)) throw new InvalidArgumentError(`${where}: reward ${r} is outside [0, 1] (${this.kind} takes rewards in [0, 1])`);

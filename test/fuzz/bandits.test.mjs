@@ -13,6 +13,13 @@ import { expectCleanFailure, runs } from './contract.mjs';
 const e = await init({ threads: 1 });
 afterAll(() => e.dispose());
 const POLICIES = { UCB1: bandits.UCB1 };
+// the index policies (src/bandits/index-policies.ts); required options preset, overridable by the fuzzed ones
+const preset = (C, o) => class extends C { constructor(en, opts) { super(en, typeof opts === 'object' && opts !== null ? { ...o, ...opts } : opts); } };
+Object.assign(POLICIES, {
+  UCBV: bandits.UCBV, MOSS: preset(bandits.MOSS, { horizon: 1000 }), MOSSAnytime: bandits.MOSSAnytime, IMED: bandits.IMED,
+  KLUCB: bandits.KLUCB, KLUCBGaussian: preset(bandits.KLUCB, { family: 'gaussian' }),
+  KLUCBPoisson: preset(bandits.KLUCB, { family: 'poisson' }), KLUCBExponential: preset(bandits.KLUCB, { family: 'exponential' }),
+});
 const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
 
 const anyValue = fc.oneof(
@@ -20,7 +27,7 @@ const anyValue = fc.oneof(
   fc.constantFrom('1', null, true, [], {}, () => 1, 10n, [1, 2], undefined, Object.create(null)),
   fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
 );
-const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed'];
+const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed', 'zeta', 'c', 'horizon', 'family', 'variance'];
 
 function checkValid(p) {
   const d = p.decide({ eventId: 'probe' });

@@ -1,0 +1,234 @@
+// The index policies of src/bandits/index-policies.ts (UCB-V, MOSS, MOSS-anytime, KL-UCB for four
+// reward families, IMED) against their JS references (test/helpers/reference-index-policies.mjs) bit
+// for bit, in every build (SIMD/scalar x 1/2 threads): decisions, propensities, scores and statistics
+// over a seeded serving run with learning in batches, warm start, duplicate events, an arm removed
+// and one added; R copies decided in one call; the KL inversion's defining property; reward models.
+import { test } from 'vitest';
+import assert from 'node:assert/strict';
+import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
+import { fnvRef, keyOf, learnStatsRef } from './helpers/reference-bandits.mjs';
+import { imedRef, klBernoulliRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
+
+const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
+const same = (a, b, what) => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+};
+/** Test-side randomness (an LCG: the test's own, not the library's). */
+const lcg = (s) => () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+/** Test-side reward draws per model (mean mu), from uniforms only. */
+const DRAW = {
+  bernoulli: (mu, u) => (u() < mu ? 1 : 0),
+  unit: (mu, u) => (u() < mu ? 1 : 0.25 * u()),                                       // non-binary rewards in [0, 1]
+  gaussian: (mu, u) => mu * 4 - 2 + (u() + u() + u() - 1.5) * 2,                       // finite reals of both signs
+  poisson: (mu, u) => { let n = 0, p = u(); const l = 3 * mu; let c = Math.exp(-l), s = c; while (p > s && n < 50) { n++; c *= l / n; s += c; } return n; },
+  exponential: (mu, u) => -(0.5 + 2 * mu) * Math.log(1 - u() * 0.999999),
+};
+
+/**
+ * A seeded serving run of `rounds` decisions through a policy and through `refDecide` (the pattern of
+ * test/bandits-stochastic.test.mjs): decisions collected in batches of 1..4, learned with some eventIds
+ * repeated; arm 2 removed at round 60, an arm added with a prior at round 120.
+ */
+async function serve(cfg, make, refDecide, { K = 7, rounds = 200, draw = DRAW.bernoulli, warm } = {}) {
+  const e = await init(cfg);
+  await e.ready;
+  const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+  const seed = 2 ** 40 + 12345;
+  const p = make(e, { arms: K, seed, ...(warm ? { warmStart: warm } : {}) });
+  const st = { pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) };
+  if (warm) { st.pulls.set(warm.pulls); st.rewards.set(warm.rewards); st.squares.set(warm.squares ?? warm.rewards); }
+  const active = new Array(K).fill(true);
+  const mu = Array.from({ length: 16 }, (_, k) => 0.1 + 0.05 * k);
+  const rnd = lcg(99);
+  const key = keyOf(seed);
+  let pending = [];
+  const seen = new Set();
+  for (let t = 0; t < rounds; t++) {
+    if (t === 60) { p.removeArm(2); active[2] = false; }
+    if (t === 120) {
+      assert.equal(p.addArm({ pulls: 3, rewards: 2, squares: 2 }), st.pulls.length);
+      for (const [k, v] of [['pulls', 3], ['rewards', 2], ['squares', 2]]) { const a = new Float64Array(st[k].length + 1); a.set(st[k]); a[st[k].length] = v; st[k] = a; }
+      active.push(true);
+    }
+    const id = `evt-${t}`;
+    const d = p.decide({ eventId: id });
+    const r = refDecide(st, active, key, fnvRef(id), M);
+    assert.equal(d.arm, r.arm, `round ${t}: arm`);
+    assert.ok(Object.is(d.propensity, r.propensity), `round ${t}: propensity ${d.propensity} vs ${r.propensity}`);
+    same(d.scores, r.scores, `round ${t}: scores`);
+    pending.push({ eventId: id, arm: d.arm, reward: draw(mu[d.arm], rnd) });
+    if (t % 7 === 3) pending.push({ ...pending[0] });
+    if (pending.length >= 1 + (t % 4)) {
+      const res = p.learn(pending);
+      let learned = 0;
+      for (const ev of pending) if (!seen.has(ev.eventId)) { seen.add(ev.eventId); learnStatsRef(st, ev.arm, ev.reward); learned++; }
+      assert.deepEqual(res, { learned, duplicates: pending.length - learned });
+      pending = [];
+    }
+  }
+  const s = p.stats();
+  for (const k of ['pulls', 'rewards', 'squares']) same(s[k], st[k], k);
+  const saved = p.save();
+  const q = bandits.load(e, saved);
+  assert.equal(q.kind, p.kind);
+  assert.deepEqual(q.decide({ eventId: 'after' }), p.decide({ eventId: 'after' }));
+  assert.deepEqual(q.options, p.options);
+  q.free(); p.free();
+  await e.dispose();
+  return saved;
+}
+
+const CASES = [
+  ['UCBV', { zeta: 1.2, c: 1 }, ucbvRef, DRAW.unit],
+  ['UCBV', { zeta: 1, c: 0.5 }, ucbvRef, DRAW.bernoulli],
+  ['MOSS', { horizon: 500 }, mossRef, DRAW.unit],
+  ['MOSSAnytime', {}, (st, a, o, k, h, M) => mossRef(st, a, { ...o, anytime: true }, k, h, M), DRAW.bernoulli],
+  ['MOSSAnytime', { alpha: 2 }, (st, a, o, k, h, M) => mossRef(st, a, { ...o, anytime: true }, k, h, M), DRAW.unit],
+  ['KLUCB', {}, klucbRef, DRAW.bernoulli],
+  ['KLUCB', { c: 3 }, klucbRef, DRAW.unit],
+  ['KLUCB', { family: 'gaussian', variance: 0.7 }, klucbRef, DRAW.gaussian],
+  ['KLUCB', { family: 'poisson' }, klucbRef, DRAW.poisson],
+  ['KLUCB', { family: 'poisson', c: 1 }, klucbRef, DRAW.unit],
+  ['KLUCB', { family: 'exponential' }, klucbRef, DRAW.exponential],
+  ['IMED', {}, imedRef, DRAW.bernoulli],
+  ['IMED', {}, imedRef, DRAW.unit],
+];
+
+for (const cfg of CONFIGS) {
+  test(`index policies equal their references bit for bit over 200 served decisions (simd ${cfg.simd}, ${cfg.threads} thread(s))`, async () => {
+    for (const [name, o, ref, draw] of CASES) {
+      const refO = (st, a, k, h, M) => ref(st, a, o, k, h, M);
+      await serve(cfg, (e, c) => new bandits[name](e, { ...c, ...o }), refO, { draw });
+      const warm = draw === DRAW.gaussian ? { pulls: [10, 0, 4, 2.5], rewards: [-3, 0, 4, 1.25], squares: [9, 0, 5, 1] }
+        : draw === DRAW.poisson ? { pulls: [10, 0, 4, 2.5], rewards: [30, 0, 4, 1.25], squares: [90, 0, 5, 1] }
+          : draw === DRAW.exponential ? { pulls: [10, 0, 4, 2.5], rewards: [3, 0, 4, 1.25], squares: [2, 0, 5, 1] }
+            : o.family && o.family !== 'bernoulli' ? { pulls: [10, 0, 4, 2.5], rewards: [3, 0, 4, 1.25], squares: [2, 0, 4, 1] }
+              : { pulls: [10, 0, 4, 2.5], rewards: [3, 0, 4, 1.25] };
+      await serve(cfg, (e, c) => new bandits[name](e, { ...c, ...o }), refO, { K: 4, warm, draw });
+    }
+  });
+}
+
+test('index policy state files are byte-identical across builds and thread counts', async () => {
+  for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[6], CASES[10], CASES[11]]) {
+    const files = [];
+    for (const cfg of CONFIGS) files.push(Buffer.from(await serve(cfg, (e, c) => new bandits[name](e, { ...c, ...o }), (st, a, k, h, M) => ref(st, a, o, k, h, M), { draw })).toString('base64'));
+    assert.equal(new Set(files).size, 1, name);
+  }
+});
+
+for (const cfg of CONFIGS) {
+  test(`index policies decide for 33 copies in one call, each equal to its reference (simd ${cfg.simd}, ${cfg.threads} thread(s))`, async () => {
+    const e = await init(cfg);
+    await e.ready;
+    const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+    for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[3], CASES[6], CASES[7], CASES[11]]) {
+      const R = 33, K = 5, seed = 3;
+      const p = new bandits[name](e, { arms: K, seed, copies: R, ...o });
+      const refs = Array.from({ length: R }, () => ({ pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) }));
+      const act = new Array(K).fill(true), rnd = lcg(5), key = keyOf(seed);
+      for (let t = 0; t < 40; t++) {
+        const h = new Uint32Array(2 * R);
+        for (let r = 0; r < R; r++) { h[2 * r] = t; h[2 * r + 1] = r; }
+        const d = p.decideCopies(h);
+        const copies = new Int32Array(R), arms = new Int32Array(R), rewards = new Float64Array(R);
+        for (let r = 0; r < R; r++) {
+          const want = ref(refs[r], act, o, key, [t, r], M);
+          assert.equal(d.arms[r], want.arm, `${name} t ${t} copy ${r}`);
+          assert.ok(Object.is(d.propensities[r], want.propensity));
+          same(d.scores.subarray(r * K, r * K + K), want.scores, `${name} t ${t} copy ${r} scores`);
+          copies[r] = r; arms[r] = want.arm; rewards[r] = draw(0.2 * want.arm, rnd);
+        }
+        p.learnCopies(copies, arms, rewards);
+        for (let r = 0; r < R; r++) learnStatsRef(refs[r], arms[r], rewards[r]);
+      }
+      for (let r = 0; r < R; r++) same(p.stats(r).rewards, refs[r].rewards, `${name} copy ${r}`);
+      p.free();
+    }
+    await e.dispose();
+  });
+}
+
+test('the KL-UCB inversion: u is an upper bound of max{q : kl(p, q) <= d} within 1e-12 relative, over a grid of p and d', async () => {
+  const e = await init({ threads: 1 });
+  const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+  const kl = {
+    bernoulli: (p, q) => klBernoulliRef(p, q, M),
+    poisson: (p, q) => (p === 0 ? q : q - p + p * M.log(p / q)),
+    exponential: (p, q) => p / q - 1 - M.log(p / q),
+  };
+  const ps = { bernoulli: [0, 1e-9, 0.01, 0.1, 0.3, 0.5, 0.77, 0.9, 0.99, 1 - 1e-9], poisson: [0, 1e-6, 0.2, 1, 7.5, 300], exponential: [1e-6, 0.2, 1, 7.5, 300] };
+  const ds = [1e-8, 1e-4, 0.01, 0.1, 0.7, 2, 10, 60];
+  for (const fam of Object.keys(kl)) {
+    for (const p of ps[fam]) {
+      for (const d of ds) {
+        const u = klUpperRef(fam, p, d, 1, M);
+        assert.ok(u >= p, `${fam} p ${p} d ${d}: u ${u} < p`);
+        if (fam === 'bernoulli' && u === 1) { assert.ok(kl.bernoulli(p, 1 - 1e-15) <= d * (1 + 1e-9) || p === 1, `${fam} p ${p} d ${d}: u = 1 too early`); continue; }
+        // u is an upper bound of the root, within 1e-12 (relative) of it: kl(p, u) >= d > kl(p, u − 1e-12 u) (the rounding of kl near q = p is ~1e-16 absolute)
+        assert.ok(kl[fam](p, u) >= d * (1 - 1e-12), `${fam} p ${p} d ${d}: kl(p, u = ${u}) = ${kl[fam](p, u)} < d`);
+        assert.ok(kl[fam](p, u - 1e-12 * u) <= d, `${fam} p ${p} d ${d}: kl(p, u − 1e-12 u) = ${kl[fam](p, u - 1e-12 * u)} > d`);
+      }
+    }
+  }
+  // the closed form and the limits
+  assert.equal(klUpperRef('gaussian', 0.5, 2, 0.25, M), 0.5 + Math.sqrt(1));
+  assert.equal(klUpperRef('bernoulli', 1, 3, 1, M), 1);
+  assert.equal(klUpperRef('poisson', 0, 3, 1, M), 3);
+  // the policy's scores are the reference's (one arm pulled twice, another once, t = 3)
+  const p = new bandits.KLUCB(e, { arms: 2, family: 'poisson' });
+  p.learn([{ eventId: 'a', arm: 0, reward: 2 }, { eventId: 'b', arm: 0, reward: 5 }, { eventId: 'c', arm: 1, reward: 0 }]);
+  const s = p.decide({ eventId: 'x' }).scores;
+  assert.ok(Object.is(s[0], klUpperRef('poisson', 3.5, M.log(3) / 2, 1, M)) && Object.is(s[1], M.log(3)));
+  await e.dispose();
+});
+
+test('reward models and states are checked per family; options are checked', async () => {
+  const e = await init({ threads: 1 });
+  const bad = [
+    [{ family: 'bernoulli' }, [1.5, -0.1]], [{}, [2]], [{ family: 'poisson' }, [-1, 1e101]],
+    [{ family: 'exponential' }, [0, -2, 1e101]], [{ family: 'gaussian' }, [1e101, -1e101]],
+  ];
+  for (const [o, rewards] of bad) {
+    const p = new bandits.KLUCB(e, { arms: 2, ...o });
+    for (const reward of rewards) assert.throws(() => p.learn([{ eventId: 'x', arm: 0, reward }]), InvalidArgumentError, `${JSON.stringify(o)} ${reward}`);
+    assert.equal(p.stats().pulls[0], 0);
+    p.free();
+  }
+  const ok = [[{ family: 'gaussian' }, [-3, 1e100, 0]], [{ family: 'poisson' }, [0, 2, 0.5]], [{ family: 'exponential' }, [1e-300, 4]]];
+  for (const [o, rewards] of ok) {
+    const p = new bandits.KLUCB(e, { arms: 2, ...o });
+    p.learn(rewards.map((reward, i) => ({ eventId: `e${i}`, arm: 0, reward })));
+    const q = bandits.load(e, p.save());
+    assert.deepEqual(q.stats(), p.stats());
+    q.free(); p.free();
+  }
+  for (const C of [bandits.UCBV, bandits.MOSSAnytime, bandits.IMED]) {
+    const p = new C(e, { arms: 2 });
+    assert.throws(() => p.learn([{ eventId: 'x', arm: 0, reward: 1.01 }]), InvalidArgumentError);
+    p.free();
+  }
+  assert.throws(() => new bandits.KLUCB(e, { arms: 2, variance: 2 }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 2, family: 'poisson', variance: 2 }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 2, family: 'gamma' }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 2, family: 'gaussian', variance: 0 }), HyperparameterError);
+  assert.throws(() => new bandits.MOSS(e, { arms: 2 }), HyperparameterError);
+  assert.throws(() => new bandits.MOSS(e, { arms: 2, horizon: 10.5 }), HyperparameterError);
+  assert.throws(() => new bandits.UCBV(e, { arms: 2, zeta: -1 }), HyperparameterError);
+  assert.throws(() => new bandits.IMED(e, { arms: 2, alpha: 1 }), HyperparameterError);
+  // the defaults, as saved
+  assert.deepEqual(new bandits.UCBV(e, { arms: 2 }).options, { zeta: 1.2, c: 1, seed: 0, dedupWindow: 4096 });
+  assert.deepEqual(new bandits.KLUCB(e, { arms: 2 }).options, { family: 'bernoulli', c: 0, seed: 0, dedupWindow: 4096 });
+  assert.deepEqual(new bandits.KLUCB(e, { arms: 2, family: 'gaussian' }).options, { family: 'gaussian', variance: 1, c: 0, seed: 0, dedupWindow: 4096 });
+  assert.deepEqual(new bandits.MOSSAnytime(e, { arms: 2 }).options, { alpha: 1.35, seed: 0, dedupWindow: 4096 });
+  // per-family state checks on warm starts (HyperparameterError) and on loaded states (StateError)
+  assert.throws(() => new bandits.KLUCB(e, { arms: 1, family: 'exponential', warmStart: { pulls: [2], rewards: [0], squares: [0] } }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 1, family: 'poisson', warmStart: { pulls: [2], rewards: [-1], squares: [1] } }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 1, family: 'gaussian', warmStart: { pulls: [0], rewards: [1], squares: [1] } }), HyperparameterError);
+  assert.throws(() => new bandits.KLUCB(e, { arms: 1, family: 'gaussian', warmStart: { pulls: [1], rewards: [1] } }), HyperparameterError);
+  const g = new bandits.KLUCB(e, { arms: 1, family: 'gaussian', warmStart: { pulls: [2], rewards: [-1], squares: [3] } });
+  assert.throws(() => bandits.load(e, g.save().slice(0, 100)), StateError);
+  g.free();
+  await e.dispose();
+});
