@@ -193,7 +193,8 @@ export class KLUCB extends Policy {
   }
 }
 
-export type IMEDOptions = PolicyOptions;
+/** IMED takes only the options every policy takes. */
+export interface IMEDOptions extends PolicyOptions {}
 /**
  * IMED (Honda & Takemura 2015, "Non-asymptotic analysis of a new bandit algorithm for semi-bounded
  * rewards") for Bernoulli rewards: play argmin of I_a = n_a · kl(mean_a, best) + ln n_a, best = the
