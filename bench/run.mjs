@@ -39,6 +39,8 @@ for (let waited = 0; bgBusy !== null && bgBusy > 0.15 && waited < 30 && !QUICK; 
 const tStart = performance.now();
 const load0 = loadavg();
 const ADAM_B = 28, AXPY_B = 12, COPY_B = 8;
+/** The CPU clock in GHz as /proc/cpuinfo reports it (nominal in a VM: turbo is not visible), for cycles per element. */
+const CPU_GHZ = (() => { try { return Number(readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/)[1]) / 1000; } catch { return NaN; } })();
 
 // ---------- timing helpers ----------
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
@@ -358,8 +360,19 @@ let optimizerRows = () => {};
     // Adafactor keeps its factored state outside the slots: per element it reads g, writes and reads the
     // update scratch u, reads p twice (RMS scale, update) and writes p.
     const bytes = TRAFFIC[label] ?? 12 + 8 * slots;
-    optRows.push({ label, ms: r.o.ms, slots, bytes, stateBytes: label === 'Adafactor' ? 'factored' : `${4 * slots} B/param`, gbs: gbs(bytes, n, r.o.ms), othersCpu: r.o.othersCpu });
     opt.free(); ps.free();
+    // The same step on a cache-resident size (2^16 elements: every array 256 KiB, within L2 + L3, and long enough that the per-step call overhead is a few percent): what the
+    // arithmetic alone costs per element, in cycles at the clock /proc/cpuinfo reports. When it is close to
+    // the 1e7 figure the kernel is compute-bound (more bandwidth would not help); the README names the
+    // instructions for each kernel below 0.8x.
+    const nc = 1 << 16, psc = new ParamSet(e1, { w: nc });
+    fillPseudo(psc.data.array, 1); fillPseudo(psc.grad.array, 2);
+    const oc = new C(psc, { lr: 1e-3, nonFinite: 'propagate', ...h });
+    oc.step();
+    const rc = bench([{ name: 'o', fn: () => oc.step() }], { reps: QUICK ? 3 : 9, sampleMs: 5, warm: 5, warmMs: 5 });
+    oc.free(); psc.free();
+    optRows.push({ label, ms: r.o.ms, slots, bytes, stateBytes: label === 'Adafactor' ? 'factored' : `${4 * slots} B/param`, gbs: gbs(bytes, n, r.o.ms), othersCpu: r.o.othersCpu,
+      cyclesPerEl: (r.o.ms * 1e6 / n) * CPU_GHZ, cacheCyclesPerEl: (rc.o.ms * 1e6 / nc) * CPU_GHZ });
   }
   results.optimizers = { n, threads: 1, rows: optRows };
   log(`optimizers done ${fmt((now() - tStart) / 1000)} s`);
@@ -368,8 +381,10 @@ let optimizerRows = () => {};
       if (o.skipped) { addRow('10', `${o.label} 1e7, 1t`, `not benched here (needs a closure or HVP: ${o.skipped})`); continue; }
       o.vsAxpy = o.gbs / probeGbs();
       const info = o.label.includes('H = I');
+      o.memoryCyclesPerEl = (o.bytes / probeGbs()) * CPU_GHZ; // what the probe's bandwidth allows per element
       addRow('10', `${o.label} 1e7, 1t (${o.bytes} B/el, state ${o.stateBytes})`,
-        `${fmt(o.ms, 2)} ms/step, ${fmt(o.gbs, 1)} GB/s, ${fmt(o.vsAxpy)}× AXPY`, info ? '—' : '≥ 0.8× AXPY', info ? null : o.vsAxpy >= 0.8, o.othersCpu);
+        `${fmt(o.ms, 2)} ms/step, ${fmt(o.gbs, 1)} GB/s, ${fmt(o.vsAxpy)}× AXPY; cycles/el ${fmt(o.cyclesPerEl, 2)} (in cache ${fmt(o.cacheCyclesPerEl, 2)}, memory allows ${fmt(o.memoryCyclesPerEl, 2)})`,
+        info ? '—' : '≥ 0.8× AXPY', info ? null : o.vsAxpy >= 0.8, o.othersCpu);
     }
   };
 }
@@ -485,7 +500,7 @@ await e2.dispose();
 const totalS = (now() - tStart) / 1000;
 let commit = '';
 try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
-results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, commit,
+results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
 const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
