@@ -496,6 +496,17 @@ await e2.dispose();
   } catch (err) { log(`note: size builds failed (${err.message})`); addRow('8', 'sizes', `build failed: ${err.message}`); }
 }
 
+// ---------- 11. contextual bandits: LinUCB K = 1000, d = 64 (bench/bandits.mjs) ----------
+{
+  const { measureBandits } = await import('./bandits.mjs');
+  try {
+    const { rows: banditRows, data } = await measureBandits(simdopt, { quick: QUICK });
+    results.bandits = data;
+    for (const r of banditRows) addRow('11', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: bandit rows failed (${err.message})`); addRow('11', 'LinUCB', `failed: ${err.message}`); }
+  log(`bandits done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 const totalS = (now() - tStart) / 1000;
 let commit = '';
@@ -503,7 +514,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

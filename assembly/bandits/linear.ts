@@ -70,8 +70,11 @@ export function bd_lin_refresh(start: i32, end: i32, state: usize, offM: i32, of
 /**
  * Learn groups [start, end): group g (i32 triples at groups + 12g: arm, first, count) folds events
  * order[first .. first + count) of that arm, in order, by Sherman–Morrison; contexts f64 n×d, rewards
- * f64; work holds d f64 per group (u, then w). Then the arm's cache is refreshed. Groups are distinct
- * arms, so threads splitting [start, end) never touch the same arm.
+ * f64; work holds 2d f64 per group (w, then the next event's u). Then the arm's cache is refreshed.
+ * Groups are distinct arms, so threads splitting [start, end) never touch the same arm.
+ * One pass over M per event: while row i of M ← M − w wᵀ is written, the next event's u_i = (new row i)·x'
+ * is summed from the values just stored, in dot2's two-lane order, so the bits are those of a separate
+ * u = M x' pass after the update.
  */
 export function bd_lin_learn(start: i32, end: i32, state: usize, offM: i32, offB: i32, d: i32, groups: usize, order: usize,
                              ctx: usize, rewards: usize, work: usize, cache: usize, cstride: i32): void {
@@ -79,25 +82,40 @@ export function bd_lin_learn(start: i32, end: i32, state: usize, offM: i32, offB
     const gp = groups + (<usize>g * 12);
     const arm = load<i32>(gp), first = load<i32>(gp + 4), count = load<i32>(gp + 8);
     const M = state + (<usize>(offM + arm * d * d) << 3), bv = state + (<usize>(offB + arm * d) << 3);
-    const u = work + (<usize>(g * d) << 3);
+    const w = work + (<usize>(2 * g * d) << 3), u = w + (<usize>d << 3);
+    const ev0 = load<i32>(order + (<usize>first << 2));
+    for (let i = 0; i < d; i++) st(u, i, dot2(M + (<usize>(i * d) << 3), ctx + (<usize>(ev0 * d) << 3), d));
     for (let e = first; e < first + count; e++) {
       const ev = load<i32>(order + (<usize>e << 2));
       const x = ctx + (<usize>(ev * d) << 3), r = ld(rewards, ev);
-      for (let i = 0; i < d; i++) st(u, i, dot2(M + (<usize>(i * d) << 3), x, d));
       const s = 1.0 + dot2(x, u, d);
       const rs = Math.sqrt(s);
-      for (let i = 0; i < d; i++) st(u, i, ld(u, i) / rs);
+      for (let i = 0; i < d; i++) st(w, i, ld(u, i) / rs);
+      const more = e + 1 < first + count;
+      const xn = more ? ctx + (<usize>(load<i32>(order + (<usize>(e + 1) << 2)) * d) << 3) : x;
       for (let i = 0; i < d; i++) {
-        const row = M + (<usize>(i * d) << 3), wi = ld(u, i);
+        const row = M + (<usize>(i * d) << 3), wi = ld(w, i);
         let j = 0;
+        let le: f64 = 0, lo: f64 = 0;
         if (ASC_FEATURE_SIMD) {
           const vw = f64x2.splat(wi);
+          let acc = f64x2.splat(0);
           for (; j + 2 <= d; j += 2) {
             const p = row + (<usize>j << 3);
-            v128.store(p, f64x2.sub(v128.load(p), f64x2.mul(vw, v128.load(u + (<usize>j << 3)))));
+            const v = f64x2.sub(v128.load(p), f64x2.mul(vw, v128.load(w + (<usize>j << 3))));
+            v128.store(p, v);
+            acc = f64x2.add(acc, f64x2.mul(v, v128.load(xn + (<usize>j << 3))));
+          }
+          le = f64x2.extract_lane(acc, 0); lo = f64x2.extract_lane(acc, 1);
+        } else {
+          for (; j + 2 <= d; j += 2) {
+            const v0 = ld(row, j) - wi * ld(w, j), v1 = ld(row, j + 1) - wi * ld(w, j + 1);
+            st(row, j, v0); st(row, j + 1, v1);
+            le += v0 * ld(xn, j); lo += v1 * ld(xn, j + 1);
           }
         }
-        for (; j < d; j++) st(row, j, ld(row, j) - wi * ld(u, j));
+        if (j < d) { const v = ld(row, j) - wi * ld(w, j); st(row, j, v); le += v * ld(xn, j); }
+        st(u, i, le + lo);
       }
       for (let i = 0; i < d; i++) st(bv, i, ld(bv, i) + r * ld(x, i));
     }

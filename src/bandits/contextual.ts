@@ -299,7 +299,7 @@ abstract class LinearPolicy extends Policy {
     keys.forEach((k, g) => { groups[3 * g] = k; groups[3 * g + 1] = o; groups[3 * g + 2] = count.get(k)!; first.set(k, o); o += count.get(k)!; });
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) { const p = first.get(a[i]!)!; order[p] = i; first.set(a[i]!, p + 1); }
-    const gb = this.buf('groups', 3 * G, 'i32'), ob = this.buf('order', n, 'i32'), cb = this.buf('lctx', n * d, 'f64'), wb = this.buf('work', G * d, 'f64');
+    const gb = this.buf('groups', 3 * G, 'i32'), ob = this.buf('order', n, 'i32'), cb = this.buf('lctx', n * d, 'f64'), wb = this.buf('work', 2 * G * d, 'f64');
     gb.array.set(groups); ob.array.set(order); cb.array.set(x);
     this.engine.run('bd_lin_learn', G, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset('b'), d, gb.ptr, ob.ptr, cb.ptr, rewards.ptr, wb.ptr,
       this.cache!.ptr, this.cstride], 1, Math.ceil((2 * d * d * n) / G));
