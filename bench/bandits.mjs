@@ -158,18 +158,26 @@ export async function measureBandits(simdopt, { quick = false } = {}) {
   // ---- learn 10,000 events ----
   const batches = { 1: [], 2: [], plain: [] };
   for (let c = 0; c < LEARN_CALLS; c++) { const b = makeBatch(); batches[1].push(b); batches[2].push(b); batches.plain.push(b); }
-  const learnSamples = { 1: [], 2: [], plain: [] };
+  const learnSamples = { 1: [], 2: [], plain: [] }, kernelSamples = { 1: [], 2: [] };
+  // time inside the learn kernel (engine.run('bd_lin_learn')), to split learn into wasm and TypeScript
+  let kernelMs = 0;
+  for (const t of [1, 2]) {
+    const e = engines[t], run = e.run.bind(e);
+    e.run = (name, ...a) => { if (name !== 'bd_lin_learn') return run(name, ...a); const t0 = now(); try { return run(name, ...a); } finally { kernelMs += now() - t0; } };
+  }
   for (let c = 0; c < LEARN_CALLS; c++) {
     for (let j = 0; j < 3; j++) {
       const key = ['1', '2', 'plain'][(j + c) % 3], b = batches[key][c];
+      kernelMs = 0;
       const t0 = now();
       if (key === 'plain') plain.learn(b.arms, b.rewards, b.ctx); else policies[key].learn(b.events);
-      if (c >= 2) learnSamples[key].push(now() - t0); // the first two calls per config are warm-up
+      if (c >= 2) { learnSamples[key].push(now() - t0); if (key !== 'plain') kernelSamples[key].push(kernelMs); } // the first two calls per config are warm-up
     }
   }
   const lrn = { 1: median(learnSamples[1]), 2: median(learnSamples[2]), plain: median(learnSamples.plain) };
-  data.learn = { oursMs: { 1: lrn[1], 2: lrn[2] }, plainMs: lrn.plain, samples: learnSamples[1].length };
-  rows.push({ name: 'LinUCB learn 10,000 events d=64 (K=1000)', value: `${fmt(lrn[1], 1)} ms (1t), ${fmt(lrn[2], 1)} ms (2t); plain JS ${fmt(lrn.plain, 0)} ms → ${fmt(lrn.plain / lrn[1], 1)}× (1t)`, target: '—', pass: null });
+  const kern = { 1: median(kernelSamples[1]), 2: median(kernelSamples[2]) };
+  data.learn = { oursMs: { 1: lrn[1], 2: lrn[2] }, kernelMs: kern, plainMs: lrn.plain, samples: learnSamples[1].length };
+  rows.push({ name: 'LinUCB learn 10,000 events d=64 (K=1000)', value: `${fmt(lrn[1], 1)} ms (1t; wasm kernel ${fmt(kern[1], 1)}), ${fmt(lrn[2], 1)} ms (2t; kernel ${fmt(kern[2], 1)}); plain JS ${fmt(lrn.plain, 0)} ms → ${fmt(lrn.plain / lrn[1], 1)}× (1t)`, target: '—', pass: null });
 
   if (data.numpyError) rows.push({ name: 'LinUCB vs NumPy', value: `skipped: ${data.numpyError}`, target: '—', pass: null });
   else {
