@@ -2,6 +2,9 @@
 // in Node (ESM and CJS), Deno, Bun, headless Chromium (cross-origin isolated and not) and workerd
 // (miniflare), with 1 and 2 threads and the scalar build. Every SHA-256 of the final parameters must
 // equal the f32-exact plain-JS reference (test/conformance/reference.mjs).
+// The bandit family likewise (test/conformance/bandits.mjs): one seeded sequence of 1,000 decisions
+// with learning for UCB1 and for LinTS, SIMD/scalar × 1/2 threads, in every runtime; each SHA-256 must
+// equal the JS reference's (test/conformance/bandits-reference.mjs, run here in Node).
 //
 // Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
 // message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. The helper modules in
@@ -16,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import * as simdopt from '../dist/index.js';
 import { CONFIGS, runConfigs } from './conformance/trajectory.mjs';
 import { referenceTrajectory } from './conformance/reference.mjs';
+import { BANDIT_CASES, BANDIT_CONFIGS, runBanditConfigs } from './conformance/bandits.mjs';
+import { referenceBanditSequence } from './conformance/bandits-reference.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
@@ -166,4 +171,89 @@ test('every runtime produced the same hash per variant', () => {
     if (hs.size) assert.deepEqual([...hs], [ref[v].sha256], `${v}: ${[...hs].join(', ')}`);
   }
   console.log(`conformance: ${seen.size} runs; plain ${ref.plain.sha256}; amsgrad ${ref.amsgrad.sha256}`);
+});
+
+// ---- bandit sequences ----
+const banditRef = {};
+const banditSeen = new Map();
+beforeAll(async () => {
+  const M = { log: (x) => powEngine.log(x), sqrt: (x) => powEngine.sqrt(x), cos: (x) => powEngine.cos(x) };
+  for (const name of Object.keys(BANDIT_CASES)) banditRef[name] = await referenceBanditSequence(name, M);
+  assert.notEqual(banditRef.ucb1.sha256, banditRef.lints.sha256);
+  // the sequences explore: every arm is chosen, the best arm most often (UCB1: arm 9 pays most)
+  for (const [name, r] of Object.entries(banditRef)) assert.ok(r.arms.every((c) => c > 0), `${name}: arms ${r.arms}`);
+  assert.equal(banditRef.ucb1.arms.indexOf(Math.max(...banditRef.ucb1.arms)), 9, `ucb1 arms ${banditRef.ucb1.arms}`);
+}, 120000);
+
+const BANDIT_ALL = Object.keys(BANDIT_CONFIGS);
+function checkBandits(label, out, { runtime, twoThreads, names = BANDIT_ALL }) {
+  assert.ok(out && typeof out === 'object', `${label}: no bandit results`);
+  for (const name of Object.keys(BANDIT_CASES)) {
+    for (const cfg of names) {
+      const r = out[name]?.[cfg];
+      assert.ok(r, `${label}/${name}/${cfg}: missing`);
+      assert.ok(!r.error, `${label}/${name}/${cfg}: ${r.error}`);
+      const where = `${label}/${name}/${cfg} ${JSON.stringify(r.info)}`;
+      assert.equal(r.info.runtime, runtime, where);
+      assert.equal(r.info.simd, BANDIT_CONFIGS[cfg].simd !== false, where);
+      assert.equal(r.info.threads, BANDIT_CONFIGS[cfg].threads === 2 && twoThreads ? 2 : 1, where);
+      assert.equal(r.info.steps, 1000, where);
+      assert.equal(r.sha256, banditRef[name].sha256, `${where}: hash differs from the JS reference (arms chosen ${r.arms} vs ${banditRef[name].arms})`);
+      banditSeen.set(`${label}/${name}/${cfg}`, r.sha256);
+    }
+  }
+}
+
+test('bandits, node: UCB1 and LinTS sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
+  checkBandits('node', await runBanditConfigs(simdopt), { runtime: 'node', twoThreads: true });
+});
+
+test('bandits, node (CJS build): same hashes', { timeout: 120000 }, async () => {
+  const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+  checkBandits('node-cjs', await runBanditConfigs(cjs, ['simd-t2', 'scalar-t1']), { runtime: 'node', twoThreads: true, names: ['simd-t2', 'scalar-t1'] });
+});
+
+test('bandits, deno', { timeout: 180000 }, async (t) => {
+  const deno = bin('deno');
+  if (!requireBinary(t, 'deno', deno)) return;
+  const out = await execJson(deno, ['run', `--allow-read=${root}`, 'test/conformance/cli.mjs', '--bandits']);
+  checkBandits('deno', out.bandits, { runtime: 'deno', twoThreads: true });
+});
+
+test('bandits, bun', { timeout: 180000 }, async (t) => {
+  const bun = bin('bun');
+  if (!requireBinary(t, 'bun', bun)) return;
+  const out = await execJson(bun, ['test/conformance/cli.mjs', '--bandits']);
+  checkBandits('bun', out.bandits, { runtime: 'bun', twoThreads: true });
+});
+
+test('bandits, chromium: cross-origin isolated (2 threads) and not (1 thread)', { timeout: 120000 }, async (t) => {
+  const { CHROMIUM, runChromium } = await import('./conformance/browser.mjs');
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  const out = await runChromium([], { bandits: BANDIT_ALL });
+  assert.ok(!out.isolated.error, `isolated page: ${out.isolated.error}`);
+  assert.ok(!out.plain.error, `plain page: ${out.plain.error}`);
+  assert.equal(out.isolated.crossOriginIsolated, true);
+  assert.equal(out.plain.crossOriginIsolated, false);
+  checkBandits('chromium-isolated', out.isolated.bandits, { runtime: 'browser', twoThreads: true });
+  checkBandits('chromium-plain', out.plain.bandits, { runtime: 'browser', twoThreads: false });
+});
+
+test('bandits, workerd (miniflare): precompiled modules, single thread', { timeout: 180000 }, async (t) => {
+  const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
+  if (!requireBinary(t, 'workerd', workerdBin)) return;
+  const { runWorkerd } = await import('./conformance/workerd.mjs');
+  const out = await runWorkerd([], BANDIT_ALL);
+  assert.ok(!out.error, `workerd: ${out.error}`);
+  assert.equal(out.userAgent, 'Cloudflare-Workers');
+  checkBandits('workerd', out.bandits, { runtime: 'workerd', twoThreads: false });
+});
+
+test('bandits: every runtime produced the same hash per policy', () => {
+  assert.ok(banditSeen.size > 0);
+  for (const name of Object.keys(BANDIT_CASES)) {
+    const hs = new Set([...banditSeen].filter(([k]) => k.split('/')[1] === name).map(([, h]) => h));
+    assert.deepEqual([...hs], [banditRef[name].sha256], `${name}: ${[...hs].join(', ')}`);
+  }
+  console.log(`conformance (bandits): ${banditSeen.size} runs; ucb1 ${banditRef.ucb1.sha256}; lints ${banditRef.lints.sha256}`);
 });

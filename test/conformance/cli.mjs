@@ -1,17 +1,25 @@
 // Runner for CLI runtimes (Deno, Bun): runs the named configs against the ESM build
-// and prints one JSON line `{ runtime, results }` on stdout.
-//   deno run --allow-read=<repo> test/conformance/cli.mjs [config ...]
-//   bun test/conformance/cli.mjs [config ...]
+// and prints one JSON line `{ runtime, results }` on stdout; with `--bandits` first, the bandit
+// sequences (test/conformance/bandits.mjs) instead: `{ runtime, bandits }`.
+//   deno run --allow-read=<repo> test/conformance/cli.mjs [--bandits] [config ...]
+//   bun test/conformance/cli.mjs [--bandits] [config ...]
 import * as simdopt from '../../dist/index.js';
 import { CONFIGS, runConfigs } from './trajectory.mjs';
+import { runBanditConfigs } from './bandits.mjs';
 
 const g = globalThis;
 // Only under Deno or Bun: Node is covered directly by test/conformance.test.mjs.
 if (g.Deno || g.Bun) {
-  const argv = g.Deno ? g.Deno.args : g.process.argv.slice(2);
-  const names = argv.length ? argv : Object.keys(CONFIGS);
-  const results = await runConfigs(simdopt, names);
-  console.log(JSON.stringify({ runtime: g.Deno ? 'deno' : 'bun', results }));
+  let argv = g.Deno ? g.Deno.args : g.process.argv.slice(2);
+  const runtime = g.Deno ? 'deno' : 'bun';
+  if (argv[0] === '--bandits') {
+    argv = argv.slice(1);
+    console.log(JSON.stringify({ runtime, bandits: await runBanditConfigs(simdopt, argv.length ? argv : undefined) }));
+  } else {
+    const names = argv.length ? argv : Object.keys(CONFIGS);
+    const results = await runConfigs(simdopt, names);
+    console.log(JSON.stringify({ runtime, results }));
+  }
   // Workers are terminated by dispose(); exit explicitly anyway so a stuck worker cannot hang the runner.
   if (g.Deno) g.Deno.exit(0); else g.process.exit(0);
 }

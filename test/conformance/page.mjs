@@ -1,6 +1,8 @@
 // Browser side of the conformance harness: runs the configs named in ?configs=a,b (all by default)
-// against /dist/index.js and leaves `{ crossOriginIsolated, results }` (or `{ error }`) in window.__result.
+// against /dist/index.js and leaves `{ crossOriginIsolated, results }` (or `{ error }`) in window.__result;
+// with ?bandits=a,b it runs those bandit configs (test/conformance/bandits.mjs) instead: `{ crossOriginIsolated, bandits }`.
 import { CONFIGS, runConfigs } from './trajectory.mjs';
+import { runBanditConfigs } from './bandits.mjs';
 
 // Only in a page (importing it elsewhere does nothing).
 if (typeof document !== 'undefined') {
@@ -8,8 +10,9 @@ if (typeof document !== 'undefined') {
   const names = q ? q.split(',') : Object.keys(CONFIGS);
   try {
     const simdopt = await import('/dist/index.js');
-    const results = await runConfigs(simdopt, names);
-    window.__result = { crossOriginIsolated: globalThis.crossOriginIsolated, results };
+    const b = new URLSearchParams(location.search).get('bandits');
+    if (b) window.__result = { crossOriginIsolated: globalThis.crossOriginIsolated, bandits: await runBanditConfigs(simdopt, b.split(',')) };
+    else window.__result = { crossOriginIsolated: globalThis.crossOriginIsolated, results: await runConfigs(simdopt, names) };
   } catch (e) {
     window.__result = { error: String(e && e.stack || e) };
   }

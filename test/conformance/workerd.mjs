@@ -14,6 +14,7 @@ export function workerdEntrySource(wasmNames) {
   const table = wasmNames.map((n, i) => `  '${n}': m${i},`).join('\n');
   return `import * as simdopt from '../../dist/index.js';
 import { CONFIGS, runConfigs } from './trajectory.mjs';
+import { runBanditConfigs } from './bandits.mjs';
 ${imports}
 const wasm = {
 ${table}
@@ -26,6 +27,8 @@ export default {
       // Negative control: without the precompiled modules the engine must refuse (no wasm from bytes here).
       let withoutWasm = 'initialised';
       try { await (await simdopt.init({ threads: 1 })).dispose(); } catch (e) { withoutWasm = String(e && e.message || e); }
+      const b = new URL(request.url).searchParams.get('bandits');
+      if (b) return Response.json({ userAgent: globalThis.navigator?.userAgent, bandits: await runBanditConfigs(simdopt, b.split(','), { wasm }) });
       const results = await runConfigs(simdopt, names, { wasm });
       return Response.json({ userAgent: globalThis.navigator?.userAgent, withoutWasm, results });
     } catch (e) {
@@ -36,8 +39,11 @@ export default {
 `;
 }
 
-/** Run the configs in workerd; returns `{ userAgent, withoutWasm, results }` or `{ error }`. */
-export async function runWorkerd(configs) {
+/**
+ * Run the configs in workerd; returns `{ userAgent, withoutWasm, results }` or `{ error }`; with
+ * `bandits` (bandit config names), those sequences instead: `{ userAgent, bandits }`.
+ */
+export async function runWorkerd(configs, bandits) {
   const { Miniflare } = await import('miniflare');
   const wasmNames = readdirSync(join(root, 'dist', 'wasm')).filter((f) => f.endsWith('.wasm')).map((f) => f.slice(0, -5)).sort();
   const mf = new Miniflare({
@@ -47,12 +53,13 @@ export async function runWorkerd(configs) {
       // dist/index.js and its chunks (the scalar modules live in a chunk loaded on demand).
       ...readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js')).map((f) => ({ type: 'ESModule', path: join(root, 'dist', f) })),
       { type: 'ESModule', path: join(here, 'trajectory.mjs') },
+      { type: 'ESModule', path: join(here, 'bandits.mjs') },
       ...wasmNames.map((n) => ({ type: 'CompiledWasm', path: join(root, 'dist', 'wasm', `${n}.wasm`), contents: readFileSync(join(root, 'dist', 'wasm', `${n}.wasm`)) })),
     ],
     compatibilityDate: '2025-06-01',
   });
   try {
-    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}`);
+    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}`);
     const text = await res.text();
     try { return JSON.parse(text); } catch { return { error: `HTTP ${res.status}: ${text.slice(0, 2000)}` }; }
   } finally {
