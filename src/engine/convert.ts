@@ -2,7 +2,7 @@
 // every value is stored exactly, or rounded to nearest where the target is f32 (as Float32Array
 // does), or the copy is refused with a typed error naming the value, its index, what was given and
 // what is accepted. Nothing is written before every value was checked.
-import { LengthMismatchError, UnsupportedError } from '../errors.js';
+import { describe, LengthMismatchError, UnsupportedError } from '../errors.js';
 import type { DType } from './memory.js';
 
 const F32_MAX = 3.4028234663852886e38;
@@ -11,7 +11,9 @@ const DTYPES: readonly DType[] = ['f32', 'f64', 'u8', 'u16', 'i32'];
 export const ACCEPTED_SOURCES = 'an array of numbers, Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint16Array, Uint8Array or Uint8ClampedArray';
 
 const ctorName = (v: unknown): string => (v as { constructor?: { name?: string } })?.constructor?.name ?? typeof v;
-const show = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? JSON.stringify(v) : Object.is(v, -0) ? '-0' : String(v));
+/** A value for messages: numbers as they are (-0 kept), strings quoted, bigints with n, anything else described (never throws). */
+const show = (v: unknown): string => (typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : typeof v === 'bigint' ? `${v}n`
+  : typeof v === 'string' ? JSON.stringify(v) : describe(v));
 
 /** The dtype a source is stored in when no dtype is asked for: its own, an exact widening, or f32 for plain arrays. */
 export function naturalDtype(src: unknown): DType {
