@@ -8,3 +8,4 @@ export * from './linear';
 export * from './ucbv';
 export * from './moss';
 export * from './klucb';
+export * from './restart';

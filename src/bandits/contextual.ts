@@ -318,6 +318,8 @@ abstract class LinearPolicy extends Policy {
     this.refresh();
     return k;
   }
+  /** A restart (change-detection wrappers) changed Ainv or b: rebuild the scoring cache. */
+  protected override afterRestart(): void { this.refresh(); }
   /** @internal */
   override installState(m: BanditManifest, state: Float64Array, window: Int32Array): void {
     super.installState(m, state, window);

@@ -451,6 +451,46 @@ export abstract class Policy {
     return this.K - 1;
   }
 
+  /**
+   * Restart copy `copy`'s statistics (the change-detection wrappers' hook, src/bandits/nonstationary.ts):
+   * arm `arm`'s slots become those of a fresh arm (what addArm() with no prior gives), or, with arm = -1,
+   * every arm's slots and the header (a global restart). One wasm fill call per slot; afterRestart then
+   * lets a policy rebuild what it derives from the state. Arm masks, the eventId window and the options
+   * are unchanged.
+   */
+  restart(copy: number, arm: number): void {
+    this.checkLive();
+    int(copy, 'copy', 0, this.copies - 1, 0);
+    if (typeof arm !== 'number' || !Number.isInteger(arm) || arm < -1 || arm >= this.K) throw new InvalidArgumentError(`arm must be -1 (every arm) or an integer in [0, ${this.K - 1}], got ${describe(arm)}`);
+    const L = this.layout(), fresh = this.freshArm(), base = copy * this.stride();
+    const width = Math.max(1, align2(L.header), ...L.slots.map((s) => s.width));
+    const tmpl = this.engine.alloc(width, 'f64');
+    try {
+      const fill = this.engine.kernel('bd_fill_arms');
+      const a0 = arm < 0 ? 0 : arm, a1 = arm < 0 ? this.K : arm + 1;
+      for (const s of L.slots) {
+        tmpl.array.set(fresh[s.name]!);
+        fill(this.state.ptr + 8 * (base + this.slotOffset(s.name)), s.width, a0, a1, tmpl.ptr);
+      }
+      if (arm < 0 && L.header > 0) {
+        tmpl.array.fill(0);
+        fill(this.state.ptr + 8 * base, L.header, 0, 1, tmpl.ptr);
+      }
+    } finally { tmpl.free(); }
+    this.afterRestart(copy, arm);
+  }
+  /** The slot values of a fresh arm (default: warmDefaults({}) where it fills a slot, else zero). */
+  protected freshArm(): Record<string, Float64Array> {
+    const filled = this.warmDefaults({}), out: Record<string, Float64Array> = {};
+    for (const s of this.layout().slots) {
+      const v = filled[s.name] as ArrayLike<number> | undefined;
+      out[s.name] = v === undefined ? new Float64Array(s.width) : Float64Array.from(v);
+    }
+    return out;
+  }
+  /** Called after restart(copy, arm) changed the state (default: nothing to rebuild). */
+  protected afterRestart(_copy: number, _arm: number): void {}
+
   /** Take arm `arm` out: never chosen again, its events refused; its statistics stay (and are saved). */
   removeArm(arm: number): void {
     this.checkLive();
