@@ -9,3 +9,4 @@ export * from './ucbv';
 export * from './moss';
 export * from './klucb';
 export * from './restart';
+export * from './env';

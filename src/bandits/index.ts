@@ -13,6 +13,10 @@ import type * as P from './policy.js';
 import type * as S from './stochastic.js';
 import type * as C from './contextual.js';
 import type * as I from './index-policies.js';
+import { simulate as simulateWith, type SimulateOptions, type SimulationResult } from './simulate.js';
+import { parseEnv } from './envs.js';
+import type * as Sim from './simulate.js';
+import type * as Env from './envs.js';
 
 const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
   UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
@@ -23,8 +27,18 @@ const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.f
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, POLICIES); }
 
+/** Every policy class of the namespace (what simulate's and the CLI's policy names resolve to): read at call time, so policies added to `bandits` appear without edits. */
+function policyClasses(): Record<string, PolicyClass> {
+  const out: Record<string, PolicyClass> = {};
+  for (const [k, v] of Object.entries(bandits)) if (typeof v === 'function' && v !== Policy && (v as { prototype?: unknown }).prototype instanceof Policy) out[k] = v as unknown as PolicyClass;
+  return out;
+}
+/** Simulate policies on an environment (src/bandits/simulate.ts): R repetitions as policy copies, rewards and regret in wasm. */
+function simulate(engine: Engine, options: SimulateOptions): SimulationResult { return simulateWith(engine, options, policyClasses()); }
+
 /** Bandit policies (src/bandits/). */
-export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION });
+export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
+  simulate, parseEnv, policyClasses });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -55,4 +69,8 @@ export declare namespace bandits {
   export type KLFamily = I.KLFamily;
   export type IMED = I.IMED;
   export type IMEDOptions = I.IMEDOptions;
+  export type SimulateOptions = Sim.SimulateOptions;
+  export type SimulationResult = Sim.SimulationResult;
+  export type PolicyEntry = Sim.PolicyEntry;
+  export type EnvSpec = Env.EnvSpec;
 }

@@ -1,0 +1,62 @@
+// Independent JS references of the simulator (src/bandits/simulate.ts, assembly/bandits/env.ts): the
+// environments' reward draws and a whole simulation of UCB1, written from the documented definitions
+// with IEEE double arithmetic in the kernels' order and the engine's transcendentals `M`.
+import { uniformRef, normalRef, ucb1Ref, learnStatsRef } from './reference-bandits.mjs';
+
+export const S_ENV = 0xE0000001;
+export const S_TESTBED = 0xE0000002;
+export const KIND = { bernoulli: 0, gaussian: 1, poisson: 2, exponential: 3, deterministic: 4 };
+export const keyOf = (seed) => [seed % 4294967296, Math.floor(seed / 4294967296)];
+
+/** Reward of arm k (mean m, sd) in repetition r at round t under env key `key`. */
+export function drawRef(kind, m, sd, key, r, t, k, M) {
+  if (kind === 0) return uniformRef(key, [r, t], S_ENV, k) < m ? 1 : 0;
+  if (kind === 1) return m + sd * normalRef(key, [r, t], S_ENV, k, M);
+  if (kind === 2) {
+    const u = uniformRef(key, [r, t], S_ENV, k);
+    let p = M.exp(-m), F = p, x = 0;
+    while (u >= F && x < 20000) { x++; p = (p * m) / x; F += p; if (p === 0 && x > m) break; }
+    return x;
+  }
+  if (kind === 3) return -m * M.log(1 - uniformRef(key, [r, t], S_ENV, k));
+  return m;
+}
+
+/** The testbed's means of repetition r. */
+export const testbedRef = (key, r, K, M) => Array.from({ length: K }, (_, k) => normalRef(key, [r, 0xFFFFFFFF], S_TESTBED, k, M));
+
+/**
+ * UCB1 simulated R times on a stationary or piecewise env ({ kind, segments: [{ start, means, sds }] }),
+ * policy seed `seed`: mean regret (moments in repetition order, two passes) at the checkpoints and mean pulls.
+ */
+export function simulateUcb1Ref(env, { T, R, seed, envSeed = seed, alpha = 1, checkpoints }, M) {
+  const K = env.segments[0].means.length, key = keyOf(seed), ekey = keyOf(envSeed);
+  const st = Array.from({ length: R }, () => ({ pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) }));
+  const regret = new Float64Array(R), pulls = new Float64Array(R * K), active = new Array(K).fill(true);
+  const mean = [], sd = [];
+  let seg = 0;
+  for (let t = 0; t < T; t++) {
+    while (seg + 1 < env.segments.length && t >= env.segments[seg + 1].start) seg++;
+    const { means, sds } = env.segments[seg];
+    let best = -Infinity;
+    for (let k = 0; k < K; k++) if (means[k] > best) best = means[k];
+    const arms = st.map((s, r) => ucb1Ref(s, active, alpha, key, [t, r], M).arm);
+    for (let r = 0; r < R; r++) {
+      const a = arms[r];
+      const x = drawRef(env.kind, means[a], sds[a], ekey, r, t, a, M);
+      regret[r] += best - means[a];
+      pulls[r * K + a] += 1;
+      learnStatsRef(st[r], a, x);
+    }
+    if (checkpoints.includes(t + 1)) {
+      let s = 0;
+      for (let r = 0; r < R; r++) s += regret[r];
+      const m = s / R;
+      let q = 0;
+      for (let r = 0; r < R; r++) { const d = regret[r] - m; q += d * d; }
+      mean.push(m); sd.push(R > 1 ? Math.sqrt(q / (R - 1)) : 0);
+    }
+  }
+  const colm = Array.from({ length: K }, (_, k) => { let s = 0; for (let r = 0; r < R; r++) s += pulls[r * K + k]; return s / R; });
+  return { mean, sd, pulls: colm };
+}
