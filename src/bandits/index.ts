@@ -15,6 +15,8 @@ import type * as C from './contextual.js';
 import type * as I from './index-policies.js';
 import { simulate as simulateWith, type SimulateOptions, type SimulationResult } from './simulate.js';
 import { parseEnv } from './envs.js';
+import { plotRegret } from './plot.js';
+import type * as Plot from './plot.js';
 import type * as Sim from './simulate.js';
 import type * as Env from './envs.js';
 
@@ -38,7 +40,7 @@ function simulate(engine: Engine, options: SimulateOptions): SimulationResult { 
 
 /** Bandit policies (src/bandits/). */
 export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
-  simulate, parseEnv, policyClasses });
+  simulate, parseEnv, policyClasses, plotRegret });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -73,4 +75,5 @@ export declare namespace bandits {
   export type SimulationResult = Sim.SimulationResult;
   export type PolicyEntry = Sim.PolicyEntry;
   export type EnvSpec = Env.EnvSpec;
+  export type PlotOptions = Plot.PlotOptions;
 }

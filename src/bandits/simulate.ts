@@ -34,7 +34,7 @@ export interface SimulateProgress {
 export interface SimulateOptions {
   /** The environment: a spec object (see envs.ts) or a CLI string such as 'bernoulli:0.1,0.5,0.9'. */
   env: EnvSpec | string;
-  /** Policies, each run on the same reward table. */
+  /** Policies, each run on the same reward table (a policy with a `horizon` option, e.g. MOSS, gets this horizon unless its entry sets one). */
   policies: readonly PolicyEntry[];
   /** Rounds T per repetition: an integer in [1, 2^32 − 2]. */
   horizon: number;
@@ -135,6 +135,14 @@ function checkpointList(v: unknown, T: number): number[] {
   return out;
 }
 
+/** Whether a policy class has a `horizon` option (MOSS, ...): the simulator then passes its horizon unless the entry sets one. */
+function takesHorizon(cls: PolicyClass): boolean {
+  try {
+    const spec = (cls.prototype as unknown as { optionSpec(): Record<string, unknown> }).optionSpec.call(Object.create(cls.prototype));
+    return spec !== null && typeof spec === 'object' && Object.prototype.hasOwnProperty.call(spec, 'horizon');
+  } catch { return false; }
+}
+
 interface Entry { name: string; cls: PolicyClass; options: Record<string, unknown>; label: string }
 function entries(v: unknown, classes: Readonly<Record<string, PolicyClass>>): Entry[] {
   if (!Array.isArray(v) || v.length === 0 || v.length > 64) throw new InvalidArgumentError(`policies must be a non-empty array of at most 64 policies, got ${describe(v)}`);
@@ -226,7 +234,8 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       const e = list[pi]!;
       let p: Policy;
       try {
-        p = new e.cls(engine, { seed, ...e.options, arms: K, copies: R, dedupWindow: 0 });
+        const auto = takesHorizon(e.cls) && e.options.horizon === undefined ? { horizon: T } : {};
+        p = new e.cls(engine, { seed, ...auto, ...e.options, arms: K, copies: R, dedupWindow: 0 });
       } catch (err) {
         if (err instanceof SimdoptError) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): ${err.message}`);
         throw err;

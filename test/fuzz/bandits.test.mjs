@@ -124,3 +124,73 @@ for (const [name, C] of Object.entries(POLICIES)) {
     p.free();
   });
 }
+
+// ---- bandits.simulate, its environments (envs.ts, parseEnv) and bandits.plotRegret ----
+const envSpec = fc.oneof(
+  fc.record({ type: fc.constantFrom('bernoulli', 'gaussian', 'poisson', 'exponential', 'testbed', 'adversarial', 'bernouli', 'linear'),
+    means: fc.oneof(anyValue, fc.array(fc.oneof(fc.double({ min: -1, max: 2, noNaN: true }), anyValue), { minLength: 0, maxLength: 4 }),
+      fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 3 })),
+    changePoints: fc.oneof(anyValue, fc.array(fc.oneof(fc.integer({ min: -2, max: 30 }), anyValue), { maxLength: 3 })),
+    sd: anyValue, seed: anyValue, arms: anyValue, perRepetition: anyValue, sequence: fc.oneof(fc.constant('ucb1'), anyValue), rewards: anyValue, alpha: anyValue, extra: anyValue },
+  { requiredKeys: ['type'] }),
+  fc.constantFrom('bernoulli:0.1,0.9', 'gaussian:0,1:2', 'poisson:1,2', 'exponential:1', 'testbed', 'testbed-fixed:3', 'adversarial:ucb1',
+    'adversarial:1,0|0,1@5', 'bernoulli:0.9,0.1|0.1,0.9@10', 'bernoulli:', 'bernoulli:x', 'bernoulli:0.5|0.5,0.5@3', 'bernoulli:0.5,0.5@', '{"type":"bernoulli","means":[0.2,0.4]}', '{bad', ''),
+  anyValue,
+);
+const simOptions = fc.record({
+  env: envSpec,
+  policies: fc.oneof(fc.constant(['ucb1']), fc.constant(['imed', 'MOSS']), fc.array(fc.oneof(fc.constantFrom('ucb1', 'klucb', 'lin', 'nosuch', 'LinUCB'), anyValue,
+    fc.record({ policy: fc.constantFrom('ucb1', 'KLUCB'), options: fc.oneof(anyValue, fc.dictionary(fc.constantFrom('alpha', 'copies', 'seed', 'family', 'horizon', 'c'), anyValue, { maxKeys: 2 })), label: anyValue }, { requiredKeys: ['policy'] })), { maxLength: 2 }), anyValue),
+  horizon: fc.oneof(fc.integer({ min: 0, max: 40 }), anyValue), repetitions: fc.oneof(fc.integer({ min: 0, max: 5 }), anyValue),
+  seed: anyValue, checkpoints: fc.oneof(anyValue, fc.array(fc.oneof(fc.integer({ min: -1, max: 45 }), anyValue), { maxLength: 4 })),
+  z: anyValue, progress: anyValue, horizont: anyValue,
+}, { requiredKeys: [] });
+
+test('simulate: random options, environments and policy lists give a consistent result or a clean refusal', () => {
+  let accepted = 0;
+  const valid = fc.record({ env: fc.constantFrom('bernoulli:0.1,0.9', 'adversarial:ucb1', 'bernoulli:0.9,0.1|0.1,0.9@10', { type: 'bernoulli', means: [0.3, 0.2] }),
+    policies: fc.constant(['ucb1']), horizon: fc.integer({ min: 1, max: 40 }), repetitions: fc.integer({ min: 1, max: 5 }) });
+  fc.assert(fc.property(fc.oneof(simOptions, fc.tuple(valid, simOptions).map(([v, o]) => { const k = Object.keys(o)[0]; return k === undefined ? v : { ...v, [k]: o[k] }; })), (o) => {
+    let res;
+    const err = expectCleanFailure(() => { res = bandits.simulate(e, o); });
+    if (err) return;
+    accepted++;
+    const n = res.checkpoints.length, T = res.horizon;
+    assert.ok(n >= 1 && res.checkpoints[n - 1] <= T);
+    for (const p of res.policies) {
+      for (const k of ['mean', 'sd', 'lower', 'upper', 'min', 'max']) { assert.equal(p.regret[k].length, n); for (const v of p.regret[k]) assert.ok(Number.isFinite(v), `${k} ${v}`); }
+      assert.ok(Math.abs(p.pulls.reduce((a, b) => a + b, 0) - T) < 1e-9 * T);
+      if (res.env.regret === 'dynamic') for (const v of p.regret.mean) assert.ok(v >= -1e-9);
+    }
+    // and the result plots
+    assert.ok(bandits.plotRegret(res).startsWith('<?xml'));
+  }), { numRuns: runs(150) });
+  assert.ok(accepted >= 10, `only ${accepted} accepted cases`);
+});
+
+test('parseEnv: random strings give a spec or a clean refusal', () => {
+  fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^(bernoulli|gaussian|poisson|adversarial|testbed)[:0-9.,|@x-]{0,16}$/), anyValue), (s) => {
+    let spec;
+    if (expectCleanFailure(() => { spec = bandits.parseEnv(s); })) return;
+    assert.equal(typeof spec, typeof {});
+    expectCleanFailure(() => bandits.simulate(e, { env: spec, policies: ['ucb1'], horizon: 5, repetitions: 2 }));
+  }), { numRuns: runs(200) });
+});
+
+test('plotRegret: random options and damaged results give an SVG or a clean refusal', () => {
+  const good = bandits.simulate(e, { env: 'bernoulli:0.2,0.7', policies: ['ucb1'], horizon: 50, repetitions: 3, checkpoints: 5 });
+  const damage = fc.record({ path: fc.constantFrom('checkpoints', 'policies', 'lowerBound', 'policies.0.label', 'policies.0.regret', 'policies.0.regret.mean', 'policies.0.regret.upper', 'lowerBound.curve', 'env'), v: fc.oneof(anyValue, fc.constant(new Float64Array(5).fill(NaN)), fc.constant(new Float64Array(2))) });
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom('width', 'height', 'title', 'logX', 'bands', 'lowerBound', 'colors', 'colour'), fc.oneof(anyValue, fc.string({ maxLength: 12 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 })), { maxKeys: 3 }), fc.option(damage), (opts, dmg) => {
+    const r = structuredClone(good);
+    if (dmg) {
+      const keys = dmg.path.split('.');
+      let o = r;
+      for (const k of keys.slice(0, -1)) o = o[k];
+      o[keys[keys.length - 1]] = dmg.v;
+    }
+    let svg;
+    if (expectCleanFailure(() => { svg = bandits.plotRegret(r, opts); })) return;
+    assert.ok(svg.startsWith('<?xml') && svg.trimEnd().endsWith('</svg>'));
+    assert.ok(!/NaN|Infinity|undefined/.test(svg), 'no non-finite coordinates');
+  }), { numRuns: runs(200) });
+});
