@@ -141,6 +141,8 @@ export function describe(v: unknown): string {
   return `object {${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}}`;
 }
 
+/** A value for messages: a number as it is (-0 kept), anything else described with its type (never throws). */
+export function valueText(v: unknown): string { return typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : describe(v); }
 /** A name for messages: a string as it is, anything else described (never throws). */
 export function nameText(v: unknown): string { return typeof v === 'string' ? v : describe(v); }
 /** A shape as `[2, 3]` for messages: numbers as they are, anything else described (never throws). */

@@ -35,7 +35,7 @@
 // and its decide kernel (and learn kernel when it is not the shared statistics fold).
 import { requireEngine, type Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { describe, DisposedError, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest } from '../errors.js';
+import { valueText, describe, DisposedError, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest } from '../errors.js';
 import { BANDITS } from './wasm.js';
 import { encodeIds, Hasher, seedKey } from './rng.js';
 import { exactKeys, readStateFile, writeStateFile, type BanditManifest } from './state-file.js';
@@ -515,7 +515,7 @@ export abstract class Policy {
 
   /** @internal install a checked state file's contents (called by loadPolicy on a fresh instance). */
   installState(m: BanditManifest, state: Float64Array, window: Int32Array): void {
-    if (m.policyVersion !== this.version) throw new StateError(`state file holds ${m.policy} state version ${describe(m.policyVersion)}, this build reads version ${this.version}`);
+    if (m.policyVersion !== this.version) throw new StateError(`state file holds ${m.policy} state version ${valueText(m.policyVersion)}, this build reads version ${this.version}`);
     const L = this.layout();
     exactKeys(m.layout, ['header', 'slots'], 'layout');
     if (JSON.stringify(m.layout) !== JSON.stringify({ header: L.header, slots: L.slots.map((s) => ({ name: s.name, width: s.width })) })) {
@@ -541,10 +541,10 @@ export abstract class Policy {
     this.checkHeader(state, stride);
     exactKeys(m.window, ['capacity', 'size', 'head'], 'window');
     const { capacity, size, head } = m.window as { capacity: unknown; size: unknown; head: unknown };
-    if (capacity !== this.dedupWindow) throw new StateError(`state file window capacity ${describe(capacity)} is not the options' dedupWindow ${this.dedupWindow}`);
-    if (!Number.isInteger(size) || (size as number) < 0 || (size as number) > this.dedupWindow) throw new StateError(`state file window size ${describe(size)} is not in [0, ${this.dedupWindow}]`);
+    if (capacity !== this.dedupWindow) throw new StateError(`state file window capacity ${valueText(capacity)} is not the options' dedupWindow ${this.dedupWindow}`);
+    if (!Number.isInteger(size) || (size as number) < 0 || (size as number) > this.dedupWindow) throw new StateError(`state file window size ${valueText(size)} is not in [0, ${this.dedupWindow}]`);
     if (!Number.isInteger(head) || (head as number) < 0 || (head as number) >= Math.max(1, this.dedupWindow) || ((size as number) < this.dedupWindow && head !== size)) {
-      throw new StateError(`state file window head ${describe(head)} is inconsistent with its size ${describe(size)}`);
+      throw new StateError(`state file window head ${valueText(head)} is inconsistent with its size ${valueText(size)}`);
     }
     if (window.length !== 2 * this.dedupWindow) throw new StateError(`state file window has ${window.length} words, expected ${2 * this.dedupWindow}`);
     const seen = new Set<string>();

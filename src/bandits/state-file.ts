@@ -13,7 +13,7 @@
 //   zero padding to a multiple of 16, then the payload: each array at a 16-byte aligned offset
 //   last 4 bytes: u32 CRC-32 (zlib's, computed by the core's crc32 kernel) of every byte before it.
 import type { Engine } from '../engine/engine.js';
-import { describe, StateError, UnsupportedError } from '../errors.js';
+import { valueText, StateError, UnsupportedError } from '../errors.js';
 
 export const BANDIT_STATE_FORMAT = 'simdopt/bandit-state';
 export const BANDIT_STATE_VERSION = 1;
@@ -134,10 +134,10 @@ export function readStateFile(engine: Engine, bytes: unknown): { manifest: Bandi
       : `state file format is ${JSON.stringify(m.format)}, expected ${BANDIT_STATE_FORMAT}`);
   }
   exactKeys(m, ['format', 'version', 'policy', 'policyVersion', 'options', 'arms', 'active', 'copies', 'layout', 'window', 'entries', 'payloadBytes'], 'manifest');
-  if (m.version !== BANDIT_STATE_VERSION) throw new StateError(`state file manifest version ${describe(m.version)} is not ${BANDIT_STATE_VERSION}`);
+  if (m.version !== BANDIT_STATE_VERSION) throw new StateError(`state file manifest version ${valueText(m.version)} is not ${BANDIT_STATE_VERSION}`);
   const start = align16(HEADER + len);
   if (!Number.isInteger(m.payloadBytes) || start + (m.payloadBytes as number) !== total - 4) {
-    throw new StateError(`state file payload size ${describe(m.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
+    throw new StateError(`state file payload size ${valueText(m.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
   }
   for (let i = HEADER + len; i < start; i++) if (bytes[i] !== 0) throw new StateError('state file padding after the manifest is not zero');
   const payload = bytes.subarray(start, total - 4);

@@ -1,4 +1,4 @@
-import { describe, checkRange, HyperparameterError, StateError } from '../errors.js';
+import { nameText, checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { checkPreset } from './adam.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf } from './base.js';
@@ -75,7 +75,7 @@ export class Adagrad extends Optimizer<AdagradHyper, AdagradOptions> {
   override loadStateDict(sd: StateDict & { preset?: AdagradPreset }): void {
     this.live();
     const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
-    if (p !== this.preset) throw new StateError(`state was saved with preset ${describe(p)}, this optimizer has preset '${this.preset}'`);
+    if (p !== this.preset) throw new StateError(`state was saved with preset '${nameText(p)}', this optimizer has preset '${this.preset}'`);
     super.loadStateDict(sd);
   }
 }

@@ -1,4 +1,4 @@
-import { describe, checkRange, HyperparameterError, StateError } from '../errors.js';
+import { nameText, valueText, checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf, checkAdamLike } from './base.js';
 
@@ -22,7 +22,7 @@ type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weight
 
 /** Throws HyperparameterError unless `v` is one of `allowed`. */
 export function checkPreset<P extends string>(v: unknown, allowed: readonly P[]): P {
-  if (!allowed.includes(v as P)) throw new HyperparameterError(`preset must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+  if (!allowed.includes(v as P)) throw new HyperparameterError(`preset must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${valueText(v)}`);
   return v as P;
 }
 
@@ -97,7 +97,7 @@ abstract class AdamBase extends Optimizer<AdamHyper, AdamOptions> {
   override loadStateDict(sd: StateDict & { preset?: AdamPreset }): void {
     this.live();
     const p = (sd as { preset?: unknown } | undefined)?.preset ?? 'torch';
-    if (p !== this.preset) throw new StateError(`state was saved with preset ${describe(p)}, this optimizer has preset '${this.preset}'`);
+    if (p !== this.preset) throw new StateError(`state was saved with preset '${nameText(p)}', this optimizer has preset '${this.preset}'`);
     super.loadStateDict(sd);
   }
 }

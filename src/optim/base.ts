@@ -8,7 +8,7 @@
 // Each group costs one fused kernel call per contiguous run of its tensors in the arena, so order the
 // ParamSet spec by group when there are many tensors.
 import type { EngineBuffer } from '../engine/memory.js';
-import { nameText, checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, shapeText, SimdoptError, StateError, UnsupportedError } from '../errors.js';
+import { valueText, nameText, checkRange, describe, DisposedError, HyperparameterError, NonFiniteError, requireObject, shapeText, SimdoptError, StateError, UnsupportedError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
 import { groupRuns, type Run } from './runs.js';
 import { checkF32, checkKnownKeys, suggest } from '../options.js';
@@ -141,7 +141,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
       for (const s of slotNames) this.slots[s] = params.engine.alloc(params.size);
       const { groups: specs = [], nonFinite = 'error', ...top } = opts as WithGroups<O> & Record<string, unknown>;
       if (nonFinite !== 'error' && nonFinite !== 'skip' && nonFinite !== 'propagate') {
-        throw new HyperparameterError(`nonFinite must be 'error', 'skip' or 'propagate', got ${describe(nonFinite)}`);
+        throw new HyperparameterError(`nonFinite must be 'error', 'skip' or 'propagate', got ${valueText(nonFinite)}`);
       }
       this.nonFinite = nonFinite;
       if (!Array.isArray(specs)) throw new HyperparameterError('groups must be an array');
@@ -320,14 +320,14 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   loadStateDict(sd: StateDict): void {
     this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
-    if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${describe(sd.version)}`);
+    if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${valueText(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${nameText(sd.optimizer)}, this optimizer is ${this.kind}`);
     const keys = this.stateKeys();
     const odd = Object.keys(sd).find((k) => !keys.includes(k));
     if (odd !== undefined) throw new StateError(`state dict has an unknown field ${JSON.stringify(odd)}${suggest(odd, keys.sort())}`);
-    if (!Number.isInteger(sd.step) || sd.step < 0 || sd.step > MAX_STEP) throw new StateError(`invalid step ${describe(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
+    if (!Number.isInteger(sd.step) || sd.step < 0 || sd.step > MAX_STEP) throw new StateError(`invalid step ${valueText(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     const skipped = sd.skipped ?? 0;
-    if (!Number.isInteger(skipped) || skipped < 0 || skipped > MAX_STEP) throw new StateError(`invalid skipped count ${describe(sd.skipped)} (an integer in [0, ${MAX_STEP}] expected)`);
+    if (!Number.isInteger(skipped) || skipped < 0 || skipped > MAX_STEP) throw new StateError(`invalid skipped count ${valueText(sd.skipped)} (an integer in [0, ${MAX_STEP}] expected)`);
     checkShapes(this.params, sd.shapes);
     const given = sd.groups ?? [{ params: this._groups[0]!.params, frozen: false, hyper: sd.hyper }];
     if (!Array.isArray(given) || given.length !== this._groups.length) {
@@ -431,7 +431,7 @@ export function checkAdamLike(h: { lr: number; beta1: number; beta2: number; eps
 }
 
 export function requireBool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new HyperparameterError(`${name} must be a boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean') throw new HyperparameterError(`${name} must be a boolean, got ${valueText(v)}`);
   return v;
 }
 

@@ -2,7 +2,7 @@
 // itself after minFunc and torch7's optim/lbfgs.lua, lswolfe.lua, polyinterp.lua).
 import { checkF32, checkKnownKeys, suggest } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { nameText, checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
+import { valueText, nameText, checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
 import { checkShapes, checkSlotValues, MAX_STEP, optionsOf, STATE_FORMAT, STATE_VERSION } from './base.js';
 import { OPTIM } from './wasm.js';
@@ -127,7 +127,7 @@ export class LBFGS {
   private static check(h: LBFGSHyper): LBFGSHyper {
     const int = (name: string, v: unknown): void => {
       checkRange(name, v, 1, Number.MAX_SAFE_INTEGER);
-      if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${describe(v)}`);
+      if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${valueText(v)}`);
     };
     checkRange('lr', h.lr, 0, Infinity);
     checkF32('lr', h.lr);
@@ -137,7 +137,7 @@ export class LBFGS {
     checkRange('toleranceChange', h.toleranceChange, 0, Infinity);
     int('historySize', h.historySize);
     if (h.lineSearchFn !== null && h.lineSearchFn !== 'strong_wolfe') {
-      throw new HyperparameterError(`lineSearchFn must be null or 'strong_wolfe', got ${describe(h.lineSearchFn)}`);
+      throw new HyperparameterError(`lineSearchFn must be null or 'strong_wolfe', got ${valueText(h.lineSearchFn)}`);
     }
     return { ...h };
   }
@@ -417,14 +417,14 @@ export class LBFGS {
   loadStateDict(sd: LBFGSStateDict): void {
     this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== STATE_FORMAT) throw new StateError('not a simdopt optimizer state dict');
-    if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${describe(sd.version)}`);
+    if (sd.version !== STATE_VERSION) throw new StateError(`unsupported state version ${valueText(sd.version)}`);
     if (sd.optimizer !== this.kind) throw new StateError(`state is for ${nameText(sd.optimizer)}, this optimizer is ${this.kind}`);
     // (`groups`: loadState passes the file's one group; its hyperparameters are `hyper`'s.)
     const keys = ['format', 'version', 'optimizer', 'step', 'hyper', 'state', 'scalars', 'shapes', 'groups'];
     const odd = Object.keys(sd).find((k) => !keys.includes(k));
     if (odd !== undefined) throw new StateError(`state dict has an unknown field ${JSON.stringify(odd)}${suggest(odd, keys)}`);
     const nat = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_STEP;
-    if (!nat(sd.step)) throw new StateError(`invalid step ${describe(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
+    if (!nat(sd.step)) throw new StateError(`invalid step ${valueText(sd.step)} (an integer in [0, ${MAX_STEP}] expected)`);
     checkShapes(this.params, sd.shapes);
     let h: LBFGSHyper;
     try {
@@ -438,9 +438,9 @@ export class LBFGS {
     const has = sc.n_iter > 0;
     const ro = has ? sc.ro : [];
     if (has) {
-      if (typeof sc.t !== 'number' || !Number.isFinite(sc.t)) throw new StateError(`invalid scalars.t ${describe(sc.t)}`);
-      if (typeof sc.H_diag !== 'number' || !Number.isFinite(sc.H_diag) || sc.H_diag <= 0) throw new StateError(`invalid scalars.H_diag ${describe(sc.H_diag)}`);
-      if (typeof sc.prev_loss !== 'number' || !Number.isFinite(sc.prev_loss)) throw new StateError(`invalid scalars.prev_loss ${describe(sc.prev_loss)}`);
+      if (typeof sc.t !== 'number' || !Number.isFinite(sc.t)) throw new StateError(`invalid scalars.t ${valueText(sc.t)}`);
+      if (typeof sc.H_diag !== 'number' || !Number.isFinite(sc.H_diag) || sc.H_diag <= 0) throw new StateError(`invalid scalars.H_diag ${valueText(sc.H_diag)}`);
+      if (typeof sc.prev_loss !== 'number' || !Number.isFinite(sc.prev_loss)) throw new StateError(`invalid scalars.prev_loss ${valueText(sc.prev_loss)}`);
       if (!Array.isArray(ro) || ro.length > h.historySize || !ro.every((r) => typeof r === 'number' && Number.isFinite(r) && r > 0)) {
         throw new StateError(`invalid scalars.ro (at most ${h.historySize} finite positive numbers expected)`);
       }

@@ -1,4 +1,4 @@
-import { describe, checkRange, StateError } from '../errors.js';
+import { valueText, checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, type StateDict, checkAdamLike, requireBool } from './base.js';
 
@@ -85,7 +85,7 @@ export class NAdam extends Optimizer<NAdamHyper, NAdamOptions> {
     if (mp === undefined) {
       if (sd && typeof sd === 'object' && sd.step !== 0) throw new StateError('NAdam state has no scalars.mu_product');
     } else if (typeof mp !== 'number' || !Number.isFinite(mp) || mp < 0 || mp > 1) {
-      throw new StateError(`invalid scalars.mu_product ${describe(mp)}`);
+      throw new StateError(`invalid scalars.mu_product ${valueText(mp)}`);
     } else {
       next = mp;
     }

@@ -1,4 +1,4 @@
-import { describe, StateError } from '../errors.js';
+import { valueText, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, checkAdamLike } from './base.js';
 import { Segments } from './segments.js';
@@ -77,7 +77,7 @@ export class NovoGrad extends Optimizer<NovoGradHyper, NovoGradOptions> {
       if (!given || typeof given !== 'object') throw new StateError('scalars.nu must be an object of numbers by tensor name');
       this.params.tensors.forEach((t, i) => {
         const v = given[t.name];
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new StateError(`invalid scalars.nu.${t.name} ${describe(v)}`);
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new StateError(`invalid scalars.nu.${t.name} ${valueText(v)}`);
         next[i] = v;
       });
     }

@@ -1,4 +1,4 @@
-import { describe, checkRange, StateError } from '../errors.js';
+import { valueText, checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { type Span, type StateDict, type WithGroups, requireBool } from './base.js';
 import { checkSeed, type Hvp, type HvpOptions } from './hvp.js';
@@ -111,8 +111,8 @@ export class OASIS extends PrecondOptimizer<OASISHyper, OASISOptions> {
     if (sc === undefined) {
       if (sd && typeof sd === 'object' && sd.step !== 0) throw new StateError('OASIS state has no scalars');
     } else {
-      if (typeof sc.eta !== 'number' || !Number.isFinite(sc.eta) || sc.eta < 0) throw new StateError(`invalid scalars.eta ${describe(sc.eta)}`);
-      if (typeof sc.theta !== 'number' || Number.isNaN(sc.theta) || sc.theta < 0) throw new StateError(`invalid scalars.theta ${describe(sc.theta)}`);
+      if (typeof sc.eta !== 'number' || !Number.isFinite(sc.eta) || sc.eta < 0) throw new StateError(`invalid scalars.eta ${valueText(sc.eta)}`);
+      if (typeof sc.theta !== 'number' || Number.isNaN(sc.theta) || sc.theta < 0) throw new StateError(`invalid scalars.theta ${valueText(sc.theta)}`);
       eta = sc.eta; theta = sc.theta;
     }
     super.loadStateDict(sd);

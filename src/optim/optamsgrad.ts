@@ -1,5 +1,5 @@
 import type { EngineBuffer } from '../engine/memory.js';
-import { describe, checkRange, HyperparameterError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups } from './base.js';
 import { groupRuns } from './runs.js';
@@ -67,7 +67,7 @@ export class OptimisticAMSGrad extends Optimizer<OptAMSGradHyper, OptimisticAMSG
     checkRange('betas[1]', h.beta2, 0, 1, false, true);
     checkRange('eps', h.eps, 0, Infinity, true);
     checkRange('history', h.history, 0, 64);
-    if (!Number.isInteger(h.history)) throw new HyperparameterError(`history must be an integer in [0, 64], got ${describe(h.history)}`);
+    if (!Number.isInteger(h.history)) throw new HyperparameterError(`history must be an integer in [0, 64], got ${valueText(h.history)}`);
     checkRange('lambda', h.lambda, 0, Infinity, true);
     return { ...h };
   }

@@ -1,5 +1,5 @@
 import { F32_MAX } from '../options.js';
-import { describe, checkRange, HyperparameterError, StateError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { MAX_STEP, Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
 import { groupRuns, type Run } from './runs.js';
@@ -91,7 +91,7 @@ export class Prodigy extends Optimizer<ProdigyHyper, ProdigyOptions> {
     // The kernels' denominator is √v + d·ε with d ≥ d0: it must not be 0 in f32 (a zero gradient).
     if (Math.fround(h.d0 * h.eps) === 0) throw new HyperparameterError(`d0·eps = ${h.d0 * h.eps} is 0 in f32: the update would divide by zero for a zero gradient`);
     if (typeof h.growthRate !== 'number' || Number.isNaN(h.growthRate) || h.growthRate < 1) {
-      throw new HyperparameterError(`growthRate must be a number in [1, Infinity], got ${describe(h.growthRate)}`);
+      throw new HyperparameterError(`growthRate must be a number in [1, Infinity], got ${valueText(h.growthRate)}`);
     }
     return { ...h };
   }
@@ -159,11 +159,11 @@ export class Prodigy extends Optimizer<ProdigyHyper, ProdigyOptions> {
     } else {
       // d scales every update in the f32 kernels: it must be a positive f32; k counts steps.
       const pos = (x: unknown): x is number => typeof x === 'number' && x > 0 && x <= F32_MAX;
-      if (!sc || !pos(sc.d) || !pos(sc.d_max)) throw new StateError(`invalid scalars.d / scalars.d_max ${describe(sc?.d)} / ${describe(sc?.d_max)} (numbers in (0, ${F32_MAX}] expected)`);
-      if (typeof sc.d_numerator !== 'number' || !(Math.abs(sc.d_numerator) <= F32_MAX)) throw new StateError(`invalid scalars.d_numerator ${describe(sc.d_numerator)} (a number within the f32 range expected)`);
+      if (!sc || !pos(sc.d) || !pos(sc.d_max)) throw new StateError(`invalid scalars.d / scalars.d_max ${valueText(sc?.d)} / ${valueText(sc?.d_max)} (numbers in (0, ${F32_MAX}] expected)`);
+      if (typeof sc.d_numerator !== 'number' || !(Math.abs(sc.d_numerator) <= F32_MAX)) throw new StateError(`invalid scalars.d_numerator ${valueText(sc.d_numerator)} (a number within the f32 range expected)`);
       // d starts at d0 and never decreases, and d ≤ d_max (d = min(d_max, d·growthRate)).
       if (!(d0 <= sc.d && sc.d <= sc.d_max)) throw new StateError(`invalid scalars.d = ${sc.d} / scalars.d_max = ${sc.d_max}: d0 (${d0}) ≤ d ≤ d_max expected`);
-      if (!Number.isInteger(sc.k) || sc.k < 0 || sc.k > MAX_STEP) throw new StateError(`invalid scalars.k ${describe(sc.k)} (an integer in [0, ${MAX_STEP}] expected)`);
+      if (!Number.isInteger(sc.k) || sc.k < 0 || sc.k > MAX_STEP) throw new StateError(`invalid scalars.k ${valueText(sc.k)} (an integer in [0, ${MAX_STEP}] expected)`);
       next = { d: sc.d, d_max: sc.d_max, d_numerator: sc.d_numerator, k: sc.k };
     }
     super.loadStateDict(sd);

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine.js';
-import { describe, checkRange, HyperparameterError, StateError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
 
@@ -65,7 +65,7 @@ export class RandomScaledSGDM extends Optimizer<RSGDMHyper, RandomScaledSGDMOpti
     checkRange('momentum', h.momentum, 0, 1, false, true);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('seed', h.seed, 0, 4294967295);
-    if (!Number.isInteger(h.seed)) throw new HyperparameterError(`seed must be an integer in [0, 4294967295], got ${describe(h.seed)}`);
+    if (!Number.isInteger(h.seed)) throw new HyperparameterError(`seed must be an integer in [0, 4294967295], got ${valueText(h.seed)}`);
     return { ...h };
   }
 
@@ -97,7 +97,7 @@ export class RandomScaledSGDM extends Optimizer<RSGDMHyper, RandomScaledSGDMOpti
     if (c === undefined) {
       if (sd && typeof sd === 'object' && sd.step !== 0) throw new StateError('RandomScaledSGDM state has no scalars.counter');
     } else if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > Number.MAX_SAFE_INTEGER) {
-      throw new StateError(`invalid scalars.counter ${describe(c)}`);
+      throw new StateError(`invalid scalars.counter ${valueText(c)}`);
     } else {
       next = c;
     }

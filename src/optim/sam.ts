@@ -1,6 +1,6 @@
 import { checkF32, checkKnownKeys } from '../options.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
+import { valueText, checkRange, describe, DisposedError, HyperparameterError, requireObject, StateError } from '../errors.js';
 import { requireParamSet, type ParamSet } from '../params.js';
 import { Optimizer, requireBool, type StateDict } from './base.js';
 
@@ -123,7 +123,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
   loadStateDict(sd: SAMStateDict): void {
     this.live();
     if (!sd || typeof sd !== 'object' || sd.format !== SAM_FORMAT) throw new StateError('not a simdopt SAM state dict');
-    if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${describe(sd.version)}`);
+    if (sd.version !== 1) throw new StateError(`unsupported SAM state version ${valueText(sd.version)}`);
     try { checkRange('rho', sd.rho, 0, Infinity); requireBool('adaptive', sd.adaptive); } catch (err) {
       throw new StateError(`invalid SAM state: ${(err as Error).message}`);
     }

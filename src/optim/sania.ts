@@ -1,4 +1,4 @@
-import { describe, checkRange, HyperparameterError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { type Span, type WithGroups } from './base.js';
 import { checkSeed, type Hvp, type HvpOptions } from './hvp.js';
@@ -56,7 +56,7 @@ export class SANIA extends PrecondOptimizer<SANIAHyper, SANIAOptions> {
   /** One step given the loss f(w) at the current parameters; `hvp` overrides the default callback. */
   override step(loss?: number, hvp?: Hvp): void {
     this.live();
-    if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new HyperparameterError(`loss must be a finite number (SANIA's step is step(loss, hvp?)), got ${describe(loss)}`);
+    if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new HyperparameterError(`loss must be a finite number (SANIA's step is step(loss, hvp?)), got ${valueText(loss)}`);
     this.loss = loss;
     this.stepWith(hvp);
   }

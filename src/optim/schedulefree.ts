@@ -1,4 +1,4 @@
-import { describe, checkRange, HyperparameterError, StateError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
 import { groupRuns, type Run } from './runs.js';
@@ -58,7 +58,7 @@ abstract class ScheduleFree<H extends SFHyper, O extends object> extends Optimiz
     checkRange('lr', h.lr, 0, Infinity);
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('warmupSteps', h.warmupSteps, 0, Number.MAX_SAFE_INTEGER);
-    if (!Number.isInteger(h.warmupSteps)) throw new HyperparameterError(`warmupSteps must be an integer, got ${describe(h.warmupSteps)}`);
+    if (!Number.isInteger(h.warmupSteps)) throw new HyperparameterError(`warmupSteps must be an integer, got ${valueText(h.warmupSteps)}`);
     checkRange('r', h.r, 0, Infinity);
     checkRange('weightLrPower', h.weightLrPower, 0, Infinity);
   }

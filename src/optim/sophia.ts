@@ -1,4 +1,4 @@
-import { describe, checkRange, HyperparameterError } from '../errors.js';
+import { valueText, checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { type Span, type WithGroups } from './base.js';
 import { checkSeed, HvpOptimizer, type Hvp, type HvpOptions } from './hvp.js';
@@ -59,7 +59,7 @@ export class Sophia extends HvpOptimizer<SophiaHyper, SophiaOptions> {
     checkRange('weightDecay', h.weightDecay, 0, Infinity);
     checkRange('gamma', h.gamma, 0, Infinity, true);
     checkRange('updateInterval', h.updateInterval, 1, 2 ** 31);
-    if (!Number.isInteger(h.updateInterval)) throw new HyperparameterError(`updateInterval must be an integer, got ${describe(h.updateInterval)}`);
+    if (!Number.isInteger(h.updateInterval)) throw new HyperparameterError(`updateInterval must be an integer, got ${valueText(h.updateInterval)}`);
     checkSeed('seed', h.seed);
     return { ...h };
   }

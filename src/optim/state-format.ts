@@ -16,7 +16,7 @@
 // Numbers in the manifest are plain JSON numbers (shortest round-trip form, so f64 values come back
 // exactly); NaN, ±Infinity and -0 are written as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"};
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
-import { nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError, UnsupportedError } from '../errors.js';
+import { valueText, nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError, UnsupportedError } from '../errors.js';
 import { requireEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
 import type { ParamSet } from '../params.js';
@@ -216,7 +216,7 @@ export function readStateManifest(engine: Engine, bytes: Uint8Array): { manifest
   if (!manifest || typeof manifest !== 'object' || manifest.format !== STATE_FILE_FORMAT) throw new StateError(`state file manifest format is not ${STATE_FILE_FORMAT}`);
   const start = align16(HEADER + len);
   if (!Number.isInteger(manifest.payloadBytes) || start + manifest.payloadBytes !== total - 4) {
-    throw new StateError(`state file payload size ${describe(manifest.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
+    throw new StateError(`state file payload size ${valueText(manifest.payloadBytes)} does not match the file (${total - 4 - start} bytes)`);
   }
   return { manifest, payload: bytes.subarray(start, total - 4) };
 }
@@ -244,7 +244,7 @@ function decode(v: unknown, payload: Uint8Array, blobs: PayloadEntry[]): unknown
     }
     if (keys.length === 1 && keys[0] === '$blob') {
       const i = o.$blob;
-      if (!Number.isInteger(i) || !Array.isArray(blobs) || !blobs[i as number]) throw new StateError(`state file references a missing blob ${describe(i)}`);
+      if (!Number.isInteger(i) || !Array.isArray(blobs) || !blobs[i as number]) throw new StateError(`state file references a missing blob ${valueText(i)}`);
       return take(payload, blobs[i as number], `blob ${String(i)}`);
     }
     return Object.fromEntries(keys.map((k) => [k, decode(o[k], payload, blobs)]));
@@ -280,7 +280,7 @@ export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOp
       throw new StateError(`tensor ${t.name} has shape ${shapeText(e.shape)} in the state file, [${t.shape.join(', ')}] here`);
     }
     if (!Array.isArray(e.entries)) throw new StateError(`state file entry of ${t.name} has no slots`);
-    const want = Object.keys(mine?.[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => (typeof x?.slot === 'string' ? x.slot : describe(x?.slot))).sort().join(', ');
+    const want = Object.keys(mine?.[t.name] ?? {}).sort().join(', '), have = e.entries.map((x) => (typeof x?.slot === 'string' ? x.slot : valueText(x?.slot))).sort().join(', ');
     if (mine && want !== have) throw new StateError(`state of ${t.name} has slots [${have}] in the state file, this optimizer has [${want}]`);
     const st: Record<string, Float32Array> = {};
     for (const x of e.entries) st[String(x?.slot)] = take(payload, x, `${t.name}.${String(x?.slot)}`) as Float32Array;

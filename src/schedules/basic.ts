@@ -1,7 +1,7 @@
 // Optax-style schedules: constant, polynomial/linear, exponential, cosine, joins, warm-up + cosine and
 // piecewise constant. Pure functions of the step; transcendentals from the engine's wasm math.
 import type { Engine } from '../engine/engine.js';
-import { describe, checkRange, HyperparameterError, requireObject } from '../errors.js';
+import { valueText, checkRange, HyperparameterError, requireObject } from '../errors.js';
 import { checkStep, finite, positive, PI, type Schedule, scheduleArgs } from './common.js';
 
 /** v */
@@ -64,7 +64,7 @@ export function cosineDecay(engine: Engine, o: { init: number; decaySteps: numbe
 /** Piecewise schedules: schedules[i] runs from boundaries[i−1], counting its own steps from 0 (optax join_schedules). */
 export function joinSchedules(schedules: Schedule[], boundaries: number[]): Schedule {
   if (schedules.length !== boundaries.length + 1) throw new HyperparameterError('joinSchedules needs one more schedule than boundaries');
-  boundaries.forEach((b, i) => { if (!Number.isInteger(b) || b < 0 || (i > 0 && b < boundaries[i - 1]!)) throw new HyperparameterError(`boundaries must be non-decreasing integers, got ${describe(boundaries)}`); });
+  boundaries.forEach((b, i) => { if (!Number.isInteger(b) || b < 0 || (i > 0 && b < boundaries[i - 1]!)) throw new HyperparameterError(`boundaries must be non-decreasing integers, got ${valueText(boundaries)}`); });
   return (step) => {
     checkStep(step);
     let i = 0;

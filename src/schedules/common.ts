@@ -1,6 +1,6 @@
 // Shared pieces of the schedule factories: the Schedule type and parameter/step validation.
 import { requireEngine } from '../engine/engine.js';
-import { describe, requireObject } from '../errors.js';
+import { valueText, requireObject } from '../errors.js';
 import { checkRange, HyperparameterError } from '../errors.js';
 
 /** A schedule: a pure function of the number of steps taken so far (0 for the first step). */
@@ -14,7 +14,7 @@ export const PI = 3.141592653589793;
  */
 export function checkStep(step: number, engine?: { checkLive(): void }): number {
   engine?.checkLive();
-  if (!Number.isInteger(step) || step < 0) throw new HyperparameterError(`step must be a non-negative integer, got ${describe(step)}`);
+  if (!Number.isInteger(step) || step < 0) throw new HyperparameterError(`step must be a non-negative integer, got ${valueText(step)}`);
   return step;
 }
 export const finite = (name: string, v: number) => checkRange(name, v, -Infinity, Infinity);
@@ -23,12 +23,12 @@ export const nonNegative = (name: string, v: number) => checkRange(name, v, 0, I
 /** An integer ≥ min (default 1). */
 export function integer(name: string, v: number, min = 1): number {
   checkRange(name, v, min, Infinity);
-  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${describe(v)}`);
+  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${valueText(v)}`);
   return v;
 }
 /** One of the allowed string values. */
 export function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) throw new HyperparameterError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+  if (!allowed.includes(v as T)) throw new HyperparameterError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${valueText(v)}`);
   return v as T;
 }
 

@@ -1,7 +1,7 @@
 // Recent schedules: warmup-stable-decay, REX, linear decay to zero, and the schedule refined from the
 // gradient norms of a previous run (Defazio et al. 2023).
 import type { Engine } from '../engine/engine.js';
-import { describe, HyperparameterError } from '../errors.js';
+import { valueText, HyperparameterError } from '../errors.js';
 import { checkStep, finite, integer, oneOf, PI, type Schedule, scheduleArgs } from './common.js';
 
 export interface WarmupStableDecayOptions {
@@ -109,7 +109,7 @@ export function refinedSchedule(engine: Engine, o: { init: number; gradNorms: Ar
   const g = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = o.gradNorms[i]!;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new HyperparameterError(`gradNorms[${i}] must be a finite positive number, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new HyperparameterError(`gradNorms[${i}] must be a finite positive number, got ${valueText(v)}`);
     g[i] = v;
   }
   const gh = medianFilter(g, width);

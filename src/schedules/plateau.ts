@@ -1,7 +1,7 @@
 // The one stateful schedule: reduce the learning rate when a metric stops improving (torch
 // ReduceLROnPlateau). It depends on the metrics seen, not only on the step, so it is an object with
 // `step(metric)` and a state dict instead of a function of the step.
-import { nameText, describe, HyperparameterError, StateError } from '../errors.js';
+import { valueText, nameText, HyperparameterError, StateError } from '../errors.js';
 import { finite, integer, nonNegative, oneOf } from './common.js';
 
 export interface ReduceLROnPlateauOptions {
@@ -116,10 +116,10 @@ export class ReduceLROnPlateau {
     if (sd.mode !== this.mode || sd.thresholdMode !== this.thresholdMode) {
       throw new StateError(`state is for mode ${nameText(sd.mode)}/${nameText(sd.thresholdMode)}, this scheduler is ${this.mode}/${this.thresholdMode}`);
     }
-    if (typeof sd.lr !== 'number' || !Number.isFinite(sd.lr) || sd.lr < 0) throw new StateError(`invalid lr ${describe(sd.lr)}`);
-    if (typeof sd.best !== 'number' || Number.isNaN(sd.best)) throw new StateError(`invalid best ${describe(sd.best)}`);
+    if (typeof sd.lr !== 'number' || !Number.isFinite(sd.lr) || sd.lr < 0) throw new StateError(`invalid lr ${valueText(sd.lr)}`);
+    if (typeof sd.best !== 'number' || Number.isNaN(sd.best)) throw new StateError(`invalid best ${valueText(sd.best)}`);
     for (const k of ['numBadSteps', 'cooldownCounter', 'steps'] as const) {
-      if (!Number.isInteger(sd[k]) || sd[k] < 0) throw new StateError(`invalid ${k} ${describe(sd[k])}`);
+      if (!Number.isInteger(sd[k]) || sd[k] < 0) throw new StateError(`invalid ${k} ${valueText(sd[k])}`);
     }
     this._lr = sd.lr; this.best = sd.best; this.bad = sd.numBadSteps; this.cooldownCounter = sd.cooldownCounter; this.steps = sd.steps;
   }

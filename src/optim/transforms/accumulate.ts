@@ -1,6 +1,6 @@
 // optax.MultiSteps: gradient accumulation over k micro-steps.
 import { requireParamSet } from '../../params.js';
-import { describe, checkRange, HyperparameterError, StateError } from '../../errors.js';
+import { valueText, checkRange, HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, TransformState, type GradientTransformation } from './base.js';
 
 /**
@@ -13,7 +13,7 @@ import { allRuns, checkUpdates, forRuns, TransformState, type GradientTransforma
 export function multiSteps(inner: GradientTransformation, k: number): GradientTransformation {
   if (!inner || typeof inner.update !== 'function') throw new HyperparameterError('inner must be a GradientTransformation');
   checkRange('k', k, 1, 2 ** 31);
-  if (!Number.isInteger(k)) throw new HyperparameterError(`k must be an integer, got ${describe(k)}`);
+  if (!Number.isInteger(k)) throw new HyperparameterError(`k must be an integer, got ${valueText(k)}`);
   const kind = 'multi_steps';
   const check = (u: Parameters<GradientTransformation['update']>[0], s: TransformState, p?: Parameters<GradientTransformation['update']>[2]) => {
     checkUpdates(u, s, p);

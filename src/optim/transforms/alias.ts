@@ -1,5 +1,5 @@
 // Optimizers as chains of transformations (optax.alias): adam, adamw, sgd.
-import { describe, HyperparameterError } from '../../errors.js';
+import { valueText, HyperparameterError } from '../../errors.js';
 import { scaleByAdam, type ScaleByAdamOptions } from './adam.js';
 import { chain, identity, type GradientTransformation, type ScalarOrSchedule } from './base.js';
 import { addDecayedWeights } from './decay.js';
@@ -51,7 +51,7 @@ export function adamw(opts: AdamWChainOptions = {}): GradientTransformation {
       const neg = typeof weightDecay === 'function' ? (c: number) => -weightDecay(c) : -weightDecay;
       return chain(scaleByAdam(rest), scaleByLearningRate(lr), wd(neg));
     }
-    default: throw new HyperparameterError(`decay must be 'decoupled', 'coupled' or 'independent', got ${describe(decay)}`);
+    default: throw new HyperparameterError(`decay must be 'decoupled', 'coupled' or 'independent', got ${valueText(decay)}`);
   }
 }
 

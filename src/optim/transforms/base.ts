@@ -12,7 +12,7 @@
 // A state serialises by tensor name (`st.stateDict()`, `st.loadStateDict(sd)`), like the optimizers'.
 import type { Engine } from '../../engine/engine.js';
 import type { EngineBuffer } from '../../engine/memory.js';
-import { nameText, describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
+import { valueText, nameText, describe, DisposedError, HyperparameterError, LengthMismatchError, StateError } from '../../errors.js';
 import { checkKnownKeys } from '../../options.js';
 import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
@@ -97,7 +97,7 @@ export class TransformState {
   loadStateDict(sd: TransformStateDict): void {
     this.checkLive();
     if (!sd || typeof sd !== 'object' || sd.format !== TRANSFORM_STATE_FORMAT) throw new StateError('not a simdopt transform state dict');
-    if (sd.version !== TRANSFORM_STATE_VERSION) throw new StateError(`unsupported transform state version ${describe(sd.version)}`);
+    if (sd.version !== TRANSFORM_STATE_VERSION) throw new StateError(`unsupported transform state version ${valueText(sd.version)}`);
     this.check(sd.tree, 'tree');
     this.write(sd.tree);
   }
@@ -107,7 +107,7 @@ export class TransformState {
     const keys = Object.keys(this.scalars);
     for (const k of keys) {
       const v = n.scalars?.[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${path}.scalars.${k} must be a non-negative integer, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`${path}.scalars.${k} must be a non-negative integer, got ${valueText(v)}`);
     }
     const extraScalars = Object.keys(n.scalars ?? {}).filter((k) => !keys.includes(k));
     if (extraScalars.length) throw new StateError(`${path} has unknown scalars: ${extraScalars.join(', ')}`);

@@ -1,6 +1,6 @@
 // Torch-style gradient helpers for any Optimizer (they act on params.grad in place, like
 // torch.nn.utils.clip_grad_value_): value clipping, adaptive gradient clipping, non-finite guard.
-import { describe, checkRange, HyperparameterError } from '../../errors.js';
+import { valueText, checkRange, HyperparameterError } from '../../errors.js';
 import type { ParamSet } from '../../params.js';
 import { agcTensors } from './clip.js';
 
@@ -35,7 +35,7 @@ export interface NonFiniteReport {
  *   if (!guardNonFinite(params, 'skip').skip) opt.step();
  */
 export function guardNonFinite(params: ParamSet, mode: 'skip' | 'zero' = 'skip'): NonFiniteReport {
-  if (mode !== 'skip' && mode !== 'zero') throw new HyperparameterError(`mode must be 'skip' or 'zero', got ${describe(mode)}`);
+  if (mode !== 'skip' && mode !== 'zero') throw new HyperparameterError(`mode must be 'skip' or 'zero', got ${valueText(mode)}`);
   const e = params.engine;
   const n = e.countNonFinite(params.grad);
   if (mode === 'zero' && n > 0) e.run('tx_zero_nonfinite_f32', params.size, [params.grad.ptr]);

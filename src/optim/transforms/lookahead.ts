@@ -1,6 +1,6 @@
 // optax.lookahead, in place on one set of (fast) parameters.
 import { requireParamSet } from '../../params.js';
-import { describe, checkRange, HyperparameterError, StateError } from '../../errors.js';
+import { valueText, checkRange, HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, txOptions, TransformState, type GradientTransformation } from './base.js';
 
 export interface LookaheadOptions { syncPeriod: number; alpha: number }
@@ -19,7 +19,7 @@ export function lookahead(inner: GradientTransformation, opts: LookaheadOptions)
   if (!inner || typeof inner.update !== 'function') throw new HyperparameterError('inner must be a GradientTransformation');
   opts = txOptions('lookahead', opts, ['syncPeriod', 'alpha']);
   const k = checkRange('syncPeriod', opts.syncPeriod, 1, 2 ** 31);
-  if (!Number.isInteger(k)) throw new HyperparameterError(`syncPeriod must be an integer, got ${describe(k)}`);
+  if (!Number.isInteger(k)) throw new HyperparameterError(`syncPeriod must be an integer, got ${valueText(k)}`);
   const alpha = checkRange('alpha', opts.alpha, 0, 1);
   const kind = 'lookahead';
   const check = (u: Parameters<GradientTransformation['update']>[0], s: TransformState, p?: Parameters<GradientTransformation['update']>[2]) => {

@@ -1,7 +1,7 @@
 // Torch-style wrappers with their own state slots and state dict: Lookahead around any Optimizer,
 // EMA and SWA averages of a ParamSet's parameters.
 import type { EngineBuffer } from '../../engine/memory.js';
-import { checkRange, describe, DisposedError, HyperparameterError, StateError } from '../../errors.js';
+import { valueText, checkRange, describe, DisposedError, HyperparameterError, StateError } from '../../errors.js';
 import { Optimizer, optionsOf, requireBool, type StateDict } from '../base.js';
 import { requireParamSet, type ParamSet } from '../../params.js';
 import { OPTIM } from '../wasm.js';
@@ -20,7 +20,7 @@ export interface WrapperStateDict {
 
 function intOption(name: string, v: unknown, lo: number): number {
   checkRange(name, v, lo, 2 ** 31);
-  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${describe(v)}`);
+  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${valueText(v)}`);
   return v as number;
 }
 
@@ -56,10 +56,10 @@ abstract class Averaged {
   /** @internal every check of loadStateDict, nothing written. */
   protected checkDict(sd: WrapperStateDict): void {
     if (!sd || typeof sd !== 'object' || sd.format !== this.format) throw new StateError(`not a ${this.format} state dict`);
-    if (sd.version !== WRAPPER_STATE_VERSION) throw new StateError(`unsupported state version ${describe(sd.version)}`);
+    if (sd.version !== WRAPPER_STATE_VERSION) throw new StateError(`unsupported state version ${valueText(sd.version)}`);
     for (const k of Object.keys(this.scalars)) {
       const v = sd.scalars?.[k];
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`scalars.${k} must be a non-negative integer, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new StateError(`scalars.${k} must be a non-negative integer, got ${valueText(v)}`);
     }
     for (const t of this.params.tensors) {
       const a = sd.state?.[t.name];
