@@ -7,7 +7,7 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
 import { fnvRef, keyOf, learnStatsRef } from './helpers/reference-bandits.mjs';
-import { imedRef, klBernoulliRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
+import { imedRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
 const same = (a, b, what) => {
@@ -150,15 +150,16 @@ for (const cfg of CONFIGS) {
   });
 }
 
-test('the KL-UCB inversion: u is an upper bound of max{q : kl(p, q) <= d} within 1e-12 relative, over a grid of p and d', async () => {
+test('the KL-UCB inversion: u is an upper bound of max{q : kl(p, q) <= d} up to rounding, within 1e-12 of the gap u − p, over a grid of p and d', async () => {
   const e = await init({ threads: 1 });
   const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+  // the divergences evaluated test-side with the host's log1p (accurate near q = p; independent of the kernels' forms)
   const kl = {
-    bernoulli: (p, q) => klBernoulliRef(p, q, M),
-    poisson: (p, q) => (p === 0 ? q : q - p + p * M.log(p / q)),
-    exponential: (p, q) => p / q - 1 - M.log(p / q),
+    bernoulli: (p, q) => (p > 0 ? p * Math.log1p((p - q) / q) : 0) + (q < 1 ? (1 - p) * Math.log1p((q - p) / (1 - q)) : Infinity),
+    poisson: (p, q) => (p > 0 ? (q - p) + p * Math.log1p((p - q) / q) : q),
+    exponential: (p, q) => { const r1 = (p - q) / q; return r1 > -0.5 ? r1 - Math.log1p(r1) : p / q - 1 - Math.log(p / q); },
   };
-  const ps = { bernoulli: [0, 1e-9, 0.01, 0.1, 0.3, 0.5, 0.77, 0.9, 0.99, 1 - 1e-9], poisson: [0, 1e-6, 0.2, 1, 7.5, 300], exponential: [1e-6, 0.2, 1, 7.5, 300] };
+  const ps = { bernoulli: [1e-9, 0.01, 0.1, 0.3, 0.5, 0.77, 0.9, 0.99, 1 - 1e-9], poisson: [0, 1e-6, 0.2, 1, 7.5, 300], exponential: [1e-6, 0.2, 1, 7.5, 300] };
   const ds = [1e-8, 1e-4, 0.01, 0.1, 0.7, 2, 10, 60];
   for (const fam of Object.keys(kl)) {
     for (const p of ps[fam]) {
@@ -166,12 +167,16 @@ test('the KL-UCB inversion: u is an upper bound of max{q : kl(p, q) <= d} within
         const u = klUpperRef(fam, p, d, 1, M);
         assert.ok(u >= p, `${fam} p ${p} d ${d}: u ${u} < p`);
         if (fam === 'bernoulli' && u === 1) { assert.ok(kl.bernoulli(p, 1 - 1e-15) <= d * (1 + 1e-9) || p === 1, `${fam} p ${p} d ${d}: u = 1 too early`); continue; }
-        // u is an upper bound of the root, within 1e-12 (relative) of it: kl(p, u) >= d > kl(p, u − 1e-12 u) (the rounding of kl near q = p is ~1e-16 absolute)
-        assert.ok(kl[fam](p, u) >= d * (1 - 1e-12), `${fam} p ${p} d ${d}: kl(p, u = ${u}) = ${kl[fam](p, u)} < d`);
-        assert.ok(kl[fam](p, u - 1e-12 * u) <= d, `${fam} p ${p} d ${d}: kl(p, u − 1e-12 u) = ${kl[fam](p, u - 1e-12 * u)} > d`);
+        // u is an upper bound of the root up to rounding and within 1e-12 of the gap u − p of it:
+        // kl(p, u + 4 ulp) >= d >= kl(p, u − max(1e-12 (u − p), 4 ulp))
+        const ulp2 = 9e-16 * u, down = Math.max(1e-12 * (u - p), ulp2);
+        assert.ok(kl[fam](p, u + ulp2) >= d * (1 - 1e-15), `${fam} p ${p} d ${d}: kl(p, u = ${u} + 4 ulp) = ${kl[fam](p, u + ulp2)} < d`);
+        assert.ok(kl[fam](p, u - down) <= d, `${fam} p ${p} d ${d}: kl(p, u − ${down}) = ${kl[fam](p, u - down)} > d`);
       }
     }
   }
+  // p = 0: the closed form 1 − e^−d (against the host's expm1, test-side)
+  for (const d of ds) { const u = klUpperRef('bernoulli', 0, d, 1, M); assert.ok(Math.abs(u + Math.expm1(-d)) <= 2e-16 * u, `bernoulli p 0 d ${d}: ${u}`); }
   // the closed form and the limits
   assert.equal(klUpperRef('gaussian', 0.5, 2, 0.25, M), 0.5 + Math.sqrt(1));
   assert.equal(klUpperRef('bernoulli', 1, 3, 1, M), 1);

@@ -46,10 +46,16 @@ export function mossRef(st, active, { horizon = 0, anytime = false, alpha = 1.35
   return decideFrom(scores, active, key, h);
 }
 
-/** Bernoulli kl(p, q), 0 ln 0 = 0. */
+/** ln(1 + x) by Goldberg's trick, as assembly/bandits/kl.ts log1pKl. */
+export function log1pRef(x, M) {
+  const u = 1 + x;
+  if (u === 1) return x;
+  return M.log(u) * x / (u - 1);
+}
+/** Bernoulli kl(p, q) for p <= q, 0 ln 0 = 0, as assembly/bandits/kl.ts klBernoulli. */
 export function klBernoulliRef(p, q, M) {
-  const a = p > 0 ? p * M.log(p / q) : 0;
-  const b = p < 1 ? (1 - p) * M.log((1 - p) / (1 - q)) : 0;
+  const a = p > 0 ? p * log1pRef((p - q) / q, M) : 0;
+  const b = p < 1 ? (q < 1 ? (1 - p) * log1pRef((q - p) / (1 - q), M) : Infinity) : 0;
   return a + b;
 }
 export const klLevelRef = (t, c, M) => {
@@ -61,7 +67,7 @@ export const klLevelRef = (t, c, M) => {
 export const expSeriesF = (y) => y * y * (0.5 - y * (0.16666666666666666 - y * (0.041666666666666664 - y * (0.008333333333333333 - y * (0.001388888888888889 - y * (0.0001984126984126984 - y * (2.48015873015873e-05 - y * (2.7557319223985893e-06 - y * (2.755731922398589e-07 - y * (2.505210838544172e-08 - y * (2.08767569878681e-09 - y * (1.6059043836821613e-10))))))))))));
 export const expSeriesG = (y) => y * (1.0 - y * (0.5 - y * (0.16666666666666666 - y * (0.041666666666666664 - y * (0.008333333333333333 - y * (0.001388888888888889 - y * (0.0001984126984126984 - y * (2.48015873015873e-05 - y * (2.7557319223985893e-06 - y * (2.755731922398589e-07 - y * (2.505210838544172e-08 - y * (2.08767569878681e-09))))))))))));
 
-const TOL = 1e-14, MAXIT = 64;
+const TOL = 1e-14, QUAD = 1e-7, MAXIT = 64, NEAR_ONE = 1.1102230246251565e-16;
 /** max{q >= p : kl_family(p, q) <= d}: safeguarded Newton from an upper bound, bisection fallback. */
 export function klUpperRef(family, p, d, sigma2, M) {
   if (!(d > 0)) return p;
@@ -69,26 +75,45 @@ export function klUpperRef(family, p, d, sigma2, M) {
   let lo, hi;
   if (family === 'bernoulli') {
     if (p >= 1) return 1;
-    lo = p; hi = p + M.sqrt(0.5 * d);
-    if (hi > 1) hi = 1;
+    if (p <= 0) return d < 0.125 ? expSeriesG(d) : 1 - M.exp(-d);
+    lo = p; hi = p + M.sqrt(2 * (p >= 0.5 ? p * (1 - p) : 0.25) * d);
+    if (hi <= 0.5) hi = p + M.sqrt(2 * (hi * (1 - hi)) * d);
+    if (hi >= 1) {
+      const w = (1 - p) * M.exp(-(d - (p > 0 ? p * M.log(p) : 0)) / (1 - p));
+      if (w < NEAR_ONE) return 1;
+      hi = 1 - w;
+    }
   } else if (family === 'poisson') {
     if (p <= 0) return d;
     const r = M.sqrt(p) + M.sqrt(d);
-    lo = p; hi = r * r;
-  } else { lo = 0; hi = d + 1; }
+    lo = p; hi = p + M.sqrt(2 * (r * r) * d);
+  } else {
+    lo = 0; hi = d + M.sqrt(d * d + 2 * d);
+    if (hi > d + 1) hi = d + 1;
+  }
+  const base = lo;
   let x = hi, res = hi, done = false;
   for (let it = 0; it < MAXIT; it++) {
-    let f, g;
-    if (family === 'bernoulli') { f = klBernoulliRef(p, x, M) - d; g = (x - p) / (x * (1 - x)); }
-    else if (family === 'poisson') { f = ((x - p) + p * M.log(p / x)) - d; g = 1 - p / x; }
-    else if (x < 0.125) { f = expSeriesF(x) - d; g = expSeriesG(x); } else { const e = M.exp(-x); f = ((e - 1) + x) - d; g = 1 - e; }
+    let f, dx;
+    if (family === 'bernoulli') { f = klBernoulliRef(p, x, M) - d; dx = f * (x * (1 - x)) / (x - p); }
+    else if (family === 'poisson') { f = ((x - p) + p * log1pRef((p - x) / x, M)) - d; dx = f * x / (x - p); }
+    else if (x < 0.125) { f = expSeriesF(x) - d; dx = f / expSeriesG(x); }
+    else { const e = M.exp(-x); f = ((e - 1) + x) - d; dx = f / (1 - e); }
     if (f > 0 || Number.isNaN(f)) hi = x;
     else if (f < 0) lo = x;
     else { res = x; done = true; break; }
-    if (hi - lo <= TOL * hi) { res = hi; done = true; break; }
-    let nx = x - f / g;
-    if (!(nx > lo && nx < hi)) nx = lo + 0.5 * (hi - lo);
-    if (x === hi && x - nx <= TOL * hi) { res = x; done = true; break; }
+    let mh = hi - base;
+    if (family === 'bernoulli' && 1 - hi < mh) mh = 1 - hi;
+    if (hi - lo <= TOL * mh) { res = hi; done = true; break; }
+    let nx = x - dx;
+    let m = x - base;
+    if (family === 'bernoulli' && 1 - x < m) m = 1 - x;
+    if (x === hi && dx <= QUAD * m) { res = nx; done = true; break; }
+    if (x === lo && nx - x <= TOL * m) nx = x + TOL * m;
+    if (!(nx > lo && nx < hi)) {
+      nx = lo + 0.5 * (hi - lo);
+      if (!(nx > lo && nx < hi)) { res = hi; done = true; break; }
+    }
     x = nx;
   }
   if (!done) res = hi;
