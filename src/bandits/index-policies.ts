@@ -129,8 +129,10 @@ function klOptions(o: KLUCBOptions): KLUCBOptions {
  *   u = max{ q >= mean : n · kl(mean, q) <= ln t + c ln ln t }
  * for the chosen one-parameter family (ln t = 0 for t <= 1; the ln ln t term 0 for ln t <= 1). The
  * inversion (assembly/bandits/kl.ts) is a safeguarded Newton iteration from an explicit upper bound
- * with bisection fallback, stopped at a relative bracket or step of 1e-14 or after 64 steps, so the
- * index is an upper bound of the exact one to within ~1e-12 relative (checked over a grid in test/bandits-index-policies), the same bits in every build.
+ * with bisection fallback, a fixed step bound (64) and tolerances (1e-7 on the Newton step, 1e-14 on
+ * the bracket, relative to the distance from the mean and from 1), so the index is an upper bound of
+ * the exact one up to a few ulps and within 1e-12 of u − mean (checked over a grid in
+ * test/bandits-index-policies), the same bits in every build.
  * For Bernoulli rewards its regret matches the Lai–Robbins bound Σ (μ* − μ_a)/kl(μ_a, μ*) · ln T
  * asymptotically. State: 24 B per arm.
  */
