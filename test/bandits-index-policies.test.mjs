@@ -1,5 +1,5 @@
 // The index policies of src/bandits/index-policies.ts (UCB-V, MOSS, MOSS-anytime, KL-UCB for four
-// reward families, IMED) against their JS references (test/helpers/reference-index-policies.mjs) bit
+// reward families, IMED, Bayes-UCB) against their JS references (test/helpers/reference-index-policies.mjs) bit
 // for bit, in every build (SIMD/scalar x 1/2 threads): decisions, propensities, scores and statistics
 // over a seeded serving run with learning in batches, warm start, duplicate events, an arm removed
 // and one added; R copies decided in one call; the KL inversion's defining property; reward models.
@@ -7,7 +7,8 @@ import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
 import { fnvRef, keyOf, learnStatsRef } from './helpers/reference-bandits.mjs';
-import { imedRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
+import { bayesUcbRef, betaUpperRef, imedRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
+import { readFileSync } from 'node:fs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
 const same = (a, b, what) => {
@@ -93,6 +94,8 @@ const CASES = [
   ['KLUCB', { family: 'exponential' }, klucbRef, DRAW.exponential],
   ['IMED', {}, imedRef, DRAW.bernoulli],
   ['IMED', {}, imedRef, DRAW.unit],
+  ['BayesUCB', {}, bayesUcbRef, DRAW.bernoulli],
+  ['BayesUCB', { c: 2, horizon: 1000 }, bayesUcbRef, DRAW.unit],
 ];
 
 for (const cfg of CONFIGS) {
@@ -111,7 +114,7 @@ for (const cfg of CONFIGS) {
 }
 
 test('index policy state files are byte-identical across builds and thread counts', async () => {
-  for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[6], CASES[10], CASES[11]]) {
+  for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[6], CASES[10], CASES[11], CASES[13]]) {
     const files = [];
     for (const cfg of CONFIGS) files.push(Buffer.from(await serve(cfg, (e, c) => new bandits[name](e, { ...c, ...o }), (st, a, k, h, M) => ref(st, a, o, k, h, M), { draw })).toString('base64'));
     assert.equal(new Set(files).size, 1, name);
@@ -123,7 +126,7 @@ for (const cfg of CONFIGS) {
     const e = await init(cfg);
     await e.ready;
     const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
-    for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[3], CASES[6], CASES[7], CASES[11]]) {
+    for (const [name, o, ref, draw] of [CASES[0], CASES[2], CASES[3], CASES[6], CASES[7], CASES[11], CASES[13], CASES[14]]) {
       const R = 33, K = 5, seed = 3;
       const p = new bandits[name](e, { arms: K, seed, copies: R, ...o });
       const refs = Array.from({ length: R }, () => ({ pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) }));
@@ -189,6 +192,29 @@ test('the KL-UCB inversion: u is an upper bound of max{q : kl(p, q) <= d} up to 
   await e.dispose();
 });
 
+test('the Bayes-UCB quantile agrees with SciPy\'s beta.isf to 1e-10 relative (to min(x, 1 − x)) + 2 ulp over 420 posteriors and levels (test/fixtures/beta-quantiles.json)', async () => {
+  const e = await init({ threads: 1 });
+  const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+  const { rows } = JSON.parse(readFileSync(new URL('./fixtures/beta-quantiles.json', import.meta.url), 'utf8'));
+  assert.equal(rows.length, 420);
+  for (const [a, b, delta, want] of rows) {
+    const got = betaUpperRef(a, b, delta, M);
+    assert.ok(got === want || Math.abs(got - want) <= 1e-10 * Math.min(want, 1 - want) + 2.3e-16, `Beta(${a}, ${b}) 1 − ${delta} quantile: ${got} vs SciPy ${want}`);
+  }
+  // the policy's scores are these quantiles: arm 0 with 3 of 4, arm 1 never pulled (its prior's quantile), t = 4
+  const p = new bandits.BayesUCB(e, { arms: 2, warmStart: { pulls: [4, 0], rewards: [3, 0] } });
+  const s = p.decide({ eventId: 'x' }).scores;
+  assert.ok(Object.is(s[0], betaUpperRef(4, 2, 1 / 5, M)) && Object.is(s[1], betaUpperRef(1, 1, 1 / 5, M)));
+  assert.ok(Math.abs(s[1] - 0.8) < 1e-15, `prior quantile ${s[1]}`);
+  p.free();
+  assert.throws(() => new bandits.BayesUCB(e, { arms: 2, c: 1 }), HyperparameterError);
+  assert.throws(() => new bandits.BayesUCB(e, { arms: 2, horizon: 100 }), HyperparameterError);
+  assert.throws(() => new bandits.BayesUCB(e, { arms: 2, c: 1, horizon: 1 }), HyperparameterError);
+  assert.deepEqual(new bandits.BayesUCB(e, { arms: 2 }).options, { c: 0, seed: 0, dedupWindow: 4096 });
+  assert.deepEqual(new bandits.BayesUCB(e, { arms: 2, c: 5, horizon: 1e4 }).options, { c: 5, horizon: 1e4, seed: 0, dedupWindow: 4096 });
+  await e.dispose();
+});
+
 test('reward models and states are checked per family; options are checked', async () => {
   const e = await init({ threads: 1 });
   const bad = [
@@ -209,7 +235,7 @@ test('reward models and states are checked per family; options are checked', asy
     assert.deepEqual(q.stats(), p.stats());
     q.free(); p.free();
   }
-  for (const C of [bandits.UCBV, bandits.MOSSAnytime, bandits.IMED]) {
+  for (const C of [bandits.UCBV, bandits.MOSSAnytime, bandits.IMED, bandits.BayesUCB]) {
     const p = new C(e, { arms: 2 });
     assert.throws(() => p.learn([{ eventId: 'x', arm: 0, reward: 1.01 }]), InvalidArgumentError);
     p.free();

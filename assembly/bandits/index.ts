@@ -10,3 +10,4 @@ export * from './moss';
 export * from './klucb';
 export * from './restart';
 export * from './env';
+export * from './bayesucb';

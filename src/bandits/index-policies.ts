@@ -1,6 +1,6 @@
 // Context-free index policies beyond UCB1, over the shared statistics (pulls, rewards, squares per
 // arm, folded by assembly/bandits/stats.ts): UCB-V, MOSS, MOSS-anytime, KL-UCB (Bernoulli, Gaussian,
-// Poisson, exponential), IMED. Their kernels are assembly/bandits/{ucbv,moss,klucb,kl}.ts; each
+// Poisson, exponential), IMED, Bayes-UCB. Their kernels are assembly/bandits/{ucbv,moss,klucb,kl,bayesucb,beta}.ts; each
 // decide is one wasm call over copies [0, n) with the PRNG tie-break of pickMax (propensity 1/#ties).
 // Every index is +Infinity for an arm never pulled (so each arm is tried once first) and -Infinity
 // for a removed arm; t is the total pull count of the copy (removed arms' pulls included).
@@ -213,5 +213,61 @@ export class IMED extends UnitRewardPolicy {
   protected decideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
     this.engine.run('bd_imed_decide', n, [this.pullsPtr, this.stride(), this.Kp, this.K, this.mask.ptr,
       this.key[0], this.key[1], hashes, outArm, outProp, outScores], 1, 16 * this.K);
+  }
+}
+
+export interface BayesUCBOptions extends PolicyOptions {
+  /** c of the quantile level 1 − 1/(τ (ln T)^c) (default 0, Kaufmann et al.'s experiments; their theorem takes c >= 5). Range [0, 100]. */
+  c?: number;
+  /** T, the horizon in (ln T)^c: required when c > 0 (an integer in [2, 2^53 − 1]), refused when c = 0. */
+  horizon?: number;
+}
+
+/** Check the c/horizon pairing of Bayes-UCB before anything is allocated (each value is checked by Policy). */
+function bayesOptions(o: BayesUCBOptions): BayesUCBOptions {
+  const v = o as unknown as Record<string, unknown> | null;
+  if (v !== null && typeof v === 'object') {
+    const c = v.c ?? 0;
+    if (typeof c === 'number' && c > 0 && v.horizon === undefined) throw new HyperparameterError(`BayesUCB with c = ${c} needs horizon (the T of (ln T)^c)`);
+    if (c === 0 && v.horizon !== undefined) throw new HyperparameterError('BayesUCB uses horizon only with c > 0 (the quantile level 1 − 1/(τ (ln T)^c)); with c = 0 it takes none');
+  }
+  return o;
+}
+
+/**
+ * Bayes-UCB (Kaufmann, Cappé & Garivier 2012, "On Bayesian upper confidence bounds for bandit
+ * problems") for Bernoulli rewards: play argmax of the 1 − 1/(τ (ln T)^c) quantile of the arm's Beta
+ * posterior Beta(1 + rewards, 1 + pulls − rewards) (uniform prior; τ = t + 1 the round being decided,
+ * t = total pulls). An arm never pulled scores the prior's quantile 1 − 1/(τ (ln T)^c). The quantile
+ * is computed in wasm (assembly/bandits/beta.ts): ln Γ by Stirling's series, the regularized
+ * incomplete beta by its continued fraction, and a safeguarded Newton iteration on ln(1 − I_x(a, b)),
+ * with fixed iteration bounds, so it is the same bits in every build; checked against SciPy's
+ * beta.isf. Rewards in [0, 1] (fractional rewards enter the posterior's parameters as SMPyBandits'
+ * Beta posterior does). Asymptotically optimal for Bernoulli arms. State: 24 B per arm.
+ */
+export class BayesUCB extends UnitRewardPolicy {
+  readonly kind = 'BayesUCB';
+  protected readonly version = 1;
+  constructor(engine: Engine, options: BayesUCBOptions) { super(engine, bayesOptions(options)); }
+  protected optionSpec(): Record<string, OptionCheck> {
+    return {
+      c: (v, n) => (v === undefined ? 0 : checkRange(n, v, 0, 100)),
+      horizon: (v, n) => {
+        if (v === undefined) return 0;
+        const h = horizonCheck(v, n);
+        if (h < 2) throw new HyperparameterError(`${n} must be an integer in [2, 2^53 - 1] (ln T > 0), got ${describe(v)}`);
+        return h;
+      },
+    };
+  }
+  /** The options as saved (horizon only when c > 0). */
+  override get options(): Record<string, unknown> {
+    const o = super.options;
+    if (o.c === 0) delete o.horizon;
+    return o;
+  }
+  protected decideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
+    this.engine.run('bd_bayesucb_decide', n, [this.pullsPtr, this.stride(), this.Kp, this.K, this.mask.ptr,
+      this.key[0], this.key[1], hashes, this.hyper.horizon as number, this.hyper.c as number, outArm, outProp, outScores], 1, 256 * this.K);
   }
 }

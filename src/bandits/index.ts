@@ -7,7 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import { loadPolicy, Policy, type PolicyClass } from './policy.js';
 import { UCB1 } from './stochastic.js';
 import { LinTS, LinUCB } from './contextual.js';
-import { IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
+import { BayesUCB, IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
@@ -23,7 +23,7 @@ import type * as Env from './envs.js';
 const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
   UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
   UCBV: UCBV as unknown as PolicyClass, MOSS: MOSS as unknown as PolicyClass, MOSSAnytime: MOSSAnytime as unknown as PolicyClass,
-  KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass,
+  KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass, BayesUCB: BayesUCB as unknown as PolicyClass,
 });
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
@@ -39,7 +39,7 @@ function policyClasses(): Record<string, PolicyClass> {
 function simulate(engine: Engine, options: SimulateOptions): SimulationResult { return simulateWith(engine, options, policyClasses()); }
 
 /** Bandit policies (src/bandits/). */
-export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
+export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, BayesUCB, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
   simulate, parseEnv, policyClasses, plotRegret });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -71,6 +71,8 @@ export declare namespace bandits {
   export type KLFamily = I.KLFamily;
   export type IMED = I.IMED;
   export type IMEDOptions = I.IMEDOptions;
+  export type BayesUCB = I.BayesUCB;
+  export type BayesUCBOptions = I.BayesUCBOptions;
   export type SimulateOptions = Sim.SimulateOptions;
   export type SimulationResult = Sim.SimulationResult;
   export type PolicyEntry = Sim.PolicyEntry;

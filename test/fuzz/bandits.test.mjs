@@ -19,6 +19,7 @@ Object.assign(POLICIES, {
   UCBV: bandits.UCBV, MOSS: preset(bandits.MOSS, { horizon: 1000 }), MOSSAnytime: bandits.MOSSAnytime, IMED: bandits.IMED,
   KLUCB: bandits.KLUCB, KLUCBGaussian: preset(bandits.KLUCB, { family: 'gaussian' }),
   KLUCBPoisson: preset(bandits.KLUCB, { family: 'poisson' }), KLUCBExponential: preset(bandits.KLUCB, { family: 'exponential' }),
+  BayesUCB: bandits.BayesUCB, BayesUCBHorizon: preset(bandits.BayesUCB, { c: 1, horizon: 5000 }),
 });
 const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
 

@@ -144,3 +144,84 @@ export function imedRef(st, active, _o, key, h, M) {
   }
   return decideFrom(scores, active, key, h);
 }
+
+// ---- Bayes-UCB (assembly/bandits/beta.ts, bayesucb.ts) ----
+const HALF_LN_2PI = 0.9189385332046727, CF_MAXIT = 20000, CF_EPS = 1e-15, FPMIN = 1e-300, Q_MAXIT = 64, Q_TOL = 1e-13;
+/** ln Γ(x), x >= 1: shift to z >= 10, Stirling's series (7 terms). */
+export function lgammaRef(x, M) {
+  let z = x, prod = 1;
+  while (z < 10) { prod *= z; z += 1; }
+  const w = 1 / (z * z);
+  const s = (0.08333333333333333 + w * (-0.002777777777777778 + w * (0.0007936507936507937 + w * (-0.0005952380952380953 +
+    w * (0.0008417508417508417 + w * (-0.0019175269175269176 + w * 0.00641025641025641)))))) / z;
+  return ((z - 0.5) * M.log(z) - z + HALF_LN_2PI + s) - M.log(prod);
+}
+function betacfRef(a, b, x) {
+  const qab = a + b, qap = a + 1, qam = a - 1;
+  let c = 1, d = 1 - qab * x / qap;
+  if (Math.abs(d) < FPMIN) d = FPMIN;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= CF_MAXIT; m++) {
+    const m2 = 2 * m;
+    let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+    d = 1 + aa * d; if (Math.abs(d) < FPMIN) d = FPMIN;
+    c = 1 + aa / c; if (Math.abs(c) < FPMIN) c = FPMIN;
+    d = 1 / d; h *= d * c;
+    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+    d = 1 + aa * d; if (Math.abs(d) < FPMIN) d = FPMIN;
+    c = 1 + aa / c; if (Math.abs(c) < FPMIN) c = FPMIN;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < CF_EPS) break;
+  }
+  return h;
+}
+/** [Q(x) = 1 − I_x(a, b), front = x^a (1−x)^b / B(a, b)]. */
+export function betaQRef(x, a, b, lnB, M) {
+  if (!(x > 0)) return [1, 0];
+  if (!(x < 1)) return [0, 0];
+  const front = M.exp(a * M.log(x) + b * log1pRef(-x, M) - lnB);
+  if (x < (a + 1) / (a + b + 2)) return [1 - front * betacfRef(a, b, x) / a, front];
+  return [front * betacfRef(b, a, 1 - x) / b, front];
+}
+/** The x with 1 − I_x(a, b) = delta, as assembly/bandits/beta.ts betaUpper. */
+export function betaUpperRef(a, b, delta, M) {
+  if (!(delta < 1)) return 0;
+  const lnB = lgammaRef(a, M) + lgammaRef(b, M) - lgammaRef(a + b, M);
+  const ld = M.log(delta);
+  const s = a + b, mean = a / s, sd = M.sqrt(a * b / (s * s * (s + 1)));
+  let lo = 0, hi = 1;
+  let x = mean + M.sqrt(-2 * ld) * sd;
+  if (!(x < 1)) x = 0.5 * (mean + 1);
+  for (let it = 0; it < Q_MAXIT; it++) {
+    const [q, front] = betaQRef(x, a, b, lnB, M);
+    const g = M.log(q) - ld;
+    if (g > 0) lo = x; else if (g < 0 || Number.isNaN(g)) hi = x; else return x;
+    const nx = x + g * (x * (1 - x)) * q / front;
+    const m = x < 1 - x ? x : 1 - x;
+    const step = nx > x ? nx - x : x - nx;
+    if (nx > lo && nx < hi) {
+      if (step <= Q_TOL * m) return nx;
+      x = nx;
+    } else {
+      const mid = lo + 0.5 * (hi - lo);
+      if (!(mid > lo && mid < hi)) return mid;
+      x = mid;
+    }
+  }
+  return lo + 0.5 * (hi - lo);
+}
+/** Bayes-UCB decide: the 1 − 1/(τ (ln T)^c) quantile of Beta(1 + s, 1 + n − s), τ = t + 1. */
+export function bayesUcbRef(st, active, { c = 0, horizon = 0 }, key, h, M) {
+  const K = st.pulls.length;
+  const lc = c > 0 ? M.exp(c * M.log(M.log(horizon))) : 1;
+  const delta = 1 / ((total(st) + 1) * lc);
+  const scores = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const n = st.pulls[k], s = st.rewards[k], f = n - s;
+    scores[k] = !active[k] ? -Infinity : betaUpperRef(1 + s, 1 + (f > 0 ? f : 0), delta, M);
+  }
+  return decideFrom(scores, active, key, h);
+}
