@@ -180,6 +180,8 @@ writeIfChanged(join(root, 'src', 'generated', 'kernels.ts'), head + Object.keys(
   + `\n/** Parameter lists of every kernel in the build, by name. */\nexport interface KernelRegistry extends ${ifaces.join(', ')} {}\n`);
 
 execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+// simdopt/tfjs after the core: it imports 'simdopt' (resolved to dist/ by the package's self-reference).
+execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--config', 'tsup.tfjs.config.ts'], { cwd: root, stdio: 'inherit' });
 mkdirSync(join(root, 'dist', 'wasm'), { recursive: true });
 for (const name of all) copyFileSync(join(out, `${name}.wasm`), join(root, 'dist', 'wasm', `${name}.wasm`));
 
