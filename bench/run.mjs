@@ -507,6 +507,17 @@ await e2.dispose();
   log(`bandits done ${fmt((now() - tStart) / 1000)} s`);
 }
 
+// ---------- 12. bandits.simulate: K = 10, T = 1e5, R = 100 (bench/simulate.mjs) ----------
+{
+  const { measureSimulate } = await import('./simulate.mjs');
+  try {
+    const { rows: simRows, data } = await measureSimulate(simdopt, { quick: QUICK });
+    results.simulate = data;
+    for (const r of simRows) addRow('12', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: simulate rows failed (${err.message})`); addRow('12', 'simulate', `failed: ${err.message}`); }
+  log(`simulate done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 const totalS = (now() - tStart) / 1000;
 let commit = '';
@@ -514,7 +525,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

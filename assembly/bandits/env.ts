@@ -111,3 +111,46 @@ export function bd_sim_colmeans(n: i32, K: i32, x: usize, out: usize): void {
     setf64(out, k, s / <f64>n);
   }
 }
+
+/** Stream of the linear environment's contexts: x_j = normal(key, (r, t, S_CTX, j)). */
+export const S_CTX: u32 = 0xE0000003;
+
+/**
+ * Linear contextual environment (disjoint model), repetitions [start, end) at round `round`: context
+ * x = (x_0 .. x_{d−1}), x_j = normal(key, (r, t, S_CTX, j)) i.i.d. N(0, 1), to ctx[r·d + j]; each arm's
+ * mean μ_k = Σ_j x_j θ[k·d + j] (summed in j order, the same in every build) to mu[r·K + k]; the
+ * largest to best[r].
+ */
+export function bd_env_linear_ctx(start: i32, end: i32, d: i32, K: i32, theta: usize, k0: u32, k1: u32, round: u32, ctx: usize, mu: usize, best: usize): void {
+  for (let r = start; r < end; r++) {
+    const x = ctx + (<usize>(r * d) << 3);
+    for (let j = 0; j < d; j++) setf64(x, j, normal(k0, k1, <u32>r, round, S_CTX, <u32>j));
+    let b: f64 = -Infinity;
+    for (let k = 0; k < K; k++) {
+      let m: f64 = 0;
+      for (let j = 0; j < d; j++) m += f64at(x, j) * f64at(theta, k * d + j);
+      setf64(mu, r * K + k, m);
+      if (m > b) b = m;
+    }
+    setf64(best, r, b);
+  }
+}
+
+/**
+ * One round of the linear environment for repetitions [start, end): reward of arm a = arms[r] is
+ * μ_a + noise·normal(key, (r, t, S_ENV, a)) (noise = 0: exactly μ_a); regret[r] += best[r] − μ_a,
+ * collected[r] += μ_a, pulls[r·K + a] += 1. An arm outside [0, K) gets reward 0 and changes nothing.
+ */
+export function bd_env_linear_step(start: i32, end: i32, K: i32, mu: usize, best: usize, noise: f64, k0: u32, k1: u32, round: u32,
+                                   arms: usize, rewards: usize, regret: usize, collected: usize, pulls: usize): void {
+  for (let r = start; r < end; r++) {
+    const a = load<i32>(arms + (<usize>r << 2));
+    if (a < 0 || a >= K) { setf64(rewards, r, 0.0); continue; }
+    const m = f64at(mu, r * K + a);
+    setf64(rewards, r, noise == 0.0 ? m : m + noise * normal(k0, k1, <u32>r, round, S_ENV, <u32>a));
+    setf64(regret, r, f64at(regret, r) + (f64at(best, r) - m));
+    setf64(collected, r, f64at(collected, r) + m);
+    const pp = r * K + a;
+    setf64(pulls, pp, f64at(pulls, pp) + 1.0);
+  }
+}

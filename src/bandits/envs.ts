@@ -53,7 +53,15 @@ export interface AdversarialEnvSpec {
   alpha?: number;
   seed?: number;
 }
-export type EnvSpec = StochasticEnvSpec | TestbedEnvSpec | AdversarialEnvSpec;
+/**
+ * A linear contextual environment (the disjoint model LinUCB and LinTS assume): each round every
+ * repetition sees a context x ∈ R^d with i.i.d. N(0, 1) coordinates, drawn in wasm as
+ * normal(env seed, (r, t, S_CTX, j)); arm k's mean is xᵀθ_k (θ known: `theta`, K rows of d numbers,
+ * |θ_kj| ≤ 1e6) and its reward xᵀθ_k + noise·z, z ~ N(0, 1) (noise ≥ 0, default 1). Regret is
+ * Σ_t (max_k xᵀθ_k − xᵀθ_{a_t}) with the round's context.
+ */
+export interface LinearEnvSpec { type: 'linear'; theta: readonly (readonly number[])[]; noise?: number; seed?: number }
+export type EnvSpec = StochasticEnvSpec | TestbedEnvSpec | AdversarialEnvSpec | LinearEnvSpec;
 
 /** Reward kinds of the wasm kernels (assembly/bandits/env.ts). */
 export const KIND = { bernoulli: 0, gaussian: 1, poisson: 2, exponential: 3, deterministic: 4 } as const;
@@ -75,6 +83,8 @@ export interface Environment {
   readonly segments: readonly { start: number; means: Float64Array; sds: Float64Array }[];
   /** Testbed: draws its means (per repetition or one problem). */
   readonly testbed: null | { perRepetition: boolean };
+  /** Linear contextual environment: dimension, θ (K × d, row-major) and the noise sd. */
+  readonly linear: null | { d: number; theta: Float64Array; noise: number };
   /** 'dynamic': pseudo-regret Σ_t (max_k μ_t(k) − μ_t(a_t)); 'static': max_k Σ_t x_t(k) − Σ_t x_t(a_t) (adversarial). */
   readonly regret: 'dynamic' | 'static';
 }
@@ -86,6 +96,7 @@ const SPEC_KEYS: Record<string, string[]> = {
   exponential: ['type', 'means', 'changePoints', 'seed'],
   testbed: ['type', 'arms', 'sd', 'perRepetition', 'seed'],
   adversarial: ['type', 'rewards', 'changePoints', 'sequence', 'alpha', 'seed'],
+  linear: ['type', 'theta', 'noise', 'seed'],
 };
 const isNums = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 const fmt = (x: number): string => String(Math.round(x * 1e6) / 1e6);
@@ -154,7 +165,20 @@ export function makeEnv(spec: unknown, horizon: number, ln: (x: number) => numbe
     if (o.perRepetition !== undefined && typeof o.perRepetition !== 'boolean') throw new InvalidArgumentError(`env.perRepetition must be a boolean, got ${describe(o.perRepetition)}`);
     const per = o.perRepetition !== false;
     return { label: `${K}-armed testbed${per ? '' : ' (one problem)'}`, model: 'gaussian', kind: KIND.gaussian, arms: K, seed,
-      segments: [{ start: 0, means: new Float64Array(K), sds: new Float64Array(K).fill(sd) }], testbed: { perRepetition: per }, regret: 'dynamic' };
+      segments: [{ start: 0, means: new Float64Array(K), sds: new Float64Array(K).fill(sd) }], testbed: { perRepetition: per }, linear: null, regret: 'dynamic' };
+  }
+  if (t === 'linear') {
+    if (o.theta === undefined) throw new InvalidArgumentError('env (linear) needs theta (one row of d numbers per arm)');
+    if (!Array.isArray(o.theta) || o.theta.length === 0 || !o.theta.every((r) => isNums(r))) throw new InvalidArgumentError(`env.theta must be a non-empty array of K rows of d numbers, got ${describe(o.theta)}`);
+    const rows = table(o.theta, 'env.theta', (x, w) => check(x, w, -1e6, 1e6, false));
+    const K = rows.length, d = rows[0]!.length;
+    if (d > 512) throw new InvalidArgumentError(`env.theta rows have ${d} numbers; the dimension is at most 512`);
+    if (rows.length === 1 && !Array.isArray((o.theta as unknown[])[0])) throw new InvalidArgumentError('env.theta must be rows (arrays), one per arm');
+    const theta = new Float64Array(K * d);
+    rows.forEach((r, k) => theta.set(r, k * d));
+    const noise = o.noise === undefined ? 1 : check(o.noise, 'env.noise', 0, 1e6, false);
+    return { label: `linear, K = ${K}, d = ${d}, noise ${fmt(noise)}`, model: 'gaussian', kind: KIND.gaussian, arms: K, seed,
+      segments: [{ start: 0, means: new Float64Array(K), sds: new Float64Array(K).fill(noise) }], testbed: null, linear: { d, theta, noise }, regret: 'dynamic' };
   }
   if (t === 'adversarial') {
     let rows: Float64Array[], starts: number[];
@@ -164,14 +188,14 @@ export function makeEnv(spec: unknown, horizon: number, ln: (x: number) => numbe
       const alpha = o.alpha === undefined ? 1 : check(o.alpha, 'env.alpha', 0, 1e6, false);
       const seq = ucb1Trap(horizon, alpha, ln);
       return { label: `adversarial sequence against UCB1${alpha === 1 ? '' : `(alpha=${alpha})`}`, model: 'deterministic', kind: KIND.deterministic, arms: 2, seed,
-        segments: seq.map((m, i) => ({ start: i, means: m, sds: new Float64Array(2) })), testbed: null, regret: 'static' };
+        segments: seq.map((m, i) => ({ start: i, means: m, sds: new Float64Array(2) })), testbed: null, linear: null, regret: 'static' };
     }
     if (o.alpha !== undefined) throw new InvalidArgumentError('env.alpha goes with sequence: "ucb1"');
     if (o.rewards === undefined) throw new InvalidArgumentError('env (adversarial) needs rewards (segments of K values in [0, 1]) or sequence: "ucb1"');
     rows = table(o.rewards, 'env.rewards', (x, w) => check(x, w, 0, 1, false));
     starts = changePoints(o.changePoints, rows.length, 'env');
     return { label: label('adversarial', rows), model: 'deterministic', kind: KIND.deterministic, arms: rows[0]!.length, seed,
-      segments: rows.map((m, i) => ({ start: starts[i]!, means: m, sds: new Float64Array(m.length) })), testbed: null, regret: 'static' };
+      segments: rows.map((m, i) => ({ start: starts[i]!, means: m, sds: new Float64Array(m.length) })), testbed: null, linear: null, regret: 'static' };
   }
   const model = t as RewardModel;
   if (o.means === undefined) throw new InvalidArgumentError(`env (${t}) needs means`);
@@ -193,7 +217,7 @@ export function makeEnv(spec: unknown, horizon: number, ln: (x: number) => numbe
   }
   const name = { bernoulli: 'Bernoulli', gaussian: 'Gaussian', poisson: 'Poisson', exponential: 'exponential' }[model];
   return { label: label(name, rows), model, kind: KIND[model], arms: K, seed,
-    segments: rows.map((m, i) => ({ start: starts[i]!, means: m, sds })), testbed: null, regret: 'dynamic' };
+    segments: rows.map((m, i) => ({ start: starts[i]!, means: m, sds })), testbed: null, linear: null, regret: 'dynamic' };
 }
 
 /**
@@ -226,7 +250,7 @@ function ucb1Trap(T: number, alpha: number, ln: (x: number) => number): Float64A
  * a suboptimal arm is KL = ∞, term 0). `ln` is the caller's logarithm (the engine's, for the same bits).
  */
 export function laiRobbins(env: Environment, ln: (x: number) => number): number | null {
-  if (env.segments.length !== 1 || env.regret !== 'dynamic' || (env.testbed && env.testbed.perRepetition)) return null;
+  if (env.segments.length !== 1 || env.regret !== 'dynamic' || env.linear || (env.testbed && env.testbed.perRepetition)) return null;
   const { means: mu, sds } = env.segments[0]!;
   const K = mu.length;
   let best = -Infinity;
@@ -255,7 +279,7 @@ export function laiRobbins(env: Environment, ln: (x: number) => number): number 
  *   gaussian:0,0.5,1[:SD]          testbed[:K]            testbed-fixed[:K] (one problem)
  *   bernoulli:0.9,0.1|0.1,0.9@5000 (segments split by |, change points after @, comma separated)
  *   adversarial:ucb1               adversarial:1,0|0,1@300
- *   {"type": ...}                  (a JSON spec)
+ *   {"type": ...}                  (a JSON spec, e.g. {"type": "linear", "theta": [[1, 0], [0, 1]]})
  */
 export function parseEnv(s: string): EnvSpec {
   if (typeof s !== 'string') throw new InvalidArgumentError(`env string must be a string, got ${describe(s)}`);

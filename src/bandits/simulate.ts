@@ -135,12 +135,16 @@ function checkpointList(v: unknown, T: number): number[] {
   return out;
 }
 
-/** Whether a policy class has a `horizon` option (MOSS, ...): the simulator then passes its horizon unless the entry sets one. */
-function takesHorizon(cls: PolicyClass): boolean {
+/**
+ * The names of a policy class's own options (its optionSpec), read without constructing it: the
+ * simulator passes `horizon` (MOSS), `dim` (a linear env's d) and `propensityDraws: 0` (LinTS) where
+ * the class has them and the entry does not set them. Empty when the spec cannot be read so.
+ */
+function optionNames(cls: PolicyClass): string[] {
   try {
     const spec = (cls.prototype as unknown as { optionSpec(): Record<string, unknown> }).optionSpec.call(Object.create(cls.prototype));
-    return spec !== null && typeof spec === 'object' && Object.prototype.hasOwnProperty.call(spec, 'horizon');
-  } catch { return false; }
+    return spec !== null && typeof spec === 'object' ? Object.keys(spec) : [];
+  } catch { return []; }
 }
 
 interface Entry { name: string; cls: PolicyClass; options: Record<string, unknown>; label: string }
@@ -230,17 +234,31 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
     const every = Math.max(1, Math.floor(T / 100));
     const results: PolicyResult[] = [];
     const step = engine.kernel('bd_sim_hashes'), moments = engine.kernel('bd_sim_moments');
+    const lin = env.linear;
+    const ctx = lin ? f64(R * lin.d) : null, mu = lin ? f64(R * K) : null, lbest = lin ? f64(R) : null, theta = lin ? f64(K * lin.d) : null;
+    if (lin) theta!.array.set(lin.theta);
     for (let pi = 0; pi < list.length; pi++) {
       const e = list[pi]!;
-      let p: Policy;
+      const names = optionNames(e.cls);
+      const auto: Record<string, unknown> = {};
+      if (names.includes('horizon') && e.options.horizon === undefined) auto.horizon = T;
+      if (names.includes('dim') && lin) auto.dim = lin.d;
+      if (names.includes('propensityDraws')) auto.propensityDraws = 0;   // propensities are not used here
+      // contextual policies (decideBatch: LinUCB, LinTS) keep one copy: R instances, decided one by one
+      const contextual = typeof (e.cls.prototype as unknown as { decideBatch?: unknown }).decideBatch === 'function';
+      if (contextual && !lin) throw new InvalidArgumentError(`policies[${pi}] (${e.name}) is contextual: it needs an env of type "linear" (contexts), not ${env.label}`);
+      if (contextual && e.options.dim !== undefined && e.options.dim !== lin!.d) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): dim ${describe(e.options.dim)} is not the env's context dimension ${lin!.d}`);
+      const pols: Policy[] = [];
       try {
-        const auto = takesHorizon(e.cls) && e.options.horizon === undefined ? { horizon: T } : {};
-        p = new e.cls(engine, { seed, ...auto, ...e.options, arms: K, copies: R, dedupWindow: 0 });
+        for (let r = 0; r < (contextual ? R : 1); r++) {
+          pols.push(new e.cls(engine, { seed, ...auto, ...e.options, arms: K, ...(contextual ? {} : { copies: R }), dedupWindow: 0 }));
+          made.push(pols[r]!);
+        }
       } catch (err) {
         if (err instanceof SimdoptError) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): ${err.message}`);
         throw err;
       }
-      made.push(p);
+      const p = pols[0]!;
       // learnCopies allocates its inputs each round: grow the memory for them now, so that no view moves mid-run
       { const w = [engine.alloc(R, 'i32'), engine.alloc(R, 'i32'), engine.alloc(R, 'f64')]; for (const b of w) b.free(); }
       regret.array.fill(0); collected.array.fill(0); pulls.array.fill(0);
@@ -248,20 +266,42 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       let seg = 0, ci = 0;
       let mp = means.ptr, sp = sds.ptr, bp = best.ptr;
       const pStride = perRep ? K : 0, bStride = perRep ? 1 : 0, sq = Math.sqrt(R);
+      const refused = (t: number, err: unknown): never => {
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`${e.name} does not take the rewards of ${env.label} (round ${t}): ${err.message}`);
+        throw err;
+      };
       for (let t = 0; t < T; t++) {
-        while (seg + 1 < S && t >= env.segments[seg + 1]!.start) {
-          seg++;
-          mp = means.ptr + 8 * seg * rows * K; sp = sds.ptr + 8 * seg * rows * K; bp = best.ptr + 8 * seg * rows;
-        }
-        step(0, R, hashes.ptr, t);
-        const d = p.decideCopies(hashes.array);
-        arms.array.set(d.arms);
-        engine.run('bd_env_step', R, [env.kind, K, mp, sp, pStride, bp, bStride, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
-        try {
-          p.learnCopies(copyIdx.array, arms.array, rewards.array);
-        } catch (err) {
-          if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`${e.name} does not take the rewards of ${env.label} (round ${t}): ${err.message}`);
-          throw err;
+        if (lin) {
+          engine.run('bd_env_linear_ctx', R, [lin.d, K, theta!.ptr, k0, k1, t, ctx!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * lin.d);
+          if (contextual) {
+            const d = lin.d;
+            for (let r = 0; r < R; r++) {
+              const x = ctx!.array.subarray(r * d, (r + 1) * d);
+              arms.array[r] = (pols[r] as unknown as { decideBatch(c: ArrayLike<number>, ids: string[]): { arms: Int32Array } }).decideBatch(x, [`${t}:${r}`]).arms[0]!;
+            }
+          } else {
+            step(0, R, hashes.ptr, t);
+            arms.array.set(p.decideCopies(hashes.array).arms);
+          }
+          engine.run('bd_env_linear_step', R, [K, mu!.ptr, lbest!.ptr, lin.noise, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
+          try {
+            if (contextual) {
+              const d = lin.d;
+              for (let r = 0; r < R; r++) {
+                pols[r]!.learn([{ eventId: `${t}:${r}`, arm: arms.array[r]!, reward: rewards.array[r]!, context: ctx!.array.subarray(r * d, (r + 1) * d) } as never]);
+              }
+            } else p.learnCopies(copyIdx.array, arms.array, rewards.array);
+          } catch (err) { refused(t, err); }
+        } else {
+          while (seg + 1 < S && t >= env.segments[seg + 1]!.start) {
+            seg++;
+            mp = means.ptr + 8 * seg * rows * K; sp = sds.ptr + 8 * seg * rows * K; bp = best.ptr + 8 * seg * rows;
+          }
+          step(0, R, hashes.ptr, t);
+          const d = p.decideCopies(hashes.array);
+          arms.array.set(d.arms);
+          engine.run('bd_env_step', R, [env.kind, K, mp, sp, pStride, bp, bStride, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
+          try { p.learnCopies(copyIdx.array, arms.array, rewards.array); } catch (err) { refused(t, err); }
         }
         if (t + 1 === cps[ci]) {
           if (staticBest) moments(R, collected.ptr, -1, staticBest[ci]!, mom.ptr); else moments(R, regret.ptr, 1, 0, mom.ptr);
@@ -274,9 +314,9 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       engine.kernel('bd_sim_colmeans')(R, K, pulls.ptr, colm.ptr);
       moments(R, collected.ptr, 1 / T, 0, mom.ptr);
       results.push({ name: e.name, label: e.label, options: p.options, regret: curve, pulls: colm.array.slice(0, K), meanReward: mom.array[0]! });
-      p.free();
+      for (const q of pols) q.free();
     }
-    const first = env.testbed && perRep ? null : (env.testbed ? means.array.slice(0, K) : env.segments[0]!.means.slice());
+    const first = (env.testbed && perRep) || lin ? null : (env.testbed ? means.array.slice(0, K) : env.segments[0]!.means.slice());
     return {
       env: { label: env.label, model: env.model, arms: K, seed: envSeed, regret: env.regret, means: first, changePoints: env.segments.slice(1).map((s) => s.start) },
       horizon: T, repetitions: R, seed, z, checkpoints, policies: results,

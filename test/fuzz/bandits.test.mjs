@@ -132,7 +132,7 @@ const envSpec = fc.oneof(
     means: fc.oneof(anyValue, fc.array(fc.oneof(fc.double({ min: -1, max: 2, noNaN: true }), anyValue), { minLength: 0, maxLength: 4 }),
       fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 3 })),
     changePoints: fc.oneof(anyValue, fc.array(fc.oneof(fc.integer({ min: -2, max: 30 }), anyValue), { maxLength: 3 })),
-    sd: anyValue, seed: anyValue, arms: anyValue, perRepetition: anyValue, sequence: fc.oneof(fc.constant('ucb1'), anyValue), rewards: anyValue, alpha: anyValue, extra: anyValue },
+    sd: anyValue, seed: anyValue, arms: anyValue, perRepetition: anyValue, sequence: fc.oneof(fc.constant('ucb1'), anyValue), rewards: anyValue, alpha: anyValue, extra: anyValue, theta: fc.oneof(anyValue, fc.constant([[1, 0], [0, 1]]), fc.constant([[0.5], [NaN]])), noise: anyValue },
   { requiredKeys: ['type'] }),
   fc.constantFrom('bernoulli:0.1,0.9', 'gaussian:0,1:2', 'poisson:1,2', 'exponential:1', 'testbed', 'testbed-fixed:3', 'adversarial:ucb1',
     'adversarial:1,0|0,1@5', 'bernoulli:0.9,0.1|0.1,0.9@10', 'bernoulli:', 'bernoulli:x', 'bernoulli:0.5|0.5,0.5@3', 'bernoulli:0.5,0.5@', '{"type":"bernoulli","means":[0.2,0.4]}', '{bad', ''),
@@ -149,9 +149,9 @@ const simOptions = fc.record({
 
 test('simulate: random options, environments and policy lists give a consistent result or a clean refusal', () => {
   let accepted = 0;
-  const valid = fc.record({ env: fc.constantFrom('bernoulli:0.1,0.9', 'adversarial:ucb1', 'bernoulli:0.9,0.1|0.1,0.9@10', { type: 'bernoulli', means: [0.3, 0.2] }),
-    policies: fc.constant(['ucb1']), horizon: fc.integer({ min: 1, max: 40 }), repetitions: fc.integer({ min: 1, max: 5 }) });
-  fc.assert(fc.property(fc.oneof(simOptions, fc.tuple(valid, simOptions).map(([v, o]) => { const k = Object.keys(o)[0]; return k === undefined ? v : { ...v, [k]: o[k] }; })), (o) => {
+  const valid = fc.record({ env: fc.constantFrom('bernoulli:0.1,0.9', 'adversarial:ucb1', 'bernoulli:0.9,0.1|0.1,0.9@10', { type: 'bernoulli', means: [0.3, 0.2] }, { type: 'linear', theta: [[1, 0], [0, 1]] }),
+    policies: fc.constantFrom(['ucb1'], ['ucb1', 'imed'], ['linucb']), horizon: fc.integer({ min: 1, max: 40 }), repetitions: fc.integer({ min: 1, max: 5 }) });
+  fc.assert(fc.property(fc.oneof({ weight: 1, arbitrary: simOptions }, { weight: 1, arbitrary: valid }, { weight: 2, arbitrary: fc.tuple(valid, simOptions).map(([v, o]) => { const k = Object.keys(o)[0]; return k === undefined ? v : { ...v, [k]: o[k] }; }) }), (o) => {
     let res;
     const err = expectCleanFailure(() => { res = bandits.simulate(e, o); });
     if (err) return;

@@ -60,3 +60,11 @@ export function simulateUcb1Ref(env, { T, R, seed, envSeed = seed, alpha = 1, ch
   const colm = Array.from({ length: K }, (_, k) => { let s = 0; for (let r = 0; r < R; r++) s += pulls[r * K + k]; return s / R; });
   return { mean, sd, pulls: colm };
 }
+
+export const S_CTX = 0xE0000003;
+/** The linear env's context of repetition r at round t, the arm means xᵀθ_k (summed in j order) and the best. */
+export function linearRef(theta, d, key, r, t, M) {
+  const x = Array.from({ length: d }, (_, j) => normalRef(key, [r, t], S_CTX, j, M));
+  const mu = theta.map((row) => { let m = 0; for (let j = 0; j < d; j++) m += x[j] * row[j]; return m; });
+  return { x, mu, best: Math.max(...mu) };
+}
