@@ -69,7 +69,9 @@ export function plainJs(algo, T, R, seed = 1) {
 export async function measureSimulate(simdopt, { quick = false } = {}) {
   const { init, bandits } = simdopt;
   const T = quick ? 10_000 : 100_000, R = 100, reps = quick ? 1 : 3;
-  const tsName = ['BernoulliTS', 'ThompsonSampling', 'Thompson', 'TS', 'BetaTS'].find((k) => typeof bandits[k] === 'function');
+  // the library's Bernoulli Thompson sampling, whatever it is called (BernoulliTS, ThompsonSampling, ...), else UCB1
+  const classes = Object.keys(bandits.policyClasses());
+  const tsName = ['BernoulliTS', 'ThompsonSampling', 'Thompson', 'TS', 'BetaTS'].find((k) => classes.includes(k)) ?? classes.find((k) => /thompson/i.test(k) && !/gauss|linear|^lin|discount|sliding/i.test(k));
   const algo = tsName ? 'TS' : 'UCB1', cls = tsName ?? 'UCB1';
   const engines = { 1: await init({ threads: 1 }), 2: await init({ threads: 2, splitMin: 256 }) };
   const times = { 1: [], 2: [], plain: [], api: [] };
@@ -87,7 +89,10 @@ export async function measureSimulate(simdopt, { quick = false } = {}) {
     regret.plain = plainJs(algo, T, R);
     times.plain.push(now() - t0);
     // (b) the serving API loop
-    const e = engines[1], u = rng(7), pols = Array.from({ length: R }, () => new bandits[cls](e, { arms: K, seed: 1, dedupWindow: 0 }));
+    const e = engines[1], u = rng(7);
+    // as simulate does: no Monte Carlo propensities where the class has them (propensityDraws: 0)
+    const make = () => { try { return new bandits[cls](e, { arms: K, seed: 1, dedupWindow: 0, propensityDraws: 0 }); } catch { return new bandits[cls](e, { arms: K, seed: 1, dedupWindow: 0 }); } };
+    const pols = Array.from({ length: R }, make);
     t0 = now();
     for (let t = 0; t < TA; t++) {
       for (let r = 0; r < R; r++) {
