@@ -6,6 +6,7 @@ import { uniform } from '../core/rng';
 export const S_TIE: u32 = 1;       // tie-breaking among maximal scores
 export const S_EXPLORE: u32 = 2;   // exploration coin (epsilon-greedy and the like)
 export const S_UNIFORM: u32 = 3;   // uniformly random arm
+export const S_DRAW: u32 = 4;      // an arm drawn from the policy's probability vector (EXP3, Hedge, ...)
 export const S_SAMPLE: u32 = 0x100; // + arm: posterior samples of that arm (Thompson sampling)
 
 /** Ties counted by the last pickMax (per instance, so per thread). */

@@ -11,3 +11,4 @@ export * from './klucb';
 export * from './restart';
 export * from './env';
 export * from './bayesucb';
+export * from './adversarial';

@@ -8,11 +8,13 @@ import { loadPolicy, Policy, type PolicyClass } from './policy.js';
 import { UCB1 } from './stochastic.js';
 import { LinTS, LinUCB } from './contextual.js';
 import { BayesUCB, IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
+import { EXP3, EXP3IX, EXP3P, EXP4, FixedShare, Hedge, TsallisINF } from './adversarial.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
 import type * as C from './contextual.js';
 import type * as I from './index-policies.js';
+import type * as A from './adversarial.js';
 import { simulate as simulateWith, type SimulateOptions, type SimulationResult } from './simulate.js';
 import { parseEnv } from './envs.js';
 import { plotRegret } from './plot.js';
@@ -24,6 +26,8 @@ const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.f
   UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
   UCBV: UCBV as unknown as PolicyClass, MOSS: MOSS as unknown as PolicyClass, MOSSAnytime: MOSSAnytime as unknown as PolicyClass,
   KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass, BayesUCB: BayesUCB as unknown as PolicyClass,
+  EXP3: EXP3 as unknown as PolicyClass, EXP3IX: EXP3IX as unknown as PolicyClass, EXP3P: EXP3P as unknown as PolicyClass,
+  EXP4: EXP4 as unknown as PolicyClass,
 });
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
@@ -40,7 +44,8 @@ function simulate(engine: Engine, options: SimulateOptions): SimulationResult { 
 
 /** Bandit policies (src/bandits/). */
 export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, BayesUCB, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
-  simulate, parseEnv, policyClasses, plotRegret });
+  simulate, parseEnv, policyClasses, plotRegret,
+  EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4 });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -78,4 +83,22 @@ export declare namespace bandits {
   export type PolicyEntry = Sim.PolicyEntry;
   export type EnvSpec = Env.EnvSpec;
   export type PlotOptions = Plot.PlotOptions;
+  export type EXP3 = A.EXP3;
+  export type EXP3IX = A.EXP3IX;
+  export type EXP3P = A.EXP3P;
+  export type TsallisINF = A.TsallisINF;
+  export type Hedge = A.Hedge;
+  export type FixedShare = A.FixedShare;
+  export type EXP4 = A.EXP4;
+  export type EXP3Options = A.EXP3Options;
+  export type EXP3IXOptions = A.EXP3IXOptions;
+  export type EXP3POptions = A.EXP3POptions;
+  export type TsallisINFOptions = A.TsallisINFOptions;
+  export type HedgeOptions = A.HedgeOptions;
+  export type FixedShareOptions = A.FixedShareOptions;
+  export type EXP4Options = A.EXP4Options;
+  export type PropensityEvent = A.PropensityEvent;
+  export type ExpertsEvent = A.ExpertsEvent;
+  export type AdviceRequest = A.AdviceRequest;
+  export type AdviceEvent = A.AdviceEvent;
 }

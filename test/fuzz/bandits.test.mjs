@@ -195,3 +195,114 @@ test('plotRegret: random options and damaged results give an SVG or a clean refu
     assert.ok(!/NaN|Infinity|undefined/.test(svg), 'no non-finite coordinates');
   }), { numRuns: runs(200) });
 });
+// ---- adversarial policies (src/bandits/adversarial.ts): their events carry the decision's propensity
+// (and probability vector / advice / full reward vector), so good events are made from a decision and
+// then damaged by one random edit.
+const ADV = {
+  EXP3: { C: bandits.EXP3, o: {}, names: ['gamma', 'eta', 'horizon', 'gama'] },
+  EXP3IX: { C: bandits.EXP3IX, o: {}, names: ['gamma', 'eta', 'horizon'] },
+  EXP3P: { C: bandits.EXP3P, o: { horizon: 100 }, names: ['gamma', 'alpha', 'delta', 'horizon'] },
+  TsallisINF: { C: bandits.TsallisINF, o: {}, names: ['estimator', 'eta0', 'eta'] },
+  Hedge: { C: bandits.Hedge, o: {}, names: ['eta', 'horizon'] },
+  FixedShare: { C: bandits.FixedShare, o: {}, names: ['eta', 'horizon', 'share'] },
+  EXP4: { C: bandits.EXP4, o: { experts: 2 }, names: ['experts', 'gamma', 'horizon'] },
+};
+const adviceOf = (p) => Array.from({ length: 2 * p.arms }, (_, i) => (i < p.arms ? (p.activeArms[0] === i ? 1 : 0) : (p.activeArms.at(-1) === i - p.arms ? 1 : 0)));
+const requestOf = (p, eventId) => (p.kind === 'EXP4' ? { eventId, advice: adviceOf(p) } : { eventId });
+/** A good event for `p` made from its decision for eventId (the fields its kind needs). */
+function goodEvent(p, eventId, reward, vec) {
+  if (p.kind === 'Hedge' || p.kind === 'FixedShare') return { eventId, rewards: Array.from({ length: p.arms }, (_, k) => vec[k % vec.length]) };
+  const req = requestOf(p, eventId), d = p.decide(req);
+  const ev = { eventId, arm: d.arm, reward, propensity: d.propensity };
+  if (p.kind === 'EXP3P' || (p.kind === 'TsallisINF' && p.options.estimator === 'rv')) ev.probabilities = Array.from(d.scores);
+  if (p.kind === 'EXP4') ev.advice = req.advice;
+  return ev;
+}
+function checkValidAdv(p) {
+  const d = p.decide(requestOf(p, 'probe'));
+  assert.ok(Number.isInteger(d.arm) && p.activeArms.includes(d.arm), `arm ${d.arm}`);
+  assert.ok(d.propensity > 0 && d.propensity <= 1, `propensity ${d.propensity}`);
+  let s = 0;
+  for (const x of d.scores) { assert.ok(x >= 0 && x <= 1); s += x; }
+  assert.ok(Math.abs(s - 1) < 1e-9, `scores sum to ${s}`);
+  const q = bandits.load(e, p.save());
+  assert.deepEqual(q.decide(requestOf(q, 'probe')), d);
+  q.free();
+}
+const EDIT_KEYS = ['eventId', 'arm', 'reward', 'propensity', 'probabilities', 'advice', 'rewards', 'extra'];
+const edit = fc.option(fc.record({ key: fc.constantFrom(...EDIT_KEYS), value: fc.oneof(anyValue, fc.array(anyValue, { maxLength: 8 })), drop: fc.boolean() }), { freq: 2 });
+
+for (const [name, { C, o, names }] of Object.entries(ADV)) {
+  test(`${name}: random options are accepted into a valid policy or refused cleanly`, () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...NAMES, ...names), anyValue, { maxKeys: 4 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), (opts0, arms, base) => {
+      const opts = { arms, ...(base ? o : {}), ...opts0 };
+      if (opts.warmStart === undefined) delete opts.warmStart;
+      let p;
+      const err = expectCleanFailure(() => { p = new C(e, opts); });
+      if (err) return;
+      checkValidAdv(p);
+      p.free();
+    }), { numRuns: runs(120) });
+  });
+
+  test(`${name}: random batches (events from decisions, randomly damaged) are learned whole or refused whole, state unchanged`, () => {
+    const ev = fc.record({ eventId: fc.string({ minLength: 1, maxLength: 6 }), reward: fc.double({ min: 0, max: 1, noNaN: true }), vec: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }), edit });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.array(ev, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: -1, max: 3 }), (K, batches, removed) => {
+      const p = new C(e, { arms: K, seed: 3, dedupWindow: 5, ...o });
+      if (removed >= 0 && removed < K && K > 1) p.removeArm(removed);
+      for (const b of batches) {
+        const events = b.map(({ eventId, reward, vec, edit: ed }) => {
+          const g = goodEvent(p, eventId, reward, vec);
+          if (ed) { if (ed.drop) delete g[ed.key]; else g[ed.key] = ed.value; }
+          return g;
+        });
+        let res;
+        const err = expectCleanFailure(() => { res = p.learn(events); }, guard(p));
+        if (!err) assert.equal(res.learned + res.duplicates, events.length);
+      }
+      checkValidAdv(p);
+      p.free();
+    }), { numRuns: runs(120) });
+  });
+
+  test(`${name}: random decide requests give a valid decision or a clean refusal`, () => {
+    const p = new C(e, { arms: 3, seed: 11, ...o });
+    p.learn([goodEvent(p, 'a', 1, [0.5])]);
+    fc.assert(fc.property(fc.oneof(anyValue, fc.record({ eventId: fc.oneof(fc.string({ maxLength: 20 }), anyValue) }), fc.record({ eventId: fc.string({ minLength: 1 }), advice: fc.oneof(anyValue, fc.array(fc.oneof(anyValue, fc.double({ min: 0, max: 1 })), { maxLength: 7 })) })), (req) => {
+      let d;
+      const err = expectCleanFailure(() => { d = p.decide(req); }, guard(p));
+      if (!err) assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1);
+    }), { numRuns: runs(150) });
+    p.free();
+  });
+
+  test(`${name}: damaged state files are refused with StateError (bit flips, truncation)`, () => {
+    const p = new C(e, { arms: 3, seed: 5, dedupWindow: 3, ...o });
+    p.learn([goodEvent(p, 'a', 1, [0.5]), goodEvent(p, 'b', 0.25, [0.1, 0.9])]);
+    const good = p.save();
+    fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 7 }), fc.boolean(), (i, bit, cut) => {
+      const b = cut ? good.slice(0, i) : good.slice();
+      if (!cut) b[i] ^= 1 << bit;
+      assert.throws(() => bandits.load(e, b), StateError);
+    }), { numRuns: runs(100) });
+    p.free();
+  });
+
+  if (C !== bandits.EXP4) {
+    test(`${name}: random simulation batches (learnCopies / learnVectors) are learned or refused cleanly`, () => {
+      fc.assert(fc.property(fc.array(fc.record({ c: fc.integer({ min: -1, max: 2 }), a: fc.integer({ min: -1, max: 3 }), r: fc.oneof(fc.double({ min: 0, max: 1 }), anyValue), p: fc.oneof(fc.double({ min: 0, max: 1 }), anyValue) }), { maxLength: 5 }), fc.boolean(), (rows, vector) => {
+        const p = new C(e, { arms: 3, seed: 1, copies: 2, ...o });
+        const n = rows.length, num = (v) => (typeof v === 'number' ? v : NaN);
+        const copies = Int32Array.from(rows, (x) => x.c), arms = Int32Array.from(rows, (x) => x.a), rewards = Float64Array.from(rows, (x) => num(x.r)), props = Float64Array.from(rows, (x) => num(x.p));
+        const vec = new Float64Array(3 * n).fill(1 / 3);
+        for (let i = 0; i < n; i++) if (arms[i] >= 0 && arms[i] < 3) vec[3 * i + arms[i]] = props[i];
+        const err = expectCleanFailure(() => {
+          if (name === 'Hedge' || name === 'FixedShare') p.learnVectors(copies, vector ? vec : rewards);
+          else p.learnCopies(copies, arms, rewards, props, vector ? vec : undefined);
+        }, guard(p));
+        if (err === undefined) checkValidAdv(p);
+        p.free();
+      }), { numRuns: runs(100) });
+    });
+  }
+}
