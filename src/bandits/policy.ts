@@ -332,8 +332,10 @@ export abstract class Policy {
   /**
    * Learn for many copies at once (the simulator's entry point): event i updates copy copies[i] with
    * arm arms[i] and reward rewards[i], in order, no eventIds (no deduplication). Checked like learn().
+   * A simulator passes decideCopies' `propensities` and `scores` as well: the importance-weighted
+   * policies (src/bandits/adversarial.ts) need the decision-time probabilities; the others ignore them.
    */
-  learnCopies(copies: Int32Array, arms: Int32Array, rewards: Float64Array): void {
+  learnCopies(copies: Int32Array, arms: Int32Array, rewards: Float64Array, _propensities?: Float64Array, _probabilities?: Float64Array): void {
     this.checkLive();
     if (!(copies instanceof Int32Array) || !(arms instanceof Int32Array) || !(rewards instanceof Float64Array) || copies.length !== arms.length || arms.length !== rewards.length) {
       throw new InvalidArgumentError('learnCopies takes copies and arms as Int32Arrays and rewards as a Float64Array of one length');

@@ -271,6 +271,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
         throw err;
       };
       for (let t = 0; t < T; t++) {
+        let dec: ReturnType<Policy['decideCopies']> | null = null;
         if (lin) {
           engine.run('bd_env_linear_ctx', R, [lin.d, K, theta!.ptr, k0, k1, t, ctx!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * lin.d);
           if (contextual) {
@@ -281,7 +282,8 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
             }
           } else {
             step(0, R, hashes.ptr, t);
-            arms.array.set(p.decideCopies(hashes.array).arms);
+            dec = p.decideCopies(hashes.array);
+            arms.array.set(dec.arms);
           }
           engine.run('bd_env_linear_step', R, [K, mu!.ptr, lbest!.ptr, lin.noise, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
           try {
@@ -290,7 +292,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
               for (let r = 0; r < R; r++) {
                 pols[r]!.learn([{ eventId: `${t}:${r}`, arm: arms.array[r]!, reward: rewards.array[r]!, context: ctx!.array.subarray(r * d, (r + 1) * d) } as never]);
               }
-            } else p.learnCopies(copyIdx.array, arms.array, rewards.array);
+            } else p.learnCopies(copyIdx.array, arms.array, rewards.array, dec!.propensities, dec!.scores);
           } catch (err) { refused(t, err); }
         } else {
           while (seg + 1 < S && t >= env.segments[seg + 1]!.start) {
@@ -301,7 +303,8 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
           const d = p.decideCopies(hashes.array);
           arms.array.set(d.arms);
           engine.run('bd_env_step', R, [env.kind, K, mp, sp, pStride, bp, bStride, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
-          try { p.learnCopies(copyIdx.array, arms.array, rewards.array); } catch (err) { refused(t, err); }
+          // decideCopies' propensities and scores: the adversarial policies' importance weights
+          try { p.learnCopies(copyIdx.array, arms.array, rewards.array, d.propensities, d.scores); } catch (err) { refused(t, err); }
         }
         if (t + 1 === cps[ci]) {
           if (staticBest) moments(R, collected.ptr, -1, staticBest[ci]!, mom.ptr); else moments(R, regret.ptr, 1, 0, mom.ptr);
