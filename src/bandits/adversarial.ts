@@ -151,7 +151,8 @@ abstract class ImportanceWeighted extends ExpWeights {
   /**
    * Learn for many copies at once (the simulator's entry point): as Policy.learnCopies, with each
    * event's decision-time propensity (decideCopies' propensities) and, for EXP3.P and Tsallis-INF
-   * ('rv'), its decision vector (n × arms: decideCopies' scores rows).
+   * ('rv'), its decision vector (n × arms: decideCopies' scores rows; ignored by the policies that do
+   * not need it, so a generic simulator may pass both).
    */
   override learnCopies(copies: Int32Array, arms: Int32Array, rewards: Float64Array, propensities?: Float64Array, probabilities?: Float64Array): void {
     this.checkLive();
@@ -163,7 +164,7 @@ abstract class ImportanceWeighted extends ExpWeights {
       if (!(probabilities instanceof Float64Array) || probabilities.length !== n * this.K) {
         throw new InvalidArgumentError(`${this.kind}.learnCopies needs probabilities: a Float64Array of events × arms = ${n * this.K} (decideCopies' scores), got ${describe(probabilities)}`);
       }
-    } else if (probabilities !== undefined) throw new InvalidArgumentError(`${this.kind}.learnCopies takes no probabilities`);
+    }
     if (arms instanceof Int32Array && arms.length === n) {
       for (let i = 0; i < n; i++) {
         const p = propensities[i]!;
@@ -171,7 +172,8 @@ abstract class ImportanceWeighted extends ExpWeights {
         if (this.needsVector && arms[i]! >= 0 && arms[i]! < this.K) this.checkVector(probabilities, arms[i]!, p, `event ${i}`, i * this.K);
       }
     }
-    this.pending = { props: propensities, probs: this.needsVector ? probabilities! : null };
+    // copies: the arguments may be views of engine memory (decideCopies' outputs) that the allocations below could move
+    this.pending = { props: propensities.slice(), probs: this.needsVector ? probabilities!.slice() : null };
     try { super.learnCopies(copies, arms, rewards); } finally { this.pending = null; }
   }
 }
@@ -545,7 +547,7 @@ export class EXP4 extends Policy {
 
   private checkAdvice(v: unknown, where: string): void {
     const N = this.experts, K = this.K, m = this.mask.array;
-    if (!isNumArray(v) || v.length !== N * K) throw new InvalidArgumentError(`${where}: advice must hold experts × arms = ${N} × ${K} numbers (expert-major), got ${describe(v)}${isNumArray(v) ? ` of length ${v.length}` : ''}`);
+    if (!isNumArray(v) || v.length !== N * K) throw new InvalidArgumentError(`${where}: advice must hold experts × arms = ${N} × ${K} numbers (expert-major), got ${describe(v)}`);
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let k = 0; k < K; k++) {

@@ -207,7 +207,7 @@ const ADV = {
   FixedShare: { C: bandits.FixedShare, o: {}, names: ['eta', 'horizon', 'share'] },
   EXP4: { C: bandits.EXP4, o: { experts: 2 }, names: ['experts', 'gamma', 'horizon'] },
 };
-const adviceOf = (p) => Array.from({ length: 2 * p.arms }, (_, i) => (i < p.arms ? (p.activeArms[0] === i ? 1 : 0) : (p.activeArms.at(-1) === i - p.arms ? 1 : 0)));
+const adviceOf = (p) => { const act = p.activeArms; return Array.from({ length: p.experts * p.arms }, (_, i) => (act[Math.floor(i / p.arms) % act.length] === i % p.arms ? 1 : 0)); };
 const requestOf = (p, eventId) => (p.kind === 'EXP4' ? { eventId, advice: adviceOf(p) } : { eventId });
 /** A good event for `p` made from its decision for eventId (the fields its kind needs). */
 function goodEvent(p, eventId, reward, vec) {
