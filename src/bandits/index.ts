@@ -27,6 +27,7 @@ const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.f
   UCBV: UCBV as unknown as PolicyClass, MOSS: MOSS as unknown as PolicyClass, MOSSAnytime: MOSSAnytime as unknown as PolicyClass,
   KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass, BayesUCB: BayesUCB as unknown as PolicyClass,
   EXP3: EXP3 as unknown as PolicyClass, EXP3IX: EXP3IX as unknown as PolicyClass, EXP3P: EXP3P as unknown as PolicyClass,
+  TsallisINF: TsallisINF as unknown as PolicyClass, Hedge: Hedge as unknown as PolicyClass, FixedShare: FixedShare as unknown as PolicyClass,
   EXP4: EXP4 as unknown as PolicyClass,
 });
 
