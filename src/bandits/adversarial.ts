@@ -49,7 +49,7 @@ const unit = (r: number, where: string, kind: string): void => {
 };
 const horizonCheck = (v: unknown, n: string): number => {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 53) throw new HyperparameterError(`${n} must be an integer in [0, 2^53] (0: unknown), got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new HyperparameterError(`${n} must be an integer in [0, 2^53 - 1] (0: unknown), got ${describe(v)}`);
   return v;
 };
 const etaCheck = (v: unknown, n: string): number => (v === undefined ? 0 : checkRange(n, v, 0, 1e6));
@@ -308,7 +308,7 @@ export class EXP3P extends ImportanceWeighted {
     let T = 1, d = 0.05;
     return {
       horizon: (v, n) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 53) throw new HyperparameterError(`${n} must be an integer in [1, 2^53] (EXP3.P needs the horizon), got ${describe(v)}`);
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new HyperparameterError(`${n} must be an integer in [1, 2^53 - 1] (EXP3.P needs the horizon), got ${describe(v)}`);
         return (T = v);
       },
       delta: (v, n) => (d = v === undefined ? 0.05 : checkRange(n, v, 0, 1, true, true)),
