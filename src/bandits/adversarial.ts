@@ -16,6 +16,14 @@
 // (the whole vector), whose entry at `arm` must equal `propensity`. The step sizes η_t and γ_t that
 // depend on the round use t = events learned + 1 (at decide: the coming round; at learn: the round the
 // event is folded in as).
+//
+// ARMS. A removed arm gets probability 0 and its events are refused; Ka (the active count) replaces K in
+// every formula. addArm() without a prior starts the new arm at a cumulative estimate of 0: in the
+// gains forms (EXP3 with γ > 0, EXP3.P, Hedge) it then starts far behind the others, in the losses
+// forms (EXP3 with γ = 0, EXP3-IX, Tsallis-INF) far ahead (played almost surely until its loss
+// estimate catches up); pass a prior (e.g. { losses: current minimum }) to start it level. Events
+// carrying `probabilities` hold one entry per arm, so learn those decided before an addArm/removeArm
+// before changing the arms (they are refused afterwards).
 import type { Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { checkRange, describe, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest, UnsupportedError } from '../errors.js';
