@@ -81,11 +81,12 @@ function bisect(acc, r, a, integer) {
     if (!Number.isFinite(lo)) lo = Math.sign(lo) * 2 ** 53;
     if (!Number.isFinite(hi)) return [r, a];
     if (acc(lo)) return [r, lo];
-    while (Math.abs(hi - lo) > 1) { const m = Math.trunc((lo + hi) / 2); if (acc(m)) hi = m; else lo = m; }
+    // at most 64 halvings (a span of 2^53 needs 53); past 2^53 neighbouring doubles are more than 1 apart: stop there too
+    for (let k = 0; k < 64 && Math.abs(hi - lo) > 1; k++) { const m = Math.trunc((lo + hi) / 2); if (m === lo || m === hi) break; if (acc(m)) hi = m; else lo = m; }
     return [lo, hi];
   }
   let lo = bitsOf(r), hi = bitsOf(a);
-  while ((hi > lo ? hi - lo : lo - hi) > 1n) { const m = (lo + hi) / 2n; if (acc(ofBits(m))) hi = m; else lo = m; }
+  for (let k = 0; k < 80 && (hi > lo ? hi - lo : lo - hi) > 1n; k++) { const m = (lo + hi) / 2n; if (acc(ofBits(m))) hi = m; else lo = m; }
   return [ofBits(lo), ofBits(hi)];
 }
 const pow2 = (x) => x !== 0 && Number.isFinite(x) && Number.isInteger(Math.log2(Math.abs(x))) && 2 ** Math.log2(Math.abs(x)) === Math.abs(x);
