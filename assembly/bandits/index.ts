@@ -12,3 +12,4 @@ export * from './restart';
 export * from './env';
 export * from './bayesucb';
 export * from './adversarial';
+export * from './nonstationary';

@@ -9,6 +9,7 @@ import { UCB1 } from './stochastic.js';
 import { LinTS, LinUCB } from './contextual.js';
 import { BayesUCB, IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
 import { EXP3, EXP3IX, EXP3P, EXP4, FixedShare, Hedge, TsallisINF } from './adversarial.js';
+import { DiscountedTS, DiscountedUCB, SWUCB } from './nonstationary.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
@@ -21,6 +22,7 @@ import { plotRegret } from './plot.js';
 import type * as Plot from './plot.js';
 import type * as Sim from './simulate.js';
 import type * as Env from './envs.js';
+import type * as N from './nonstationary.js';
 
 const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
   UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
@@ -29,6 +31,7 @@ const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.f
   EXP3: EXP3 as unknown as PolicyClass, EXP3IX: EXP3IX as unknown as PolicyClass, EXP3P: EXP3P as unknown as PolicyClass,
   TsallisINF: TsallisINF as unknown as PolicyClass, Hedge: Hedge as unknown as PolicyClass, FixedShare: FixedShare as unknown as PolicyClass,
   EXP4: EXP4 as unknown as PolicyClass,
+  SWUCB: SWUCB as unknown as PolicyClass, DiscountedUCB: DiscountedUCB as unknown as PolicyClass, DiscountedTS: DiscountedTS as unknown as PolicyClass,
 });
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
@@ -46,7 +49,8 @@ function simulate(engine: Engine, options: SimulateOptions): SimulationResult { 
 /** Bandit policies (src/bandits/). */
 export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, BayesUCB, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
   simulate, parseEnv, policyClasses, plotRegret,
-  EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4 });
+  EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4,
+  SWUCB, DiscountedUCB, DiscountedTS });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -102,4 +106,10 @@ export declare namespace bandits {
   export type ExpertsEvent = A.ExpertsEvent;
   export type AdviceRequest = A.AdviceRequest;
   export type AdviceEvent = A.AdviceEvent;
+  export type SWUCB = N.SWUCB;
+  export type SWUCBOptions = N.SWUCBOptions;
+  export type DiscountedUCB = N.DiscountedUCB;
+  export type DiscountedUCBOptions = N.DiscountedUCBOptions;
+  export type DiscountedTS = N.DiscountedTS;
+  export type DiscountedTSOptions = N.DiscountedTSOptions;
 }

@@ -21,6 +21,8 @@ Object.assign(POLICIES, {
   KLUCBPoisson: preset(bandits.KLUCB, { family: 'poisson' }), KLUCBExponential: preset(bandits.KLUCB, { family: 'exponential' }),
   BayesUCB: bandits.BayesUCB, BayesUCBHorizon: preset(bandits.BayesUCB, { c: 1, horizon: 5000 }),
 });
+// the passive non-stationary policies (src/bandits/nonstationary.ts); a short window so it wraps
+Object.assign(POLICIES, { SWUCB: preset(bandits.SWUCB, { tau: 3 }), DiscountedUCB: bandits.DiscountedUCB, DiscountedTS: preset(bandits.DiscountedTS, { propensityDraws: 4 }) });
 const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
 
 const anyValue = fc.oneof(
@@ -28,7 +30,7 @@ const anyValue = fc.oneof(
   fc.constantFrom('1', null, true, [], {}, () => 1, 10n, [1, 2], undefined, Object.create(null)),
   fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
 );
-const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed', 'zeta', 'c', 'horizon', 'family', 'variance'];
+const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed', 'zeta', 'c', 'horizon', 'family', 'variance', 'tau', 'xi', 'gamma', 'alpha0', 'beta0', 'propensityDraws'];
 
 function checkValid(p) {
   const d = p.decide({ eventId: 'probe' });
