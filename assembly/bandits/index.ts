@@ -13,3 +13,5 @@ export * from './env';
 export * from './bayesucb';
 export * from './adversarial';
 export * from './nonstationary';
+export * from './randomized';
+export * from './thompson';

@@ -10,10 +10,14 @@ import { LinTS, LinUCB } from './contextual.js';
 import { BayesUCB, IMED, KLUCB, MOSS, MOSSAnytime, UCBV } from './index-policies.js';
 import { EXP3, EXP3IX, EXP3P, EXP4, FixedShare, Hedge, TsallisINF } from './adversarial.js';
 import { DiscountedTS, DiscountedUCB, SWUCB } from './nonstationary.js';
+import { EpsilonDecreasing, EpsilonGreedy, ExploreThenCommit, Softmax } from './randomized.js';
+import { BernoulliTS, GaussianTS } from './thompson.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
 import type * as C from './contextual.js';
+import type * as RZ from './randomized.js';
+import type * as TS from './thompson.js';
 import type * as I from './index-policies.js';
 import type * as A from './adversarial.js';
 import { simulate as simulateWith, type SimulateOptions, type SimulationResult } from './simulate.js';
@@ -32,6 +36,9 @@ const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.f
   TsallisINF: TsallisINF as unknown as PolicyClass, Hedge: Hedge as unknown as PolicyClass, FixedShare: FixedShare as unknown as PolicyClass,
   EXP4: EXP4 as unknown as PolicyClass,
   SWUCB: SWUCB as unknown as PolicyClass, DiscountedUCB: DiscountedUCB as unknown as PolicyClass, DiscountedTS: DiscountedTS as unknown as PolicyClass,
+  EpsilonGreedy: EpsilonGreedy as unknown as PolicyClass, EpsilonDecreasing: EpsilonDecreasing as unknown as PolicyClass,
+  Softmax: Softmax as unknown as PolicyClass, ExploreThenCommit: ExploreThenCommit as unknown as PolicyClass,
+  BernoulliTS: BernoulliTS as unknown as PolicyClass, GaussianTS: GaussianTS as unknown as PolicyClass,
 });
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
@@ -50,7 +57,8 @@ function simulate(engine: Engine, options: SimulateOptions): SimulationResult { 
 export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, LinTS, UCBV, MOSS, MOSSAnytime, KLUCB, IMED, BayesUCB, load, STATE_FORMAT: BANDIT_STATE_FORMAT, STATE_VERSION: BANDIT_STATE_VERSION,
   simulate, parseEnv, policyClasses, plotRegret,
   EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4,
-  SWUCB, DiscountedUCB, DiscountedTS });
+  SWUCB, DiscountedUCB, DiscountedTS,
+  EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -112,4 +120,17 @@ export declare namespace bandits {
   export type DiscountedUCBOptions = N.DiscountedUCBOptions;
   export type DiscountedTS = N.DiscountedTS;
   export type DiscountedTSOptions = N.DiscountedTSOptions;
+  export type EpsilonGreedy = RZ.EpsilonGreedy;
+  export type EpsilonDecreasing = RZ.EpsilonDecreasing;
+  export type Softmax = RZ.Softmax;
+  export type ExploreThenCommit = RZ.ExploreThenCommit;
+  export type EpsilonGreedyOptions = RZ.EpsilonGreedyOptions;
+  export type EpsilonDecreasingOptions = RZ.EpsilonDecreasingOptions;
+  export type SoftmaxOptions = RZ.SoftmaxOptions;
+  export type ExploreThenCommitOptions = RZ.ExploreThenCommitOptions;
+  export type BernoulliTS = TS.BernoulliTS;
+  export type GaussianTS = TS.GaussianTS;
+  export type ThompsonOptions = TS.ThompsonOptions;
+  export type BernoulliTSOptions = TS.BernoulliTSOptions;
+  export type GaussianTSOptions = TS.GaussianTSOptions;
 }

@@ -23,6 +23,10 @@ Object.assign(POLICIES, {
 });
 // the passive non-stationary policies (src/bandits/nonstationary.ts); a short window so it wraps
 Object.assign(POLICIES, { SWUCB: preset(bandits.SWUCB, { tau: 3 }), DiscountedUCB: bandits.DiscountedUCB, DiscountedTS: preset(bandits.DiscountedTS, { propensityDraws: 4 }) });
+Object.assign(POLICIES, {
+  EpsilonGreedy: bandits.EpsilonGreedy, EpsilonDecreasing: bandits.EpsilonDecreasing, Softmax: bandits.Softmax,
+  ExploreThenCommit: bandits.ExploreThenCommit, BernoulliTS: bandits.BernoulliTS, GaussianTS: bandits.GaussianTS,
+});
 const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
 
 const anyValue = fc.oneof(
@@ -31,6 +35,7 @@ const anyValue = fc.oneof(
   fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
 );
 const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed', 'zeta', 'c', 'horizon', 'family', 'variance', 'tau', 'xi', 'gamma', 'alpha0', 'beta0', 'propensityDraws'];
+NAMES.push('epsilon', 'c', 'd', 'temperature', 'pullsPerArm', 'beta', 'propensityDraws', 'priorMean', 'priorCount', 'priorShape', 'priorRate');
 
 function checkValid(p) {
   const d = p.decide({ eventId: 'probe' });
