@@ -61,3 +61,4 @@ export {
   type GradientTransformation, type TransformStateDict, type Mask, type NonFiniteReport, type WrapperStateDict,
 } from './optim/transforms/index.js';
 export { bandits } from './bandits/index.js';
+export { bilevel } from './bilevel/index.js';

@@ -1,0 +1,67 @@
+// Implicit differentiation (AID): with y ≈ y*(x), solve ∇²ᵧᵧg·v = ∇ᵧf, then ∇Φ ≈ ∇ₓf − ∇²ₓᵧg·v.
+//   aid-cg       conjugate gradients, warm-started from the previous outer iteration's v
+//   aid-neumann  v = α Σₖ₌₀..K (I − αH)ᵏ ∇ᵧf, α = 1/L̂ by default (L̂: power iteration), from 0 each time
+//   aid-fp       fixed point v ← v − α(Hv − ∇ᵧf), warm-started, until the residual tolerance
+//   aid-exact    H as a dense dy×dy matrix, Cholesky-factored and solved in f64 by the Rust module
+//                (src/linalg.ts): the reference for small lower levels
+import { cholesky, choleskySolve } from '../linalg.js';
+import { NotPositiveDefiniteError } from '../errors.js';
+import { cg, residual } from './linear.js';
+import type { Oracles } from './oracles.js';
+import type { Vec, Vecs } from './vec.js';
+
+export interface LinearReport { residual: number; steps: number; singular: boolean }
+
+export interface AidScratch { r: Vec; p: Vec; hp: Vec; dense: Vec | null }
+
+export function solveCg(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, steps: number, tol: number, t: AidScratch): LinearReport {
+  const r = cg(v, o, x, y, b, sol, steps, tol, t);
+  return { residual: r.residual, steps: r.steps, singular: r.singular };
+}
+
+export function solveNeumann(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, steps: number, alpha: number, t: AidScratch): LinearReport {
+  // p_k = (I − αH)ᵏ b, sol = α Σ p_k
+  v.copy(b, t.p); v.copy(b, sol);
+  for (let k = 0; k < steps; k++) {
+    o.hvp(x, y, t.p, t.hp);
+    v.axpy(-alpha, t.hp, t.p);
+    v.axpy(1, t.p, sol);
+  }
+  v.scal(alpha, sol);
+  return { residual: residual(v, o, x, y, b, sol, t.r), steps, singular: false };
+}
+
+export function solveFixedPoint(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, steps: number, alpha: number, tol: number, t: AidScratch): LinearReport {
+  const bn = v.norm(b);
+  let k = 0, res = 0;
+  for (; ; k++) {
+    o.hvp(x, y, sol, t.r);
+    v.axpy(-1, b, t.r); // r = Hv − b
+    res = bn === 0 ? 0 : v.norm(t.r) / bn;
+    if (k >= steps || res <= tol) break;
+    v.axpy(-alpha, t.r, sol);
+  }
+  return { residual: res, steps: k, singular: false };
+}
+
+/** Exact solve through the dense Hessian; a Hessian that is not positive definite raises NotPositiveDefiniteError (nothing is returned). */
+export function solveExact(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, t: AidScratch): LinearReport {
+  const n = o.dy, e = v.engine;
+  const h = t.dense!;
+  o.denseHessian(x, y, h);
+  let l;
+  try {
+    l = cholesky(e, h, n);
+  } catch (err) {
+    if (err instanceof NotPositiveDefiniteError) {
+      throw new NotPositiveDefiniteError(`∇²ᵧᵧg is not positive definite at the current (x, y) (Cholesky pivot ${err.pivot}): the lower level is singular or not ` +
+        'strongly convex there, so the implicit hypergradient is undefined; regularise the lower level (the first-order methods of issue 9 are not implemented yet)', err.pivot);
+    }
+    throw err;
+  }
+  try {
+    v.copy(b, sol);
+    choleskySolve(e, l, sol, n);
+  } finally { l.free(); }
+  return { residual: residual(v, o, x, y, b, sol, t.r), steps: 1, singular: false };
+}

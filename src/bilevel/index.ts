@@ -1,0 +1,37 @@
+// The bilevel family: `import { init, bilevel } from 'simdopt'`. bilevel.solve(engine, problem) minimises
+// Φ(x) = f(x, y*(x)); bilevel.hypergradient evaluates ∇Φ at one x; bilevel.models.* are the built-in
+// WASM models. A plain frozen object (not `export * as`), so a bundler drops the family, and its wasm
+// module, from an app that never uses it. Depends on the engine (and src/linalg.ts) only.
+import type { Engine } from '../engine/engine.js';
+import { solve, hypergradient } from './solve.js';
+import { METHODS } from './options.js';
+import { QuadraticModel, type QuadraticSpec } from './models/quadratic.js';
+import { RidgeModel, type RidgeSpec } from './models/ridge.js';
+import { BuiltinModel } from './models/model.js';
+import type * as S from './solve.js';
+import type * as O from './options.js';
+import type * as Or from './oracles.js';
+
+/** T1: the quadratic bilevel problem (src/bilevel/models/quadratic.ts). */
+function quadratic(engine: Engine, spec: QuadraticSpec): QuadraticModel { return new QuadraticModel(engine, spec); }
+/** T2: ridge-regression HPO / sample reweighting (src/bilevel/models/ridge.ts). */
+function ridge(engine: Engine, spec: RidgeSpec): RidgeModel { return new RidgeModel(engine, spec); }
+
+export const bilevel = /* @__PURE__ */ Object.freeze({
+  solve, hypergradient, METHODS,
+  models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, BuiltinModel }),
+});
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export declare namespace bilevel {
+  export type SolveProblem = S.SolveProblem;
+  export type SolveResult = S.SolveResult;
+  export type IterationInfo = S.IterationInfo;
+  export type SolveOptions = O.SolveOptions;
+  export type OuterOptions = O.OuterOptions;
+  export type Method = O.Method;
+  export type UpperLevel = Or.UpperLevel;
+  export type LowerLevel = Or.LowerLevel;
+  export type OracleCalls = Or.OracleCalls;
+  export type SecondOrderTier = Or.SecondOrderTier;
+}

@@ -1,0 +1,158 @@
+// The options of bilevel.solve, validated strictly: an unknown name (or one that does not apply to the
+// chosen method) is refused with the nearest accepted name, every number is range-checked, and the
+// resolved values (defaults filled in) are what the run uses.
+import { checkKnownKeys } from '../options.js';
+import { checkRange, describe, HyperparameterError, requireObject, suggest } from '../errors.js';
+import { FD_STEP } from './oracles.js';
+
+/** Hypergradient methods (see the README's Bilevel table). */
+export const METHODS = ['aid-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** The upper-level optimizer (f64, in wasm). */
+export interface OuterOptions {
+  /** 'adam' (default) or 'sgd' (heavy ball). */
+  optimizer?: 'adam' | 'sgd';
+  /** Step size. Default 0.01 (adam), 0.1 (sgd). */
+  lr?: number;
+  /** Upper iterations (hypergradient evaluations − 1). Default 100; 0 evaluates the hypergradient at x0 only. */
+  steps?: number;
+  /** Stop (converged) when ‖∇Φ(x)‖₂ ≤ tol. Default 1e-8. */
+  tol?: number;
+  /** SGD momentum μ ∈ [0, 1): b = μb + g, x −= lr·b. Default 0. */
+  momentum?: number;
+  /** Adam β₁ ∈ [0, 1). Default 0.9. */
+  beta1?: number;
+  /** Adam β₂ ∈ [0, 1). Default 0.999. */
+  beta2?: number;
+  /** Adam ε > 0. Default 1e-8. */
+  eps?: number;
+}
+
+export interface SolveOptions {
+  /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T). Default 100. */
+  innerSteps?: number;
+  /** Lower-level gradient step α. Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration. */
+  innerLr?: number;
+  /** AID: the lower level is solved when ‖∇ᵧg‖₂ ≤ innerTol (absolute). Default 1e-10. */
+  innerTol?: number;
+  /** AID: 'gd' (gradient steps, default) or 'newton' (each step solves ∇²ᵧᵧg·d = ∇ᵧg by CG with cgSteps/cgTol). */
+  innerSolver?: 'gd' | 'newton';
+  /** aid-cg (and innerSolver 'newton'): at most this many CG products per solve. Default 100. */
+  cgSteps?: number;
+  /** aid-cg: stop CG when ‖b − Hv‖ ≤ cgTol·‖b‖. Default 1e-12. */
+  cgTol?: number;
+  /** aid-neumann: number of series terms K. Default 100. */
+  neumannSteps?: number;
+  /** aid-neumann: α of v = α Σ (I − αH)ᵏ b. Default 1/L̂. */
+  neumannLr?: number;
+  /** aid-fp: at most this many fixed-point steps. Default 100. */
+  fpSteps?: number;
+  /** aid-fp: step α of v ← v − α(Hv − b). Default 1/L̂. */
+  fpLr?: number;
+  /** aid-fp: stop when ‖Hv − b‖ ≤ fpTol·‖b‖. Default 1e-12. */
+  fpTol?: number;
+  /** itd: at most this many dy-vectors stored for the reverse pass (checkpointing beyond). Default Infinity (all T iterates). */
+  unrollMemory?: number;
+  /** Power-iteration products for L̂ (at most; stops at 1e-6 relative agreement). Default 50. */
+  powerSteps?: number;
+  /** Finite-difference tier: relative step h, ε = h·max(1, ‖point‖)/‖direction‖. Default cbrt(2⁻⁵²) ≈ 6.06e-6. */
+  fdStep?: number;
+  /** Largest dimension for dense work (aid-exact's dy×dy Hessian from callbacks, the cross product from dx transposed products). Default 2000. */
+  maxDense?: number;
+  /** The upper-level optimizer. */
+  outer?: OuterOptions;
+}
+
+export interface Resolved {
+  method: Method;
+  innerSteps: number; innerLr: number | null; innerTol: number; innerSolver: 'gd' | 'newton';
+  cgSteps: number; cgTol: number; neumannSteps: number; neumannLr: number | null;
+  fpSteps: number; fpLr: number | null; fpTol: number; unrollMemory: number;
+  powerSteps: number; fdStep: number; maxDense: number;
+  outer: Required<OuterOptions>;
+}
+
+const COMMON = ['innerSteps', 'innerLr', 'powerSteps', 'fdStep', 'maxDense', 'outer'];
+const AID = ['innerTol', 'innerSolver'];
+const CG = ['cgSteps', 'cgTol'];
+const PER_METHOD: Record<Method, string[]> = {
+  'aid-cg': [...AID, ...CG], 'aid-neumann': [...AID, 'neumannSteps', 'neumannLr'], 'aid-fp': [...AID, 'fpSteps', 'fpLr', 'fpTol'],
+  'aid-exact': [...AID], itd: ['unrollMemory'], 'itd-forward': [],
+};
+const ALL = [...new Set([...COMMON, ...Object.values(PER_METHOD).flat()])].sort();
+
+const int = (name: string, v: unknown, lo: number, hi: number): number => {
+  checkRange(name, v, lo, hi);
+  if (!Number.isInteger(v)) throw new HyperparameterError(`${name} must be an integer, got ${describe(v)}`);
+  return v as number;
+};
+const pos = (name: string, v: unknown): number => checkRange(name, v, 0, Infinity, true);
+
+export function parseMethod(m: unknown): Method {
+  if (m === undefined) return 'aid-cg';
+  if (typeof m !== 'string' || !(METHODS as readonly string[]).includes(m)) {
+    throw new HyperparameterError(`unknown bilevel method ${describe(m)}${typeof m === 'string' ? suggest(m, METHODS) : `. Accepted: ${METHODS.map((x) => JSON.stringify(x)).join(', ')}`}`);
+  }
+  return m as Method;
+}
+
+export function resolveOptions(method: Method, o: unknown): Resolved {
+  if (o === undefined) o = {};
+  requireObject('bilevel options', o);
+  const opts = o as Record<string, unknown>;
+  const solver = opts.innerSolver === undefined ? 'gd' : opts.innerSolver;
+  const accepted = [...COMMON, ...PER_METHOD[method], ...(solver === 'newton' && method !== 'aid-cg' ? CG : [])];
+  for (const k of Object.keys(opts)) {
+    if (!accepted.includes(k) && ALL.includes(k)) {
+      throw new HyperparameterError(`bilevel option ${JSON.stringify(k)} does not apply to method ${JSON.stringify(method)}${suggest(k, [...accepted].sort())}`);
+    }
+  }
+  checkKnownKeys('bilevel option', opts, accepted);
+  if (solver !== 'gd' && solver !== 'newton') throw new HyperparameterError(`innerSolver must be 'gd' or 'newton', got ${describe(solver)}`);
+  const opt = (k: string): unknown => opts[k];
+  const or = <T>(k: string, d: T, f: (n: string, v: unknown) => T): T => (opt(k) === undefined ? d : f(k, opt(k)));
+  const itd = method === 'itd' || method === 'itd-forward';
+  const r: Resolved = {
+    method,
+    innerSteps: or('innerSteps', 100, (n, v) => int(n, v, itd ? 1 : 0, 1e9)),
+    innerLr: or<number | null>('innerLr', null, pos),
+    innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
+    innerSolver: solver as 'gd' | 'newton',
+    cgSteps: or('cgSteps', 100, (n, v) => int(n, v, 1, 1e9)),
+    cgTol: or('cgTol', 1e-12, (n, v) => checkRange(n, v, 0, Infinity)),
+    neumannSteps: or('neumannSteps', 100, (n, v) => int(n, v, 0, 1e9)),
+    neumannLr: or<number | null>('neumannLr', null, pos),
+    fpSteps: or('fpSteps', 100, (n, v) => int(n, v, 1, 1e9)),
+    fpLr: or<number | null>('fpLr', null, pos),
+    fpTol: or('fpTol', 1e-12, (n, v) => checkRange(n, v, 0, Infinity)),
+    unrollMemory: opt('unrollMemory') === undefined || opt('unrollMemory') === Infinity ? Infinity : int('unrollMemory', opt('unrollMemory'), 2, 1e9),
+    powerSteps: or('powerSteps', 50, (n, v) => int(n, v, 1, 1e6)),
+    fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
+    maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),
+    outer: resolveOuter(opts.outer),
+  };
+  return r;
+}
+
+function resolveOuter(o: unknown): Required<OuterOptions> {
+  if (o === undefined) o = {};
+  requireObject('options.outer', o);
+  const opts = o as Record<string, unknown>;
+  const optimizer = opts.optimizer === undefined ? 'adam' : opts.optimizer;
+  if (optimizer !== 'adam' && optimizer !== 'sgd') {
+    throw new HyperparameterError(`outer.optimizer must be 'adam' or 'sgd', got ${describe(optimizer)}${typeof optimizer === 'string' ? suggest(optimizer, ['adam', 'sgd']) : ''}`);
+  }
+  checkKnownKeys(`outer option (optimizer ${optimizer})`, opts, ['optimizer', 'lr', 'steps', 'tol', ...(optimizer === 'adam' ? ['beta1', 'beta2', 'eps'] : ['momentum'])]);
+  const g = (k: string, d: number, f: (n: string, v: unknown) => number): number => (opts[k] === undefined ? d : f(`outer.${k}`, opts[k]));
+  return {
+    optimizer,
+    lr: g('lr', optimizer === 'adam' ? 0.01 : 0.1, pos),
+    steps: g('steps', 100, (n, v) => int(n, v, 0, 1e9)),
+    tol: g('tol', 1e-8, (n, v) => checkRange(n, v, 0, Infinity)),
+    momentum: g('momentum', 0, (n, v) => checkRange(n, v, 0, 1, false, true)),
+    beta1: g('beta1', 0.9, (n, v) => checkRange(n, v, 0, 1, false, true)),
+    beta2: g('beta2', 0.999, (n, v) => checkRange(n, v, 0, 1, false, true)),
+    eps: g('eps', 1e-8, pos),
+  };
+}
