@@ -171,7 +171,10 @@ def run_case(idx, name, hyper):
 # scale. torch's f32 reductions (the norms and dots of Prodigy's d estimate, DoG's distances, SAM's
 # gradient norm) pick their vector width from the CPU (AVX2 vs AVX-512), so a fixture regenerated on
 # another machine is not byte-identical: measured 4.1e-6 for Prodigy, under 1e-6 for the others.
-CHECK_TOL = {'ScheduleFreeSGD': 1e-6, 'ScheduleFreeAdamW': 1e-6, 'Prodigy': 1e-5, 'DoG': 1e-6, 'SAM': 1e-6}
+# Prodigy's d estimate amplifies torch's CPU-dependent summation order over the trajectory: the same script
+# and torch 1.13 gave 4.1e-6 on an Intel Xeon and 3.1e-5 on an AMD EPYC against the committed file, so its
+# check allows 1e-4, the tolerance test/optim-lr-free holds simdopt to against this fixture.
+CHECK_TOL = {'ScheduleFreeSGD': 1e-6, 'ScheduleFreeAdamW': 1e-6, 'Prodigy': 1e-4, 'DoG': 1e-6, 'SAM': 1e-6}
 
 
 def check(old, new):
