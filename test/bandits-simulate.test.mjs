@@ -164,6 +164,11 @@ test('adversarial sequence against UCB1: UCB1 regret ≈ T/2 (linear), the table
     assert.equal(res.lowerBound, null);
     assert.equal(res.env.regret, 'static');
   }
+  // a randomized policy is not trapped: EXP3 (when the library has it) stays far below T/2 (measured ≈ 5 ± 23 at T = 8000)
+  if (bandits.policyClasses().EXP3) {
+    const x = bandits.simulate(e, { env: 'adversarial:ucb1', policies: ['exp3'], horizon: 4000, repetitions: 10, checkpoints: [4000] });
+    assert.ok(x.policies[0].regret.mean[0] < 0.1 * 4000, `EXP3 regret ${x.policies[0].regret.mean[0]}`);
+  }
   // UCB1 with another alpha is not what the default table was built against; the table for its alpha traps it
   const other = bandits.simulate(e, { env: { type: 'adversarial', sequence: 'ucb1', alpha: 0.3 }, policies: [{ policy: 'UCB1', options: { alpha: 0.3 } }], horizon: 1000, repetitions: 4, checkpoints: [1000] });
   assert.equal(other.policies[0].meanReward * 1000, 1);

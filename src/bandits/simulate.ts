@@ -259,8 +259,9 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
         throw err;
       }
       const p = pols[0]!;
-      // learnCopies allocates its inputs each round: grow the memory for them now, so that no view moves mid-run
-      { const w = [engine.alloc(R, 'i32'), engine.alloc(R, 'i32'), engine.alloc(R, 'f64')]; for (const b of w) b.free(); }
+      // learnCopies allocates its inputs each round (arms, copies, rewards; propensities and scores for the
+      // importance-weighted policies): grow the memory for them now, so that no view moves mid-run
+      { const w = [engine.alloc(R, 'i32'), engine.alloc(R, 'i32'), engine.alloc(R, 'f64'), engine.alloc(R, 'f64'), engine.alloc(R * K, 'f64')]; for (const b of w) b.free(); }
       regret.array.fill(0); collected.array.fill(0); pulls.array.fill(0);
       const curve: RegretCurve = { mean: new Float64Array(cps.length), sd: new Float64Array(cps.length), lower: new Float64Array(cps.length), upper: new Float64Array(cps.length), min: new Float64Array(cps.length), max: new Float64Array(cps.length) };
       let seg = 0, ci = 0;
