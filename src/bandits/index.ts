@@ -28,21 +28,8 @@ import type * as Sim from './simulate.js';
 import type * as Env from './envs.js';
 import type * as N from './nonstationary.js';
 
-const POLICIES: Readonly<Record<string, PolicyClass>> = /* @__PURE__ */ Object.freeze({
-  UCB1: UCB1 as unknown as PolicyClass, LinUCB: LinUCB as unknown as PolicyClass, LinTS: LinTS as unknown as PolicyClass,
-  UCBV: UCBV as unknown as PolicyClass, MOSS: MOSS as unknown as PolicyClass, MOSSAnytime: MOSSAnytime as unknown as PolicyClass,
-  KLUCB: KLUCB as unknown as PolicyClass, IMED: IMED as unknown as PolicyClass, BayesUCB: BayesUCB as unknown as PolicyClass,
-  EXP3: EXP3 as unknown as PolicyClass, EXP3IX: EXP3IX as unknown as PolicyClass, EXP3P: EXP3P as unknown as PolicyClass,
-  TsallisINF: TsallisINF as unknown as PolicyClass, Hedge: Hedge as unknown as PolicyClass, FixedShare: FixedShare as unknown as PolicyClass,
-  EXP4: EXP4 as unknown as PolicyClass,
-  SWUCB: SWUCB as unknown as PolicyClass, DiscountedUCB: DiscountedUCB as unknown as PolicyClass, DiscountedTS: DiscountedTS as unknown as PolicyClass,
-  EpsilonGreedy: EpsilonGreedy as unknown as PolicyClass, EpsilonDecreasing: EpsilonDecreasing as unknown as PolicyClass,
-  Softmax: Softmax as unknown as PolicyClass, ExploreThenCommit: ExploreThenCommit as unknown as PolicyClass,
-  BernoulliTS: BernoulliTS as unknown as PolicyClass, GaussianTS: GaussianTS as unknown as PolicyClass,
-});
-
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
-function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, POLICIES); }
+function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, policyClasses()); }
 
 /** Every policy class of the namespace (what simulate's and the CLI's policy names resolve to): read at call time, so policies added to `bandits` appear without edits. */
 function policyClasses(): Record<string, PolicyClass> {
