@@ -4,7 +4,7 @@
 // module, from an app that never uses it. Depends on the engine (and src/linalg.ts) only.
 import type { Engine } from '../engine/engine.js';
 import { solve, hypergradient } from './solve.js';
-import { METHODS } from './options.js';
+import { METHODS, publicOptions as resolveOptions } from './options.js';
 import { QuadraticModel, type QuadraticSpec } from './models/quadratic.js';
 import { RidgeModel, type RidgeSpec } from './models/ridge.js';
 import { BuiltinModel } from './models/model.js';
@@ -18,7 +18,7 @@ function quadratic(engine: Engine, spec: QuadraticSpec): QuadraticModel { return
 function ridge(engine: Engine, spec: RidgeSpec): RidgeModel { return new RidgeModel(engine, spec); }
 
 export const bilevel = /* @__PURE__ */ Object.freeze({
-  solve, hypergradient, METHODS,
+  solve, hypergradient, resolveOptions, METHODS,
   models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, BuiltinModel }),
 });
 
@@ -30,6 +30,7 @@ export declare namespace bilevel {
   export type SolveOptions = O.SolveOptions;
   export type OuterOptions = O.OuterOptions;
   export type Method = O.Method;
+  export type ResolvedOptions = O.ResolvedOptions;
   export type UpperLevel = Or.UpperLevel;
   export type LowerLevel = Or.LowerLevel;
   export type OracleCalls = Or.OracleCalls;

@@ -102,7 +102,7 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
   requireObject('bilevel options', o);
   const opts = o as Record<string, unknown>;
   const solver = opts.innerSolver === undefined ? 'gd' : opts.innerSolver;
-  const accepted = [...COMMON, ...PER_METHOD[method], ...(solver === 'newton' && method !== 'aid-cg' ? CG : [])];
+  const accepted = acceptedOptions(method, solver);
   for (const k of Object.keys(opts)) {
     if (!accepted.includes(k) && ALL.includes(k)) {
       throw new HyperparameterError(`bilevel option ${JSON.stringify(k)} does not apply to method ${JSON.stringify(method)}${suggest(k, [...accepted].sort())}`);
@@ -133,6 +133,31 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     outer: resolveOuter(opts.outer),
   };
   return r;
+}
+
+/** The option names `method` accepts (with innerSolver 'newton', aid-cg's CG options apply to every AID method). */
+export function acceptedOptions(method: Method, innerSolver: unknown = 'gd'): string[] {
+  return [...COMMON, ...PER_METHOD[method], ...(innerSolver === 'newton' && method !== 'aid-cg' ? CG : [])];
+}
+
+/** What a run uses: the options `method` accepts, defaults filled in (null = the 1/L̂ step from the power iteration). */
+export type ResolvedOptions = Record<string, number | string | null | Required<OuterOptions>> & { outer: Required<OuterOptions> };
+
+/**
+ * bilevel.resolveOptions(method, options): validate `options` for `method` exactly as bilevel.solve does
+ * (a HyperparameterError for an unknown, inapplicable or out-of-range option) and return the values the
+ * run would use, defaults filled in, only the options that apply to the method.
+ */
+export function publicOptions(method: unknown, options?: SolveOptions): ResolvedOptions {
+  const m = parseMethod(method);
+  return resolvedFor(resolveOptions(m, options));
+}
+
+/** The applicable subset of a resolved option set, as reported to users. */
+export function resolvedFor(r: Resolved): ResolvedOptions {
+  const src = r as unknown as Record<string, unknown>, out: Record<string, unknown> = {};
+  for (const k of acceptedOptions(r.method, r.innerSolver).sort()) out[k] = k === 'outer' ? { ...r.outer } : src[k];
+  return out as ResolvedOptions;
 }
 
 function resolveOuter(o: unknown): Required<OuterOptions> {

@@ -10,7 +10,7 @@ import { itdForward, itdReverse, checkpointSpacing } from './itd.js';
 import { cg, powerNorm } from './linear.js';
 import { BuiltinModel } from './models/model.js';
 import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type SecondOrderTier, type UpperLevel } from './oracles.js';
-import { parseMethod, resolveOptions, type Method, type SolveOptions } from './options.js';
+import { parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError } from '../errors.js';
 
@@ -62,6 +62,8 @@ export interface SolveResult {
   /** ‖∇Φ‖ ≤ outer.tol with the last lower solve and linear solve within their tolerances. */
   converged: boolean;
   warnings: string[];
+  /** The options the run used, defaults filled in (bilevel.resolveOptions; null = the 1/L̂ step). */
+  options: ResolvedOptions;
 }
 
 const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration'];
@@ -183,7 +185,7 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   const secondOrder: SecondOrderTier = tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user';
   return {
     x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },
-    secondOrder, fdError: o.fdError, method, converged, warnings,
+    secondOrder, fdError: o.fdError, method, converged, warnings, options: resolvedFor(opt),
   };
 }
 
