@@ -6,17 +6,11 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
+import { CONFIGS, lcg, same, serveRun } from './helpers/serve-bandits.mjs';
 import { fnvRef, keyOf, learnStatsRef } from './helpers/reference-bandits.mjs';
 import { bayesUcbRef, betaUpperRef, imedRef, klucbRef, klUpperRef, mossRef, ucbvRef } from './helpers/reference-index-policies.mjs';
 import { readFileSync } from 'node:fs';
 
-const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
-const same = (a, b, what) => {
-  assert.equal(a.length, b.length, what);
-  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
-};
-/** Test-side randomness (an LCG: the test's own, not the library's). */
-const lcg = (s) => () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 /** Test-side reward draws per model (mean mu), from uniforms only. */
 const DRAW = {
   bernoulli: (mu, u) => (u() < mu ? 1 : 0),
@@ -26,59 +20,8 @@ const DRAW = {
   exponential: (mu, u) => -(0.5 + 2 * mu) * Math.log(1 - u() * 0.999999),
 };
 
-/**
- * A seeded serving run of `rounds` decisions through a policy and through `refDecide` (the pattern of
- * test/bandits-stochastic.test.mjs): decisions collected in batches of 1..4, learned with some eventIds
- * repeated; arm 2 removed at round 60, an arm added with a prior at round 120.
- */
-async function serve(cfg, make, refDecide, { K = 7, rounds = 200, draw = DRAW.bernoulli, warm } = {}) {
-  const e = await init(cfg);
-  await e.ready;
-  const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
-  const seed = 2 ** 40 + 12345;
-  const p = make(e, { arms: K, seed, ...(warm ? { warmStart: warm } : {}) });
-  const st = { pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) };
-  if (warm) { st.pulls.set(warm.pulls); st.rewards.set(warm.rewards); st.squares.set(warm.squares ?? warm.rewards); }
-  const active = new Array(K).fill(true);
-  const mu = Array.from({ length: 16 }, (_, k) => 0.1 + 0.05 * k);
-  const rnd = lcg(99);
-  const key = keyOf(seed);
-  let pending = [];
-  const seen = new Set();
-  for (let t = 0; t < rounds; t++) {
-    if (t === 60) { p.removeArm(2); active[2] = false; }
-    if (t === 120) {
-      assert.equal(p.addArm({ pulls: 3, rewards: 2, squares: 2 }), st.pulls.length);
-      for (const [k, v] of [['pulls', 3], ['rewards', 2], ['squares', 2]]) { const a = new Float64Array(st[k].length + 1); a.set(st[k]); a[st[k].length] = v; st[k] = a; }
-      active.push(true);
-    }
-    const id = `evt-${t}`;
-    const d = p.decide({ eventId: id });
-    const r = refDecide(st, active, key, fnvRef(id), M);
-    assert.equal(d.arm, r.arm, `round ${t}: arm`);
-    assert.ok(Object.is(d.propensity, r.propensity), `round ${t}: propensity ${d.propensity} vs ${r.propensity}`);
-    same(d.scores, r.scores, `round ${t}: scores`);
-    pending.push({ eventId: id, arm: d.arm, reward: draw(mu[d.arm], rnd) });
-    if (t % 7 === 3) pending.push({ ...pending[0] });
-    if (pending.length >= 1 + (t % 4)) {
-      const res = p.learn(pending);
-      let learned = 0;
-      for (const ev of pending) if (!seen.has(ev.eventId)) { seen.add(ev.eventId); learnStatsRef(st, ev.arm, ev.reward); learned++; }
-      assert.deepEqual(res, { learned, duplicates: pending.length - learned });
-      pending = [];
-    }
-  }
-  const s = p.stats();
-  for (const k of ['pulls', 'rewards', 'squares']) same(s[k], st[k], k);
-  const saved = p.save();
-  const q = bandits.load(e, saved);
-  assert.equal(q.kind, p.kind);
-  assert.deepEqual(q.decide({ eventId: 'after' }), p.decide({ eventId: 'after' }));
-  assert.deepEqual(q.options, p.options);
-  q.free(); p.free();
-  await e.dispose();
-  return saved;
-}
+/** The shared serving run (test/helpers/serve-bandits.mjs), loaded back at the end. */
+const serve = (cfg, make, ref, { K = 7, rounds = 200, draw = DRAW.bernoulli, warm } = {}) => serveRun(cfg, { make, ref, K, rounds, warm, reward: draw, reload: 1 });
 
 const CASES = [
   ['UCBV', { zeta: 1.2, c: 1 }, ucbvRef, DRAW.unit],

@@ -6,16 +6,10 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits, HyperparameterError, InvalidArgumentError } from '../dist/index.js';
+import { CONFIGS, engineMath, lcg, same, serveRun } from './helpers/serve-bandits.mjs';
 import { fnvRef, keyOf } from './helpers/reference-bandits.mjs';
 import { egreedyRef, etcLearnRef, etcRef, softmaxRef, tsRef } from './helpers/reference-bandits-randomized.mjs';
 
-const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
-const same = (a, b, what) => {
-  assert.equal(a.length, b.length, what);
-  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
-};
-/** Test-side randomness (an LCG: the test's own, not the library's). */
-const lcg = (s) => () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 const foldStats = (st, arm, r) => { st.pulls[arm] += 1; st.rewards[arm] += r; st.squares[arm] += r * r; };
 
 /** Every policy under test: constructor, reference decide, reference learn, reward source, extra slots, prior of the added arm. */
@@ -43,58 +37,12 @@ const fresh = (c, K) => {
   for (const s of c.slots ?? []) st[s] = new Float64Array(K);
   return st;
 };
-const engineMath = (e) => ({ log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), cos: (x) => e.cos(x), exp: (x) => e.exp(x) });
 
-/** A seeded serving run of `rounds` decisions, each compared with the reference as it is made. */
-async function serve(cfg, c, { K = 7, rounds = 160 } = {}) {
-  const e = await init(cfg);
-  await e.ready;
-  const M = engineMath(e), seed = 2 ** 40 + 12345, key = keyOf(seed);
-  const p = c.make(e, { arms: K, seed });
-  let st = fresh(c, K);
-  const active = new Array(K).fill(true);
-  const mu = Array.from({ length: 16 }, (_, k) => 0.1 + 0.05 * k);
-  const rnd = lcg(99), learn = c.learn ?? foldStats;
-  let pending = [];
-  const seen = new Set();
-  const flush = () => {
-    const res = p.learn(pending);
-    let learned = 0;
-    for (const ev of pending) if (!seen.has(ev.eventId)) { seen.add(ev.eventId); learn(st, ev.arm, ev.reward); learned++; }
-    assert.deepEqual(res, { learned, duplicates: pending.length - learned });
-    pending = [];
-  };
-  for (let t = 0; t < rounds; t++) {
-    if (t === 50) { p.removeArm(2); active[2] = false; }
-    if (t === 100) {
-      const prior = { pulls: 3, rewards: 2, squares: 2, ...c.prior };
-      assert.equal(p.addArm(prior), st.pulls.length);
-      const next = {};
-      for (const [k, a] of Object.entries(st)) { next[k] = new Float64Array(a.length + 1); next[k].set(a); next[k][a.length] = prior[k]; }
-      st = next;
-      active.push(true);
-    }
-    const id = `evt-${t}`;
-    const d = p.decide({ eventId: id });
-    const r = c.ref(st, active, key, fnvRef(id), M);
-    assert.equal(d.arm, r.arm, `round ${t}: arm`);
-    assert.ok(Object.is(d.propensity, r.propensity), `round ${t}: propensity ${d.propensity} vs ${r.propensity}`);
-    same(d.scores, r.scores, `round ${t}: scores`);
-    assert.ok(d.propensity > 0 && d.propensity <= 1, `round ${t}: propensity ${d.propensity}`);
-    pending.push({ eventId: id, arm: d.arm, reward: c.reward(mu[d.arm], rnd, t) });
-    if (t % 7 === 3) pending.push({ ...pending[0] });
-    if (pending.length >= 1 + (t % 4) || t === 49) flush();
-  }
-  const s = p.stats();
-  for (const k of Object.keys(st)) same(s[k], st[k], k);
-  const saved = p.save();
-  const q = bandits.load(e, saved);
-  assert.equal(q.kind, p.kind);
-  for (let i = 0; i < 5; i++) assert.deepEqual(q.decide({ eventId: `after-${i}` }), p.decide({ eventId: `after-${i}` }));
-  q.free(); p.free();
-  await e.dispose();
-  return Buffer.from(saved).toString('base64');
-}
+/** The shared serving run (test/helpers/serve-bandits.mjs) as base64 of the saved state. */
+const serve = async (cfg, c, { K = 7, rounds = 160 } = {}) => Buffer.from(await serveRun(cfg, {
+  make: c.make, ref: c.ref, learn: c.learn ?? foldStats, slots: c.slots, K, rounds, removeAt: 50, addAt: 100,
+  reward: c.reward, prior: { pulls: 3, rewards: 2, squares: 2, ...c.prior }, reload: 5,
+})).toString('base64');
 
 for (const [name, c] of Object.entries(CASES)) {
   test(`${name} equals its reference bit for bit in every build; state files byte-identical`, async () => {
