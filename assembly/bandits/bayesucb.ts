@@ -1,7 +1,7 @@
 // Bayes-UCB for Bernoulli rewards (Kaufmann, Cappé & Garivier 2012) over the shared statistics
 // (./stats.ts); the Beta quantile is ./beta.ts.
 import { exp_f64, log_f64 } from '../core/math';
-import { f64at, setf64, active, pickMax, tieCount, totalPulls } from './common';
+import { f64at, setf64, active, decideOut, totalPulls } from './common';
 import { betaUpper } from './beta';
 
 /**
@@ -23,9 +23,6 @@ export function bd_bayesucb_decide(start: i32, end: i32, state: usize, stride: i
       const f = n - s;
       setf64(sc, k, !active(mask, k) ? -Infinity : betaUpper(1.0 + s, 1.0 + (f > 0.0 ? f : 0.0), delta));
     }
-    const h = hashes + (<usize>r << 3);
-    const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
-    store<i32>(outArm + (<usize>r << 2), arm);
-    setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }
 }

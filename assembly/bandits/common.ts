@@ -55,3 +55,15 @@ export function totalPulls(pulls: usize, K: i32): f64 {
   for (let k = 0; k < K; k++) t += f64at(pulls, k);
   return t;
 }
+
+/**
+ * The decision every argmax policy writes for copy r: pickMax of its K scores at sc under the event
+ * hash at hashes + 8r, the arm to outArm[r] and its propensity 1/#ties (0 when no arm is active) to outProp[r].
+ */
+// @ts-ignore: decorator
+@inline export function decideOut(r: i32, sc: usize, K: i32, mask: usize, k0: u32, k1: u32, hashes: usize, outArm: usize, outProp: usize): void {
+  const h = hashes + (<usize>r << 3);
+  const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
+  store<i32>(outArm + (<usize>r << 2), arm);
+  setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+}

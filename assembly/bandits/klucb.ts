@@ -1,8 +1,9 @@
 // KL-UCB (Cappé, Garivier, Maillard, Munos & Stoltz 2013) and IMED (Honda & Takemura 2015) over the
 // shared statistics (./stats.ts); the divergences and the inversion are in ./kl.ts.
 import { log_f64 } from '../core/math';
-import { f64at, setf64, active, pickMax, tieCount, totalPulls } from './common';
-import { klBernoulli, klLevel, klUpper } from './kl';
+import { f64at, setf64, active, decideOut, totalPulls } from './common';
+import { klBernoulli, klLevel } from './kl';
+import { indexScores, IX_KLUCB } from './index-loop';
 
 /**
  * KL-UCB: index = max{q >= mean : kl_fam(mean, q) <= (ln t + c ln ln t) / n} (kl.ts klUpper), t = total
@@ -16,14 +17,8 @@ export function bd_klucb_decide(start: i32, end: i32, state: usize, stride: i32,
     const pulls = state + (<usize>r * <usize>stride << 3), sums = pulls + (<usize>Kp << 3);
     const sc = outScores + (<usize>r * <usize>K << 3);
     const f = klLevel(totalPulls(pulls, K), c);
-    for (let k = 0; k < K; k++) {
-      const n = f64at(pulls, k);
-      setf64(sc, k, !active(mask, k) ? -Infinity : n > 0.0 ? klUpper(fam, f64at(sums, k) / n, f / n, sigma2) : Infinity);
-    }
-    const h = hashes + (<usize>r << 3);
-    const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
-    store<i32>(outArm + (<usize>r << 2), arm);
-    setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+    indexScores(IX_KLUCB, sc, pulls, sums, sums, K, mask, f, sigma2, 0.0, fam);
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }
 }
 
@@ -51,9 +46,6 @@ export function bd_imed_decide(start: i32, end: i32, state: usize, stride: i32, 
       else s = -(n * klBernoulli(f64at(sums, k) / n, best) + log_f64(n));
       setf64(sc, k, s);
     }
-    const h = hashes + (<usize>r << 3);
-    const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
-    store<i32>(outArm + (<usize>r << 2), arm);
-    setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }
 }

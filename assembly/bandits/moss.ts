@@ -1,7 +1,7 @@
 // MOSS (Audibert & Bubeck 2009) and its anytime variant (Degenne & Perchet 2016) over the shared
 // statistics (./stats.ts).
-import { log_f64 } from '../core/math';
-import { f64at, setf64, active, pickMax, tieCount, totalPulls } from './common';
+import { active, decideOut, totalPulls } from './common';
+import { indexScores, IX_MOSS } from './index-loop';
 
 /**
  * index = mean + sqrt(coef · max(ln(H / (Ka n)), 0) / n), Ka = active arms; H = horizon (MOSS, coef = 1)
@@ -18,21 +18,7 @@ export function bd_moss_decide(start: i32, end: i32, state: usize, stride: i32, 
     const pulls = state + (<usize>r * <usize>stride << 3), sums = pulls + (<usize>Kp << 3);
     const sc = outScores + (<usize>r * <usize>K << 3);
     const H = anytime != 0 ? totalPulls(pulls, K) : horizon;
-    for (let k = 0; k < K; k++) {
-      const n = f64at(pulls, k);
-      let s: f64;
-      if (!active(mask, k)) s = -Infinity;
-      else if (!(n > 0.0)) s = Infinity;
-      else {
-        const q = H / (<f64>ka * n);
-        const l = q > 1.0 ? log_f64(q) : 0.0;
-        s = f64at(sums, k) / n + Math.sqrt(coef * l / n);
-      }
-      setf64(sc, k, s);
-    }
-    const h = hashes + (<usize>r << 3);
-    const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
-    store<i32>(outArm + (<usize>r << 2), arm);
-    setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+    indexScores(IX_MOSS, sc, pulls, sums, sums, K, mask, H, <f64>ka, coef, 0);
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }
 }

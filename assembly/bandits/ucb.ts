@@ -1,6 +1,6 @@
 // Optimistic index policies over the shared statistics (./stats.ts).
 import { log_f64 } from '../core/math';
-import { f64at, setf64, active, pickMax, tieCount, totalPulls } from './common';
+import { f64at, setf64, active, decideOut, totalPulls } from './common';
 
 /**
  * UCB1 (Auer, Cesa-Bianchi & Fischer 2002), MABWiser's form: index = mean + alpha * sqrt(2 ln t / n),
@@ -29,9 +29,6 @@ export function bd_ucb1_decide(start: i32, end: i32, state: usize, stride: i32, 
       setf64(sc, k, n > 0.0 ? f64at(sums, k) / n + alpha * Math.sqrt(2.0 * lt / n) : Infinity);
     }
     for (k = 0; k < K; k++) if (!active(mask, k)) setf64(sc, k, -Infinity);
-    const h = hashes + (<usize>r << 3);
-    const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
-    store<i32>(outArm + (<usize>r << 2), arm);
-    setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }
 }
