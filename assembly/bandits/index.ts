@@ -15,3 +15,4 @@ export * from './adversarial';
 export * from './nonstationary';
 export * from './randomized';
 export * from './thompson';
+export * from './linreg';

@@ -28,7 +28,7 @@ import { pickMax, tieCount, S_SAMPLE } from './common';
 @inline function ldf(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
 
 /** Σ_j a_j b_j over j < d in the two-lane order (f64). */
-function dot2(a: usize, b: usize, d: i32): f64 {
+export function dot2(a: usize, b: usize, d: i32): f64 {
   let j = 0;
   let e: f64 = 0, o: f64 = 0;
   if (ASC_FEATURE_SIMD) {
@@ -42,10 +42,13 @@ function dot2(a: usize, b: usize, d: i32): f64 {
   return e + o;
 }
 
-/** Rewrite arm `k`'s cache from its state: θ = M b (f64, rounded to f32) and the packed triangle. */
-function refreshArm(M: usize, bv: usize, d: i32, c: usize): void {
+/**
+ * Rewrite arm `k`'s cache from its state: θ = M b (f64, rounded to f32), or θ = the stored vector itself
+ * when `direct` (regressors that keep θ, e.g. the online logistic one), and the packed triangle.
+ */
+export function refreshArm(M: usize, bv: usize, d: i32, c: usize, direct: bool = false): void {
   const dp = (d + 3) & ~3;
-  for (let i = 0; i < dp; i++) store<f32>(c + (<usize>i << 2), i < d ? <f32>dot2(M + (<usize>(i * d) << 3), bv, d) : 0);
+  for (let i = 0; i < dp; i++) store<f32>(c + (<usize>i << 2), i < d ? <f32>(direct ? ld(bv, i) : dot2(M + (<usize>(i * d) << 3), bv, d)) : 0);
   let o = c + (<usize>dp << 2);
   for (let i = 0; i < d; i++) {
     const len = ((i >> 2) + 1) << 2, row = M + (<usize>(i * d) << 3);
@@ -59,11 +62,11 @@ function refreshArm(M: usize, bv: usize, d: i32, c: usize): void {
 
 /**
  * Rebuild the scoring cache of arms [start, end): state = the policy's f64 state (copy 0), offM / offB
- * its slot offsets (f64 elements), cache cstride f32 per arm.
+ * its slot offsets (f64 elements), cache cstride f32 per arm; direct != 0: the vector slot is θ itself.
  */
-export function bd_lin_refresh(start: i32, end: i32, state: usize, offM: i32, offB: i32, d: i32, cache: usize, cstride: i32): void {
+export function bd_lin_refresh(start: i32, end: i32, state: usize, offM: i32, offB: i32, d: i32, cache: usize, cstride: i32, direct: i32): void {
   for (let k = start; k < end; k++) {
-    refreshArm(state + (<usize>(offM + k * d * d) << 3), state + (<usize>(offB + k * d) << 3), d, cache + (<usize>(k * cstride) << 2));
+    refreshArm(state + (<usize>(offM + k * d * d) << 3), state + (<usize>(offB + k * d) << 3), d, cache + (<usize>(k * cstride) << 2), direct != 0);
   }
 }
 
@@ -128,7 +131,8 @@ export function bd_lin_learn(start: i32, end: i32, state: usize, offM: i32, offB
  * f32 vector at ctx + (b·xB + k·xK) f32 (dp values, zero padded; xK = 0 when every arm sees the same
  * context); mask byte mask[b·maskB + k] (maskB = 0: one mask for all contexts) — 0 gives -Infinity.
  * mode 0: LinUCB with coef = α; mode 1: LinTS with coef = v, z from event (hashes + 8b), and the
- * sample's mean xᵀθ and scale v·√q written as f32 pairs to aux + 8(b·K + k) (for bd_lin_ts_prop). out: f64 B×K.
+ * sample's mean xᵀθ and scale v·√q written as f32 pairs to aux + 8(b·K + k) (for bd_lin_ts_prop);
+ * mode 2: the mean xᵀθ alone (no triangle pass; the regression policies of linreg.ts). out: f64 B×K.
  */
 export function bd_lin_score(start: i32, end: i32, cache: usize, cstride: i32, d: i32, K: i32, B: i32,
                              ctx: usize, xB: i32, xK: i32, mask: usize, maskB: i32, mode: i32, coef: f32,
@@ -146,7 +150,7 @@ export function bd_lin_score(start: i32, end: i32, cache: usize, cstride: i32, d
         for (let j = 0; j < dp; j += 4) mv = f32x4.add(mv, f32x4.mul(v128.load(th + (<usize>j << 2)), v128.load(x + (<usize>j << 2))));
         let acc = f32x4.splat(0);
         let o = P;
-        for (let i = 0; i < d; i++) {
+        for (let i = 0; i < (mode == 2 ? 0 : d); i++) {
           const len = ((i >> 2) + 1) << 2;
           let r = f32x4.splat(0);
           for (let j = 0; j < len; j += 4) r = f32x4.add(r, f32x4.mul(v128.load(o + (<usize>j << 2)), v128.load(x + (<usize>j << 2))));
@@ -163,7 +167,7 @@ export function bd_lin_score(start: i32, end: i32, cache: usize, cstride: i32, d
         }
         let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
         let o = P;
-        for (let i = 0; i < d; i++) {
+        for (let i = 0; i < (mode == 2 ? 0 : d); i++) {
           const len = ((i >> 2) + 1) << 2;
           let r0: f32 = 0, r1: f32 = 0, r2: f32 = 0, r3: f32 = 0;
           for (let j = 0; j < len; j += 4) {
@@ -180,6 +184,7 @@ export function bd_lin_score(start: i32, end: i32, cache: usize, cstride: i32, d
       const sq = Mathf.sqrt(q > 0 ? q : 0);
       let s: f32;
       if (mode == 0) s = mean + coef * sq;
+      else if (mode == 2) s = mean;
       else {
         const h = hashes + (<usize>b << 3);
         const z = <f32>normal(k0, k1, load<u32>(h), load<u32>(h + 4), S_SAMPLE + <u32>k, 0);

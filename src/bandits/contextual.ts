@@ -70,13 +70,18 @@ function onlyOneCopy(options: unknown): void {
   }
 }
 
-abstract class LinearPolicy extends Policy {
-  /** 0: LinUCB bonus, 1: Thompson sample (bd_lin_score's mode). */
-  protected abstract readonly mode: 0 | 1;
-  private cache: EngineBuffer<'f32'> | null = null;
+/** @internal The shared machinery of the linear policies (state A⁻¹ and a vector per arm, f32 scoring cache). */
+export abstract class LinearPolicy extends Policy {
+  /** 0: LinUCB bonus, 1: Thompson sample, 2: mean only (bd_lin_score's mode). */
+  protected abstract readonly mode: 0 | 1 | 2;
+  /** The per-arm vector slot: 'b' (Σ r x; θ = A⁻¹b) or 'theta' (θ kept directly). */
+  protected get vecSlot(): string { return 'b'; }
+  protected cache: EngineBuffer<'f32'> | null = null;
   private readonly idHasher = new Hasher();
   private readonly bufs = new Map<string, EngineBuffer<'f32' | 'f64' | 'i32' | 'u8'>>();
   private pendingCtx: Float64Array | null = null;
+  /** Set once the constructor has run (warmDefaults fills K arms before, one arm after). */
+  private built?: boolean;
 
   constructor(engine: Engine, options: LinearOptions) {
     onlyOneCopy(options);
@@ -86,6 +91,7 @@ abstract class LinearPolicy extends Policy {
       this.cache = engine.alloc(this.K * this.cstride, 'f32');
       this.refresh();
     } catch (e) { this.free(); throw e; }
+    this.built = true;
   }
 
   /** Context dimension. */
@@ -94,7 +100,7 @@ abstract class LinearPolicy extends Policy {
 
   protected layout(): Layout {
     const d = this.hyper.dim as number;
-    return { header: 0, slots: [{ name: 'Ainv', width: d * d }, { name: 'b', width: d }] };
+    return { header: 0, slots: [{ name: 'Ainv', width: d * d }, { name: this.vecSlot, width: d }] };
   }
   protected optionSpec(): Record<string, OptionCheck> {
     return {
@@ -111,9 +117,9 @@ abstract class LinearPolicy extends Policy {
   }
   /** Ainv symmetric (exactly) and positive definite (a Cholesky factorisation succeeds); b finite. */
   protected checkArm(v: Record<string, Float64Array>, where: string): void {
-    const d = this.dim, M = v.Ainv!, b = v.b!;
+    const d = this.dim, M = v.Ainv!, b = v[this.vecSlot]!, bn = this.vecSlot;
     for (let i = 0; i < d * d; i++) if (!Number.isFinite(M[i]!)) throw new StateError(`${where}: Ainv[${i}] is ${M[i]} (must be finite)`);
-    for (let i = 0; i < d; i++) if (!Number.isFinite(b[i]!) || Math.abs(b[i]!) > 1e300) throw new StateError(`${where}: b[${i}] is ${b[i]} (must be finite)`);
+    for (let i = 0; i < d; i++) if (!Number.isFinite(b[i]!) || Math.abs(b[i]!) > 1e300) throw new StateError(`${where}: ${bn}[${i}] is ${b[i]} (must be finite)`);
     for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
       if (M[i * d + j] !== M[j * d + i]) throw new StateError(`${where}: Ainv is not symmetric (entries ${i},${j} and ${j},${i} differ)`);
     }
@@ -133,13 +139,14 @@ abstract class LinearPolicy extends Policy {
   }
   /** A prior may omit Ainv (default I/λ, an arm never pulled) and b (default 0). */
   protected override warmDefaults(given: Record<string, unknown>): Record<string, unknown> {
-    const d = this.dim, out = { ...given };
+    // during construction this fills a warmStart (every arm); afterwards one arm (addArm's prior, restart)
+    const d = this.dim, out = { ...given }, n = this.built ? 1 : this.K;
     if (out.Ainv === undefined) {
-      const M = new Float64Array(d * d);
-      for (let i = 0; i < d; i++) M[i * d + i] = 1 / (this.hyper.lambda as number);
+      const M = new Float64Array(n * d * d);
+      for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) M[k * d * d + i * d + i] = 1 / (this.hyper.lambda as number);
       out.Ainv = M;
     }
-    if (out.b === undefined) out.b = new Float64Array(d);
+    if (out[this.vecSlot] === undefined) out[this.vecSlot] = new Float64Array(n * d);
     return out;
   }
   /** Ainv = I/λ for arms [from, to) of copy 0. */
@@ -150,9 +157,9 @@ abstract class LinearPolicy extends Policy {
   /** Rebuild the whole scoring cache from the state (one threaded call). */
   private refresh(): void {
     const d = this.dim;
-    this.engine.run('bd_lin_refresh', this.K, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset('b'), d, this.cache!.ptr, this.cstride], 1, d * d);
+    this.engine.run('bd_lin_refresh', this.K, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset(this.vecSlot), d, this.cache!.ptr, this.cstride, this.vecSlot === 'theta' ? 1 : 0], 1, d * d);
   }
-  private buf<D extends 'f32' | 'f64' | 'i32' | 'u8'>(name: string, n: number, dtype: D): EngineBuffer<D> {
+  protected buf<D extends 'f32' | 'f64' | 'i32' | 'u8'>(name: string, n: number, dtype: D): EngineBuffer<D> {
     let b = this.bufs.get(name) as EngineBuffer<D> | undefined;
     if (!b || b.length < n) {
       b?.free(); this.bufs.delete(name);
@@ -162,11 +169,12 @@ abstract class LinearPolicy extends Policy {
     return b;
   }
 
-  /** θ̂ = A⁻¹b of `arm` (f64, the kernels' two-lane order). */
+  /** θ̂ = A⁻¹b of `arm` (f64, the kernels' two-lane order), or the stored θ of a regressor that keeps it. */
   theta(arm: number): Float64Array {
     this.checkLive();
     if (typeof arm !== 'number' || !Number.isInteger(arm) || arm < 0 || arm >= this.K) throw new InvalidArgumentError(`arm must be an integer in [0, ${this.K - 1}], got ${describe(arm)}`);
-    const d = this.dim, s = this.state.array, M = this.slotOffset('Ainv') + arm * d * d, b = this.slotOffset('b') + arm * d;
+    const d = this.dim, s = this.state.array, M = this.slotOffset('Ainv') + arm * d * d, b = this.slotOffset(this.vecSlot) + arm * d;
+    if (this.vecSlot === 'theta') return s.slice(b, b + d);
     const out = new Float64Array(d);
     for (let i = 0; i < d; i++) {
       let e = 0, o = 0, j = 0;
@@ -254,13 +262,20 @@ abstract class LinearPolicy extends Policy {
     }
     const xB = actionFeatures ? K * dp : dp, xK = actionFeatures ? dp : 0;
     this.engine.run('bd_lin_score', K, [this.cache!.ptr, this.cstride, d, K, B, ctx.ptr, xB, xK, maskBuf.ptr, maskB, this.mode,
-      this.hyper.alpha as number, this.key[0], this.key[1], hashes.ptr, scores.ptr, aux ? aux.ptr : 0], 1, B * this.cstride);
-    this.engine.run('bd_lin_pick', B, [scores.ptr, K, maskBuf.ptr, maskB, this.key[0], this.key[1], hashes.ptr, arms.ptr, props.ptr], 1, K);
+      (this.hyper.alpha as number | undefined) ?? 0, this.key[0], this.key[1], hashes.ptr, scores.ptr, aux ? aux.ptr : 0], 1, B * this.cstride);
+    this.pickKernel(B, scores, maskBuf, maskB, hashes, arms, props, aux);
+    return { arms: arms.array.slice(0, B), propensities: props.array.slice(0, B), scores: scores.array.slice(0, B * K) };
+  }
+
+  /** Choice and propensity per context from the B×K scores (one threaded call; LinTS adds its propensity call). */
+  protected pickKernel(B: number, scores: EngineBuffer<'f64'>, mask: EngineBuffer<'u8'>, maskB: number, hashes: EngineBuffer<'i32'>,
+    arms: EngineBuffer<'i32'>, props: EngineBuffer<'f64'>, aux: EngineBuffer<'f32'> | null): void {
+    const K = this.K;
+    this.engine.run('bd_lin_pick', B, [scores.ptr, K, mask.ptr, maskB, this.key[0], this.key[1], hashes.ptr, arms.ptr, props.ptr], 1, K);
     if (aux) {
-      this.engine.run('bd_lin_ts_prop', B, [aux.ptr, K, maskBuf.ptr, maskB, this.hyper.propensityDraws as number,
+      this.engine.run('bd_lin_ts_prop', B, [aux.ptr, K, mask.ptr, maskB, this.hyper.propensityDraws as number,
         this.key[0], this.key[1], hashes.ptr, arms.ptr, props.ptr], 1, K * ((this.hyper.propensityDraws as number) + 1) * 8);
     }
-    return { arms: arms.array.slice(0, B), propensities: props.array.slice(0, B), scores: scores.array.slice(0, B * K) };
   }
 
   // ---- learn ----
@@ -301,7 +316,12 @@ abstract class LinearPolicy extends Policy {
     for (let i = 0; i < n; i++) { const p = first.get(a[i]!)!; order[p] = i; first.set(a[i]!, p + 1); }
     const gb = this.buf('groups', 3 * G, 'i32'), ob = this.buf('order', n, 'i32'), cb = this.buf('lctx', n * d, 'f64'), wb = this.buf('work', 2 * G * d, 'f64');
     gb.array.set(groups); ob.array.set(order); cb.array.set(x);
-    this.engine.run('bd_lin_learn', G, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset('b'), d, gb.ptr, ob.ptr, cb.ptr, rewards.ptr, wb.ptr,
+    this.foldKernel(G, n, gb, ob, cb, rewards, wb);
+  }
+  /** The fold of G arm groups (n events): ridge Sherman–Morrison by default. */
+  protected foldKernel(G: number, n: number, gb: EngineBuffer<'i32'>, ob: EngineBuffer<'i32'>, cb: EngineBuffer<'f64'>, rewards: EngineBuffer<'f64'>, wb: EngineBuffer<'f64'>): void {
+    const d = this.dim;
+    this.engine.run('bd_lin_learn', G, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset(this.vecSlot), d, gb.ptr, ob.ptr, cb.ptr, rewards.ptr, wb.ptr,
       this.cache!.ptr, this.cstride], 1, Math.ceil((2 * d * d * n) / G));
   }
   override learn(events: readonly ContextEvent[]): ReturnType<Policy['learn']> { return super.learn(events); }

@@ -12,6 +12,8 @@ import { EXP3, EXP3IX, EXP3P, EXP4, FixedShare, Hedge, TsallisINF } from './adve
 import { DiscountedTS, DiscountedUCB, SWUCB } from './nonstationary.js';
 import { EpsilonDecreasing, EpsilonGreedy, ExploreThenCommit, Softmax } from './randomized.js';
 import { BernoulliTS, GaussianTS } from './thompson.js';
+import { LinEpsilonGreedy, SquareCB } from './regression.js';
+import type * as RG from './regression.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
@@ -45,7 +47,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   simulate, parseEnv, policyClasses, plotRegret,
   EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4,
   SWUCB, DiscountedUCB, DiscountedTS,
-  EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS });
+  EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS,
+  LinEpsilonGreedy, SquareCB });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -120,4 +123,10 @@ export declare namespace bandits {
   export type ThompsonOptions = TS.ThompsonOptions;
   export type BernoulliTSOptions = TS.BernoulliTSOptions;
   export type GaussianTSOptions = TS.GaussianTSOptions;
+  export type LinEpsilonGreedy = RG.LinEpsilonGreedy;
+  export type SquareCB = RG.SquareCB;
+  export type Regressor = RG.Regressor;
+  export type RegressionOptions = RG.RegressionOptions;
+  export type LinEpsilonGreedyOptions = RG.LinEpsilonGreedyOptions;
+  export type SquareCBOptions = RG.SquareCBOptions;
 }

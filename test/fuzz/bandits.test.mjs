@@ -313,3 +313,83 @@ for (const [name, { C, o, names }] of Object.entries(ADV)) {
     });
   }
 }
+
+// ---- contextual policies over regressors (src/bandits/regression.ts); later contextual pieces append to CTX ----
+const CTX = {
+  LinEpsilonGreedy: { C: bandits.LinEpsilonGreedy, o: {}, names: ['epsilon', 'regressor', 'lambda', 'alpha'] },
+  LinEpsilonGreedyLogistic: { C: bandits.LinEpsilonGreedy, o: { regressor: 'logistic' }, names: ['epsilon', 'lambda'] },
+  SquareCB: { C: bandits.SquareCB, o: {}, names: ['gamma', 'gammaExponent', 'regressor', 'lambda', 'gama'] },
+  SquareCBLogistic: { C: bandits.SquareCB, o: { regressor: 'logistic' }, names: ['gamma', 'gammaExponent', 'lambda'] },
+};
+/** The context of a decide request of `p` (B = 1), as the policy wants it (a hook later pieces extend). */
+const ctxRequest = (p, eventId, x) => ({ eventId, context: x });
+const ctxEvent = (p, eventId, arm, reward, x) => ({ eventId, arm, reward, context: x });
+const ctxVec = (d) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: d, maxLength: d });
+function checkValidCtx(p) {
+  const x = Array.from({ length: p.dim }, (_, j) => (j % 3) - 1);
+  const d = p.decide(ctxRequest(p, 'probe', x));
+  assert.ok(Number.isInteger(d.arm) && p.activeArms.includes(d.arm), `arm ${d.arm}`);
+  assert.ok(d.propensity > 0 && d.propensity <= 1, `propensity ${d.propensity}`);
+  assert.equal(d.scores.length, p.arms);
+  const q = bandits.load(e, p.save());
+  assert.deepEqual(q.decide(ctxRequest(q, 'probe', x)), d);
+  q.free();
+}
+for (const [name, { C, o, names }] of Object.entries(CTX)) {
+  test(`${name}: random options are accepted into a valid policy or refused cleanly`, () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names, 'dim', 'copies', 'warmStart', 'seed'), fc.oneof(anyValue, fc.constantFrom('ridge', 'logistic', 'lasso')), { maxKeys: 3 }), fc.integer({ min: 1, max: 5 }), (opt, arms) => {
+      const opts = { dim: 3, ...o, arms, ...opt };
+      if (opts.warmStart === undefined) delete opts.warmStart;
+      let p;
+      if (expectCleanFailure(() => { p = new C(e, opts); })) return;
+      checkValidCtx(p);
+      p.free();
+    }), { numRuns: runs(100) });
+  });
+  const event = (K, d) => fc.oneof(
+    { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 6 }), arm: fc.integer({ min: 0, max: K - 1 }), reward: fc.double({ min: 0, max: 1, noNaN: true }), context: ctxVec(d) }) },
+    { weight: 1, arbitrary: fc.record({ eventId: fc.oneof(fc.string({ maxLength: 3 }), anyValue), arm: fc.oneof(fc.integer({ min: -1, max: K }), anyValue), reward: fc.oneof(fc.double({ min: -2, max: 2 }), anyValue), context: fc.oneof(ctxVec(d), ctxVec(d + 1), anyValue, fc.constant([NaN, 0, 0])) }) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: fc.string({ minLength: 1 }), arm: fc.constant(0), reward: fc.constant(1), context: ctxVec(d), extra: anyValue })) },
+  );
+  test(`${name}: random contextual batches are learned whole or refused whole, state unchanged`, () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.array(event(4, 3), { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: -1, max: 3 }), (K, batches, removed) => {
+      const p = new C(e, { dim: 3, ...o, arms: K, seed: 3, dedupWindow: 4 });
+      if (removed >= 0 && removed < K && K > 1) p.removeArm(removed);
+      for (const b of batches) {
+        let res;
+        const err = expectCleanFailure(() => { res = p.learn(b); }, guard(p));
+        if (!err) assert.equal(res.learned + res.duplicates, b.length);
+      }
+      checkValidCtx(p);
+      p.free();
+    }), { numRuns: runs(100) });
+  });
+  test(`${name}: random decide requests and batches give valid decisions or a clean refusal`, () => {
+    const p = new C(e, { dim: 3, ...o, arms: 4, seed: 11 });
+    p.learn([ctxEvent(p, 'a', 1, 1, [1, 0, 0.5])]);
+    p.removeArm(3);
+    const req = fc.record({ eventId: fc.oneof(fc.string({ maxLength: 20 }), anyValue), context: fc.oneof(ctxVec(3), ctxVec(12), anyValue, ctxVec(2)),
+      actions: fc.oneof(fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }), anyValue), actionFeatures: fc.oneof(fc.boolean(), anyValue), extra: anyValue }, { requiredKeys: ['eventId', 'context'] });
+    fc.assert(fc.property(fc.oneof(anyValue, req), (r) => {
+      let d;
+      if (!expectCleanFailure(() => { d = p.decide(r); }, guard(p))) assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1);
+    }), { numRuns: runs(100) });
+    fc.assert(fc.property(fc.oneof(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 9 }), anyValue), fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), anyValue), fc.oneof(fc.constant({}), fc.record({ actions: anyValue }), anyValue), (xs, ids, opt) => {
+      let d;
+      if (expectCleanFailure(() => { d = p.decideBatch(xs, ids, opt); }, guard(p))) return;
+      for (let b = 0; b < ids.length; b++) assert.ok(p.activeArms.includes(d.arms[b]) && d.propensities[b] > 0 && d.propensities[b] <= 1);
+    }), { numRuns: runs(100) });
+    p.free();
+  });
+  test(`${name}: damaged state files are refused with StateError (bit flips, truncation)`, () => {
+    const p = new C(e, { dim: 2, ...o, arms: 3, seed: 5, dedupWindow: 3 });
+    p.learn([ctxEvent(p, 'a', 0, 1, [1, 0]), ctxEvent(p, 'b', 2, 0.5, [0.5, -1])]);
+    const good = p.save();
+    fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 7 }), fc.boolean(), (i, bit, cut) => {
+      const b = cut ? good.slice(0, i) : good.slice();
+      if (!cut) b[i] ^= 1 << bit;
+      assert.throws(() => bandits.load(e, b), StateError);
+    }), { numRuns: runs(150) });
+    p.free();
+  });
+}
