@@ -312,6 +312,17 @@ export abstract class Policy {
     }
     return { learned: n, duplicates: events.length - n };
   }
+  /** The keys an event of learn() holds for this policy (e.g. context, propensity): what a decision log stores to build one. */
+  get eventFields(): readonly string[] { this.checkLive(); return this.eventKeys(); }
+  /**
+   * Check one event exactly as learn() checks it (InvalidArgumentError whose message starts with
+   * `where`), without learning it: nothing changes, the eventId window included.
+   */
+  validateEvent(event: unknown, where = 'event'): void {
+    this.checkLive();
+    this.checkEvent(event as Record<string, unknown>, where);
+    encodeIds([(event as BanditEvent).eventId], () => where);
+  }
   /** Write the arms and rewards of checked events into the kernel's inputs (subclasses add contexts). */
   protected packEvents(ev: readonly BanditEvent[], arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>): void {
     const a = arms.array, r = rewards.array;
