@@ -277,6 +277,22 @@ async function build() {
       table(`bilevel options.outer (optimizer '${optimizer}')`, rows, 'the upper-level optimizer of every method (f64, in wasm)');
     }
   }
+
+  // serving classes around a policy (src/bandits/serving/): probed over a UCB1 of 3 arms
+  lines.push('## Serving', '', 'Options of the serving classes that wrap a policy (probed over `new bandits.UCB1(engine, { arms: 3 })`; defaults read from a fresh instance).', '');
+  const served = new S.bandits.UCB1(engine, { arms: 3 });
+  for (const name of Object.keys(S.bandits).filter((n) => ['DecisionLog', 'ServedPolicy'].includes(n)).sort()) {
+    const C = S.bandits[name], fields = ctorOptions(name);
+    if (!fields) throw new Error(`no constructor typing for bandits.${name}`);
+    const fresh = new C(served, {});
+    const rows = fields.map((fd) => {
+      const dflt = typeof fresh[fd.name] === 'function' || (fresh[fd.name] !== null && typeof fresh[fd.name] === 'object') ? undefined : fresh[fd.name];
+      return { name: fd.name, required: !fd.optional, type: fd.type, dflt: showDefault(dflt), acc: probeField(fd, (v) => tryCall(() => new C(served, { [fd.name]: v })), dflt) };
+    });
+    fresh.free?.();
+    table(name, rows);
+  }
+  served.free();
   await engine.dispose();
   return lines.join('\n');
 }

@@ -15,6 +15,8 @@ import { BernoulliTS, GaussianTS } from './thompson.js';
 import { LinEpsilonGreedy, SquareCB } from './regression.js';
 import type * as RG from './regression.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
+import { DecisionLog } from './serving/log.js';
+import type * as Log from './serving/log.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
 import type * as C from './contextual.js';
@@ -48,7 +50,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   EXP3, EXP3IX, EXP3P, TsallisINF, Hedge, FixedShare, EXP4,
   SWUCB, DiscountedUCB, DiscountedTS,
   EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS,
-  LinEpsilonGreedy, SquareCB });
+  LinEpsilonGreedy, SquareCB,
+  DecisionLog });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -129,4 +132,13 @@ export declare namespace bandits {
   export type RegressionOptions = RG.RegressionOptions;
   export type LinEpsilonGreedyOptions = RG.LinEpsilonGreedyOptions;
   export type SquareCBOptions = RG.SquareCBOptions;
+  export type DecisionLog = Log.DecisionLog;
+  export type DecisionLogOptions = Log.DecisionLogOptions;
+  export type DecisionLogJSON = Log.DecisionLogJSON;
+  export type LogEntry = Log.LogEntry;
+  export type LogRecord = Log.LogRecord;
+  export type LogCounts = Log.LogCounts;
+  export type RewardInput = Log.RewardInput;
+  export type RewardsResult = Log.RewardsResult;
+  export type ShadowChoice = Log.ShadowChoice;
 }

@@ -393,3 +393,74 @@ for (const [name, { C, o, names }] of Object.entries(CTX)) {
     p.free();
   });
 }
+
+// The decision log (src/bandits/serving/log.ts): random options, random operation sequences (decide,
+// rewards with good, unknown, duplicate and malformed entries, expire, clock values) and damaged JSON
+// exports. A refused call throws a SimdoptError and leaves the policy and the log as they were.
+const LOG_POLICIES = { UCB1: (o) => new bandits.UCB1(e, o), BernoulliTS: (o) => new bandits.BernoulliTS(e, o), EXP3P: (o) => new bandits.EXP3P(e, { ...o, horizon: 100 }),
+  LinUCB: (o) => new bandits.LinUCB(e, { ...o, dim: 2 }), Hedge: (o) => new bandits.Hedge(e, o) };
+test('DecisionLog: random options give a log or a clean refusal', () => {
+  const p = new bandits.UCB1(e, { arms: 3 });
+  const names = ['capacity', 'ttl', 'defaultReward', 'memory', 'unknownRewards', 'policyVersion', 'shadows', 'clock', 'onEvict', 'ttL', 'capcity'];
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), fc.oneof(anyValue, fc.constantFrom('count', 'error', 'v2', '')), { maxKeys: 4 }), (o) => {
+    let log;
+    const err = expectCleanFailure(() => { log = new bandits.DecisionLog(p, o); }, guard(p));
+    if (!err) { log.decide({ eventId: 'probe' }, 0); log.free(); }
+  }), { numRuns: runs(100) });
+  p.free();
+});
+for (const [name, make] of Object.entries(LOG_POLICIES)) {
+  test(`DecisionLog over ${name}: random operation sequences apply whole or are refused whole`, () => {
+    const op = fc.oneof(
+      fc.record({ t: fc.constant('decide'), id: fc.oneof(fc.string({ minLength: 1, maxLength: 3 }), anyValue), now: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue), ctx: fc.oneof(fc.constant([0.5, -1]), anyValue) }),
+      fc.record({ t: fc.constant('rewards'), now: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue),
+        batch: fc.oneof(fc.array(fc.oneof(
+          fc.record({ eventId: fc.string({ minLength: 1, maxLength: 3 }), reward: fc.oneof(fc.constantFrom(0, 1, 0.5), anyValue) }),
+          fc.record({ eventId: fc.string({ minLength: 1, maxLength: 3 }), rewards: fc.oneof(fc.constant([0, 1, 0.5]), anyValue) }),
+          anyValue), { maxLength: 4 }), anyValue) }),
+      fc.record({ t: fc.constant('expire'), now: fc.oneof(fc.integer({ min: 0, max: 80 }), anyValue) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 12 }), fc.constantFrom(null, 0), fc.constantFrom('error', 'count'), (ops, dflt, unknown) => {
+      const p = make({ arms: 3, seed: 2 });
+      const log = new bandits.DecisionLog(p, { capacity: 4, memory: 3, ttl: 20, defaultReward: name === 'Hedge' ? null : dflt, unknownRewards: unknown });
+      const look = () => ({ policy: p.save(), log: log.toJSON() });
+      for (const o of ops) {
+        let res;
+        const err = expectCleanFailure(() => {
+          if (o.t === 'decide') res = log.decide(name === 'LinUCB' ? { eventId: o.id, context: o.ctx } : { eventId: o.id }, o.now);
+          else if (o.t === 'rewards') res = log.rewards(o.batch, o.now);
+          else res = log.expire(o.now);
+        }, look);
+        if (!err && o.t !== 'decide') assert.equal(res.records.length, res.joined + res.defaulted);
+      }
+      const c = log.counts;
+      assert.equal(c.decided, log.pending + c.joined + c.defaulted + c.dropped + c.evicted);
+      const back = bandits.DecisionLog.fromJSON(p, JSON.parse(JSON.stringify(log.toJSON())));
+      assert.deepEqual(back.toJSON(), log.toJSON());
+      log.free(); back.free(); p.free();
+    }), { numRuns: runs(50) });
+  });
+}
+test('DecisionLog.fromJSON: randomly damaged exports are refused with StateError or read back exactly', () => {
+  const p = new bandits.EXP3P(e, { arms: 3, horizon: 100 });
+  const log = new bandits.DecisionLog(p, { ttl: 100, capacity: 8 });
+  for (let i = 0; i < 6; i++) log.decide({ eventId: `e${i}` }, i);
+  log.rewards([{ eventId: 'e1', reward: 1 }], 7);
+  const good = JSON.parse(JSON.stringify(log.toJSON()));
+  const paths = [];
+  const walk = (v, path) => { paths.push(path); if (v && typeof v === 'object') for (const k of Object.keys(v)) walk(v[k], [...path, k]); };
+  walk(good, []);
+  fc.assert(fc.property(fc.integer({ min: 1, max: paths.length - 1 }), fc.oneof(anyValue, fc.constantFrom('x', -1, 3, 'e2', [], [0.5, 0.5])), fc.boolean(), (pi, v, del) => {
+    const bad = JSON.parse(JSON.stringify(good));
+    const path = paths[pi];
+    let o = bad;
+    for (const k of path.slice(0, -1)) o = o[k];
+    if (del) { if (Array.isArray(o)) o.splice(Number(path.at(-1)), 1); else delete o[path.at(-1)]; } else o[path.at(-1)] = v;
+    let back;
+    try { back = bandits.DecisionLog.fromJSON(p, bad); } catch (err) { assert.ok(err instanceof StateError, `${path.join('.')}: ${err}`); return; }
+    // accepted: then it was read exactly as written
+    assert.deepEqual(JSON.parse(JSON.stringify(back.toJSON())), JSON.parse(JSON.stringify(bad)), path.join('.'));
+    back.free();
+  }), { numRuns: runs(200) });
+  p.free();
+});
