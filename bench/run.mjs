@@ -518,6 +518,17 @@ await e2.dispose();
   log(`simulate done ${fmt((now() - tStart) / 1000)} s`);
 }
 
+// ---------- 13. simdopt/tfjs: a tfjs-layers MLP's training step, tfjs Adam vs the adapter (bench/tfjs.mjs) ----------
+{
+  const { measureTfjs } = await import('./tfjs.mjs');
+  try {
+    const { rows: tfjsRows, data } = await measureTfjs(simdopt, { quick: QUICK });
+    results.tfjsAdapter = data;
+    for (const r of tfjsRows) addRow('13', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: tfjs adapter rows failed (${err.message})`); addRow('13', 'simdopt/tfjs', `failed: ${err.message}`); }
+  log(`tfjs adapter done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 const totalS = (now() - tStart) / 1000;
 let commit = '';
@@ -525,7 +536,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

@@ -1,16 +1,17 @@
-// Bench row 12: a tfjs-layers 784-256-10 MLP (ReLU, softmax, categorical cross-entropy; 203,530
+// Bench row 13: a tfjs-layers 784-256-10 MLP (ReLU, softmax, categorical cross-entropy; 203,530
 // parameters in 4 variables), batch 64 of seeded synthetic data, one model.trainOnBatch per step:
 //   tfjs's own tf.train.adam vs simdopt/tfjs's AdamW (simdoptTfjs, 1 engine thread), on the
 //   tfjs-backend-wasm (SIMD, single-threaded in Node) and tfjs-backend-cpu backends;
 //   per step: the whole training step (forward + backward + optimizer) and the optimizer's share:
 //   tfjs Adam's applyGradients, and the adapter's three phases from its `timings`
 //   (transfer in = gradients into the engine, update = simdopt's step, transfer out = assign back),
-//   for the 'flat' (one concat + one read) and 'perVariable' (one read per tensor) gradient paths.
+//   for the default transfer ('auto', which is 'perVariable' on these backends: one read per tensor)
+//   and 'flat' (one concat on the backend + one read).
 // Timing: configurations interleaved (rotating order), median over rounds of STEPS steps each.
 // `node bench/tfjs.mjs [--quick]` prints these rows alone (and writes bench/results/tfjs-latest.json);
-// bench/run.mjs includes them as row 12.
+// bench/run.mjs includes them as row 13.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,8 +56,8 @@ export async function measureTfjs(simdopt, { quick = false } = {}) {
     adam.applyGradients = (g) => { const t = now(); applyAdam(g); adamMs += now() - t; };
     const cfgs = [
       { name: 'tfjs Adam', opt: adam, share: () => adamMs },
-      { name: 'adapter AdamW flat', opt: simdoptTfjs(engine, { optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-2 }) },
-      { name: 'adapter AdamW perVariable', opt: simdoptTfjs(engine, { optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-2, transfer: 'perVariable' }) },
+      { name: 'adapter AdamW default', opt: simdoptTfjs(engine, { optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-2 }) },
+      { name: 'adapter AdamW flat', opt: simdoptTfjs(engine, { optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-2, transfer: 'flat' }) },
     ];
     for (const c of cfgs) {
       c.model = build(c.opt); c.step = []; c.opt_ = []; c.in = []; c.up = []; c.out = [];
@@ -76,7 +77,7 @@ export async function measureTfjs(simdopt, { quick = false } = {}) {
         }
       }
     }
-    const res = {};
+    const res = {}, defaultMode = cfgs[1].opt.transferMode;
     for (const c of cfgs) {
       res[c.name] = { stepMs: median(c.step), optimizerMs: median(c.opt_), ...(c.share ? {} : { transferInMs: median(c.in), updateMs: median(c.up), transferOutMs: median(c.out) }) };
       c.model.dispose();
@@ -84,12 +85,13 @@ export async function measureTfjs(simdopt, { quick = false } = {}) {
     }
     adam.dispose();
     tf.dispose([x, y]);
+    res['adapter AdamW default'].transfer = defaultMode;
     data.backends[backend] = res;
-    const A = res['tfjs Adam'], F = res['adapter AdamW flat'], P = res['adapter AdamW perVariable'];
+    const A = res['tfjs Adam'], P = res['adapter AdamW default'], F = res['adapter AdamW flat'];
     rows.push({ name: `tfjs-${backend} ${IN}-${HID}-${OUT} MLP, batch ${BATCH}: training step, tfjs Adam vs adapter AdamW`,
-      value: `${fmt(A.stepMs)} ms vs ${fmt(F.stepMs)} ms (→ ${fmt(A.stepMs / F.stepMs)}×); optimizer share ${fmt(A.optimizerMs, 3)} vs ${fmt(F.optimizerMs, 3)} ms (→ ${fmt(A.optimizerMs / F.optimizerMs, 1)}×)`, target: '—', pass: null });
+      value: `${fmt(A.stepMs)} ms vs ${fmt(P.stepMs)} ms (→ ${fmt(A.stepMs / P.stepMs)}×); optimizer share ${fmt(A.optimizerMs, 3)} vs ${fmt(P.optimizerMs, 3)} ms (→ ${fmt(A.optimizerMs / P.optimizerMs, 1)}×)`, target: '—', pass: null });
     rows.push({ name: `tfjs-${backend} adapter per step: transfer in / update / transfer out`,
-      value: `flat ${fmt(F.transferInMs, 3)} / ${fmt(F.updateMs, 3)} / ${fmt(F.transferOutMs, 3)} ms; perVariable ${fmt(P.transferInMs, 3)} / ${fmt(P.updateMs, 3)} / ${fmt(P.transferOutMs, 3)} ms`, target: '—', pass: null });
+      value: `default (${defaultMode}) ${fmt(P.transferInMs, 3)} / ${fmt(P.updateMs, 3)} / ${fmt(P.transferOutMs, 3)} ms; flat ${fmt(F.transferInMs, 3)} / ${fmt(F.updateMs, 3)} / ${fmt(F.transferOutMs, 3)} ms (flat step ${fmt(F.stepMs)} ms)`, target: '—', pass: null });
   }
   await engine.dispose();
   return { rows, data };
@@ -97,13 +99,25 @@ export async function measureTfjs(simdopt, { quick = false } = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const simdopt = await import(new URL('../dist/index.js', import.meta.url).href);
+  // Other processes' share of the machine's CPU time during the run (from /proc/stat minus our own).
+  const snap = () => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      const me = readFileSync('/proc/self/stat', 'utf8'); const g = me.slice(me.lastIndexOf(')') + 2).split(' ').map(Number);
+      const total = f.reduce((a, b) => a + b, 0);
+      return { total, busy: total - f[3] - (f[4] || 0), self: g[11] + g[12] };
+    } catch { return null; }
+  };
+  const s0 = snap();
   const { rows, data } = await measureTfjs(simdopt, { quick: process.argv.includes('--quick') });
+  const s1 = snap();
+  const othersCpu = s0 && s1 && s1.total > s0.total ? Math.max(0, ((s1.busy - s0.busy) - (s1.self - s0.self)) / (s1.total - s0.total)) : null;
   for (const r of rows) console.log(`info  ${r.name}: ${r.value}`);
   let commit = '';
   try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: join(here, '..'), encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
-  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, commit, loadavg: loadavg() };
+  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, commit, loadavg: loadavg(), othersCpu };
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'tfjs-latest.json'), JSON.stringify({ meta, rows, data }, null, 2) + '\n');
-  console.log(`node ${process.version}, ${meta.cores} cores ${meta.cpu}, commit ${commit}, load average ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}; wrote bench/results/tfjs-latest.json`);
+  console.log(`node ${process.version}, ${meta.cores} cores ${meta.cpu}, commit ${commit}, load average ${meta.loadavg.map((x) => x.toFixed(1)).join(' ')}, other processes ${othersCpu === null ? '?' : Math.round(othersCpu * 100) + '%'} of the CPU; wrote bench/results/tfjs-latest.json`);
   process.exit(0);
 }

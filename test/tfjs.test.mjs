@@ -70,7 +70,8 @@ function tfVars({ shapes, init0 }) {
 const apply = (opt, vars, g) => tf.tidy(() => opt.applyGradients(Object.fromEntries(Object.entries(vars).map(([k, v]) => [v.name, tf.tensor(g[k], v.shape)]))));
 
 for (const [label, options, make] of [
-  ['AdamW, flat transfer', { optimizer: 'adamw', lr: 1e-2, weightDecay: 0.1 }, (p) => new AdamW(p, { lr: 1e-2, weightDecay: 0.1 })],
+  ['AdamW, default transfer (auto)', { optimizer: 'adamw', lr: 1e-2, weightDecay: 0.1 }, (p) => new AdamW(p, { lr: 1e-2, weightDecay: 0.1 })],
+  ['AdamW, flat transfer', { optimizer: 'adamw', lr: 1e-2, weightDecay: 0.1, transfer: 'flat' }, (p) => new AdamW(p, { lr: 1e-2, weightDecay: 0.1 })],
   ['AdamW, per-variable transfer', { optimizer: 'adamw', lr: 1e-2, weightDecay: 0.1, transfer: 'perVariable' }, (p) => new AdamW(p, { lr: 1e-2, weightDecay: 0.1 })],
   ['Lion with a group and a scheduled lr', { optimizer: 'lion', lr: (t) => 1e-3 / (1 + t), groups: [{ params: /\/b$/, weightDecay: 0.5 }] },
     (p) => new Lion(p, { lr: (t) => 1e-3 / (1 + t), groups: [{ params: /\/b$/, weightDecay: 0.5 }] })],
@@ -92,6 +93,39 @@ for (const [label, options, make] of [
     ref.free(); ps.free(); opt.dispose(); tf.dispose(Object.values(vars));
   });
 }
+
+test("transfer 'auto' reads per variable on the cpu and wasm backends (measured faster there: bench/tfjs.mjs), flat on webgl/webgpu; on wasm the update is still bit for bit simdopt's own step (the assign passes a view of the arena, which that backend copies at once)", async () => {
+  const o = simdoptTfjs(engine, { optimizer: 'sgd', lr: 0.1 });
+  assert.equal(o.transferMode, 'perVariable');
+  assert.equal(simdoptTfjs(engine, { optimizer: 'sgd', lr: 0.1, transfer: 'flat' }).transferMode, 'flat');
+  o.dispose();
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const tfw = await import('@tensorflow/tfjs-backend-wasm');
+  tfw.setWasmPaths(new URL('.', 'file://' + require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')).pathname);
+  assert.ok(await tf.setBackend('wasm'));
+  try {
+    const f = fixture(11);
+    for (const transfer of ['auto', 'flat']) {
+      const vars = tfVars(f);
+      const opt = simdoptTfjs(engine, { optimizer: 'adamw', lr: 1e-2, weightDecay: 0.1, transfer });
+      assert.equal(opt.transferMode, transfer === 'auto' ? 'perVariable' : 'flat');
+      for (const g of f.grads) apply(opt, vars, g);
+      const ps = new ParamSet(engine, Object.fromEntries(Object.values(vars).map((v) => [v.name, v.shape])));
+      const ref = new AdamW(ps, { lr: 1e-2, weightDecay: 0.1 });
+      for (const [k, v] of Object.entries(vars)) ps.setParam(v.name, f.init0[k]);
+      for (const g of f.grads) { for (const [k, v] of Object.entries(vars)) ps.setGrad(v.name, g[k]); ref.step(); }
+      // the variables own their values: overwriting the arena afterwards changes none of them
+      const got = Object.values(vars).map((v) => bits(v.dataSync()));
+      opt.params.data.array.fill(7);
+      Object.values(vars).forEach((v, i) => {
+        assert.deepEqual(bits(v.dataSync()), got[i], `${v.name} aliases the arena`);
+        assert.deepEqual(got[i], bits(ps.param(v.name)), `${transfer} ${v.name}`);
+      });
+      ref.free(); ps.free(); opt.dispose(); tf.dispose(Object.values(vars));
+    }
+  } finally { await tf.setBackend('cpu'); }
+});
 
 test('minimize() (tfjs base class) computes the gradients and steps; a value assigned by the user is read again', () => {
   const x = tf.variable(tf.tensor1d([3, -2, 1, 5, 0.5]), true, `q${uid++}`);
@@ -205,7 +239,7 @@ test('bad input: typed SimdoptErrors with what to do, and nothing changes', asyn
 test('getConfig is JSON: schedules become their current value and are listed', () => {
   const o = simdoptTfjs(engine, { optimizer: 'adamw', lr: (t) => 0.5 / (t + 1), betas: [0.8, 0.99], groups: [{ params: /bias/i, weightDecay: 0 }] });
   const c = o.getConfig();
-  assert.deepEqual(JSON.parse(JSON.stringify(c)), { optimizer: 'adamw', options: { lr: 0.5, betas: [0.8, 0.99], groups: [{ params: { regexp: 'bias', flags: 'i' }, weightDecay: 0 }] }, transfer: 'flat', schedules: ['lr'] });
+  assert.deepEqual(JSON.parse(JSON.stringify(c)), { optimizer: 'adamw', options: { lr: 0.5, betas: [0.8, 0.99], groups: [{ params: { regexp: 'bias', flags: 'i' }, weightDecay: 0 }] }, transfer: 'auto', schedules: ['lr'] });
   assert.equal(SimdoptTfjsOptimizer.className, o.getClassName());
   o.dispose();
 });

@@ -5,8 +5,10 @@
 // applyGradients() mirrors the model's variables in one simdopt ParamSet, created on the first call
 // from the variables it is given (names and shapes; param groups select them by tfjs variable name,
 // e.g. /bias/). Per step:
-//   in:     the gradients are concatenated on the tfjs backend and read back ONCE (one flat copy into
-//           the ParamSet's gradient buffer), or read one tensor at a time (transfer: 'perVariable');
+//   in:     each gradient tensor is read and copied into its slice of the ParamSet's gradient buffer
+//           (transfer: 'perVariable', the default on CPU-side backends), or the gradients are
+//           concatenated on the tfjs backend and read back once (transfer: 'flat', the default on
+//           webgl/webgpu, where each read is a GPU sync);
 //   update: one simdopt step(): the fused wasm kernels over the whole arena;
 //   out:    each variable is assigned a tensor made from its slice of the arena (tfjs variables are
 //           separate tensors: one copy each is the floor).
@@ -31,10 +33,16 @@ export type OptimizerFactory = (params: ParamSet) => Optimizer<any, any>;
 /** Options of the adapter itself (beside the optimizer's own). */
 export interface SimdoptTfjsAdapterOptions {
   /**
-   * How gradients reach the engine: 'flat' (default) concatenates them on the tfjs backend and reads
-   * the result once (one copy into the ParamSet); 'perVariable' reads each gradient tensor separately.
+   * How gradients reach the engine. 'perVariable' reads each gradient tensor and copies it into its
+   * slice of the ParamSet's gradient buffer (on the cpu and wasm backends a read is the backend's own
+   * array, so this is one copy per element). 'flat' first concatenates the gradients on the tfjs
+   * backend and reads the result once: one more pass over the gradients, but one readback instead of
+   * one per variable, which is what a GPU backend (webgl, webgpu: each read waits for the GPU) wants.
+   * Default 'auto': 'flat' on the webgl and webgpu backends, 'perVariable' on every other backend
+   * (measured on cpu and wasm: bench/tfjs.mjs, README "Fine-tuning with TensorFlow.js"; the GPU
+   * choice is by the readback count, not measured here).
    */
-  transfer?: 'flat' | 'perVariable';
+  transfer?: 'auto' | 'flat' | 'perVariable';
 }
 
 /**
@@ -62,6 +70,10 @@ export interface SimdoptTfjsTimings {
 export interface NamedTensor { name: string; tensor: tf.Tensor }
 
 const STATE_WEIGHT = 'simdopt/state';
+/** Backends whose every tensor read waits for a GPU: there one concatenated read beats one per variable. */
+const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
+/** Backends that copy a new tensor's values when it is made (tfjs-backend-wasm: into its heap, in backend.write). */
+const COPYING_BACKENDS = new Set(['wasm']);
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const shapeOf = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -136,7 +148,7 @@ export class SimdoptTfjsOptimizer extends tf.Optimizer {
   readonly optimizerName: string;
   private readonly make: OptimizerFactory;
   private readonly options: Record<string, unknown>;
-  private readonly transfer: 'flat' | 'perVariable';
+  private readonly transfer: 'auto' | 'flat' | 'perVariable';
   private ps: ParamSet | null = null;
   private opt: Optimizer<any, any> | null = null;
   /** Per tensor of the ParamSet: its variable's name, shape, and the dataId simdopt last assigned. */
@@ -155,8 +167,8 @@ export class SimdoptTfjsOptimizer extends tf.Optimizer {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`simdoptTfjs: options must be an object such as { optimizer: 'adamw', lr: 1e-3 }, got ${describe(options)}`);
     }
-    const { optimizer, transfer = 'flat', ...rest } = options as unknown as Record<string, unknown>;
-    if (transfer !== 'flat' && transfer !== 'perVariable') throw new HyperparameterError(`simdoptTfjs: transfer must be 'flat' or 'perVariable', got ${describe(transfer)}`);
+    const { optimizer, transfer = 'auto', ...rest } = options as unknown as Record<string, unknown>;
+    if (transfer !== 'auto' && transfer !== 'flat' && transfer !== 'perVariable') throw new HyperparameterError(`simdoptTfjs: transfer must be 'auto', 'flat' or 'perVariable', got ${describe(transfer)}`);
     this.engine = engine;
     this.transfer = transfer;
     this.options = rest;
@@ -222,12 +234,17 @@ export class SimdoptTfjsOptimizer extends tf.Optimizer {
     opt.step();
     t0 = now();
     this.t.update += t0 - t1;
+    // The wasm backend copies a new tensor's values into its own heap at once, so it is given a view of
+    // the arena; the cpu backend keeps the array it is given and webgl uploads it later, so every
+    // other backend gets its own copy.
+    const view = COPYING_BACKENDS.has(tf.getBackend());
     tf.tidy(() => {
       ps.tensors.forEach((info, i) => {
         const m = this.vars[i]!;
         if (m.frozen) return;
         const v = vars[i]!;
-        v.assign(tf.tensor(ps.data.array.slice(info.offset, info.offset + info.size), m.shape, 'float32'));
+        const a = ps.data.array;
+        v.assign(tf.tensor(view ? a.subarray(info.offset, info.offset + info.size) : a.slice(info.offset, info.offset + info.size), m.shape, 'float32'));
         m.dataId = v.dataId;
       });
     });
@@ -287,10 +304,17 @@ export class SimdoptTfjsOptimizer extends tf.Optimizer {
     });
   }
 
+  /** The gradient path this step takes: `transfer`, with 'auto' resolved by the current tfjs backend. */
+  get transferMode(): 'flat' | 'perVariable' {
+    this.live();
+    if (this.transfer !== 'auto') return this.transfer;
+    return GPU_BACKENDS.has(tf.getBackend()) ? 'flat' : 'perVariable';
+  }
+
   /** Gradients into ps.grad: one backend concat and one read ('flat'), or one read per tensor. */
   private gather(grads: tf.Tensor[]): void {
     const ps = this.ps!, g = ps.grad.array, ts = ps.tensors;
-    if (this.transfer === 'perVariable' || grads.length === 1) {
+    if (this.transferMode === 'perVariable' || grads.length === 1) {
       grads.forEach((x, i) => g.set(x.dataSync() as Float32Array, ts[i]!.offset));
       return;
     }

@@ -16,7 +16,7 @@ const e = await init({ threads: 1 });
 afterAll(() => e.dispose());
 const anyValue = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 1, 0.5, 1e-3, 2, 1e6, -0, 0.9, 0.999),
-  fc.constantFrom('1', 'flat', 'perVariable', 'adamw', null, true, [], {}, () => 0.01, 10n, [0.9, 0.99], [1, 2, 3], undefined, Object.create(null), /w/),
+  fc.constantFrom('1', 'auto', 'flat', 'perVariable', 'adamw', null, true, [], {}, () => 0.01, 10n, [0.9, 0.99], [1, 2, 3], undefined, Object.create(null), /w/),
   fc.double({ min: -2, max: 2, noNaN: true }),
 );
 const NAMES = ['optimizer', 'lr', 'betas', 'eps', 'weightDecay', 'momentum', 'transfer', 'groups', 'nonFinite', 'learningRate', 'beta1', 'decay', 'amsgrad'];
