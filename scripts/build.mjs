@@ -180,6 +180,26 @@ writeIfChanged(join(root, 'src', 'generated', 'kernels.ts'), head + Object.keys(
   + `\n/** Parameter lists of every kernel in the build, by name. */\nexport interface KernelRegistry extends ${ifaces.join(', ')} {}\n`);
 
 execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+// tsup's declaration bundler (rollup-plugin-dts) flattens `namespace bandits { export type Policy =
+// P.Policy }` into `declare namespace bandits { type Policy = Policy; }`, where the right-hand name is
+// the alias itself: every namespace type is circular (TS2456 for a consumer that type-checks
+// libraries, i.e. without skipLibCheck; test/consumer.test.mjs). Each such alias is pointed at a
+// module-level alias of the flattened type instead: `type bandits$Policy = Policy;` outside the block.
+for (const f of ['index.d.ts', 'index.d.cts']) {
+  const file = join(root, 'dist', f);
+  const fixed = readFileSync(file, 'utf8').replace(/^declare namespace (\w+) \{\n((?: {4}.*\n)*?)\}/gm, (block, ns, body) => {
+    const outer = [];
+    const inner = body.replace(/^ {4}type (\w+) = (\w+);$/gm, (line, name, target) => {
+      if (name !== target) return line;
+      outer.push(`type ${ns}$${name} = ${name};`);
+      return `    type ${name} = ${ns}$${name};`;
+    });
+    return `${outer.join('\n')}${outer.length ? '\n' : ''}declare namespace ${ns} {\n${inner}}`;
+  });
+  const left = fixed.match(/^ {4}type (\w+) = \1;$/m);
+  if (left) throw new Error(`dist/${f}: namespace alias ${left[1]} still refers to itself`);
+  writeFileSync(file, fixed);
+}
 // simdopt/tfjs after the core: it imports 'simdopt' (resolved to dist/ by the package's self-reference).
 execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--config', 'tsup.tfjs.config.ts'], { cwd: root, stdio: 'inherit' });
 mkdirSync(join(root, 'dist', 'wasm'), { recursive: true });
