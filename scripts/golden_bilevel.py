@@ -1,7 +1,10 @@
-"""Independent reference hypergradients for test/bilevel-torch.test.mjs (issue 9, reference §6 T1/T2), from
-real torch 1.13 autograd in float64, two ways per problem:
-  * 'unrolled through the solution': y*(x) is computed inside the autograd graph by torch.linalg.solve on
-    the lower level's optimality system, Φ(x) = f(x, y*(x)) is backpropagated to x;
+"""Independent reference hypergradients for test/bilevel-torch.test.mjs (issue 9, reference §6 T1/T2, and the
+logistic / softmax regression models of hyper-cleaning), from real torch 1.13 autograd in float64, two ways
+per problem:
+  * 'through the solution': y*(x) is computed inside the autograd graph (quadratic lower levels: by
+    torch.linalg.solve on the optimality system read off g by autograd; logistic/softmax: Newton's method to
+    convergence outside the graph, then one Newton step inside it, whose derivative at the fixed point is
+    dy*/dx), and Φ(x) = f(x, y*(x)) is backpropagated to x;
   * 'implicit function theorem': ∇²ᵧᵧg is torch.autograd.functional.hessian of g, ∇²ₓᵧg·v is a double
     backward of ∇ᵧg, ∇Φ = ∇ₓf − ∇²ₓᵧg·[∇²ᵧᵧg]⁻¹∇ᵧf.
 No formula of simdopt's (its wasm kernels or test/helpers/reference-bilevel.mjs) is used: the lower and
@@ -103,6 +106,69 @@ def ridge_case(seed, n, m, d, hyper, xs, alpha=1e-3):
     return out
 
 
+# ---- logistic and softmax regression (the hyper-cleaning models): y* by Newton's method in f64 -----------
+def glm_case(seed, n, m, d, K, hyper, xs, alpha=1e-3, weights=None):
+    """K = 0: binary logistic (labels 0/1, w ∈ R^d); K ≥ 2: softmax (W ∈ R^{K×d}, row-major)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, (n, d)); Xv = rng.uniform(-1, 1, (m, d))
+    Wt = rng.uniform(-2, 2, (max(K, 1), d))
+    def labels(A):
+        if K == 0:
+            return (A @ Wt[0] + 0.5 * rng.uniform(-1, 1, len(A)) > 0).astype(float)
+        return np.argmax(A @ Wt.T + 0.5 * rng.uniform(-1, 1, (len(A), K)), axis=1).astype(float)
+    t, tv = labels(X), labels(Xv)
+    Xt, Xvt = T(X), T(Xv)
+    c = T(weights) if weights is not None else torch.ones(n, dtype=D)
+    dy = d if K == 0 else K * d
+
+    def loss(A, lab, w):  # per-sample loss, autograd-differentiable; torch's own logsumexp / softplus
+        if K == 0:
+            z = A @ w
+            return torch.nn.functional.softplus(z) - T(lab) * z
+        Z = A @ w.reshape(K, d).T
+        return torch.logsumexp(Z, dim=1) - Z[torch.arange(len(A)), torch.tensor(lab, dtype=torch.long)]
+
+    def omega(x):
+        return c * torch.sigmoid(x) if hyper == 'sampleWeights' else c
+
+    def rho(x):  # per feature j, shared by every class
+        r = torch.exp(x[0]) * torch.ones(d, dtype=D) if hyper == 'logRidge' else torch.exp(x) if hyper == 'logFeatureRidge' else alpha * torch.ones(d, dtype=D)
+        return r if K == 0 else r.repeat(K)
+
+    def g(x, w):
+        return (omega(x) * loss(Xt, t, w)).sum() / n + 0.5 * (rho(x) * w * w).sum()
+
+    def f(x, w):
+        return loss(Xvt, tv, w).sum() / m
+
+    def ystar(x):
+        # Newton on ∇_w g = 0 outside the graph (autograd Hessian), then one Newton step inside it from
+        # the converged point: its value is y* and its derivative the implicit-function derivative
+        w = torch.zeros(dy, dtype=D)
+        xd = x.detach()
+        for _ in range(100):
+            wr = w.clone().requires_grad_()
+            gw = torch.autograd.grad(g(xd, wr), wr)[0]
+            H = torch.autograd.functional.hessian(lambda ww: g(xd, ww), w)
+            step = torch.linalg.solve(H, gw)
+            w = w - step
+            if float(step.norm()) <= 1e-15 * max(1.0, float(w.norm())):
+                break
+        wr = w.clone().requires_grad_()
+        gw = torch.autograd.grad(g(x, wr), wr, create_graph=True)[0]
+        H = torch.autograd.functional.hessian(lambda ww: g(xd, ww), w)
+        return w - torch.linalg.solve(H, gw)
+
+    dx = 1 if hyper == 'logRidge' else d if hyper == 'logFeatureRidge' else n
+    points = [run_point(g, f, ystar, x, dx) for x in xs]
+    out = {'problem': 'logistic' if K == 0 else 'softmax', 'hyper': hyper, 'features': d, 'trainX': X.flatten().tolist(), 'trainY': t.tolist(),
+           'valX': Xv.flatten().tolist(), 'valY': tv.tolist(), 'points': points}
+    if K: out['classes'] = K
+    if hyper == 'sampleWeights': out['alpha'] = alpha
+    if weights is not None: out['weights'] = list(weights)
+    return out
+
+
 def run_point(g, f, ystar, x_list, dx):
     x = torch.tensor(x_list, dtype=D, requires_grad=True)
     # route 1: autograd through the solution
@@ -131,7 +197,13 @@ def cases():
            quad_case(12, 1, 3, [[0.7], [-2.0]]),
            ridge_case(21, 40, 30, 6, 'logRidge', [[-0.7], [0.0], [1.5], [-4.0]]),
            ridge_case(22, 50, 25, 5, 'logFeatureRidge', [[0.0] * 5, rng.uniform(-2, 1, 5).tolist()]),
-           ridge_case(23, 30, 20, 4, 'sampleWeights', [[0.0] * 30, rng.uniform(-3, 3, 30).tolist()])]
+           ridge_case(23, 30, 20, 4, 'sampleWeights', [[0.0] * 30, rng.uniform(-3, 3, 30).tolist()]),
+           glm_case(31, 60, 40, 5, 0, 'logRidge', [[-3.0], [0.5]]),
+           glm_case(32, 50, 30, 4, 0, 'logFeatureRidge', [rng.uniform(-4, 0, 4).tolist()], weights=rng.uniform(0, 2, 50).tolist()),
+           glm_case(33, 40, 30, 3, 0, 'sampleWeights', [rng.uniform(-3, 3, 40).tolist()], alpha=0.05),
+           glm_case(34, 60, 40, 4, 3, 'logRidge', [[-2.0], [1.0]]),
+           glm_case(35, 50, 30, 3, 4, 'logFeatureRidge', [rng.uniform(-3, 0, 3).tolist()]),
+           glm_case(36, 45, 30, 3, 3, 'sampleWeights', [[0.0] * 45, rng.uniform(-3, 3, 45).tolist()], alpha=0.02)]
     return out
 
 

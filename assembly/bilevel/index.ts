@@ -5,4 +5,5 @@
 export * from './vec';
 export * from './dense';
 export * from './ridge';
+export * from './glm';
 export * from './outer';

@@ -8,6 +8,7 @@ import { METHODS, publicOptions as resolveOptions } from './options.js';
 import { QuadraticModel, type QuadraticSpec } from './models/quadratic.js';
 import { RidgeModel, type RidgeSpec } from './models/ridge.js';
 import { BuiltinModel } from './models/model.js';
+import { LogisticModel, SoftmaxModel, type GlmSpec, type SoftmaxSpec } from './models/glm.js';
 import type * as S from './solve.js';
 import type * as O from './options.js';
 import type * as Or from './oracles.js';
@@ -17,9 +18,14 @@ function quadratic(engine: Engine, spec: QuadraticSpec): QuadraticModel { return
 /** T2: ridge-regression HPO / sample reweighting (src/bilevel/models/ridge.ts). */
 function ridge(engine: Engine, spec: RidgeSpec): RidgeModel { return new RidgeModel(engine, spec); }
 
+/** Weighted binary logistic regression (src/bilevel/models/glm.ts). */
+function logistic(engine: Engine, spec: GlmSpec): LogisticModel { return new LogisticModel(engine, spec); }
+/** Weighted softmax regression over `classes` classes: hyper-cleaning, reweighting, weight decay (src/bilevel/models/glm.ts). */
+function softmax(engine: Engine, spec: SoftmaxSpec): SoftmaxModel { return new SoftmaxModel(engine, spec); }
+
 export const bilevel = /* @__PURE__ */ Object.freeze({
   solve, hypergradient, resolveOptions, METHODS,
-  models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, BuiltinModel }),
+  models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, logistic, softmax, BuiltinModel }),
 });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -35,4 +41,8 @@ export declare namespace bilevel {
   export type LowerLevel = Or.LowerLevel;
   export type OracleCalls = Or.OracleCalls;
   export type SecondOrderTier = Or.SecondOrderTier;
+  export type GlmSpec = import('./models/glm.js').GlmSpec;
+  export type SoftmaxSpec = import('./models/glm.js').SoftmaxSpec;
+  export type QuadraticSpec = import('./models/quadratic.js').QuadraticSpec;
+  export type RidgeSpec = import('./models/ridge.js').RidgeSpec;
 }

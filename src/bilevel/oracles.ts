@@ -57,6 +57,8 @@ export interface Oracles {
   estimateNext(): void;
   lowerGrad(x: Vec, y: Vec, out: Vec): void;
   upperGrad(x: Vec, y: Vec, gx: Vec, gy: Vec): void;
+  /** ∇ₓg(x, y) (dx), where the problem provides it (built-in models; lower.gradX): the first-order methods need it. */
+  lowerGradX?(x: Vec, y: Vec, out: Vec): void;
   /** f(x, y), or NaN when the problem has no value oracle. */
   upperValue(x: Vec, y: Vec): number;
   hvp(x: Vec, y: Vec, v: Vec, out: Vec): void;
@@ -117,7 +119,7 @@ export class CallbackOracles implements Oracles {
     this.calls.lowerGrad++;
     this.call('lower.grad', this.lower.grad as CB, [x, y], [this.oy], ['gy'], [out]);
   }
-  private lowerGradX(x: Vec, y: Vec, out: Vec): void {
+  private gradXRaw(x: Vec, y: Vec, out: Vec): void {
     this.calls.lowerGradX++;
     this.call('lower.gradX', this.lower.gradX as CB, [x, y], [this.ox], ['gx'], [out]);
   }
@@ -177,7 +179,7 @@ export class CallbackOracles implements Oracles {
     if (this.lower.gradX) {
       this.tiers.add('finite-difference');
       const est = this.pending.cross; this.pending.cross = false;
-      this.central(true, false, x, y, vec, out, (a, b, o) => this.lowerGradX(a, b, o), est);
+      this.central(true, false, x, y, vec, out, (a, b, o) => this.gradXRaw(a, b, o), est);
       return;
     }
     // (∇²ₓᵧg·v)ⱼ = ⟨∇²ᵧₓg·eⱼ, v⟩: dx transposed products (one per upper coordinate).

@@ -123,7 +123,9 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   const sgd = e.kernel('bl_sgd'), adam = e.kernel('bl_adam');
   const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
   let innerMiss = 0, linMiss = 0, singular = false, converged = false, lastInnerOk = true, lastLinOk = true;
-  const needL = opt.innerLr === null || (method === 'aid-neumann' && opt.neumannLr === null) || (method === 'aid-fp' && opt.fpLr === null);
+  // L̂ only where a default step uses it (Newton inner solves take no step size)
+  const itdMethod = method === 'itd' || method === 'itd-forward';
+  const needL = (opt.innerLr === null && (itdMethod || opt.innerSolver === 'gd')) || (method === 'aid-neumann' && opt.neumannLr === null) || (method === 'aid-fp' && opt.fpLr === null);
   for (let k = 0; ; k++) {
     o.estimateNext();
     let L = NaN;

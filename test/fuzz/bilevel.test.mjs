@@ -123,13 +123,22 @@ test('bilevel.models.*: random specs build a model or are refused cleanly', () =
   const X = Array.from({ length: 12 }, (_, i) => Math.sin(i)), t = [1, 2, 3, 4], V = X.slice(0, 9), tv = [1, 0, 1];
   const ridge = { features: 3, trainX: X, trainY: t, valX: V, valY: tv };
   const quad = { dx: 2, dy: 3, lower: T1.lower, upper: T1.upper };
-  fc.assert(fc.property(fc.boolean(), fc.dictionary(fc.constantFrom('features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'dx', 'dy', 'lower', 'upper', 'extra'),
-    fc.oneof(badVec, anyValue, fc.constantFrom('logRidge', 'logFeatureRidge', 'sampleWeights', 'ridge')), { maxKeys: 2 }), (isRidge, patch) => {
+  const glm = { features: 3, trainX: X, trainY: [0, 1, 1, 0], valX: V, valY: [1, 0, 0] };
+  const soft = { ...glm, classes: 3, trainY: [0, 2, 1, 2], valY: [2, 0, 1] };
+  const KINDS = ['ridge', 'quadratic', 'logistic', 'softmax'], BASE = { ridge, quadratic: quad, logistic: glm, softmax: soft };
+  fc.assert(fc.property(fc.constantFrom(...KINDS), fc.dictionary(fc.constantFrom('features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'dx', 'dy', 'lower', 'upper', 'extra', 'classes', 'weights'),
+    fc.oneof(badVec, anyValue, fc.constantFrom('logRidge', 'logFeatureRidge', 'sampleWeights', 'ridge', [0, 1, 2, 3], [1, 1, -1, 1], [0.5, 0, 2, 1])), { maxKeys: 2 }), (kind, patch) => {
     let mdl;
-    const err = expectCleanFailure(() => { mdl = isRidge ? bilevel.models.ridge(e, { ...ridge, ...patch }) : bilevel.models.quadratic(e, { ...quad, ...patch }); });
+    const err = expectCleanFailure(() => { mdl = bilevel.models[kind](e, { ...BASE[kind], ...patch }); });
     if (err) return;
     let r;
     if (!expectCleanFailure(() => { r = bilevel.hypergradient(e, { model: mdl, x0: new Array(mdl.dx).fill(0), method: 'aid-exact', options: { innerSolver: 'newton' } }); })) checkResult(r, mdl.dx, mdl.dy);
+    if (mdl.accuracy) {
+      for (const args of [[new Array(mdl.dy).fill(0.1)], [[1, 2]], [new Array(mdl.dy).fill(0), X, [0, 1, 1, 5]], [new Array(mdl.dy).fill(0), X], [new Array(mdl.dy).fill(NaN)]]) {
+        let a;
+        if (!expectCleanFailure(() => { a = mdl.accuracy(...args); })) assert.ok(a >= 0 && a <= 1);
+      }
+    }
     mdl.free();
   }), { numRuns: runs(200) });
 });
