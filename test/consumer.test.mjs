@@ -124,7 +124,7 @@ test('npm pack ships the built library only: dist, bin, README, LICENSE, package
   const allowed = /^(dist\/|bin\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'files outside what a consumer needs');
   assert.deepEqual(files.filter((f) => /\.map$|(^|\/)(src|test|assembly|rust|scripts)\//.test(f)), []);
-  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/tfjs/index.js', 'dist/tfjs/index.cjs', 'dist/tfjs/index.d.ts', 'dist/workerd/index.js', 'bin/simdopt.mjs']) {
+  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/tfjs/index.js', 'dist/tfjs/index.cjs', 'dist/tfjs/index.d.ts', 'dist/workerd/index.js', 'bin/simdopt.mjs', 'LICENSE', 'CHANGELOG.md']) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   // every target named by package.json (exports, main, module, types, bin) is in the tarball
