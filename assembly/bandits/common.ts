@@ -1,6 +1,7 @@
 // Helpers shared by the bandit kernels: the per-copy layout, random streams and the argmax with
 // PRNG tie-breaking that every index policy uses.
 import { uniform } from '../core/rng';
+import { log_f64 } from '../core/math';
 
 // Random streams (the third Philox counter word; the event hash is words 0-1, the draw index word 3).
 export const S_TIE: u32 = 1;       // tie-breaking among maximal scores
@@ -66,4 +67,17 @@ export function totalPulls(pulls: usize, K: i32): f64 {
   const arm = pickMax(sc, K, mask, k0, k1, load<u32>(h), load<u32>(h + 4));
   store<i32>(outArm + (<usize>r << 2), arm);
   setf64(outProp, r, arm < 0 ? 0.0 : 1.0 / <f64>tieCount);
+}
+
+// The last round count logRound saw and its log (per instance, so per thread).
+let lastRound: f64 = -1.0;
+let lastRoundLog: f64 = 0.0;
+/**
+ * log_f64(t), remembered for the last t: the copies of a simulation share their round count, so a decide
+ * call over R copies takes one logarithm instead of R (the same bits: log_f64 is a pure function).
+ */
+// @ts-ignore: decorator
+@inline export function logRound(t: f64): f64 {
+  if (t != lastRound) { lastRound = t; lastRoundLog = log_f64(t); }
+  return lastRoundLog;
 }

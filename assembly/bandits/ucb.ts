@@ -1,6 +1,5 @@
 // Optimistic index policies over the shared statistics (./stats.ts).
-import { log_f64 } from '../core/math';
-import { f64at, setf64, active, decideOut, totalPulls } from './common';
+import { f64at, setf64, active, decideOut, logRound, totalPulls } from './common';
 
 /**
  * UCB1 (Auer, Cesa-Bianchi & Fischer 2002), MABWiser's form: index = mean + alpha * sqrt(2 ln t / n),
@@ -13,7 +12,7 @@ export function bd_ucb1_decide(start: i32, end: i32, state: usize, stride: i32, 
     const pulls = state + (<usize>r * <usize>stride << 3), sums = pulls + (<usize>Kp << 3);
     const sc = outScores + (<usize>r * <usize>K << 3);
     const t = totalPulls(pulls, K);
-    const lt = t > 1.0 ? log_f64(t) : 0.0;
+    const lt = t > 1.0 ? logRound(t) : 0.0;
     let k = 0;
     if (ASC_FEATURE_SIMD) {
       // two arms per f64x2 (IEEE div, sqrt, mul, add: the same bits as the scalar loop below)

@@ -1,7 +1,6 @@
 // UCB-V (Audibert, Munos & Szepesvári 2009) over the shared statistics (./stats.ts): the empirical
 // variance comes from the squares slot.
-import { log_f64 } from '../core/math';
-import { decideOut, totalPulls } from './common';
+import { decideOut, logRound, totalPulls } from './common';
 import { indexScores, IX_UCBV } from './index-loop';
 
 /**
@@ -17,7 +16,7 @@ export function bd_ucbv_decide(start: i32, end: i32, state: usize, stride: i32, 
     const pulls = state + (<usize>r * <usize>stride << 3), sums = pulls + (<usize>Kp << 3), sq = sums + (<usize>Kp << 3);
     const sc = outScores + (<usize>r * <usize>K << 3);
     const t = totalPulls(pulls, K);
-    const e = zeta * (t > 1.0 ? log_f64(t) : 0.0);
+    const e = zeta * (t > 1.0 ? logRound(t) : 0.0);
     indexScores(IX_UCBV, sc, pulls, sums, sq, K, mask, e, c, 0.0, 0);
     decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
   }

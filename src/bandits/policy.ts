@@ -33,6 +33,8 @@
 //   engine's dispose()).
 // A subclass declares kind, version, layout(), optionSpec, the reward check, the per-arm state check
 // and its decide kernel (and learn kernel when it is not the shared statistics fold).
+// The rewards a reward check accepts must form an interval: learnCopies checks a simulator batch in one
+// wasm pass (copies, arms, finiteness) and the reward model on the batch's smallest and largest reward.
 import { requireEngine, type Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
 import { valueText, describe, DisposedError, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest } from '../errors.js';
@@ -102,6 +104,8 @@ export abstract class Policy {
   private size = 0;
   private seen = new Set<string>();
   private out: { arm: EngineBuffer<'i32'>; prop: EngineBuffer<'f64'>; scores: EngineBuffer<'f64'>; hashes: EngineBuffer<'i32'> } | null = null;
+  /** learnCopies' inputs in engine memory (reused; grown to the largest batch) and its check's [min, max] reward. */
+  private scratch: { copies: EngineBuffer<'i32'>; arms: EngineBuffer<'i32'>; rewards: EngineBuffer<'f64'>; range: EngineBuffer<'f64'> } | null = null;
   private freedFlag = false;
 
   /** The subclass's own options: name -> validator (undefined gives its default). */
@@ -199,7 +203,27 @@ export abstract class Policy {
     if (this.freedFlag) return;
     this.freedFlag = true;
     if (this.engine.isDisposed) return;
-    this.state.free(); this.mask.free(); this.hasher.free(); this.freeOut();
+    this.state.free(); this.mask.free(); this.hasher.free(); this.freeOut(); this.freeScratch();
+  }
+  private freeScratch(): void {
+    if (!this.scratch) return;
+    const s = this.scratch;
+    this.scratch = null;
+    s.copies.free(); s.arms.free(); s.rewards.free(); s.range.free();
+  }
+  /** learnCopies' engine buffers for at least n events (allocated once per growth). */
+  private scratchFor(n: number): NonNullable<Policy['scratch']> {
+    if (this.scratch && this.scratch.copies.length >= n) return this.scratch;
+    this.freeScratch();
+    const bufs: EngineBuffer<'i32' | 'f64'>[] = [];
+    try {
+      const copies = this.engine.alloc(n, 'i32'); bufs.push(copies);
+      const arms = this.engine.alloc(n, 'i32'); bufs.push(arms);
+      const rewards = this.engine.alloc(n, 'f64'); bufs.push(rewards);
+      const range = this.engine.alloc(2, 'f64'); bufs.push(range);
+      this.scratch = { copies, arms, rewards, range };
+    } catch (e) { for (const b of bufs) b.free(); throw e; }
+    return this.scratch;
   }
   private freeOut(): void {
     if (!this.out) return;
@@ -351,6 +375,29 @@ export abstract class Policy {
     if (!(copies instanceof Int32Array) || !(arms instanceof Int32Array) || !(rewards instanceof Float64Array) || copies.length !== arms.length || arms.length !== rewards.length) {
       throw new InvalidArgumentError('learnCopies takes copies and arms as Int32Arrays and rewards as a Float64Array of one length');
     }
+    const n = copies.length;
+    if (n === 0) return;
+    // the inputs may be views of engine memory (the simulator's buffers): copy them out before a first
+    // allocation can grow the memory and detach them; later calls reuse the buffers and allocate nothing
+    let c = copies, a = arms, r = rewards;
+    if (!this.scratch || this.scratch.copies.length < n) { c = copies.slice(); a = arms.slice(); r = rewards.slice(); }
+    const s = this.scratchFor(n);
+    s.copies.array.set(c); s.arms.array.set(a); s.rewards.array.set(r);
+    // one wasm pass checks copies, arms and finiteness and finds the reward range; only a batch it
+    // flags (or whose range the reward model refuses) goes through the per-event loop, for its message
+    const bad = this.engine.kernel('bd_check_events')(n, s.copies.ptr, s.arms.ptr, s.rewards.ptr, this.copies, this.K, this.mask.ptr, s.range.ptr);
+    if (bad >= 0 || !this.rewardRangeOk(s.range.array[0]!, s.range.array[1]!)) this.checkCopyEvents(c, a, r);
+    this.learnKernel(n, s.copies, s.arms, s.rewards);
+  }
+  /** Whether the reward model takes every reward in [lo, hi] (checkReward accepts an interval of rewards). */
+  private rewardRangeOk(lo: number, hi: number): boolean {
+    try { this.checkReward(lo, 'event'); this.checkReward(hi, 'event'); return true; } catch (e) {
+      if (e instanceof InvalidArgumentError) return false;
+      throw e;
+    }
+  }
+  /** learnCopies' per-event checks in order: throws InvalidArgumentError naming the first bad event. */
+  private checkCopyEvents(copies: Int32Array, arms: Int32Array, rewards: Float64Array): void {
     const m = this.mask.array;
     for (let i = 0; i < copies.length; i++) {
       const c = copies[i]!, a = arms[i]!, r = rewards[i]!;
@@ -359,15 +406,7 @@ export abstract class Policy {
       if (!Number.isFinite(r)) throw new InvalidArgumentError(`event ${i}: reward must be finite, got ${r}`);
       this.checkReward(r, `event ${i}`);
     }
-    const n = copies.length;
-    if (n === 0) return;
-    const cb = this.engine.from(copies);
-    let ab: EngineBuffer<'i32'> | undefined, rb: EngineBuffer<'f64'> | undefined;
-    try {
-      ab = this.engine.from(arms) as EngineBuffer<'i32'>;
-      rb = this.engine.from(rewards) as EngineBuffer<'f64'>;
-      this.learnKernel(n, cb as EngineBuffer<'i32'>, ab, rb);
-    } finally { cb.free(); ab?.free(); rb?.free(); }
+    throw new Error('learnCopies: the wasm check flagged a batch the per-event checks accept');
   }
 
   // ---- arms ----
