@@ -16,3 +16,4 @@ export * from './nonstationary';
 export * from './randomized';
 export * from './thompson';
 export * from './linreg';
+export * from './delta';

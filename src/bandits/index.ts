@@ -31,6 +31,8 @@ import type * as Plot from './plot.js';
 import type * as Sim from './simulate.js';
 import type * as Env from './envs.js';
 import type * as N from './nonstationary.js';
+import { decodeDelta, Delta, hashEventIds, mergeDeltas } from './delta.js';
+import type * as D from './delta.js';
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, policyClasses()); }
@@ -51,7 +53,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   SWUCB, DiscountedUCB, DiscountedTS,
   EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS,
   LinEpsilonGreedy, SquareCB,
-  DecisionLog });
+  DecisionLog,
+  Delta, mergeDeltas, decodeDelta, hashEventIds });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -141,4 +144,5 @@ export declare namespace bandits {
   export type RewardInput = Log.RewardInput;
   export type RewardsResult = Log.RewardsResult;
   export type ShadowChoice = Log.ShadowChoice;
+  export type Delta = D.Delta;
 }

@@ -29,6 +29,10 @@
 //   'simdopt/bandit-state') with a JSON manifest; bandits.load(engine, bytes) is strict: container,
 //   checksum, exact manifest keys, the policy class and its layout version, its options (checked as the
 //   constructor checks them), shapes, and every state value (finite, in range) before anything exists.
+// * delta(events) / apply(delta) / bandits.mergeDeltas (src/bandits/delta.ts): for the policies whose
+//   state is a sum of per-event terms (`mergeable`), an update computed without touching the state, as
+//   exact sums that merge commutatively and associatively bit for bit, carrying the eventId hashes it
+//   covers so that applying it twice changes nothing; the other policies refuse with UnsupportedError.
 // * free() releases the engine memory; every method then raises DisposedError (also after the
 //   engine's dispose()).
 // A subclass declares kind, version, layout(), optionSpec, the reward check, the per-arm state check
@@ -41,6 +45,7 @@ import { valueText, describe, DisposedError, HyperparameterError, InvalidArgumen
 import { BANDITS } from './wasm.js';
 import { encodeIds, Hasher, seedKey } from './rng.js';
 import { exactKeys, readStateFile, writeStateFile, type BanditManifest } from './state-file.js';
+import { applyDelta, makeDelta, mergeRefusal, type Delta } from './delta.js';
 
 /** Most arms of one policy. */
 export const MAX_ARMS = 1 << 20;
@@ -307,21 +312,7 @@ export abstract class Policy {
    */
   learn(events: readonly BanditEvent[]): LearnResult {
     this.checkLive();
-    if (!Array.isArray(events)) throw new InvalidArgumentError(`learn takes an array of events, got ${describe(events)}`);
-    const name = (i: number): string => {
-      const id = (events[i] as unknown as Record<string, unknown> | null)?.eventId;
-      return `event ${i}${typeof id === 'string' ? ` (eventId ${JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id)})` : ''}`;
-    };
-    for (let i = 0; i < events.length; i++) this.checkEvent(events[i] as unknown as Record<string, unknown>, name(i));
-    const bytes = encodeIds(events.map((e) => e.eventId), name);
-    const h = events.length ? this.hasher.hash(this.engine, bytes) : new Int32Array(0);
-    const take: number[] = [], keys: string[] = [];
-    const batch = new Set<string>();
-    for (let i = 0; i < events.length; i++) {
-      const k = `${h[2 * i]! >>> 0}:${h[2 * i + 1]! >>> 0}`;
-      if (this.seen.has(k) || batch.has(k)) continue;
-      batch.add(k); take.push(i); keys.push(k);
-    }
+    const { take, keys, h } = this.checkedBatch(events, 'learn');
     const n = take.length;
     if (n > 0) {
       const copies = this.engine.alloc(n, 'i32');
@@ -347,6 +338,54 @@ export abstract class Policy {
     this.checkEvent(event as Record<string, unknown>, where);
     encodeIds([(event as BanditEvent).eventId], () => where);
   }
+  /**
+   * Check a batch as learn() does (every event, then the eventIds' bytes) and hash its eventIds:
+   * `take` = indices of the events to fold (not in the window, first of their id in the batch), `keys`
+   * their window keys, `h` the (lo, hi) hash words of every event. Changes nothing.
+   */
+  protected checkedBatch(events: readonly BanditEvent[], what: string): { take: number[]; keys: string[]; h: Int32Array } {
+    if (!Array.isArray(events)) throw new InvalidArgumentError(`${what} takes an array of events, got ${describe(events)}`);
+    const name = (i: number): string => {
+      const id = (events[i] as unknown as Record<string, unknown> | null)?.eventId;
+      return `event ${i}${typeof id === 'string' ? ` (eventId ${JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id)})` : ''}`;
+    };
+    for (let i = 0; i < events.length; i++) this.checkEvent(events[i] as unknown as Record<string, unknown>, name(i));
+    const bytes = encodeIds(events.map((e) => e.eventId), name);
+    const h = events.length ? this.hasher.hash(this.engine, bytes) : new Int32Array(0);
+    const take: number[] = [], keys: string[] = [];
+    const batch = new Set<string>();
+    for (let i = 0; i < events.length; i++) {
+      const k = `${h[2 * i]! >>> 0}:${h[2 * i + 1]! >>> 0}`;
+      if (this.seen.has(k) || batch.has(k)) continue;
+      batch.add(k); take.push(i); keys.push(k);
+    }
+    return { take, keys, h };
+  }
+  /** Whether the eventId window holds the id with hash words (lo, hi) (as unsigned 32-bit words). */
+  protected windowHas(lo: number, hi: number): boolean { return this.seen.has(`${lo >>> 0}:${hi >>> 0}`); }
+  /** Remember the id with hash words (lo, hi) in the eventId window (the oldest one leaves a full window). */
+  protected windowAdd(lo: number, hi: number): void { this.remember(`${lo >>> 0}:${hi >>> 0}`, lo | 0, hi | 0); }
+
+  // ---- mergeable updates (src/bandits/delta.ts) ----
+  /**
+   * Whether this policy's statistics are sums of per-event terms, so delta()/apply() and
+   * bandits.mergeDeltas work (the policies whose learn is the shared statistics fold).
+   */
+  get mergeable(): boolean { this.checkLive(); return mergeRefusal(this) === null; }
+  /**
+   * The update `events` would make, as a Delta (exact per-arm sums and the eventIds it covers),
+   * computed in wasm without touching the state or the window. Checked like learn(); repeats of an id
+   * in the batch are counted once; ids already in the window are NOT skipped (apply() refuses a delta
+   * that overlaps the learned ids). UnsupportedError for a policy that cannot merge.
+   */
+  delta(events: readonly BanditEvent[]): Delta { this.checkLive(); return makeDelta(this, events); }
+  /**
+   * Fold a delta into copy 0, exactly once: a delta whose ids are all in the window changes nothing
+   * (its events count as duplicates); one that shares only some ids with the window is refused
+   * (InvalidArgumentError, nothing changed). See src/bandits/delta.ts for the numerics.
+   */
+  apply(delta: Delta): LearnResult { this.checkLive(); return applyDelta(this, delta); }
+
   /** Write the arms and rewards of checked events into the kernel's inputs (subclasses add contexts). */
   protected packEvents(ev: readonly BanditEvent[], arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>): void {
     const a = arms.array, r = rewards.array;

@@ -464,3 +464,40 @@ test('DecisionLog.fromJSON: randomly damaged exports are refused with StateError
   }), { numRuns: runs(200) });
   p.free();
 });
+
+// Mergeable updates (src/bandits/delta.ts): delta() on random batches, apply() of random, damaged and
+// foreign deltas, mergeDeltas() of random pairs, decodeDelta() of random bytes: a Delta or a clean
+// refusal, and a refused apply leaves the policy bit for bit as it was.
+for (const [name, C] of Object.entries(POLICIES)) {
+  test(`${name}: delta / apply / mergeDeltas / decodeDelta on random input give a result or a clean refusal`, () => {
+    const devent = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 3 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+      { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue })) },
+    );
+    fc.assert(fc.property(fc.array(fc.array(devent, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 7 }), anyValue, (batches, at, bit, junk) => {
+      const p = new C(e, { arms: 4, seed: 2, dedupWindow: 6 });
+      const ds = [];
+      for (const b of batches) {
+        let d;
+        const err = expectCleanFailure(() => { d = p.delta(b); }, guard(p));
+        if (err) continue;
+        ds.push(d);
+        const bytes = d.encode();
+        const copy = bytes.slice(); if (copy.length) copy[at % copy.length] ^= 1 << bit;
+        for (const x of [bytes, copy, bytes.slice(0, at % (bytes.length + 1)), junk]) {
+          let y;
+          const derr = expectCleanFailure(() => { y = bandits.decodeDelta(e, x); });
+          if (!derr) expectCleanFailure(() => p.apply(y), guard(p));
+        }
+        expectCleanFailure(() => p.apply(junk), guard(p));
+      }
+      for (let i = 0; i + 1 < ds.length; i++) {
+        let m;
+        if (!expectCleanFailure(() => { m = bandits.mergeDeltas(ds[i], ds[i + 1]); })) expectCleanFailure(() => p.apply(m), guard(p));
+      }
+      expectCleanFailure(() => bandits.mergeDeltas(ds[0], junk));
+      checkValid(p);
+      p.free();
+    }), { numRuns: runs(40) });
+  });
+}
