@@ -148,7 +148,7 @@ function probeField(f, accepts, dflt) {
   return '— (not probed)';
 }
 const cell = (s) => String(s).replace(/\|/g, '\\|');
-const showDefault = (v) => (v === undefined ? '—' : Array.isArray(v) ? `[${v.map(fmt).join(', ')}]` : typeof v === 'number' ? fmt(v) : typeof v === 'string' ? `'${v}'` : String(v));
+const showDefault = (v) => (v === undefined ? '—' : Array.isArray(v) ? `[${v.map(fmt).join(', ')}]` : typeof v === 'number' ? fmt(v) : typeof v === 'string' ? `'${v}'` : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 async function build() {
   const S = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
@@ -237,10 +237,12 @@ async function build() {
   // bandit policies
   lines.push('## Bandit policies', '', 'Every policy also takes `arms` (required), `seed`, `dedupWindow`, `copies` and `warmStart` (the first rows of each table).', '');
   const policies = Object.entries(S.bandits).filter(([, C]) => typeof C === 'function' && C.prototype instanceof S.bandits.Policy).sort(([a], [b]) => (a < b ? -1 : 1));
+  // the change-detection wrappers tune their defaults from a horizon: probed at horizon 10000 (their tuned defaults below are for it)
+  const PROBE_BASE = { CUSUM: { horizon: 10000 }, GLR: { horizon: 10000 }, Monitored: { horizon: 10000 } };
   for (const [name, C] of policies) {
     const fields = ctorOptions(name);
     if (!fields) throw new Error(`no constructor typing for bandits.${name}`);
-    const base = { arms: 3 };
+    const base = { arms: 3, ...(PROBE_BASE[name] ?? {}) };
     for (const fd of fields.filter((x) => !x.optional && x.name !== 'arms')) {
       base[fd.name] = [2, 1, 10, 100, 0.5].find((v) => tryCall(() => new C(engine, { ...base, [fd.name]: v })));
     }
@@ -252,7 +254,7 @@ async function build() {
       const dflt = fd.name === 'copies' ? 1 : opts[fd.name];
       return { name: fd.name, required: !fd.optional, type: fd.type, dflt: fd.optional ? showDefault(dflt) : '', acc: fresh ? probeField(fd, accepts, dflt) : 'not probed (no base)' };
     });
-    table(name, rows);
+    table(name, rows, PROBE_BASE[name] ? `Tuned defaults shown for ${JSON.stringify(PROBE_BASE[name])} (they follow horizon, changes and arms; see the class's doc comment).` : undefined);
   }
 
   // bilevel solvers (bilevel.resolveOptions validates exactly as bilevel.solve does and reports the defaults)

@@ -81,3 +81,7 @@ let lastRoundLog: f64 = 0.0;
   if (t != lastRound) { lastRound = t; lastRoundLog = log_f64(t); }
   return lastRoundLog;
 }
+// Change-detection wrappers (assembly/bandits/changedet.ts): their own streams, so the forced
+// exploration is independent of every draw of the inner policy (which uses the streams above).
+export const S_CD_EXPLORE: u32 = 0x80;  // the forced-exploration coin
+export const S_CD_UNIFORM: u32 = 0x81;  // the uniformly drawn arm of a forced round

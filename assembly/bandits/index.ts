@@ -17,3 +17,4 @@ export * from './randomized';
 export * from './thompson';
 export * from './linreg';
 export * from './delta';
+export * from './changedet';

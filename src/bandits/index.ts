@@ -14,6 +14,8 @@ import { EpsilonDecreasing, EpsilonGreedy, ExploreThenCommit, Softmax } from './
 import { BernoulliTS, GaussianTS } from './thompson.js';
 import { LinEpsilonGreedy, SquareCB } from './regression.js';
 import type * as RG from './regression.js';
+import { CUSUM, GLR, Monitored } from './change-detection.js';
+import type * as CD from './change-detection.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
 import type * as Log from './serving/log.js';
@@ -54,7 +56,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   EpsilonGreedy, EpsilonDecreasing, Softmax, ExploreThenCommit, BernoulliTS, GaussianTS,
   LinEpsilonGreedy, SquareCB,
   DecisionLog,
-  Delta, mergeDeltas, decodeDelta, hashEventIds });
+  Delta, mergeDeltas, decodeDelta, hashEventIds,
+  CUSUM, GLR, Monitored });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -145,4 +148,12 @@ export declare namespace bandits {
   export type RewardsResult = Log.RewardsResult;
   export type ShadowChoice = Log.ShadowChoice;
   export type Delta = D.Delta;
+  export type CUSUM = CD.CUSUM;
+  export type GLR = CD.GLR;
+  export type Monitored = CD.Monitored;
+  export type ChangeDetectionOptions = CD.ChangeDetectionOptions;
+  export type CUSUMOptions = CD.CUSUMOptions;
+  export type GLROptions = CD.GLROptions;
+  export type MonitoredOptions = CD.MonitoredOptions;
+  export type InnerSpec = CD.InnerSpec;
 }

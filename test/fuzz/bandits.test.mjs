@@ -27,6 +27,14 @@ Object.assign(POLICIES, {
   EpsilonGreedy: bandits.EpsilonGreedy, EpsilonDecreasing: bandits.EpsilonDecreasing, Softmax: bandits.Softmax,
   ExploreThenCommit: bandits.ExploreThenCommit, BernoulliTS: bandits.BernoulliTS, GaussianTS: bandits.GaussianTS,
 });
+// the change-detection wrappers (src/bandits/change-detection.ts); small detectors so that alarms (restarts) happen
+Object.assign(POLICIES, {
+  CUSUM: preset(bandits.CUSUM, { horizon: 1000, warmup: 2, threshold: 0.6 }),
+  CUSUMScheduleTS: preset(bandits.CUSUM, { horizon: 1000, warmup: 1, threshold: 0.4, exploration: 'schedule', restart: 'global', inner: { policy: 'BernoulliTS', propensityDraws: 2 } }),
+  GLR: preset(bandits.GLR, { horizon: 1000, history: 6, delta: 0.5 }),
+  GLRSubGaussian: preset(bandits.GLR, { horizon: 1000, history: 8, test: 'subgaussian', restart: 'global', exploration: 'random', delta: 0.6, inner: { policy: 'UCB1' } }),
+  Monitored: preset(bandits.Monitored, { window: 4, threshold: 0.9, alpha: 0.3 }),
+});
 const guard = (p) => () => ({ stats: p.stats(), active: p.activeArms, bytes: p.save() });
 
 const anyValue = fc.oneof(
@@ -35,6 +43,7 @@ const anyValue = fc.oneof(
   fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -5, max: 10 }),
 );
 const NAMES = ['arms', 'seed', 'alpha', 'dedupWindow', 'copies', 'warmStart', 'alfa', 'arm', 'Seed', 'zeta', 'c', 'horizon', 'family', 'variance', 'tau', 'xi', 'gamma', 'alpha0', 'beta0', 'propensityDraws'];
+NAMES.push('inner', 'changes', 'warmup', 'threshold', 'restart', 'exploration', 'test', 'sigma', 'delta', 'history', 'window', 'minChange');
 NAMES.push('epsilon', 'c', 'd', 'temperature', 'pullsPerArm', 'beta', 'propensityDraws', 'priorMean', 'priorCount', 'priorShape', 'priorRate');
 
 function checkValid(p) {
