@@ -62,3 +62,4 @@ export {
 } from './optim/transforms/index.js';
 export { bandits } from './bandits/index.js';
 export { bilevel } from './bilevel/index.js';
+export { online } from './online/index.js';

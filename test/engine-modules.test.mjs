@@ -12,9 +12,9 @@ import { init, LengthMismatchError, UnsupportedError } from '../dist/index.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-test('the engine loads core, then the families imported (optim, linalg, bandits, bilevel), each as its own module', async () => {
+test('the engine loads core, then the families imported (optim, linalg, bandits, bilevel, online), each as its own module', async () => {
   const e = await init({ threads: 1 });
-  assert.deepEqual([...e.groups].sort(), ['bandits', 'bilevel', 'core', 'linalg', 'optim']);
+  assert.deepEqual([...e.groups].sort(), ['bandits', 'bilevel', 'core', 'linalg', 'online', 'optim']);
   assert.equal(e.groups[0], 'core');
   assert.ok(e.has('adam_f32') && e.has('dot_partials') && e.has('sgemm'));
   await e.dispose();
@@ -45,8 +45,9 @@ test('a bundle of an app that uses only linear algebra holds no optimizer kernel
   const la = bundle("import { init, linalg } from './dist/index.js'; export async function main() { const e = await init(); const a = e.from(new Float32Array(4)); linalg.gemv(e, a, a, a, 2, 2); }");
   const op = bundle("import { init, ParamSet, AdamW } from './dist/index.js'; export async function main() { const e = await init(); new AdamW(new ParamSet(e, { w: 4 }), { lr: 1e-3 }).step(); }");
   const bd = bundle("import { init, bandits } from './dist/index.js'; export async function main() { const e = await init(); new bandits.UCB1(e, { arms: 2 }).decide({ eventId: 'a' }); }");
-  for (const [src, has, hasNot] of [[la, ['core-simd', 'linalg-simd'], ['optim-simd', 'bandits-simd', 'bilevel-simd']], [op, ['core-simd', 'optim-simd'], ['linalg-simd', 'bandits-simd', 'bilevel-simd']],
-    [bd, ['core-simd', 'bandits-simd'], ['optim-simd', 'linalg-simd', 'bilevel-simd']]]) {
+  const on = bundle("import { init, online } from './dist/index.js'; export async function main() { const e = await init(); new online.MLpol(e, { experts: 2 }).update([0, 1]); }");
+  for (const [src, has, hasNot] of [[la, ['core-simd', 'linalg-simd'], ['optim-simd', 'bandits-simd', 'bilevel-simd', 'online-simd']], [op, ['core-simd', 'optim-simd'], ['linalg-simd', 'bandits-simd', 'bilevel-simd', 'online-simd']],
+    [bd, ['core-simd', 'bandits-simd'], ['optim-simd', 'linalg-simd', 'bilevel-simd', 'online-simd']], [on, ['core-simd', 'online-simd'], ['optim-simd', 'linalg-simd', 'bandits-simd', 'bilevel-simd']]]) {
     for (const m of has) assert.ok(src.includes(marker(m)), `${m} missing from the bundle`);
     for (const m of hasNot) assert.ok(!src.includes(marker(m)), `${m} bundled although unused`);
   }

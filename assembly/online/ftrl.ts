@@ -1,0 +1,79 @@
+// FTRL-Proximal (McMahan et al. 2013, "Ad Click Prediction: a View from the Trenches", Algorithm 1):
+// per-coordinate learning rates η_{t,i} = α/(β + √n_i), ℓ1 and ℓ2 regularisation, lazy weights
+//   w_i = 0 if |z_i| ≤ λ1, else −(z_i − sgn(z_i)λ1) / ((β + √n_i)/α + λ2),
+// so a coordinate whose |z_i| stays within λ1 is exactly zero. Per update on the non-zero coordinates:
+//   g_i (given, or (p − y)x_i for the logistic loss), σ_i = (√(n_i + g_i²) − √n_i)/α,
+//   z_i += g_i − σ_i w_i, n_i += g_i².
+// State: [t, 0, z(d), n(d)] (f64). Sparse inputs: strictly increasing indices (checked in JS first).
+import { ld, st, ldi } from './common';
+import { exp_f64 } from '../core/math';
+
+// @ts-ignore: decorator
+@inline function wOf(z: f64, nn: f64, alpha: f64, beta: f64, l1: f64, l2: f64): f64 {
+  if (Math.abs(z) <= l1) return 0.0;
+  const s = z < 0 ? -l1 : l1;
+  return -(z - s) / ((beta + Math.sqrt(nn)) / alpha + l2);
+}
+
+/** Dense weights w (d) from the state. */
+export function on_ftrl_weights(d: i32, state: usize, alpha: f64, beta: f64, l1: f64, l2: f64, w: usize): void {
+  const z = state + 16, nn = z + (<usize>d << 3);
+  for (let i = 0; i < d; i++) st(w, i, wOf(ld(z, i), ld(nn, i), alpha, beta, l1, l2));
+}
+
+/** w·x over the nnz (index, value) pairs (idx = 0: dense, nnz = d), in the pairs' order. */
+function margin(d: i32, z: usize, nn: usize, alpha: f64, beta: f64, l1: f64, l2: f64, nnz: i32, idx: usize, val: usize): f64 {
+  let m: f64 = 0;
+  for (let j = 0; j < nnz; j++) {
+    const i = idx ? ldi(idx, j) : j;
+    m += wOf(ld(z, i), ld(nn, i), alpha, beta, l1, l2) * ld(val, j);
+  }
+  return m;
+}
+
+// @ts-ignore: decorator
+@inline function sigmoid(m: f64): f64 { return 1.0 / (1.0 + exp_f64(-m)); }
+
+/** The logistic prediction p = σ(w·x) of Algorithm 1 (nothing changes). */
+export function on_ftrl_predict(d: i32, state: usize, alpha: f64, beta: f64, l1: f64, l2: f64, nnz: i32, idx: usize, val: usize): f64 {
+  const z = state + 16, nn = z + (<usize>d << 3);
+  return sigmoid(margin(d, z, nn, alpha, beta, l1, l2, nnz, idx, val));
+}
+
+// @ts-ignore: decorator
+@inline function step(z: usize, nn: usize, i: i32, gi: f64, alpha: f64, beta: f64, l1: f64, l2: f64): void {
+  const zi = ld(z, i), ni = ld(nn, i);
+  const wi = wOf(zi, ni, alpha, beta, l1, l2);
+  const n2 = ni + gi * gi;
+  const sigma = (Math.sqrt(n2) - Math.sqrt(ni)) / alpha;
+  st(z, i, zi + gi - sigma * wi);
+  st(nn, i, n2);
+}
+
+/**
+ * One round of Algorithm 1 on the logistic loss with label y ∈ {0, 1} (any y in [0, 1] is the
+ * cross-entropy target): p = σ(w·x), g_i = (p − y)x_i, then the z/n update. Returns p (the prediction
+ * made before the update).
+ */
+export function on_ftrl_logistic(d: i32, state: usize, alpha: f64, beta: f64, l1: f64, l2: f64, nnz: i32, idx: usize, val: usize, y: f64): f64 {
+  st(state, 0, ld(state, 0) + 1.0);
+  const z = state + 16, nn = z + (<usize>d << 3);
+  const p = sigmoid(margin(d, z, nn, alpha, beta, l1, l2, nnz, idx, val));
+  const e = p - y;
+  for (let j = 0; j < nnz; j++) step(z, nn, idx ? ldi(idx, j) : j, e * ld(val, j), alpha, beta, l1, l2);
+  return p;
+}
+
+/** The z/n update with a given (sub)gradient g on nnz coordinates (idx = 0: dense, nnz = d). */
+export function on_ftrl_gradient(d: i32, state: usize, alpha: f64, beta: f64, l1: f64, l2: f64, nnz: i32, idx: usize, g: usize): void {
+  st(state, 0, ld(state, 0) + 1.0);
+  const z = state + 16, nn = z + (<usize>d << 3);
+  for (let j = 0; j < nnz; j++) step(z, nn, idx ? ldi(idx, j) : j, ld(g, j), alpha, beta, l1, l2);
+}
+
+/** -1 when idx[0..nnz) is strictly increasing and within [0, d); else the first bad position. */
+export function on_check_indices(d: i32, nnz: i32, idx: usize): i32 {
+  let prev = -1;
+  for (let j = 0; j < nnz; j++) { const i = ldi(idx, j); if (i <= prev || i >= d) return j; prev = i; }
+  return -1;
+}
