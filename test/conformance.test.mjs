@@ -5,6 +5,9 @@
 // The bandit family likewise (test/conformance/bandits.mjs): one seeded sequence of 1,000 decisions
 // with learning for UCB1 and for LinTS, SIMD/scalar × 1/2 threads, in every runtime; each SHA-256 must
 // equal the JS reference's (test/conformance/bandits-reference.mjs, run here in Node).
+// The online family likewise (test/conformance/online.mjs): 500 rounds of OGD, AdaGrad, ONS, FTRL-Proximal,
+// MLpol and BOA per runtime and build, each hash equal to the f64-exact reference's
+// (test/conformance/online-reference.mjs over test/helpers/reference-online.mjs).
 //
 // Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
 // message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. The helper modules in
@@ -21,6 +24,8 @@ import { CONFIGS, runConfigs } from './conformance/trajectory.mjs';
 import { referenceTrajectory } from './conformance/reference.mjs';
 import { BANDIT_CASES, BANDIT_CONFIGS, runBanditConfigs } from './conformance/bandits.mjs';
 import { referenceBanditSequence } from './conformance/bandits-reference.mjs';
+import { ONLINE_CASES, ONLINE_CONFIGS, ONLINE_STEPS, runOnlineConfigs } from './conformance/online.mjs';
+import { referenceOnlineSequence } from './conformance/online-reference.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
@@ -256,4 +261,80 @@ test('bandits: every runtime produced the same hash per policy', () => {
     assert.deepEqual([...hs], [banditRef[name].sha256], `${name}: ${[...hs].join(', ')}`);
   }
   console.log(`conformance (bandits): ${banditSeen.size} runs; ucb1 ${banditRef.ucb1.sha256}; lints ${banditRef.lints.sha256}`);
+});
+
+// ---- the online family ----
+const onlineRef = {};
+const onlineSeen = new Map();
+const ONLINE_ALL = Object.keys(ONLINE_CONFIGS);
+
+function checkOnline(label, res, { runtime, twoThreads, names = ONLINE_ALL }) {
+  assert.ok(res && typeof res === 'object', `${label}: no online results`);
+  for (const name of ONLINE_CASES) {
+    for (const cfg of names) {
+      const r = res[name]?.[cfg];
+      assert.ok(r, `${label}/${name}/${cfg}: missing`);
+      assert.ok(!r.error, `${label}/${name}/${cfg}: ${r.error}`);
+      const where = `${label}/${name}/${cfg} ${JSON.stringify(r.info)}`;
+      assert.equal(r.info.runtime, runtime, where);
+      assert.equal(r.info.simd, ONLINE_CONFIGS[cfg].simd !== false, where);
+      assert.equal(r.info.threads, ONLINE_CONFIGS[cfg].threads === 2 && twoThreads ? 2 : 1, where);
+      assert.equal(r.info.steps, ONLINE_STEPS, where);
+      assert.equal(r.sha256, onlineRef[name].sha256, `${where}: hash differs from the f64-exact reference`);
+      onlineSeen.set(`${label}/${name}/${cfg}`, r.sha256);
+    }
+  }
+}
+
+test('online, node: OGD, AdaGrad, ONS, FTRL-Proximal, MLpol, BOA sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
+  const M = { exp: (x) => powEngine.exp(x), log: (x) => powEngine.log(x) };
+  for (const name of ONLINE_CASES) onlineRef[name] = await referenceOnlineSequence(name, M);
+  checkOnline('node', await runOnlineConfigs(simdopt), { runtime: 'node', twoThreads: true });
+});
+
+test('online, node (CJS build): same hashes', { timeout: 120000 }, async () => {
+  const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+  checkOnline('node-cjs', await runOnlineConfigs(cjs, ['simd-t2', 'scalar-t1']), { runtime: 'node', twoThreads: true, names: ['simd-t2', 'scalar-t1'] });
+});
+
+test('online, deno', { timeout: 180000 }, async (t) => {
+  const deno = bin('deno');
+  if (!requireBinary(t, 'deno', deno)) return;
+  const out = await execJson(deno, ['run', `--allow-read=${root}`, 'test/conformance/cli.mjs', '--online']);
+  checkOnline('deno', out.online, { runtime: 'deno', twoThreads: true });
+});
+
+test('online, bun', { timeout: 180000 }, async (t) => {
+  const bun = bin('bun');
+  if (!requireBinary(t, 'bun', bun)) return;
+  const out = await execJson(bun, ['test/conformance/cli.mjs', '--online']);
+  checkOnline('bun', out.online, { runtime: 'bun', twoThreads: true });
+});
+
+test('online, chromium: cross-origin isolated (2 threads) and not (1 thread)', { timeout: 120000 }, async (t) => {
+  const { CHROMIUM, runChromium } = await import('./conformance/browser.mjs');
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  const out = await runChromium([], { online: ONLINE_ALL });
+  assert.ok(!out.isolated.error, `isolated page: ${out.isolated.error}`);
+  assert.ok(!out.plain.error, `plain page: ${out.plain.error}`);
+  checkOnline('chromium-isolated', out.isolated.online, { runtime: 'browser', twoThreads: true });
+  checkOnline('chromium-plain', out.plain.online, { runtime: 'browser', twoThreads: false });
+});
+
+test('online, workerd (miniflare): precompiled modules, single thread', { timeout: 180000 }, async (t) => {
+  const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
+  if (!requireBinary(t, 'workerd', workerdBin)) return;
+  const { runWorkerd } = await import('./conformance/workerd.mjs');
+  const out = await runWorkerd([], null, ONLINE_ALL);
+  assert.ok(!out.error, `workerd: ${out.error}`);
+  checkOnline('workerd', out.online, { runtime: 'workerd', twoThreads: false });
+});
+
+test('online: every runtime produced the same hash per learner', () => {
+  assert.ok(onlineSeen.size > 0);
+  for (const name of ONLINE_CASES) {
+    const hs = new Set([...onlineSeen].filter(([k]) => k.split('/')[1] === name).map(([, h]) => h));
+    assert.deepEqual([...hs], [onlineRef[name].sha256], `${name}: ${[...hs].join(', ')}`);
+  }
+  console.log(`conformance (online): ${onlineSeen.size} runs; ${ONLINE_CASES.map((n) => `${n} ${onlineRef[n].sha256.slice(0, 12)}`).join('; ')}`);
 });

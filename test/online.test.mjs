@@ -238,6 +238,8 @@ test('bad input raises the documented typed errors and changes nothing', async (
   assert.throws(() => L.update([1, '2', 3]), InvalidArgumentError); unchanged();
   assert.throws(() => L.update([1, 1e101, 3]), InvalidArgumentError); unchanged();
   assert.throws(() => L.update('123'), InvalidArgumentError); unchanged();
+  assert.throws(() => L.update([0.1, 0.2, 0.3], { loss: 1 }), /takes 1 argument/); unchanged();
+  assert.throws(() => L.predict([1, 2, 3]), /takes no arguments/); unchanged();
   assert.throws(() => new online.OGD(e, { set, x0: [1, 1, 1] }), /outside the simplex/);
   assert.throws(() => new online.OGD(e, { set, x0: [1, 1, 1] }), InvalidArgumentError);
   assert.throws(() => new online.OGD(e, { set, stepRule: 'sqrtt' }), HyperparameterError);

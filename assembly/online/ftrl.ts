@@ -71,6 +71,24 @@ export function on_ftrl_gradient(d: i32, state: usize, alpha: f64, beta: f64, l1
   for (let j = 0; j < nnz; j++) step(z, nn, idx ? ldi(idx, j) : j, ld(g, j), alpha, beta, l1, l2);
 }
 
+/**
+ * Check and convert a sparse vector in one pass: indices given as f64 (idxf) must be integers, strictly
+ * increasing, in [0, d) (written to idx as i32); values finite with |v| ≤ bound. Returns -1 when valid,
+ * j for a bad index at position j, nnz + j for a non-finite value, 2·nnz + j for a too large one.
+ */
+export function on_sparse_stage(d: i32, nnz: i32, idxf: usize, idx: usize, val: usize, bound: f64): i32 {
+  let prev: f64 = -1;
+  for (let j = 0; j < nnz; j++) {
+    const f = ld(idxf, j);
+    if (!(f > prev && f < <f64>d && f == Math.floor(f))) return j;
+    prev = f;
+    store<i32>(idx + (<usize>j << 2), <i32>f);
+  }
+  for (let j = 0; j < nnz; j++) { const v = ld(val, j); if (v - v != 0) return nnz + j; }
+  for (let j = 0; j < nnz; j++) if (Math.abs(ld(val, j)) > bound) return 2 * nnz + j;
+  return -1;
+}
+
 /** -1 when idx[0..nnz) is strictly increasing and within [0, d); else the first bad position. */
 export function on_check_indices(d: i32, nnz: i32, idx: usize): i32 {
   let prev = -1;

@@ -192,6 +192,17 @@ export function on_first_nonfinite(n: i32, x: usize): i32 {
   return -1;
 }
 
+/** Input check in one pass: -1 when every x_i is finite with |x_i| ≤ bound; i for the first non-finite x_i; n + i for the first too large (when all are finite). */
+export function on_check_input(n: i32, x: usize, bound: f64): i32 {
+  let big = -1;
+  for (let i = 0; i < n; i++) {
+    const v = ld(x, i);
+    if (v - v != 0) return i;
+    if (big < 0 && Math.abs(v) > bound) big = i;
+  }
+  return big < 0 ? -1 : n + big;
+}
+
 /** Index of the first value with |x_i| > bound in x[0..n), or -1. */
 export function on_first_large(n: i32, x: usize, bound: f64): i32 {
   for (let i = 0; i < n; i++) if (Math.abs(ld(x, i)) > bound) return i;

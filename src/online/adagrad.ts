@@ -45,11 +45,12 @@ export class AdaGrad extends OnlineLearner {
   get options(): Record<string, unknown> { return { lr: this.#lr, delta: this.#delta }; }
 
   /** The decision x_t (a copy). */
-  predict(): Float64Array { this.live(); return this.decision(); }
+  predict(): Float64Array { this.live(); this.noArgs('predict', [...arguments]); return this.decision(); }
 
   /** Learn the (sub)gradient at x_t. */
   update(gradient: ArrayLike<number>): void {
     this.live();
+    this.noArgs('update', [...arguments].slice(1), 1);
     const n = this.dim;
     stage(this.engine, 'gradient', gradient, n, this.inp);
     const [kind, r, lo, hi] = this.setArgs();

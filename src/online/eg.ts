@@ -51,11 +51,12 @@ export class ExponentiatedGradient extends OnlineLearner {
   get options(): Record<string, unknown> { return { ...this.#opts }; }
 
   /** The decision x_t (a copy). */
-  predict(): Float64Array { this.live(); return this.decision(); }
+  predict(): Float64Array { this.live(); this.noArgs('predict', [...arguments]); return this.decision(); }
 
   /** Learn the (sub)gradient at x_t (linear loss ⟨g, x⟩). */
   update(gradient: ArrayLike<number>): void {
     this.live();
+    this.noArgs('update', [...arguments].slice(1), 1);
     const n = this.dim;
     stage(this.engine, 'gradient', gradient, n, this.inp);
     this.guarded(() => this.engine.kernel('on_eg_update')(n, this.#pm, this.set!.radius, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#opts.stepRule === 'sqrt' ? 1 : 0, this.#c));

@@ -73,6 +73,7 @@ abstract class Aggregation extends OnlineLearner {
   /** The weights p_t over the experts (a copy; Σ = 1). */
   predict(): Float64Array {
     this.live();
+    this.noArgs('predict', [...arguments]);
     const [mode, c] = this.rate;
     const p = this.engine.alloc(this.dim, 'f64');
     try {

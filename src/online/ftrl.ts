@@ -5,11 +5,11 @@
 // or any linear loss with `update(gradient)`. State: z and n (2·d f64).
 import type { Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { describe, InvalidArgumentError, LengthMismatchError, StateError } from '../errors.js';
+import { describe, InvalidArgumentError, LengthMismatchError, NonFiniteError, StateError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { MAX_DIM } from './sets.js';
-import { finiteNumber, onlineEngine, optInt, optNumber, requireVector, stage } from './input.js';
+import { finiteNumber, MAX_INPUT, onlineEngine, optInt, optNumber, requireVector, stage } from './input.js';
 
 export interface FTRLProximalOptions {
   /** Number of coordinates d (e.g. 2^20 hashed features). Required. */
@@ -32,6 +32,7 @@ export class FTRLProximal extends OnlineLearner {
   get learnerName(): string { return 'FTRLProximal'; }
   readonly #o: { dim: number; alpha: number; beta: number; l1: number; l2: number };
   readonly #idx: EngineBuffer<'i32'>;
+  readonly #idxf: EngineBuffer<'f64'>;
 
   constructor(engine: Engine, options: FTRLProximalOptions) {
     engine = onlineEngine(engine, 'FTRLProximal');
@@ -45,7 +46,9 @@ export class FTRLProximal extends OnlineLearner {
     };
     super(engine, dim, null, 2 * dim, 1, dim, false); // no backup copy: inputs ≤ 1e100 keep z and n finite, and d may be 2^20+
     this.#o = o;
-    this.#idx = engine.alloc(dim, 'i32');
+    let idx: EngineBuffer<'i32'> | undefined;
+    try { idx = engine.alloc(dim, 'i32'); this.#idxf = engine.alloc(dim, 'f64'); } catch (e) { idx?.free(); super.free(); throw e; }
+    this.#idx = idx;
   }
   get options(): Record<string, unknown> { return { ...this.#o }; }
 
@@ -56,16 +59,20 @@ export class FTRLProximal extends OnlineLearner {
       const sv = v as Partial<SparseVector>;
       checkKnownKeys(`${name} (sparse) key`, sv, ['indices', 'values']);
       requireVector(`${name}.indices`, sv.indices);
+      requireVector(`${name}.values`, sv.values);
       const nnz = sv.indices.length;
       if (nnz > d) throw new LengthMismatchError(`${name}.indices has ${nnz} entries, more than the ${d} coordinates`);
-      this.#idx.array.set(sv.indices as ArrayLike<number>);
-      // the i32 copy must equal the given indices (integers in range): checked by the kernel on the copy and here on the type
-      for (let j = 0; j < nnz; j++) if (this.#idx.array[j] !== (sv.indices as ArrayLike<number>)[j]) throw new InvalidArgumentError(`${name}.indices[${j}] must be an integer in [0, ${d}), got ${describe((sv.indices as ArrayLike<number>)[j])}`);
-      const bad = this.engine.kernel('on_check_indices')(d, nnz, this.#idx.ptr);
-      if (bad >= 0) throw new InvalidArgumentError(`${name}.indices must be strictly increasing integers in [0, ${d}): position ${bad} holds ${this.#idx.array[bad]}`);
-      requireVector(`${name}.values`, sv.values);
       if (sv.values.length !== nnz) throw new LengthMismatchError(`${name}.values has length ${sv.values.length}, expected ${nnz} (one per index)`);
-      stage(this.engine, `${name}.values`, sv.values, nnz, this.inp);
+      // indices (as f64) into #idxf, values into inp; one kernel checks both and converts the indices to i32
+      this.#idxf.array.set(sv.indices as ArrayLike<number>);
+      this.inp.array.set(sv.values as ArrayLike<number>);
+      const bad = this.engine.kernel('on_sparse_stage')(d, nnz, this.#idxf.ptr, this.#idx.ptr, this.inp.ptr, MAX_INPUT);
+      if (bad >= 0 && bad < nnz) throw new InvalidArgumentError(`${name}.indices must be strictly increasing integers in [0, ${d}): position ${bad} holds ${describe((sv.indices as ArrayLike<number>)[bad])}`);
+      if (bad >= nnz && bad < 2 * nnz) {
+        const c = this.engine.kernel('on_count_nonfinite')(nnz, this.inp.ptr);
+        throw new NonFiniteError(`${name}.values holds ${c} non-finite value${c > 1 ? 's' : ''} (first at position ${bad - nnz}: ${this.inp.array[bad - nnz]})`, `${name}.values`, c);
+      }
+      if (bad >= 2 * nnz) throw new InvalidArgumentError(`${name}.values[${bad - 2 * nnz}] = ${this.inp.array[bad - 2 * nnz]} exceeds the largest accepted magnitude ${MAX_INPUT}`);
       return [nnz, this.#idx.ptr, this.inp.ptr];
     }
     stage(this.engine, name, v, d, this.inp);
@@ -112,5 +119,5 @@ export class FTRLProximal extends OnlineLearner {
   protected override checkRestored(state: Float64Array): void {
     if (state.subarray(HEADER + this.dim).some((v) => v < 0)) throw new StateError('FTRLProximal state: a squared-gradient sum n_i is negative');
   }
-  override free(): void { if (!this.isFreed && !this.engine.isDisposed) this.#idx.free(); super.free(); }
+  override free(): void { if (!this.isFreed && !this.engine.isDisposed) { this.#idx.free(); this.#idxf.free(); } super.free(); }
 }

@@ -35,13 +35,12 @@ export function stage(engine: Engine, name: string, v: unknown, len: number, buf
   requireVector(name, v);
   if (v.length !== len) throw new LengthMismatchError(`${name} has length ${v.length}, expected ${len}`);
   buf.array.set(v as ArrayLike<number>);
-  const bad = engine.kernel('on_count_nonfinite')(len, buf.ptr);
-  if (bad > 0) {
-    const first = engine.kernel('on_first_nonfinite')(len, buf.ptr);
-    throw new NonFiniteError(`${name} holds ${bad} non-finite value${bad > 1 ? 's' : ''} (first at index ${first}: ${buf.array[first]})`, name, bad);
+  const chk = engine.kernel('on_check_input')(len, buf.ptr, MAX_INPUT);
+  if (chk >= 0 && chk < len) {
+    const bad = engine.kernel('on_count_nonfinite')(len, buf.ptr);
+    throw new NonFiniteError(`${name} holds ${bad} non-finite value${bad > 1 ? 's' : ''} (first at index ${chk}: ${buf.array[chk]})`, name, bad);
   }
-  const big = engine.kernel('on_first_large')(len, buf.ptr, MAX_INPUT);
-  if (big >= 0) throw new InvalidArgumentError(`${name}[${big}] = ${buf.array[big]} exceeds the largest accepted magnitude ${MAX_INPUT}`);
+  if (chk >= len) throw new InvalidArgumentError(`${name}[${chk - len}] = ${buf.array[chk - len]} exceeds the largest accepted magnitude ${MAX_INPUT}`);
   return buf.ptr;
 }
 

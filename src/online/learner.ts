@@ -13,7 +13,7 @@
 // bits in every runtime and build (fixed-order sums, no host Math in the numerics).
 import type { Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { DisposedError, NonFiniteError, StateError } from '../errors.js';
+import { describe, DisposedError, InvalidArgumentError, NonFiniteError, StateError } from '../errors.js';
 import { readContainer, writeContainer } from '../engine/state-container.js';
 import { FeasibleSet, KIND_CODE, setFromJSON, CONTAINS_TOL } from './sets.js';
 
@@ -68,6 +68,11 @@ export abstract class OnlineLearner {
   protected live(): void {
     if (this.#freed) throw new DisposedError(`this ${this.learnerName} was freed`);
     this.engine.checkLive();
+  }
+  /** @internal strictness: a learner whose call takes no (more) arguments refuses any given one. */
+  protected noArgs(method: string, rest: unknown[], taken = 0): void {
+    const i = rest.findIndex((v) => v !== undefined);
+    if (i >= 0) throw new InvalidArgumentError(`${this.learnerName}.${method} takes ${taken === 0 ? 'no arguments' : `${taken} argument${taken > 1 ? 's' : ''}`}; argument ${taken + i + 1} is ${describe(rest[i])}`);
   }
   /** @internal set kind code, radius and bound pointers for the kernels. */
   protected setArgs(): [number, number, number, number] {

@@ -76,11 +76,12 @@ export class OGD extends OnlineLearner {
   get options(): Record<string, unknown> { return { ...this.#opts }; }
 
   /** The decision x_t (a copy). */
-  predict(): Float64Array { this.live(); return this.decision(); }
+  predict(): Float64Array { this.live(); this.noArgs('predict', [...arguments]); return this.decision(); }
 
   /** Learn the (sub)gradient g_t of the round's loss at x_t: t += 1, x ← Π_K(x − η_t g). */
   update(gradient: ArrayLike<number>): void {
     this.live();
+    this.noArgs('update', [...arguments].slice(1), 1);
     const n = this.dim;
     stage(this.engine, 'gradient', gradient, n, this.inp);
     const [kind, r, lo, hi] = this.setArgs();

@@ -60,11 +60,12 @@ export class ONS extends OnlineLearner {
   get options(): Record<string, unknown> { return { ...this.#o }; }
 
   /** The decision x_t (a copy). */
-  predict(): Float64Array { this.live(); return this.decision(); }
+  predict(): Float64Array { this.live(); this.noArgs('predict', [...arguments]); return this.decision(); }
 
   /** Learn the gradient ∇f_t(x_t). */
   update(gradient: ArrayLike<number>): void {
     this.live();
+    this.noArgs('update', [...arguments].slice(1), 1);
     const n = this.dim;
     stage(this.engine, 'gradient', gradient, n, this.inp);
     const [kind, r] = this.setArgs();

@@ -51,7 +51,7 @@ export function haveChromium() { return existsSync(CHROMIUM); }
  * instead, test/conformance/bandits.mjs; each page's result then has `bandits` instead of `results`).
  * @returns `{ isolated: { crossOriginIsolated, results }, plain: {...} }` (or `{ error }` per page)
  */
-export async function runChromium(configs, { timeoutMs = 60000, csp, bandits } = {}) {
+export async function runChromium(configs, { timeoutMs = 60000, csp, bandits, online } = {}) {
   const { chromium } = await import('playwright-core');
   const iso = await serve(true, csp), plain = await serve(false, csp);
   const browser = await chromium.launch({
@@ -67,7 +67,7 @@ export async function runChromium(configs, { timeoutMs = 60000, csp, bandits } =
       page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
       try {
-        await page.goto(`${s.origin}/test/conformance/page.html?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}`);
+        await page.goto(`${s.origin}/test/conformance/page.html?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}`);
         await page.waitForFunction(() => window.__result !== undefined, null, { timeout: timeoutMs, polling: 100 });
         out[key] = await page.evaluate(() => window.__result);
       } catch (e) {

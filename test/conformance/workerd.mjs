@@ -15,6 +15,7 @@ export function workerdEntrySource(wasmNames) {
   return `import * as simdopt from '../../dist/index.js';
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 import { runBanditConfigs } from './bandits.mjs';
+import { runOnlineConfigs } from './online.mjs';
 ${imports}
 const wasm = {
 ${table}
@@ -27,6 +28,8 @@ export default {
       // Negative control: without the precompiled modules the engine must refuse (no wasm from bytes here).
       let withoutWasm = 'initialised';
       try { await (await simdopt.init({ threads: 1 })).dispose(); } catch (e) { withoutWasm = String(e && e.message || e); }
+      const o = new URL(request.url).searchParams.get('online');
+      if (o) return Response.json({ userAgent: globalThis.navigator?.userAgent, online: await runOnlineConfigs(simdopt, o.split(','), { wasm }) });
       const b = new URL(request.url).searchParams.get('bandits');
       if (b) return Response.json({ userAgent: globalThis.navigator?.userAgent, bandits: await runBanditConfigs(simdopt, b.split(','), { wasm }) });
       const results = await runConfigs(simdopt, names, { wasm });
@@ -41,9 +44,10 @@ export default {
 
 /**
  * Run the configs in workerd; returns `{ userAgent, withoutWasm, results }` or `{ error }`; with
- * `bandits` (bandit config names), those sequences instead: `{ userAgent, bandits }`.
+ * `bandits` (bandit config names), those sequences instead: `{ userAgent, bandits }`; with `online`
+ * (online config names), the online learners' sequences: `{ userAgent, online }`.
  */
-export async function runWorkerd(configs, bandits) {
+export async function runWorkerd(configs, bandits, online) {
   const { Miniflare } = await import('miniflare');
   const wasmNames = readdirSync(join(root, 'dist', 'wasm')).filter((f) => f.endsWith('.wasm')).map((f) => f.slice(0, -5)).sort();
   const mf = new Miniflare({
@@ -54,12 +58,13 @@ export async function runWorkerd(configs, bandits) {
       ...readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.js')).map((f) => ({ type: 'ESModule', path: join(root, 'dist', f) })),
       { type: 'ESModule', path: join(here, 'trajectory.mjs') },
       { type: 'ESModule', path: join(here, 'bandits.mjs') },
+      { type: 'ESModule', path: join(here, 'online.mjs') },
       ...wasmNames.map((n) => ({ type: 'CompiledWasm', path: join(root, 'dist', 'wasm', `${n}.wasm`), contents: readFileSync(join(root, 'dist', 'wasm', `${n}.wasm`)) })),
     ],
     compatibilityDate: '2025-06-01',
   });
   try {
-    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}`);
+    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}`);
     const text = await res.text();
     try { return JSON.parse(text); } catch { return { error: `HTTP ${res.status}: ${text.slice(0, 2000)}` }; }
   } finally {

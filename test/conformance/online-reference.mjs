@@ -1,0 +1,30 @@
+// The JS references' hashes of the online conformance sequences (test/conformance/online.mjs), computed
+// in Node from test/helpers/reference-online.mjs (f64-exact re-implementations of the kernels); the
+// library is used only for the engine's deterministic exp/log (`M`) and for the sets' constants.
+import { adagradRef, aggregationRef, ftrlRef, ogdRef, onsRef } from '../helpers/reference-online.mjs';
+import { driveOnline } from './online.mjs';
+
+/** { sha256, values } of case `name` from the reference; M = { exp, log } of an engine. */
+export async function referenceOnlineSequence(name, M) {
+  if (name === 'ogd') {
+    const set = { kind: 'simplex', dim: 6, radius: 2, diameter: 2 * Math.SQRT2 };
+    const R = ogdRef(set, { lipschitz: 3 }, new Float64Array(6).fill(2 / 6));
+    return driveOnline(name, { predict: () => Float64Array.from(R.st.x), update: (g) => R.update(g) });
+  }
+  if (name === 'adagrad') {
+    const set = { kind: 'l1Ball', dim: 5, radius: 1.5 };
+    const R = adagradRef(set, { lr: 3 / Math.SQRT2 }, new Float64Array(5));
+    return driveOnline(name, { predict: () => Float64Array.from(R.st.x), update: (g) => R.update(g) });
+  }
+  if (name === 'ons') {
+    const set = { kind: 'l2Ball', dim: 4, radius: 0.7 }, D = 1.4, gamma = 0.5 * Math.min(1 / (4 * 2 * D), 0.5);
+    const R = onsRef(set, { gamma, epsilon: 1 / (gamma * gamma * D * D) }, new Float64Array(4));
+    return driveOnline(name, { predict: () => Float64Array.from(R.st.x), update: (g) => R.update(g) });
+  }
+  if (name === 'ftrl') {
+    const R = ftrlRef(256, { alpha: 0.3, l1: 0.5, l2: 0.1 }, M);
+    return driveOnline(name, { prob: (i, v) => R.predict(i, v), learn: (i, v, y) => R.logistic(i, v, y), weights: () => R.weights() });
+  }
+  const R = aggregationRef(name === 'mlpol' ? 'MLpol' : 'BOA', 4, { loss: name === 'boa' ? 'absolute' : 'square' }, M);
+  return driveOnline(name, { predict: () => R.weights(), update: (y, advice) => R.update(advice, y)[1] });
+}
