@@ -4,6 +4,7 @@
 // bits (f64 products and sums per lane are IEEE-exact operations; no fused multiply-add).
 
 import { ld, st, dotN, axpyN } from './common';
+import { uniform } from '../core/rng';
 
 /** x·y (f64, fixed order). */
 export function bl_dot(n: i32, x: usize, y: usize): f64 { return dotN(x, y, n); }
@@ -63,5 +64,18 @@ export function bl_symmetrize(n: i32, a: usize, out: usize): void {
       const m = 0.5 * (ld(a, i * n + j) + ld(a, j * n + i));
       st(out, i * n + j, m); st(out, j * n + i, m);
     }
+  }
+}
+
+/**
+ * Minibatch indices with replacement: out[j] = ⌊u·n⌋ (i32), u = the uniform draw j of stream `stream` for
+ * the counter (iter, sub) under key (seed, 0x62696c76) (core/rng.ts Philox4x32-10): a batch depends only on
+ * (seed, iteration, sub-step, stream), never on how many draws came before.
+ */
+export function bl_sample(n: i32, b: i32, seed: u32, iter: u32, sub: u32, stream: u32, out: usize): void {
+  for (let j = 0; j < b; j++) {
+    let k = <i32>(uniform(seed, 0x62696c76, iter, sub, stream, <u32>j) * <f64>n);
+    if (k >= n) k = n - 1;
+    store<i32>(out + (<usize>j << 2), k);
   }
 }

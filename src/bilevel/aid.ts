@@ -55,7 +55,7 @@ export function solveExact(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec
   } catch (err) {
     if (err instanceof NotPositiveDefiniteError) {
       throw new NotPositiveDefiniteError(`∇²ᵧᵧg is not positive definite at the current (x, y) (Cholesky pivot ${err.pivot}): the lower level is singular or not ` +
-        'strongly convex there, so the implicit hypergradient is undefined; regularise the lower level (the first-order methods of issue 9 are not implemented yet)', err.pivot);
+        "strongly convex there, so the implicit hypergradient is undefined; regularise the lower level or use a first-order method (method 'bome', 'penalty' or 'f2sa')", err.pivot);
     }
     throw err;
   }

@@ -6,7 +6,13 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward'] as const;
+export const METHODS = ['aid-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome'] as const;
+/** The first-order methods (gradients only; singular or PL lower levels). */
+export const FIRST_ORDER = ['penalty', 'f2sa', 'bome'] as const;
+export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
+/** The minibatch methods (they need problem.samples and callbacks that take a batch). */
+export const STOCHASTIC = ['stocbio', 'soba'] as const;
+export const isStochastic = (m: Method): boolean => (STOCHASTIC as readonly string[]).includes(m);
 export type Method = (typeof METHODS)[number];
 
 /** The upper-level optimizer (f64, in wasm). */
@@ -30,9 +36,9 @@ export interface OuterOptions {
 }
 
 export interface SolveOptions {
-  /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T). Default 100. */
+  /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T; stocbio: D minibatch SGD steps). Default 100 (stocbio 10). */
   innerSteps?: number;
-  /** Lower-level gradient step α. Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration. */
+  /** Lower-level gradient step α (soba: ρ₀, the step of y and v). Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration (stochastic methods: once, at x0, on one batch of powerBatchSize). */
   innerLr?: number;
   /** AID: the lower level is solved when ‖∇ᵧg‖₂ ≤ innerTol (absolute). Default 1e-10. */
   innerTol?: number;
@@ -42,10 +48,28 @@ export interface SolveOptions {
   cgSteps?: number;
   /** aid-cg: stop CG when ‖b − Hv‖ ≤ cgTol·‖b‖. Default 1e-12. */
   cgTol?: number;
-  /** aid-neumann: number of series terms K. Default 100. */
+  /** aid-neumann, stocbio: number of series terms K (stocbio: Q, each product on its own minibatch). Default 100 (stocbio 10). */
   neumannSteps?: number;
-  /** aid-neumann: α of v = α Σ (I − αH)ᵏ b. Default 1/L̂. */
+  /** aid-neumann, stocbio: α of v = α Σ (I − αH)ᵏ b (stocbio: η). Default 1/L̂. */
   neumannLr?: number;
+  /** stocbio, soba: lower-level minibatch size b (problem.samples.lower samples; b ≥ samples takes all of them in order). Default 64. */
+  batchSize?: number;
+  /** stocbio, soba: upper-level minibatch size. Default batchSize. */
+  upperBatchSize?: number;
+  /** stocbio, soba: key of the counter-based sampler (Philox; batch = f(seed, iteration, sub-step, stream)). Default 0. */
+  seed?: number;
+  /** stocbio, soba: the batch of the power iteration that sets the default steps. Default min(samples, 4·batchSize). */
+  powerBatchSize?: number;
+  /** penalty, f2sa: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀). Default 100 (penalty), 1 (f2sa). */
+  penalty?: number;
+  /** f2sa: λ ← min(λ + penaltyGrowth, penaltyMax) after each outer step. Default 0.1. */
+  penaltyGrowth?: number;
+  /** f2sa: the largest λ. Default 1e4. */
+  penaltyMax?: number;
+  /** bome: η of λ = max(η‖∇q‖² − ⟨∇f, ∇q⟩, 0)/‖∇q‖². Default 0.5. */
+  bomeEta?: number;
+  /** stocbio, soba: step schedule, the steps times 1/√(t+1) ('sqrt') or constant ('none'). Default 'none' (stocbio), 'sqrt' (soba). */
+  stepDecay?: 'none' | 'sqrt';
   /** aid-fp: at most this many fixed-point steps. Default 100. */
   fpSteps?: number;
   /** aid-fp: step α of v ← v − α(Hv − b). Default 1/L̂. */
@@ -69,16 +93,21 @@ export interface Resolved {
   innerSteps: number; innerLr: number | null; innerTol: number; innerSolver: 'gd' | 'newton';
   cgSteps: number; cgTol: number; neumannSteps: number; neumannLr: number | null;
   fpSteps: number; fpLr: number | null; fpTol: number; unrollMemory: number;
+  batchSize: number; upperBatchSize: number | null; seed: number; powerBatchSize: number | null; stepDecay: 'none' | 'sqrt';
+  penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number;
   powerSteps: number; fdStep: number; maxDense: number;
   outer: Required<OuterOptions>;
 }
 
-const COMMON = ['innerSteps', 'innerLr', 'powerSteps', 'fdStep', 'maxDense', 'outer'];
-const AID = ['innerTol', 'innerSolver'];
+const COMMON = ['innerLr', 'powerSteps', 'fdStep', 'maxDense', 'outer'];
+const AID = ['innerSteps', 'innerTol', 'innerSolver'];
+const STOCH = ['batchSize', 'upperBatchSize', 'seed', 'powerBatchSize', 'stepDecay'];
 const CG = ['cgSteps', 'cgTol'];
 const PER_METHOD: Record<Method, string[]> = {
   'aid-cg': [...AID, ...CG], 'aid-neumann': [...AID, 'neumannSteps', 'neumannLr'], 'aid-fp': [...AID, 'fpSteps', 'fpLr', 'fpTol'],
-  'aid-exact': [...AID], itd: ['unrollMemory'], 'itd-forward': [],
+  'aid-exact': [...AID], itd: ['innerSteps', 'unrollMemory'], 'itd-forward': ['innerSteps'],
+  stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
+  penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
 };
 const ALL = [...new Set([...COMMON, ...Object.values(PER_METHOD).flat()])].sort();
 
@@ -112,22 +141,33 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
   if (solver !== 'gd' && solver !== 'newton') throw new HyperparameterError(`innerSolver must be 'gd' or 'newton', got ${describe(solver)}`);
   const opt = (k: string): unknown => opts[k];
   const or = <T>(k: string, d: T, f: (n: string, v: unknown) => T): T => (opt(k) === undefined ? d : f(k, opt(k)));
-  const itd = method === 'itd' || method === 'itd-forward';
+  const itd = method === 'itd' || method === 'itd-forward', sto = isStochastic(method);
+  if (opts.stepDecay !== undefined && opts.stepDecay !== 'none' && opts.stepDecay !== 'sqrt') throw new HyperparameterError(`stepDecay must be 'none' or 'sqrt', got ${describe(opts.stepDecay)}`);
   const r: Resolved = {
     method,
-    innerSteps: or('innerSteps', 100, (n, v) => int(n, v, itd ? 1 : 0, 1e9)),
+    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
+      (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' ? 1 : 0, 1e9)),
     innerLr: or<number | null>('innerLr', null, pos),
     innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
     innerSolver: solver as 'gd' | 'newton',
     cgSteps: or('cgSteps', 100, (n, v) => int(n, v, 1, 1e9)),
     cgTol: or('cgTol', 1e-12, (n, v) => checkRange(n, v, 0, Infinity)),
-    neumannSteps: or('neumannSteps', 100, (n, v) => int(n, v, 0, 1e9)),
+    neumannSteps: or('neumannSteps', method === 'stocbio' ? 10 : 100, (n, v) => int(n, v, 0, 1e9)),
     neumannLr: or<number | null>('neumannLr', null, pos),
     fpSteps: or('fpSteps', 100, (n, v) => int(n, v, 1, 1e9)),
     fpLr: or<number | null>('fpLr', null, pos),
     fpTol: or('fpTol', 1e-12, (n, v) => checkRange(n, v, 0, Infinity)),
     unrollMemory: opt('unrollMemory') === undefined || opt('unrollMemory') === Infinity ? Infinity : int('unrollMemory', opt('unrollMemory'), 2, 1e9),
     powerSteps: or('powerSteps', 50, (n, v) => int(n, v, 1, 1e6)),
+    batchSize: or('batchSize', 64, (n, v) => int(n, v, 1, 1e8)),
+    upperBatchSize: or<number | null>('upperBatchSize', null, (n, v) => int(n, v, 1, 1e8)),
+    seed: or('seed', 0, (n, v) => int(n, v, 0, 2 ** 32 - 1)),
+    powerBatchSize: or<number | null>('powerBatchSize', null, (n, v) => int(n, v, 1, 1e8)),
+    penalty: or('penalty', method === 'f2sa' ? 1 : 100, pos),
+    penaltyGrowth: or('penaltyGrowth', 0.1, (n, v) => checkRange(n, v, 0, Infinity)),
+    penaltyMax: or('penaltyMax', 1e4, pos),
+    bomeEta: or('bomeEta', 0.5, pos),
+    stepDecay: (opts.stepDecay ?? (method === 'soba' ? 'sqrt' : 'none')) as 'none' | 'sqrt',
     fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
     maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),
     outer: resolveOuter(opts.outer),

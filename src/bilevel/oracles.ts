@@ -22,7 +22,12 @@ export interface OracleCalls {
 }
 export const zeroCalls = (): OracleCalls => ({ upperGrad: 0, upperValue: 0, lowerGrad: 0, lowerGradX: 0, hvp: 0, cross: 0, crossT: 0 });
 
-/** The upper level f(x, y) as callbacks. Arrays are Float64Array copies; write every entry of gx (dx) and gy (dy). */
+/**
+ * The upper level f(x, y) as callbacks. Arrays are Float64Array copies; write every entry of gx (dx) and gy (dy).
+ * Under a stochastic method (stocbio, soba) every callback of both levels gets one more, last argument: the
+ * minibatch, an Int32Array of sample indices (drawn with replacement from problem.samples), and evaluates the
+ * batch mean of its per-sample terms (value: called without a batch, the full objective).
+ */
 export interface UpperLevel {
   /** Write ∇ₓf(x, y) into gx and ∇ᵧf(x, y) into gy. */
   grad: (x: Float64Array, y: Float64Array, gx: Float64Array, gy: Float64Array) => void;
@@ -55,6 +60,8 @@ export interface Oracles {
   fdError: number;
   /** Estimate the error of the next finite-difference product of each kind (costs 2 more gradients each). */
   estimateNext(): void;
+  /** Stochastic methods: the sample indices the next lower-level (g) or upper-level (f) evaluations use; null = all samples. */
+  setBatch?(level: 'lower' | 'upper', idx: Int32Array | null): void;
   lowerGrad(x: Vec, y: Vec, out: Vec): void;
   upperGrad(x: Vec, y: Vec, gx: Vec, gy: Vec): void;
   /** ∇ₓg(x, y) (dx), where the problem provides it (built-in models; lower.gradX): the first-order methods need it. */
@@ -85,16 +92,22 @@ export class CallbackOracles implements Oracles {
   constructor(private readonly v: Vecs, readonly dx: number, readonly dy: number, private readonly upper: UpperLevel,
     private readonly lower: LowerLevel, private readonly fdStep: number, private readonly maxDense: number) {
     this.ox = new Float64Array(dx); this.oy = new Float64Array(dy);
+    if (lower.gradX) this.lowerGradX = (x, y, out) => this.gradXRaw(x, y, out);
     this.t = { a: v.alloc(dy), b: v.alloc(dy), ga: v.alloc(dy), gb: v.alloc(dy), d2: v.alloc(dy), xa: v.alloc(dx), xb: v.alloc(dx),
       gxa: v.alloc(dx), gxb: v.alloc(dx), d2x: v.alloc(dx), e: v.alloc(dy), ex: v.alloc(dx), he: v.alloc(dy), hc: v.alloc(dy) };
   }
   estimateNext(): void { this.pending = { hvp: true, cross: true, crossT: true }; }
+  /** ∇ₓg from lower.gradX (absent without it: the first-order methods then refuse the problem). */
+  readonly lowerGradX?: (x: Vec, y: Vec, out: Vec) => void;
+  private batch: { lower: Int32Array | null; upper: Int32Array | null } = { lower: null, upper: null };
+  setBatch(level: 'lower' | 'upper', idx: Int32Array | null): void { this.batch[level] = idx; }
 
   /** Call `fn` with copies of the inputs and NaN-filled outputs; check and copy the outputs into `targets`. */
   private call(name: string, fn: CB, inputs: Vec[], outs: Float64Array[], outNames: string[], targets: Vec[]): void {
     const args = inputs.map((b) => b.array.slice()); // fresh copies: a callback may keep or change them
     for (const o of outs) o.fill(NaN);
-    const r = fn(...args, ...outs);
+    const batch = this.batch[name.startsWith('upper.') ? 'upper' : 'lower'];
+    const r = batch === null ? fn(...args, ...outs) : (fn as (...a: unknown[]) => unknown)(...args, ...outs, batch.slice());
     if (r !== undefined) {
       const single = outs.length === 1;
       const arr = Array.isArray(r) || (ArrayBuffer.isView(r) && !(r instanceof DataView));

@@ -10,7 +10,9 @@ import { itdForward, itdReverse, checkpointSpacing } from './itd.js';
 import { cg, powerNorm } from './linear.js';
 import { BuiltinModel } from './models/model.js';
 import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type SecondOrderTier, type UpperLevel } from './oracles.js';
-import { parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
+import { runStochastic, type Samples } from './stochastic.js';
+import { runFirstOrder } from './firstorder.js';
+import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError } from '../errors.js';
 
@@ -45,6 +47,8 @@ export interface SolveProblem {
   options?: SolveOptions;
   /** Called after each upper iteration; returning false stops the run. */
   onIteration?: (info: IterationInfo) => unknown;
+  /** Stochastic methods (stocbio, soba): how many samples each level's objective averages over; batches index them. */
+  samples?: { lower: number; upper: number };
 }
 
 export interface SolveResult {
@@ -66,7 +70,7 @@ export interface SolveResult {
   options: ResolvedOptions;
 }
 
-const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration'];
+const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'samples'];
 
 function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
   requireArrayLike(name, src);
@@ -77,6 +81,23 @@ function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
   return b;
 }
 
+function parseSamples(method: Method, s: unknown, model: boolean): Samples | null {
+  if (!isStochastic(method)) {
+    if (s !== undefined) throw new HyperparameterError(`samples applies to the stochastic methods (${STOCHASTIC.join(', ')}), not ${JSON.stringify(method)}`);
+    return null;
+  }
+  if (model) throw new InvalidArgumentError(`${method} runs on minibatch callbacks (upper/lower taking a batch of sample indices); the built-in models have no minibatch oracles yet`);
+  if (s === undefined) throw new InvalidArgumentError(`${method} needs samples: { lower, upper } (how many samples each level averages over)`);
+  requireObject('samples', s);
+  checkKnownKeys('samples field', s as object, ['lower', 'upper']);
+  const r = s as Record<string, unknown>;
+  for (const k of ['lower', 'upper']) {
+    const n = r[k];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new InvalidArgumentError(`samples.${k} must be a positive integer, got ${describe(n)}`);
+  }
+  return { lower: r.lower as number, upper: r.upper as number };
+}
+
 export function solve(engine: Engine, problem: SolveProblem): SolveResult {
   requireEngine(engine);
   requireObject('bilevel problem', problem);
@@ -84,6 +105,7 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
   const method = parseMethod(problem.method);
   const opt = resolveOptions(method, problem.options);
   if (problem.onIteration !== undefined) requireFunction('onIteration', problem.onIteration);
+  const samples = parseSamples(method, problem.samples, problem.model !== undefined);
   const v = new Vecs(engine);
   try {
     let o: Oracles;
@@ -108,6 +130,11 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
     const y = problem.y0 === undefined ? v.alloc(o.dy) : vector(v, 'y0', problem.y0, o.dy);
     if ((method === 'itd' && checkpointSpacing(opt.innerSteps, opt.unrollMemory) === 0)) {
       throw new HyperparameterError(`unrollMemory = ${opt.unrollMemory} vectors cannot hold the checkpoints of ${opt.innerSteps} steps (needs ceil(T/c) + c ≤ M for some c, ≈ 2√T)`);
+    }
+    if (samples) return { ...runStochastic(v, o, x, y, opt, samples, problem.onIteration), options: resolvedFor(opt) };
+    if (isFirstOrder(method)) {
+      if (opt.method === 'f2sa' && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
+      return { ...runFirstOrder(v, o, x, y, opt, problem.onIteration), options: resolvedFor(opt) };
     }
     return run(v, o, x, y, method, opt, problem.onIteration);
   } finally { v.free(); }
@@ -181,7 +208,7 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   }
   if (innerMiss) warnings.push(`the lower level did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${history.length} iterations`);
   if (linMiss) warnings.push(`the linear solve did not reach its tolerance in ${linMiss} of ${history.length} iterations (last residual ${history[history.length - 1]!.residual})`);
-  if (singular) warnings.push('∇²ᵧᵧg looks singular or indefinite (CG met curvature pᵀHp ≤ 0 or ≈ 0): the implicit hypergradient is ill-posed here; regularise the lower level or use a first-order method (not yet implemented)');
+  if (singular) warnings.push("∇²ᵧᵧg looks singular or indefinite (CG met curvature pᵀHp ≤ 0 or ≈ 0): the implicit hypergradient is ill-posed here (a non-singleton or non-convex lower level); regularise the lower level or use a first-order method, which needs no inverse Hessian: method 'bome', 'penalty' or 'f2sa'");
   if (singular) converged = false;
   const tiers = o.tiers;
   const secondOrder: SecondOrderTier = tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user';

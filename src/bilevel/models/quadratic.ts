@@ -58,6 +58,7 @@ export class QuadraticModel extends BuiltinModel {
       dx, dy, calls: zeroCalls(), tiers: new Set<SecondOrderTier>(['built-in']), fdError: 0,
       estimateNext() {},
       lowerGrad(x, y, out) { model.checkLive(); this.calls.lowerGrad++; grad(dx, dy, m.A.ptr, m.B.ptr, m.C.ptr, m.a.ptr, m.b.ptr, x.ptr, y.ptr, out.ptr, 0); },
+      lowerGradX(x, y, out) { model.checkLive(); this.calls.lowerGradX++; grad(dx, dy, m.A.ptr, m.B.ptr, m.C.ptr, m.a.ptr, m.b.ptr, x.ptr, y.ptr, out.ptr, 1); },
       upperGrad(x, y, gx, gy) {
         model.checkLive(); this.calls.upperGrad++;
         grad(dx, dy, m.F.ptr, m.H.ptr, m.K.ptr, m.f.ptr, m.h.ptr, x.ptr, y.ptr, gy.ptr, 0);

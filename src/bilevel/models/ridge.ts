@@ -67,13 +67,14 @@ export class RidgeModel extends BuiltinModel {
     this.checkLive();
     const e = this.engine, { X, t, V, tv } = this.d, n = this.samples, m = this.validation, d = this.dy, mode = this.mode, alpha = this.alpha;
     const gw = e.kernel('bl_ridge_grad_w'), value = e.kernel('bl_ridge_value'), cross = e.kernel('bl_ridge_cross'),
-      crossT = e.kernel('bl_ridge_cross_t'), hess = e.kernel('bl_ridge_hess');
+      crossT = e.kernel('bl_ridge_cross_t'), hess = e.kernel('bl_ridge_hess'), gradX = e.kernel('bl_ridge_grad_x');
     const r = v.alloc(Math.max(n, m));
     const model = this;
     return {
       dx: this.dx, dy: d, calls: zeroCalls(), tiers: new Set<SecondOrderTier>(['built-in']), fdError: 0,
       estimateNext() {},
       lowerGrad(x, w, out) { model.checkLive(); this.calls.lowerGrad++; gw(n, d, X.ptr, t.ptr, mode, x.ptr, alpha, w.ptr, r.ptr, out.ptr); },
+      lowerGradX(x, w, out) { model.checkLive(); this.calls.lowerGradX++; gradX(n, d, X.ptr, t.ptr, mode, x.ptr, w.ptr, out.ptr); },
       upperGrad(_x, w, gx, gy) {
         model.checkLive(); this.calls.upperGrad++;
         v.fill(0, gx);
