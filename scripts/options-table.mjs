@@ -243,7 +243,9 @@ async function build() {
     const fields = ctorOptions(name);
     if (!fields) throw new Error(`no constructor typing for bandits.${name}`);
     const base = { arms: 3, ...(PROBE_BASE[name] ?? {}) };
-    for (const fd of fields.filter((x) => !x.optional && x.name !== 'arms')) {
+    const required = fields.filter((x) => !x.optional && x.name !== 'arms' && base[x.name] === undefined);
+    for (const fd of required) base[fd.name] = 2;       // several required options (HybridLinUCB's dim, sharedDim) are searched together
+    for (const fd of required) {
       base[fd.name] = [2, 1, 10, 100, 0.5].find((v) => tryCall(() => new C(engine, { ...base, [fd.name]: v })));
     }
     let fresh;

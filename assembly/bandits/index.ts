@@ -18,3 +18,4 @@ export * from './thompson';
 export * from './linreg';
 export * from './delta';
 export * from './changedet';
+export * from './hybrid';

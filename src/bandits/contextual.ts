@@ -64,9 +64,84 @@ export function cacheStride(d: number): number {
 }
 const isNumArray = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
-function onlyOneCopy(options: unknown): void {
+/** @internal Contextual policies keep one copy. */
+export function onlyOneCopy(options: unknown): void {
   if (options !== null && typeof options === 'object' && (options as Record<string, unknown>).copies !== undefined && (options as Record<string, unknown>).copies !== 1) {
     throw new HyperparameterError(`copies must be 1 for a contextual policy (batched simulation copies are not supported), got ${describe((options as Record<string, unknown>).copies)}`);
+  }
+}
+
+/** @internal Throws StateError (prefixed by `where`) unless the d×d matrix M (named `name`) is finite, exactly symmetric and positive definite (a Cholesky factorisation succeeds). */
+export function checkSpd(M: Float64Array, d: number, where: string, name: string): void {
+  for (let i = 0; i < d * d; i++) if (!Number.isFinite(M[i]!)) throw new StateError(`${where}: ${name}[${i}] is ${M[i]} (must be finite)`);
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
+    if (M[i * d + j] !== M[j * d + i]) throw new StateError(`${where}: ${name} is not symmetric (entries ${i},${j} and ${j},${i} differ)`);
+  }
+  const L = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    let s = M[j * d + j]!;
+    for (let k = 0; k < j; k++) s -= L[j * d + k]! * L[j * d + k]!;
+    if (!(s > 0)) throw new StateError(`${where}: ${name} is not positive definite (pivot ${j} is ${s})`);
+    const r = Math.sqrt(s);
+    L[j * d + j] = r;
+    for (let i = j + 1; i < d; i++) {
+      let t = M[i * d + j]!;
+      for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!;
+      L[i * d + j] = t / r;
+    }
+  }
+}
+
+/** @internal Throws InvalidArgumentError unless `values` holds `n` finite numbers within ±MAX_FEATURE (`what` describes the expected shape). */
+export function checkFeatures(where: string, label: string, values: unknown, n: number, what: string): asserts values is ArrayLike<number> {
+  if (!isNumArray(values) || values.length !== n) {
+    throw new InvalidArgumentError(`${where}: ${label} must hold ${what}, got ${describe(values)}${isNumArray(values) ? ` of length ${values.length}` : ''}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !(Math.abs(v) <= MAX_FEATURE)) throw new InvalidArgumentError(`${where}: ${label} value ${i} is ${describe(v)} (must be a finite number within ±${MAX_FEATURE})`);
+  }
+}
+
+/**
+ * @internal The checked inputs of a contextual decideBatch: eventIds (1 to MAX_BATCH strings), options
+ * (actions, actionFeatures and `extraKeys`), contexts (B × d, or B × K × d with actionFeatures) and the
+ * action sets (arms in [0, K), not removed).
+ */
+export function checkBatch(where: string, K: number, d: number, mask: Uint8Array, contexts: unknown, eventIds: unknown, options: unknown, extraKeys: readonly string[] = []):
+  { B: number; actionFeatures: boolean; sets: (readonly number[] | null | undefined)[] | null } {
+  if (!Array.isArray(eventIds) || eventIds.length < 1 || eventIds.length > MAX_BATCH) throw new InvalidArgumentError(`${where}: eventIds must be an array of 1 to ${MAX_BATCH} strings, got ${describe(eventIds)}`);
+  requireObject(`${where} options`, options);
+  const keys = ['actions', 'actionFeatures', ...extraKeys];
+  for (const k of Object.keys(options as object)) if (!keys.includes(k)) throw new InvalidArgumentError(`${where} options: unknown key ${JSON.stringify(k)}${suggest(k, keys)}`);
+  const { actions, actionFeatures = false } = options as BatchOptions;
+  if (typeof actionFeatures !== 'boolean') throw new InvalidArgumentError(`${where}: actionFeatures must be a boolean, got ${describe(actionFeatures)}`);
+  const B = eventIds.length;
+  eventIds.forEach((id, i) => { if (typeof id !== 'string') throw new InvalidArgumentError(`${where}: eventIds[${i}] must be a string, got ${describe(id)}`); });
+  checkFeatures(where, 'context', contexts, B * (actionFeatures ? K * d : d), `${B > 1 ? `${B} × ` : ''}${actionFeatures ? `${K} arms × ` : ''}${d} numbers (dim ${d})`);
+  let sets: (readonly number[] | null | undefined)[] | null = null;
+  if (actions !== undefined) {
+    if (!Array.isArray(actions) || actions.length !== B) throw new InvalidArgumentError(`${where}: actions must be an array of ${B} action sets (or null), got ${describe(actions)}`);
+    actions.forEach((a, b) => {
+      if (a === null || a === undefined) return;
+      if (!Array.isArray(a) || a.length === 0) throw new InvalidArgumentError(`${where}: action set ${b} must be a non-empty array of arms, got ${describe(a)}`);
+      for (const k of a) {
+        if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= K) throw new InvalidArgumentError(`${where}: action set ${b} holds ${describe(k)}, not an arm in [0, ${K - 1}]`);
+        if (!mask[k]) throw new InvalidArgumentError(`${where}: action set ${b} holds arm ${k}, which was removed`);
+      }
+    });
+    sets = actions as (readonly number[] | null | undefined)[];
+  }
+  return { B, actionFeatures, sets };
+}
+
+/** @internal Per-context masks (B × Kp bytes): the action set, or the policy's mask where there is none. */
+export function fillMasks(mk: Uint8Array, g: Uint8Array, sets: readonly (readonly number[] | null | undefined)[], B: number, Kp: number): void {
+  for (let b = 0; b < B; b++) {
+    const s = sets[b];
+    if (s === null || s === undefined) { mk.set(g.subarray(0, Kp), b * Kp); continue; }
+    mk.fill(0, b * Kp, (b + 1) * Kp);
+    for (const k of s) mk[b * Kp + k] = 1;
   }
 }
 
@@ -118,24 +193,8 @@ export abstract class LinearPolicy extends Policy {
   /** Ainv symmetric (exactly) and positive definite (a Cholesky factorisation succeeds); b finite. */
   protected checkArm(v: Record<string, Float64Array>, where: string): void {
     const d = this.dim, M = v.Ainv!, b = v[this.vecSlot]!, bn = this.vecSlot;
-    for (let i = 0; i < d * d; i++) if (!Number.isFinite(M[i]!)) throw new StateError(`${where}: Ainv[${i}] is ${M[i]} (must be finite)`);
+    checkSpd(M, d, where, 'Ainv');
     for (let i = 0; i < d; i++) if (!Number.isFinite(b[i]!) || Math.abs(b[i]!) > 1e300) throw new StateError(`${where}: ${bn}[${i}] is ${b[i]} (must be finite)`);
-    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
-      if (M[i * d + j] !== M[j * d + i]) throw new StateError(`${where}: Ainv is not symmetric (entries ${i},${j} and ${j},${i} differ)`);
-    }
-    const L = new Float64Array(d * d);
-    for (let j = 0; j < d; j++) {
-      let s = M[j * d + j]!;
-      for (let k = 0; k < j; k++) s -= L[j * d + k]! * L[j * d + k]!;
-      if (!(s > 0)) throw new StateError(`${where}: Ainv is not positive definite (pivot ${j} is ${s})`);
-      const r = Math.sqrt(s);
-      L[j * d + j] = r;
-      for (let i = j + 1; i < d; i++) {
-        let t = M[i * d + j]!;
-        for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!;
-        L[i * d + j] = t / r;
-      }
-    }
   }
   /** A prior may omit Ainv (default I/λ, an arm never pulled) and b (default 0). */
   protected override warmDefaults(given: Record<string, unknown>): Record<string, unknown> {
@@ -207,35 +266,8 @@ export abstract class LinearPolicy extends Policy {
    */
   decideBatch(contexts: ArrayLike<number>, eventIds: readonly string[], options: BatchOptions = {}, where = 'decideBatch'): BatchDecision {
     this.checkLive();
-    if (!Array.isArray(eventIds) || eventIds.length < 1 || eventIds.length > MAX_BATCH) throw new InvalidArgumentError(`${where}: eventIds must be an array of 1 to ${MAX_BATCH} strings, got ${describe(eventIds)}`);
-    requireObject(`${where} options`, options);
-    for (const k of Object.keys(options)) if (!['actions', 'actionFeatures'].includes(k)) throw new InvalidArgumentError(`${where} options: unknown key ${JSON.stringify(k)}${suggest(k, ['actions', 'actionFeatures'])}`);
-    const { actions, actionFeatures = false } = options;
-    if (typeof actionFeatures !== 'boolean') throw new InvalidArgumentError(`${where}: actionFeatures must be a boolean, got ${describe(actionFeatures)}`);
-    const B = eventIds.length, K = this.K, Kp = this.Kp, d = this.dim, dp = round4(d);
-    eventIds.forEach((id, i) => { if (typeof id !== 'string') throw new InvalidArgumentError(`${where}: eventIds[${i}] must be a string, got ${describe(id)}`); });
-    const per = actionFeatures ? K * d : d;
-    if (!isNumArray(contexts) || contexts.length !== B * per) {
-      throw new InvalidArgumentError(`${where}: context must hold ${B > 1 ? `${B} × ` : ''}${actionFeatures ? `${K} arms × ` : ''}${d} numbers (dim ${d}), got ${describe(contexts)}${isNumArray(contexts) ? ` of length ${contexts.length}` : ''}`);
-    }
-    for (let i = 0; i < contexts.length; i++) {
-      const v = contexts[i];
-      if (typeof v !== 'number' || !(Math.abs(v) <= MAX_FEATURE)) throw new InvalidArgumentError(`${where}: context value ${i} is ${describe(v)} (must be a finite number within ±${MAX_FEATURE})`);
-    }
-    let sets: (readonly number[] | null | undefined)[] | null = null;
-    if (actions !== undefined) {
-      if (!Array.isArray(actions) || actions.length !== B) throw new InvalidArgumentError(`${where}: actions must be an array of ${B} action sets (or null), got ${describe(actions)}`);
-      const m = this.mask.array;
-      actions.forEach((a, b) => {
-        if (a === null || a === undefined) return;
-        if (!Array.isArray(a) || a.length === 0) throw new InvalidArgumentError(`${where}: action set ${b} must be a non-empty array of arms, got ${describe(a)}`);
-        for (const k of a) {
-          if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= K) throw new InvalidArgumentError(`${where}: action set ${b} holds ${describe(k)}, not an arm in [0, ${K - 1}]`);
-          if (!m[k]) throw new InvalidArgumentError(`${where}: action set ${b} holds arm ${k}, which was removed`);
-        }
-      });
-      sets = actions as (readonly number[] | null | undefined)[];
-    }
+    const { B, actionFeatures, sets } = checkBatch(where, this.K, this.dim, this.mask.array, contexts, eventIds, options);
+    const K = this.K, Kp = this.Kp, d = this.dim, dp = round4(d);
     const h = this.idHasher.hash(this.engine, encodeIds(eventIds as string[], (i) => `${where}: eventIds[${i}]`));
     // all buffers first (an allocation may grow memory), then the views
     const rows = actionFeatures ? B * K : B;
@@ -251,15 +283,7 @@ export abstract class LinearPolicy extends Policy {
     c.fill(0, 0, rows * dp);
     for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) c[r * dp + j] = contexts[r * d + j]!;
     hashes.array.set(h);
-    if (sets) {
-      const mk = maskBuf.array, g = this.mask.array;
-      for (let b = 0; b < B; b++) {
-        const s = sets[b];
-        if (s === null || s === undefined) { mk.set(g.subarray(0, Kp), b * Kp); continue; }
-        mk.fill(0, b * Kp, (b + 1) * Kp);
-        for (const k of s) mk[b * Kp + k] = 1;
-      }
-    }
+    if (sets) fillMasks(maskBuf.array, this.mask.array, sets, B, Kp);
     const xB = actionFeatures ? K * dp : dp, xK = actionFeatures ? dp : 0;
     this.engine.run('bd_lin_score', K, [this.cache!.ptr, this.cstride, d, K, B, ctx.ptr, xB, xK, maskBuf.ptr, maskB, this.mode,
       (this.hyper.alpha as number | undefined) ?? 0, this.key[0], this.key[1], hashes.ptr, scores.ptr, aux ? aux.ptr : 0], 1, B * this.cstride);
@@ -282,12 +306,7 @@ export abstract class LinearPolicy extends Policy {
   protected override eventKeys(): string[] { return ['eventId', 'arm', 'reward', 'context']; }
   protected override checkEvent(e: Record<string, unknown>, where: string): void {
     super.checkEvent(e, where);
-    const c = e.context, d = this.dim;
-    if (!isNumArray(c) || c.length !== d) throw new InvalidArgumentError(`${where}: context must hold ${d} numbers (dim ${d}), got ${describe(c)}${isNumArray(c) ? ` of length ${c.length}` : ''}`);
-    for (let i = 0; i < d; i++) {
-      const v = c[i];
-      if (typeof v !== 'number' || !(Math.abs(v) <= MAX_FEATURE)) throw new InvalidArgumentError(`${where}: context value ${i} is ${describe(v)} (must be a finite number within ±${MAX_FEATURE})`);
-    }
+    checkFeatures(where, 'context', e.context, this.dim, `${this.dim} numbers (dim ${this.dim})`);
   }
   /** Contexts are rounded to f32 (what decide scores with), then folded in f64. */
   protected override packEvents(ev: readonly BanditEvent[], arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>): void {

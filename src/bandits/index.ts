@@ -16,6 +16,8 @@ import { LinEpsilonGreedy, SquareCB } from './regression.js';
 import type * as RG from './regression.js';
 import { CUSUM, GLR, Monitored } from './change-detection.js';
 import type * as CD from './change-detection.js';
+import { HybridLinUCB } from './hybrid.js';
+import type * as HY from './hybrid.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
 import type * as Log from './serving/log.js';
@@ -57,7 +59,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   LinEpsilonGreedy, SquareCB,
   DecisionLog,
   Delta, mergeDeltas, decodeDelta, hashEventIds,
-  CUSUM, GLR, Monitored });
+  CUSUM, GLR, Monitored,
+  HybridLinUCB });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -156,4 +159,9 @@ export declare namespace bandits {
   export type GLROptions = CD.GLROptions;
   export type MonitoredOptions = CD.MonitoredOptions;
   export type InnerSpec = CD.InnerSpec;
+  export type HybridLinUCB = HY.HybridLinUCB;
+  export type HybridLinUCBOptions = HY.HybridLinUCBOptions;
+  export type HybridRequest = HY.HybridRequest;
+  export type HybridBatchOptions = HY.HybridBatchOptions;
+  export type HybridEvent = HY.HybridEvent;
 }

@@ -331,8 +331,11 @@ const CTX = {
   SquareCBLogistic: { C: bandits.SquareCB, o: { regressor: 'logistic' }, names: ['gamma', 'gammaExponent', 'lambda'] },
 };
 /** The context of a decide request of `p` (B = 1), as the policy wants it (a hook later pieces extend). */
-const ctxRequest = (p, eventId, x) => ({ eventId, context: x });
-const ctxEvent = (p, eventId, arm, reward, x) => ({ eventId, arm, reward, context: x });
+const sharedOf = (p) => Array.from({ length: p.sharedDim }, (_, j) => 0.5 - (j % 2));
+const ctxRequest = (p, eventId, x) => (p.kind === 'HybridLinUCB' ? { eventId, context: x, shared: sharedOf(p) } : { eventId, context: x });
+const ctxEvent = (p, eventId, arm, reward, x) => (p.kind === 'HybridLinUCB' ? { eventId, arm, reward, context: x, shared: sharedOf(p) } : { eventId, arm, reward, context: x });
+// HybridLinUCB (src/bandits/hybrid.ts): requests and events also carry `shared` (sharedDim 2 here)
+CTX.HybridLinUCB = { C: bandits.HybridLinUCB, o: { sharedDim: 2 }, names: ['sharedDim', 'alpha', 'lambda', 'sharedDims'], shared: 2 };
 const ctxVec = (d) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: d, maxLength: d });
 function checkValidCtx(p) {
   const x = Array.from({ length: p.dim }, (_, j) => (j % 3) - 1);
@@ -355,10 +358,12 @@ for (const [name, { C, o, names }] of Object.entries(CTX)) {
       p.free();
     }), { numRuns: runs(100) });
   });
+  const sh = CTX[name].shared;
+  const withShared = (rec, bad) => (sh ? { ...rec, shared: bad ? fc.oneof(ctxVec(sh), ctxVec(sh + 1), anyValue) : ctxVec(sh) } : rec);
   const event = (K, d) => fc.oneof(
-    { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 6 }), arm: fc.integer({ min: 0, max: K - 1 }), reward: fc.double({ min: 0, max: 1, noNaN: true }), context: ctxVec(d) }) },
-    { weight: 1, arbitrary: fc.record({ eventId: fc.oneof(fc.string({ maxLength: 3 }), anyValue), arm: fc.oneof(fc.integer({ min: -1, max: K }), anyValue), reward: fc.oneof(fc.double({ min: -2, max: 2 }), anyValue), context: fc.oneof(ctxVec(d), ctxVec(d + 1), anyValue, fc.constant([NaN, 0, 0])) }) },
-    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: fc.string({ minLength: 1 }), arm: fc.constant(0), reward: fc.constant(1), context: ctxVec(d), extra: anyValue })) },
+    { weight: 4, arbitrary: fc.record(withShared({ eventId: fc.string({ minLength: 1, maxLength: 6 }), arm: fc.integer({ min: 0, max: K - 1 }), reward: fc.double({ min: 0, max: 1, noNaN: true }), context: ctxVec(d) }, false)) },
+    { weight: 1, arbitrary: fc.record(withShared({ eventId: fc.oneof(fc.string({ maxLength: 3 }), anyValue), arm: fc.oneof(fc.integer({ min: -1, max: K }), anyValue), reward: fc.oneof(fc.double({ min: -2, max: 2 }), anyValue), context: fc.oneof(ctxVec(d), ctxVec(d + 1), anyValue, fc.constant([NaN, 0, 0])) }, true)) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record(withShared({ eventId: fc.string({ minLength: 1 }), arm: fc.constant(0), reward: fc.constant(1), context: ctxVec(d), extra: anyValue }, false))) },
   );
   test(`${name}: random contextual batches are learned whole or refused whole, state unchanged`, () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.array(event(4, 3), { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: -1, max: 3 }), (K, batches, removed) => {
@@ -378,12 +383,13 @@ for (const [name, { C, o, names }] of Object.entries(CTX)) {
     p.learn([ctxEvent(p, 'a', 1, 1, [1, 0, 0.5])]);
     p.removeArm(3);
     const req = fc.record({ eventId: fc.oneof(fc.string({ maxLength: 20 }), anyValue), context: fc.oneof(ctxVec(3), ctxVec(12), anyValue, ctxVec(2)),
-      actions: fc.oneof(fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }), anyValue), actionFeatures: fc.oneof(fc.boolean(), anyValue), extra: anyValue }, { requiredKeys: ['eventId', 'context'] });
+      actions: fc.oneof(fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }), anyValue), actionFeatures: fc.oneof(fc.boolean(), anyValue), extra: anyValue,
+      ...(sh ? { shared: fc.oneof(ctxVec(sh), ctxVec(4 * sh), ctxVec(sh + 1), anyValue) } : {}) }, { requiredKeys: sh ? ['eventId', 'context', 'shared'] : ['eventId', 'context'] });
     fc.assert(fc.property(fc.oneof(anyValue, req), (r) => {
       let d;
       if (!expectCleanFailure(() => { d = p.decide(r); }, guard(p))) assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1);
     }), { numRuns: runs(100) });
-    fc.assert(fc.property(fc.oneof(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 9 }), anyValue), fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), anyValue), fc.oneof(fc.constant({}), fc.record({ actions: anyValue }), anyValue), (xs, ids, opt) => {
+    fc.assert(fc.property(fc.oneof(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 9 }), anyValue), fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), anyValue), fc.oneof(fc.constant(sh ? { shared: [0.5, 1] } : {}), fc.record({ actions: anyValue, ...(sh ? { shared: fc.oneof(ctxVec(sh), ctxVec(3 * sh), anyValue) } : {}) }), anyValue), (xs, ids, opt) => {
       let d;
       if (expectCleanFailure(() => { d = p.decideBatch(xs, ids, opt); }, guard(p))) return;
       for (let b = 0; b < ids.length; b++) assert.ok(p.activeArms.includes(d.arms[b]) && d.propensities[b] > 0 && d.propensities[b] <= 1);
