@@ -283,3 +283,30 @@ test('bad input raises the documented typed errors and changes nothing', async (
   void UnsupportedError;
   await e.dispose();
 });
+
+test('FTRLProximal.updateBatch (CSR, one wasm call) gives the bits of the same rounds one at a time, in every build; a bad batch changes nothing', async () => {
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    const rnd = lcg(71), d = 500, m = 300, o = { alpha: 0.4, l1: 0.3, l2: 0.2 };
+    const indptr = [0], indices = [], values = [], ys = [];
+    for (let k = 0; k < m; k++) {
+      const s = new Set(); const nz = Math.floor(rnd() * 8); while (s.size < nz) s.add(Math.floor(rnd() * d));
+      for (const i of [...s].sort((a, b) => a - b)) { indices.push(i); values.push(rnd() * 2 - 1); }
+      indptr.push(indices.length); ys.push(rnd() < 0.4 ? 1 : 0);
+    }
+    const A = new online.FTRLProximal(e, { dim: d, ...o }), B = new online.FTRLProximal(e, { dim: d, ...o });
+    const p = A.updateBatch(ys, { indptr, indices, values });
+    const q = ys.map((y, k) => B.update(y, { x: { indices: indices.slice(indptr[k], indptr[k + 1]), values: values.slice(indptr[k], indptr[k + 1]) } }));
+    same(p, Float64Array.from(q), 'batch predictions');
+    same(A.stateArray(), B.stateArray(), 'batch state');
+    const before = A.save();
+    for (const bad of [
+      [ys, { indptr: [1, ...indptr.slice(1)], indices, values }], [ys, { indptr, indices: [d, ...indices.slice(1)], values }],
+      [ys, { indptr, indices, values: [NaN, ...values.slice(1)] }], [[2, ...ys.slice(1)], { indptr, indices, values }],
+      [ys.slice(1), { indptr, indices, values }], [ys, { indptr, indices, values, extra: 1 }], [ys, null],
+    ]) assert.throws(() => A.updateBatch(...bad), (err) => err.code !== undefined);
+    assert.deepEqual(A.save(), before);
+    A.free(); B.free();
+    await e.dispose();
+  }
+});

@@ -5,7 +5,7 @@
 //   g_i (given, or (p − y)x_i for the logistic loss), σ_i = (√(n_i + g_i²) − √n_i)/α,
 //   z_i += g_i − σ_i w_i, n_i += g_i².
 // State: [t, 0, z(d), n(d)] (f64). Sparse inputs: strictly increasing indices (checked in JS first).
-import { ld, st, ldi } from './common';
+import { ld, st, ldi, sti } from './common';
 import { exp_f64 } from '../core/math';
 
 // @ts-ignore: decorator
@@ -62,6 +62,45 @@ export function on_ftrl_logistic(d: i32, state: usize, alpha: f64, beta: f64, l1
   const e = p - y;
   for (let j = 0; j < nnz; j++) step(z, nn, idx ? ldi(idx, j) : j, e * ld(val, j), alpha, beta, l1, l2);
   return p;
+}
+
+/**
+ * A batch of m logistic rounds in CSR form (row k: positions indptr[k]..indptr[k+1] of idx/val, label
+ * y[k]), each exactly on_ftrl_logistic; p[k] = the prediction made before round k's update.
+ */
+export function on_ftrl_logistic_batch(d: i32, state: usize, alpha: f64, beta: f64, l1: f64, l2: f64, m: i32, indptr: usize, idx: usize, val: usize, y: usize, p: usize): void {
+  for (let k = 0; k < m; k++) {
+    const a = ldi(indptr, k), b = ldi(indptr, k + 1);
+    st(p, k, on_ftrl_logistic(d, state, alpha, beta, l1, l2, b - a, idx + (<usize>a << 2), val + (<usize>a << 3), ld(y, k)));
+  }
+}
+
+/**
+ * Check and convert a CSR batch given as f64 (indptrf m + 1, idxf nnz) into i32 (indptr, idx): -1 when
+ * valid; 0 a bad indptr (not starting at 0, decreasing, or not ending at nnz); 1 + j a bad index at
+ * position j (not an integer in [0, d), or not increasing within its row); 1 + nnz + j a bad value
+ * (non-finite or |v| > bound); 1 + 2nnz + k a bad label y[k] (not in [0, 1]).
+ */
+export function on_csr_stage(d: i32, m: i32, nnz: i32, indptrf: usize, indptr: usize, idxf: usize, idx: usize, val: usize, y: usize, bound: f64): i32 {
+  if (ld(indptrf, 0) != 0 || ld(indptrf, m) != <f64>nnz) return 0;
+  for (let k = 0; k < m; k++) {
+    const a = ld(indptrf, k), b = ld(indptrf, k + 1);
+    if (!(b >= a && b == Math.floor(b))) return 0;
+    sti(indptr, k, <i32>a);
+  }
+  sti(indptr, m, nnz);
+  for (let k = 0; k < m; k++) {
+    let prev: f64 = -1;
+    for (let j = ldi(indptr, k); j < ldi(indptr, k + 1); j++) {
+      const f = ld(idxf, j);
+      if (!(f > prev && f < <f64>d && f == Math.floor(f))) return 1 + j;
+      prev = f;
+      sti(idx, j, <i32>f);
+    }
+  }
+  for (let j = 0; j < nnz; j++) { const v = ld(val, j); if (v - v != 0 || Math.abs(v) > bound) return 1 + nnz + j; }
+  for (let k = 0; k < m; k++) { const v = ld(y, k); if (!(v >= 0 && v <= 1)) return 1 + 2 * nnz + k; }
+  return -1;
 }
 
 /** The z/n update with a given (sub)gradient g on nnz coordinates (idx = 0: dense, nnz = d). */

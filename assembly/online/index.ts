@@ -4,6 +4,6 @@
 // fixed order, so the SIMD and scalar builds give the same bits.
 export { on_project, on_project_maha, on_first_nonfinite, on_count_nonfinite, on_first_large, on_check_input, on_outside } from './project';
 export { on_ogd_update, on_adagrad_update, on_eg_update, on_eg_init } from './oco';
-export { on_ftrl_weights, on_ftrl_predict, on_ftrl_logistic, on_ftrl_gradient, on_check_indices, on_sparse_stage } from './ftrl';
+export { on_ftrl_weights, on_ftrl_predict, on_ftrl_logistic, on_ftrl_gradient, on_check_indices, on_sparse_stage, on_ftrl_logistic_batch, on_csr_stage } from './ftrl';
 export { on_ons_update, on_ons_init } from './ons';
 export { on_experts_weights, on_experts_combine, on_experts_update, on_experts_init } from './experts';

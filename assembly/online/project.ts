@@ -154,7 +154,7 @@ function mahaAt(n: i32, a: usize, b: usize, mu: f64, x: usize, l: usize, z: usiz
 /**
  * argmin (x − y)ᵀA(x − y) over {‖x‖ ≤ r} (A symmetric positive definite, n×n row-major) into x (x ≠ y):
  * x(μ) = (A + μI)⁻¹A y, μ bisected (see the file's head). Work: n² + 2n f64. Returns the bisection
- * steps, or -1 when a factorization failed (A not positive definite).
+ * steps, or -1 when no shift up to 2^64·hi factorizes (A not finite or not positive semi-definite).
  */
 export function projMaha(n: i32, r: f64, a: usize, y: usize, x: usize, work: usize): i32 {
   const ny = Math.sqrt(dot4(y, y, n));
@@ -164,12 +164,13 @@ export function projMaha(n: i32, r: f64, a: usize, y: usize, x: usize, work: usi
   for (let i = 0; i < n; i++) { st(b, i, dot4(a + (<usize>(i * n) << 3), y, n)); tr += ld(a, i * n + i); }
   let lo: f64 = 0, hiMu = (tr * ny) / r;
   if (!(hiMu > 0)) return -1;
+  // a failed factorization (rounding at a tiny shift) counts as outside: larger shifts are more definite
+  let ok = false;
   for (let k = 0; k < 64; k++) {
-    const v = mahaAt(n, a, b, hiMu, x, l, z);
-    if (v == Infinity) return -1;
-    if (v <= r) break;
+    if (mahaAt(n, a, b, hiMu, x, l, z) <= r) { ok = true; break; }
     hiMu *= 2;
   }
+  if (!ok) return -1;
   let it = 0;
   for (; it < BISECT_MAX; it++) {
     if (hiMu - lo <= BISECT_TOL * hiMu) break;

@@ -23,6 +23,8 @@ export interface FTRLProximalOptions {
   /** λ2, the ℓ2 strength. Default 0. */
   l2?: number;
 }
+/** A batch of sparse rows in CSR form: row k is indices/values[indptr[k] .. indptr[k + 1]). */
+export interface SparseBatch { indptr: ArrayLike<number>; indices: ArrayLike<number>; values: ArrayLike<number> }
 /** Sparse features or gradient: strictly increasing indices in [0, d) and their values. */
 export interface SparseVector { indices: ArrayLike<number>; values: ArrayLike<number> }
 const KEYS = ['dim', 'alpha', 'beta', 'l1', 'l2'];
@@ -114,6 +116,37 @@ export class FTRLProximal extends OnlineLearner {
     const [nnz, ip, vp] = this.#stageVec('gradient', a);
     this.engine.kernel('on_ftrl_gradient')(this.dim, this.st.ptr, alpha, beta, l1, l2, nnz, ip, vp);
     return undefined;
+  }
+
+  /**
+   * m logistic rounds in one wasm call: labels y (m values in [0, 1]) and features x in CSR form; the
+   * same bits as m calls of update(y[k], { x: row k }). Returns the m predictions made before each
+   * round's update. Everything is checked before anything changes.
+   */
+  updateBatch(y: ArrayLike<number>, x: SparseBatch): Float64Array {
+    this.live();
+    const what = 'FTRLProximal.updateBatch';
+    requireVector(`${what} y`, y);
+    if (x === null || typeof x !== 'object') throw new InvalidArgumentError(`${what} x must be { indptr, indices, values }, got ${describe(x)}`);
+    checkKnownKeys(`${what} x key`, x, ['indptr', 'indices', 'values']);
+    requireVector(`${what} x.indptr`, x.indptr); requireVector(`${what} x.indices`, x.indices); requireVector(`${what} x.values`, x.values);
+    const m = y.length, nnz = x.indices.length;
+    if (x.indptr.length !== m + 1) throw new LengthMismatchError(`${what}: x.indptr has length ${x.indptr.length}, expected ${m + 1} (one more than the labels)`);
+    if (x.values.length !== nnz) throw new LengthMismatchError(`${what}: x.values has length ${x.values.length}, expected ${nnz} (one per index)`);
+    const e = this.engine, f = e.alloc(m + 1 + nnz + nnz + m + m, 'f64'), ii = e.alloc(m + 1 + nnz, 'i32');
+    try {
+      const A = f.array, ipf = 0, idf = m + 1, vo = idf + nnz, yo = vo + nnz, po = yo + m;
+      A.set(x.indptr, ipf); A.set(x.indices, idf); A.set(x.values, vo); A.set(y, yo);
+      const p8 = (o: number): number => f.ptr + 8 * o;
+      const bad = e.kernel('on_csr_stage')(this.dim, m, nnz, p8(ipf), ii.ptr, p8(idf), ii.ptr + 4 * (m + 1), p8(vo), p8(yo), MAX_INPUT);
+      if (bad === 0) throw new InvalidArgumentError(`${what}: x.indptr must start at 0, never decrease and end at ${nnz} (integers)`);
+      if (bad >= 1 && bad <= nnz) throw new InvalidArgumentError(`${what}: x.indices must be integers in [0, ${this.dim}), strictly increasing within each row: position ${bad - 1} holds ${describe(x.indices[bad - 1])}`);
+      if (bad > nnz && bad <= 2 * nnz) throw new InvalidArgumentError(`${what}: x.values[${bad - 1 - nnz}] = ${A[vo + bad - 1 - nnz]} is not finite or exceeds ${MAX_INPUT}`);
+      if (bad > 2 * nnz) throw new InvalidArgumentError(`${what}: y[${bad - 1 - 2 * nnz}] = ${describe(y[bad - 1 - 2 * nnz])} is not a label in [0, 1]`);
+      const { alpha, beta, l1, l2 } = this.#o;
+      e.kernel('on_ftrl_logistic_batch')(this.dim, this.st.ptr, alpha, beta, l1, l2, m, ii.ptr, ii.ptr + 4 * (m + 1), p8(vo), p8(yo), p8(po));
+      return A.slice(po, po + m);
+    } finally { f.free(); ii.free(); }
   }
 
   protected override checkRestored(state: Float64Array): void {

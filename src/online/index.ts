@@ -48,6 +48,7 @@ export declare namespace online {
   export type FTRLProximal = Ft.FTRLProximal;
   export type FTRLProximalOptions = Ft.FTRLProximalOptions;
   export type SparseVector = Ft.SparseVector;
+  export type SparseBatch = Ft.SparseBatch;
   export type ONS = On.ONS;
   export type ONSOptions = On.ONSOptions;
   export type EWA = Ex.EWA;

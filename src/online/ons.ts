@@ -5,7 +5,7 @@
 // For α-exp-concave losses with ‖∇‖ ≤ G on a set of diameter D, γ = ½·min(1/(4GD), α) and ε = 1/(γ²D²):
 // regret ≤ 5·(1/α + G·D)·d·ln T (Hazan Thm 4.5).
 import type { Engine } from '../engine/engine.js';
-import { HyperparameterError, InvalidArgumentError, NotPositiveDefiniteError, StateError } from '../errors.js';
+import { HyperparameterError, InvalidArgumentError, NonFiniteError, NotPositiveDefiniteError, StateError } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, requireSet } from './sets.js';
@@ -52,7 +52,7 @@ export class ONS extends OnlineLearner {
     if (!(Number.isFinite(1 / epsilon) && Number.isFinite(1 / gamma))) throw new HyperparameterError(`ONS gamma and epsilon must have finite inverses, got gamma ${gamma}, epsilon ${epsilon}`);
     const x = firstPoint(engine, 'ONS', set, options.x0);
     const d = set.dim;
-    super(engine, d, set, d + 2 * d * d, d * d + 5 * d + 8, d);
+    super(engine, d, set, d + 2 * d * d, d * d + 6 * d + 8, d, false); // no backup copy: the kernel checks the Newton step before it changes anything
     this.#o = { lipschitz, alpha, gamma, epsilon };
     this.st.array.set(x, HEADER);
     engine.kernel('on_ons_init')(d, this.st.ptr, epsilon);
@@ -69,11 +69,11 @@ export class ONS extends OnlineLearner {
     const n = this.dim;
     stage(this.engine, 'gradient', gradient, n, this.inp);
     const [kind, r] = this.setArgs();
-    const it = this.guarded(() => {
-      const k = this.engine.kernel('on_ons_update')(n, kind, r, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#o.gamma);
-      if (k < 0) { this.st.array.set(this.backup!.array); throw new NotPositiveDefiniteError('ONS: A_t + μI lost positive definiteness in the projection; the learner is unchanged', -1); }
-      return k;
-    });
+    const it = this.engine.kernel('on_ons_update')(n, kind, r, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#o.gamma);
+    if (it === -2) throw new NonFiniteError('ONS: the Newton step x − (1/γ)A⁻¹g overflowed (a huge gradient over a tiny gamma or epsilon); the learner is unchanged', 'state', 1);
+    // unreachable with finite inputs (A is εI plus a sum of outer products, and a failed factorization
+    // only moves the bisection to larger shifts); A and A⁻¹ have then taken the gradient, x has not
+    if (it < 0) throw new NotPositiveDefiniteError('ONS: no shift of A factorizes in the projection (A is not finite); x is unchanged, A and A⁻¹ took the gradient', -1);
     this.lastBisections = it;
   }
 

@@ -105,3 +105,15 @@ test('feasible sets: random builders and points are projected into the set or re
   expectRejected(() => SETS[2].projectMahalanobis(e, [5, 2, 3], new Float64Array(9)));
   expectRejected(() => SETS[2].projectMahalanobis(e, [5, 2, 3], [1, 0, 0, 0, 1, 0, 0, 0]));
 });
+
+test('FTRLProximal.updateBatch: random CSR batches are learned or refused with the learner unchanged', () => {
+  const L = new online.FTRLProximal(e, { dim: 6, l1: 0.2 });
+  const nums = fc.array(fc.oneof(fc.integer({ min: -1, max: 7 }), anyValue), { maxLength: 6 });
+  fc.assert(fc.property(fc.oneof(nums, anyValue), fc.oneof(fc.record({ indptr: nums, indices: nums, values: nums }), anyValue), (y, x) => {
+    const err = expectCleanFailure(() => L.updateBatch(y, x), guard(L));
+    if (err === undefined) checkValid(L);
+  }), { numRuns: runs(200) });
+  const ok = L.updateBatch([1, 0], { indptr: [0, 2, 3], indices: [1, 4, 2], values: [1, 1, 0.5] });
+  assert.equal(ok.length, 2);
+  L.free();
+});

@@ -88,12 +88,13 @@ export function mahaRef(y, r, A) {
   let tr = 0;
   for (let i = 0; i < n; i++) { b[i] = dot4(A, y, n, i * n, 0); tr += A[i * n + i]; }
   let lo = 0, hi = (tr * ny) / r;
-  for (let k = 0; k < 64; k++) { const v = mahaAt(n, A, b, hi); if (v[1] <= r) break; hi *= 2; }
+  const norm = (mu) => { const v = mahaAt(n, A, b, mu); return v ? v[1] : Infinity; };
+  for (let k = 0; k < 64; k++) { if (norm(hi) <= r) break; hi *= 2; }
   for (let it = 0; it < 200; it++) {
     if (hi - lo <= 1e-12 * hi) break;
     const mid = 0.5 * (lo + hi);
     if (!(mid > lo && mid < hi)) break;
-    if (mahaAt(n, A, b, mid)[1] > r) lo = mid; else hi = mid;
+    if (norm(mid) > r) lo = mid; else hi = mid;
   }
   return mahaAt(n, A, b, hi)[0];
 }
@@ -184,12 +185,12 @@ export function onsRef(set, { gamma, epsilon }, x0) {
     st,
     update(g) {
       st.t += 1;
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = A[i * n + j] + g[i] * g[j];
       const u = Float64Array.from({ length: n }, (_, i) => dot4(Ai, g, n, i * n, 0));
       const den = 1 + dot4(g, u);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ai[i * n + j] = Ai[i * n + j] - (u[i] * u[j]) / den;
       const step = 1 / gamma;
       const y = Float64Array.from(st.x, (v, i) => v - step * (u[i] / den));
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = A[i * n + j] + g[i] * g[j];
+      for (let i = 0; i < n; i++) { const c = -(u[i] / den); for (let j = 0; j < n; j++) Ai[i * n + j] = Ai[i * n + j] + c * u[j]; }
       st.x = set.kind === 'l2Ball' ? mahaRef(y, set.radius, A) : y;
     },
   };
