@@ -297,6 +297,14 @@ async function build() {
     table(name, rows);
   }
   served.free();
+  {
+    // bandits.offPolicy (src/bandits/ope.ts): defaults from result.options on a two-sample log
+    const data = { arms: [0, 1], propensities: [0.5, 0.5], rewards: [0, 1], target: [0.5, 0.5, 0.5, 0.5] };
+    const dflt = S.bandits.offPolicy(engine, data, { arms: 2 }).options;
+    const rows = iface('OffPolicyOptions').map((fd) => ({ name: fd.name, required: !fd.optional, type: fd.type, dflt: fd.optional ? showDefault(dflt[fd.name]) : '',
+      acc: probeField(fd, (v) => tryCall(() => S.bandits.offPolicy(engine, data, { arms: 2, [fd.name]: v })), dflt[fd.name]) }));
+    table('bandits.offPolicy', rows, 'probed on a two-sample log of 2 arms (`arms` must be the data\'s arm count)');
+  }
   // online learners (src/online): each table under its namespace name, probed from a base with the
   // required options (a set from online.sets for the OCO learners, dim or experts otherwise)
   if (S.online) {

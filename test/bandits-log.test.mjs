@@ -35,7 +35,7 @@ const MAKERS = {
 const EXACT = ['UCB1', 'UCBV', 'MOSS', 'MOSSAnytime', 'KLUCB', 'IMED', 'BayesUCB', 'EpsilonGreedy', 'EpsilonDecreasing', 'Softmax', 'BernoulliTS', 'GaussianTS', 'Hedge'];
 // Sums too, of terms that are not exact (r/p, advice·r/p, Sherman-Morrison rank-one updates): the same
 // state up to the rounding of a reordered f64 sum.
-const ROUNDING = ['EXP3', 'EXP3IX', 'EXP3P', 'EXP4', 'LinUCB', 'LinTS', 'LinEpsilonGreedy', 'SquareCB'];
+const ROUNDING = ['EXP3', 'EXP3IX', 'EXP3P', 'EXP4', 'LinUCB', 'LinTS', 'LinEpsilonGreedy', 'SquareCB', 'HybridLinUCB'];
 // Order rule: each event is one round of a non-commuting update (a discount, a window of the last τ,
 // the first m rewards, η_t at learn time, a share step, the logistic regressor's Newton step). The log learns in reward arrival order, so
 // their state is that of learning the events directly in that order.
@@ -55,6 +55,7 @@ function scenario(p, log, T, rnd) {
   for (let t = 0; t < T; t++) {
     const req = { eventId: `ev-${t}` };
     if (p.eventFields.includes('context')) req.context = Array.from({ length: D }, () => Math.floor(rnd() * 17 - 8) / 8);
+    if (p.eventFields.includes('shared')) req.shared = Array.from({ length: K * 2 }, () => Math.floor(rnd() * 9 - 4) / 4);
     if (p.eventFields.includes('advice')) {
       const adv = [];
       for (let q = 0; q < E; q++) { const v = Array.from({ length: K }, () => 1 + Math.floor(rnd() * 3)); const z = v.reduce((a, b) => a + b); adv.push(...v.map((x) => x / z)); }

@@ -9,6 +9,7 @@ export const S_EXPLORE: u32 = 2;   // exploration coin (epsilon-greedy and the l
 export const S_UNIFORM: u32 = 3;   // uniformly random arm
 export const S_DRAW: u32 = 4;      // an arm drawn from the policy's probability vector (EXP3, Hedge, ...)
 export const S_SAMPLE: u32 = 0x100; // + arm: posterior samples of that arm (Thompson sampling)
+export const S_BOOTSTRAP: u32 = 0x40000001; // off-policy evaluation's bootstrap resamples (ope.ts; counter words 0-1 = resample, tag)
 
 /** Ties counted by the last pickMax (per instance, so per thread). */
 export let tieCount: i32 = 0;

@@ -19,3 +19,4 @@ export * from './linreg';
 export * from './delta';
 export * from './changedet';
 export * from './hybrid';
+export * from './ope';

@@ -20,6 +20,8 @@ import { HybridLinUCB } from './hybrid.js';
 import type * as HY from './hybrid.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
+import { offPolicyEstimate, offPolicyData } from './ope.js';
+import type * as OPE from './ope.js';
 import type * as Log from './serving/log.js';
 import type * as P from './policy.js';
 import type * as S from './stochastic.js';
@@ -60,7 +62,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   DecisionLog,
   Delta, mergeDeltas, decodeDelta, hashEventIds,
   CUSUM, GLR, Monitored,
-  HybridLinUCB });
+  HybridLinUCB,
+  offPolicy: offPolicyEstimate, offPolicyData });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -164,4 +167,10 @@ export declare namespace bandits {
   export type HybridRequest = HY.HybridRequest;
   export type HybridBatchOptions = HY.HybridBatchOptions;
   export type HybridEvent = HY.HybridEvent;
+  export type OffPolicyData = OPE.OffPolicyData;
+  export type OffPolicyOptions = OPE.OffPolicyOptions;
+  export type OffPolicyResult = OPE.OffPolicyResult;
+  export type Estimate = OPE.Estimate;
+  export type EstimatorName = OPE.EstimatorName;
+  export type RecordsTarget = OPE.RecordsTarget;
 }

@@ -516,3 +516,33 @@ for (const [name, C] of Object.entries(POLICIES)) {
     }), { numRuns: runs(40) });
   });
 }
+
+// Off-policy evaluation (src/bandits/ope.ts): random data (good rows mixed with damaged values, wrong
+// lengths, wrong types) and options give estimates with ordered, finite intervals or a clean refusal,
+// and never change the caller's arrays.
+test('offPolicy: random logs and options give finite estimates or a clean refusal', () => {
+  let accepted = 0;
+  const val = fc.double({ min: 0.05, max: 1, noNaN: true });
+  fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 12 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), val, val, fc.integer({ min: 0, max: 29 }), anyValue), { minLength: 1, maxLength: 12 }),
+    fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('clip', 'switchTau', 'level', 'bootstrap', 'seed', 'arms', 'clipp'), fc.oneof(anyValue, fc.constantFrom(0, 10, 0.9, 2, new BigInt64Array(2))), { maxKeys: 3 }) }),
+    fc.boolean(), fc.boolean(),
+    (K, m, rows, o, withModel, damageTarget) => {
+      const n = rows.length;
+      // a row's fields are valid unless its damage roll (one in ten per field) puts the arbitrary value in
+      const data = { arms: rows.map((r) => (r[3] === 0 ? r[4] : r[0] % K)), propensities: rows.map((r) => (r[3] === 1 ? r[4] : r[1])), rewards: rows.map((r) => (r[3] === 2 ? r[4] : r[2])), target: rows.flatMap(() => new Array(K).fill(1 / K)) };
+      if (damageTarget && m < 4) data.target[m % data.target.length] = m % 3 === 0 ? NaN : 0.9;
+      if (withModel) data.rewardModel = m === 7 ? new BigInt64Array(K) : new Array(m % 2 ? K : n * K).fill(0.25);
+      const show = (x) => JSON.stringify(x, (k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? 'fn' : v));
+      const before = show(data);
+      let res;
+      const err = expectCleanFailure(() => { res = bandits.offPolicy(e, data, { arms: K, bootstrap: 10, ...o }); }, () => before);
+      assert.equal(show(data), before);
+      if (err) return;
+      accepted++;
+      for (const [k, v] of Object.entries(res.estimates)) {
+        assert.ok(Number.isFinite(v.value) && v.bernstein[0] <= v.value && v.value <= v.bernstein[1], k);
+        if (v.bootstrap) assert.ok(v.bootstrap[0] <= v.bootstrap[1], k);
+      }
+    }), { numRuns: runs(300) });
+  assert.ok(accepted >= 20, `only ${accepted} accepted cases: the property must reach the estimators`);
+});

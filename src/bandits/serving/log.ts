@@ -3,7 +3,7 @@
 // SERVING MODEL. log.decide(req) asks the policy (pure: the state does not change) and records the
 // decision: eventId, arm, propensity, the policy version, the time and a hash of the context (FNV-1a
 // 64 of its f64 bytes, computed in wasm like the eventId hashes), plus what the policy's learn() needs
-// later (the context itself, EXP4's advice, the decision-time probability vector of EXP3.P and
+// later (the context itself, HybridLinUCB's shared features, EXP4's advice, the decision-time probability vector of EXP3.P and
 // Tsallis-INF) and what each shadow (challenger) policy would have chosen. Rewards arrive later, in any
 // order, in batches: log.rewards(batch) matches each one to its decision by eventId and learns the
 // matched events in ONE policy.learn call, in the order the rewards arrived (the order rule of the
@@ -225,12 +225,18 @@ export class DecisionLog {
       const bytes = new Uint8Array(Float64Array.from(ctx).buffer);
       const h = this.hasher.hash(this.policy.engine, [bytes.length ? bytes : new Uint8Array(1)]);
       contextHash = hex8(h[1]!) + hex8(h[0]!);
-      if (want.includes('context')) {
-        const dim = (this.policy as unknown as { dim?: number }).dim;
-        fields.context = req.actionFeatures === true && dim !== undefined ? Array.from(ctx).slice(d.arm * dim, (d.arm + 1) * dim) : Array.from(ctx);
-      }
     }
-    if (want.includes('advice') && isNumArray(req.advice)) fields.advice = Array.from(req.advice);
+    // request fields learn() takes (context, shared, advice): a per-arm block is cut to the chosen arm's
+    // (context with actionFeatures: arms × dim; shared given per arm: arms × sharedDim)
+    const dims = this.policy as unknown as { dim?: number; sharedDim?: number };
+    for (const f of want) {
+      if (['eventId', 'arm', 'reward', 'rewards', 'propensity', 'probabilities'].includes(f)) continue;
+      const v = req[f];
+      if (!isNumArray(v)) continue;
+      const w = f === 'context' ? dims.dim : f === 'shared' ? dims.sharedDim : undefined;
+      const perArm = w !== undefined && (f === 'context' ? req.actionFeatures === true : v.length === this.policy.arms * w);
+      fields[f] = perArm ? Array.from(v).slice(d.arm * w!, (d.arm + 1) * w!) : Array.from(v);
+    }
     if (want.includes('probabilities')) fields.probabilities = Array.from(d.scores);
     const entry: LogEntry = { eventId: id, arm: d.arm, propensity: d.propensity, policyVersion: this.policyVersion, time: t, contextHash, fields, shadows };
     if (this.waiting.size >= this.capacity) {
