@@ -26,6 +26,8 @@ const MAKERS = {
   LinUCB: (o) => new bandits.LinUCB(e, { ...o, dim: D }), LinTS: (o) => new bandits.LinTS(e, { ...o, dim: D }),
   LinEpsilonGreedy: (o) => new bandits.LinEpsilonGreedy(e, { ...o, dim: D }), LinEpsilonGreedyLogistic: (o) => new bandits.LinEpsilonGreedy(e, { ...o, dim: D, regressor: 'logistic' }),
   SquareCB: (o) => new bandits.SquareCB(e, { ...o, dim: D }),
+  CUSUM: (o) => new bandits.CUSUM(e, { ...o, horizon: 1000, warmup: 10 }), GLR: (o) => new bandits.GLR(e, { ...o, horizon: 1000 }),
+  Monitored: (o) => new bandits.Monitored(e, { ...o, horizon: 1000 }),
   TsallisINF: (o) => new bandits.TsallisINF(e, o), SWUCB: (o) => new bandits.SWUCB(e, { ...o, tau: 50 }),
   DiscountedUCB: (o) => new bandits.DiscountedUCB(e, o), DiscountedTS: (o) => new bandits.DiscountedTS(e, o),
   ExploreThenCommit: (o) => new bandits.ExploreThenCommit(e, { ...o, pullsPerArm: 10 }), FixedShare: (o) => new bandits.FixedShare(e, { ...o, horizon: 1000 }),
@@ -37,9 +39,9 @@ const EXACT = ['UCB1', 'UCBV', 'MOSS', 'MOSSAnytime', 'KLUCB', 'IMED', 'BayesUCB
 // state up to the rounding of a reordered f64 sum.
 const ROUNDING = ['EXP3', 'EXP3IX', 'EXP3P', 'EXP4', 'LinUCB', 'LinTS', 'LinEpsilonGreedy', 'SquareCB', 'HybridLinUCB'];
 // Order rule: each event is one round of a non-commuting update (a discount, a window of the last τ,
-// the first m rewards, η_t at learn time, a share step, the logistic regressor's Newton step). The log learns in reward arrival order, so
+// the first m rewards, η_t at learn time, a share step, the logistic regressor's Newton step, a change detector's running statistics). The log learns in reward arrival order, so
 // their state is that of learning the events directly in that order.
-const ORDERED = ['TsallisINF', 'SWUCB', 'DiscountedUCB', 'DiscountedTS', 'ExploreThenCommit', 'FixedShare', 'LinEpsilonGreedyLogistic'];
+const ORDERED = ['TsallisINF', 'SWUCB', 'DiscountedUCB', 'DiscountedTS', 'ExploreThenCommit', 'FixedShare', 'LinEpsilonGreedyLogistic', 'CUSUM', 'GLR', 'Monitored'];
 
 test('every policy class of the namespace is in the order test, each configuration in one class', () => {
   assert.deepEqual([...EXACT, ...ROUNDING, ...ORDERED].sort(), Object.keys(MAKERS).sort());
