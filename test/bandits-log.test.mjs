@@ -28,6 +28,7 @@ const MAKERS = {
   SquareCB: (o) => new bandits.SquareCB(e, { ...o, dim: D }),
   CUSUM: (o) => new bandits.CUSUM(e, { ...o, horizon: 1000, warmup: 10 }), GLR: (o) => new bandits.GLR(e, { ...o, horizon: 1000 }),
   Monitored: (o) => new bandits.Monitored(e, { ...o, horizon: 1000 }),
+  HybridLinUCB: (o) => new bandits.HybridLinUCB(e, { ...o, dim: D, sharedDim: 2 }),
   TsallisINF: (o) => new bandits.TsallisINF(e, o), SWUCB: (o) => new bandits.SWUCB(e, { ...o, tau: 50 }),
   DiscountedUCB: (o) => new bandits.DiscountedUCB(e, o), DiscountedTS: (o) => new bandits.DiscountedTS(e, o),
   ExploreThenCommit: (o) => new bandits.ExploreThenCommit(e, { ...o, pullsPerArm: 10 }), FixedShare: (o) => new bandits.FixedShare(e, { ...o, horizon: 1000 }),
@@ -290,5 +291,16 @@ test('actionFeatures requests: the chosen arm\'s feature vector is what is learn
   log.rewards([{ eventId: 'a', reward: 1 }], 1);
   q.learn([{ eventId: 'a', arm: d.arm, reward: 1, context: d.arm === 0 ? [1, 0] : [0, 1] }]);
   assert.deepEqual(p.stats(), q.stats());
+  p.free(); q.free();
+});
+
+test('HybridLinUCB: shared features given per arm are learned as the chosen arm\'s block', () => {
+  const p = new bandits.HybridLinUCB(e, { arms: 2, dim: 2, sharedDim: 1 }), q = new bandits.HybridLinUCB(e, { arms: 2, dim: 2, sharedDim: 1 });
+  const log = new bandits.DecisionLog(p);
+  const d = log.decide({ eventId: 'h', context: [1, 0.5], shared: [0.25, -0.75] }, 0);
+  assert.deepEqual(log.get('h').fields, { context: [1, 0.5], shared: [[0.25], [-0.75]][d.arm] });
+  log.rewards([{ eventId: 'h', reward: 1 }], 1);
+  q.learn([{ eventId: 'h', arm: d.arm, reward: 1, context: [1, 0.5], shared: [[0.25], [-0.75]][d.arm] }]);
+  assert.ok(same(p.save(), q.save()));
   p.free(); q.free();
 });
