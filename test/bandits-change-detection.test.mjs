@@ -214,3 +214,22 @@ test('a contextual inner policy: LinUCB under GLR is restarted by its detector, 
   assert.throws(() => p.learn([{ eventId: 'bad', arm: 0, reward: 1 }]), InvalidArgumentError);
   await e.dispose();
 });
+
+test('HybridLinUCB (argmax, shared features) under CUSUM with random exploration: restarted by alarms, exact-form propensities, save/load', async () => {
+  const e = await init({ threads: 1 });
+  const p = new bandits.CUSUM(e, { arms: 3, threshold: 2, alpha: 0.3, warmup: 5, inner: { policy: 'HybridLinUCB', dim: 2, sharedDim: 1 } });
+  const rnd = lcg(1);
+  for (let t = 0; t < 300; t++) {
+    const x = [1, rnd()], z = [rnd()];
+    const d = p.decide({ eventId: `h${t}`, context: x, shared: z });
+    // α/m + (1 − α)·P_inner with P_inner ∈ {0} ∪ {1/ties}
+    const pin = (d.propensity - 0.3 / 3) / 0.7;
+    assert.ok(pin > -1e-12 && pin <= 1 + 1e-12 && (pin < 1e-12 || Math.abs(1 / pin - Math.round(1 / pin)) < 1e-9), `propensity ${d.propensity}`);
+    const mu = t < 150 ? [0.1, 0.5, 0.9] : [0.9, 0.5, 0.1];
+    p.learn([{ eventId: `h${t}`, arm: d.arm, reward: rnd() < mu[d.arm] ? 1 : 0, context: x, shared: z }]);
+  }
+  assert.ok(p.detections().alarms >= 1);
+  const q = bandits.load(e, p.save()), r = { eventId: 'zz', context: [1, 0.2], shared: [0.4] };
+  assert.deepEqual(q.decide(r), p.decide(r));
+  await e.dispose();
+});

@@ -48,7 +48,7 @@ export const MAX_HORIZON = 2 ** 53 - 1;
 export const MAX_HISTORY = 100_000;
 
 /** Inner policies whose decision is the argmax of their scores with uniform tie-breaking (P(arm) = 1/#ties of the max). */
-const ARGMAX = new Set(['UCB1', 'UCBV', 'MOSS', 'MOSSAnytime', 'KLUCB', 'IMED', 'BayesUCB', 'SWUCB', 'DiscountedUCB', 'LinUCB']);
+const ARGMAX = new Set(['UCB1', 'UCBV', 'MOSS', 'MOSSAnytime', 'KLUCB', 'IMED', 'BayesUCB', 'SWUCB', 'DiscountedUCB', 'LinUCB', 'HybridLinUCB']);
 /** Inner policies whose scores are the probability of each arm. */
 const PROBABILITIES = new Set(['EXP3', 'EXP3IX', 'EXP3P', 'TsallisINF', 'Softmax', 'EXP4']);
 
