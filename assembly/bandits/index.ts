@@ -20,3 +20,4 @@ export * from './delta';
 export * from './changedet';
 export * from './hybrid';
 export * from './ope';
+export * from './drift';

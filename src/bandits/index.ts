@@ -18,6 +18,8 @@ import { CUSUM, GLR, Monitored } from './change-detection.js';
 import type * as CD from './change-detection.js';
 import { HybridLinUCB } from './hybrid.js';
 import type * as HY from './hybrid.js';
+import { DLinUCB, SWLinUCB } from './drifting.js';
+import type * as DR from './drifting.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
 import { offPolicyEstimate, offPolicyData } from './ope.js';
@@ -63,7 +65,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   Delta, mergeDeltas, decodeDelta, hashEventIds,
   CUSUM, GLR, Monitored,
   HybridLinUCB,
-  offPolicy: offPolicyEstimate, offPolicyData });
+  offPolicy: offPolicyEstimate, offPolicyData,
+  DLinUCB, SWLinUCB });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -173,4 +176,11 @@ export declare namespace bandits {
   export type Estimate = OPE.Estimate;
   export type EstimatorName = OPE.EstimatorName;
   export type RecordsTarget = OPE.RecordsTarget;
+  export type DLinUCB = DR.DLinUCB;
+  export type SWLinUCB = DR.SWLinUCB;
+  export type DriftLinearOptions = DR.DriftLinearOptions;
+  export type DLinUCBOptions = DR.DLinUCBOptions;
+  export type SWLinUCBOptions = DR.SWLinUCBOptions;
+  export type DriftRequest = DR.DriftRequest;
+  export type DriftEvent = DR.DriftEvent;
 }

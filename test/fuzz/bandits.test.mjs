@@ -332,8 +332,12 @@ const CTX = {
 };
 /** The context of a decide request of `p` (B = 1), as the policy wants it (a hook later pieces extend). */
 const sharedOf = (p) => Array.from({ length: p.sharedDim }, (_, j) => 0.5 - (j % 2));
-const ctxRequest = (p, eventId, x) => (p.kind === 'HybridLinUCB' ? { eventId, context: x, shared: sharedOf(p) } : { eventId, context: x });
+const PER_ARM = new Set(['DLinUCB', 'SWLinUCB']);
+const ctxRequest = (p, eventId, x) => (p.kind === 'HybridLinUCB' ? { eventId, context: x, shared: sharedOf(p) } : PER_ARM.has(p.kind) ? { eventId, context: Array.from({ length: p.arms }, () => x).flat() } : { eventId, context: x });
 const ctxEvent = (p, eventId, arm, reward, x) => (p.kind === 'HybridLinUCB' ? { eventId, arm, reward, context: x, shared: sharedOf(p) } : { eventId, arm, reward, context: x });
+// DLinUCB, SWLinUCB (src/bandits/drifting.ts): one θ for every arm, so a request's context is arms × dim
+CTX.DLinUCB = { C: bandits.DLinUCB, o: {}, names: ['gamma', 'alpha', 'lambda', 'delta', 'sigma', 'thetaBound', 'featureBound', 'gama'], perArm: true };
+CTX.SWLinUCB = { C: bandits.SWLinUCB, o: { tau: 2 }, names: ['tau', 'alpha', 'lambda', 'delta', 'sigma', 'featureBound'], perArm: true };
 // HybridLinUCB (src/bandits/hybrid.ts): requests and events also carry `shared` (sharedDim 2 here)
 CTX.HybridLinUCB = { C: bandits.HybridLinUCB, o: { sharedDim: 2 }, names: ['sharedDim', 'alpha', 'lambda', 'sharedDims'], shared: 2 };
 const ctxVec = (d) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: d, maxLength: d });
@@ -389,7 +393,7 @@ for (const [name, { C, o, names }] of Object.entries(CTX)) {
       let d;
       if (!expectCleanFailure(() => { d = p.decide(r); }, guard(p))) assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1);
     }), { numRuns: runs(100) });
-    fc.assert(fc.property(fc.oneof(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 9 }), anyValue), fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), anyValue), fc.oneof(fc.constant(sh ? { shared: [0.5, 1] } : {}), fc.record({ actions: anyValue, ...(sh ? { shared: fc.oneof(ctxVec(sh), ctxVec(3 * sh), anyValue) } : {}) }), anyValue), (xs, ids, opt) => {
+    fc.assert(fc.property(fc.oneof(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 9 }), ctxVec(12), anyValue), fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), anyValue), fc.oneof(fc.constant(sh ? { shared: [0.5, 1] } : {}), fc.record({ actions: anyValue, ...(sh ? { shared: fc.oneof(ctxVec(sh), ctxVec(3 * sh), anyValue) } : {}) }), anyValue), (xs, ids, opt) => {
       let d;
       if (expectCleanFailure(() => { d = p.decideBatch(xs, ids, opt); }, guard(p))) return;
       for (let b = 0; b < ids.length; b++) assert.ok(p.activeArms.includes(d.arms[b]) && d.propensities[b] > 0 && d.propensities[b] <= 1);
