@@ -112,3 +112,33 @@ test('stochastic methods: finite-difference products of batch gradients, strict 
   assert.throws(() => bilevel.solve(e, { ...base, method: 'soba', options: { innerSteps: 3 } }), HyperparameterError);
   assert.throws(() => bilevel.solve(e, { ...base, method: 'soba', options: { stepDecay: 'cosine' } }), HyperparameterError);
 });
+
+test('built-in logistic model under minibatches (rows gathered in wasm, per-sample cross products scatter-added) = the same batches through JS callbacks', () => {
+  let s2 = 99; const rnd2 = () => { s2 = (Math.imul(s2, 1664525) + 1013904223) >>> 0; return s2 / 2 ** 32 - 0.5; };
+  const n = 60, m = 40, d = 4;
+  const wt = Array.from({ length: d }, () => 4 * rnd2());
+  const mk = (k) => { const X = Array.from({ length: k * d }, rnd2); const t = Array.from({ length: k }, (_, i) => (X.slice(i * d, i * d + d).reduce((a, v, j) => a + v * wt[j], 0) + 0.3 * rnd2() > 0 ? 1 : 0)); return [X, t]; };
+  const [X, t] = mk(n), [V, tv] = mk(m);
+  const alpha = 0.05;
+  const sig = (z) => 1 / (1 + Math.exp(-z));
+  const dot = (A, i, w) => { let z = 0; for (let j = 0; j < d; j++) z += A[i * d + j] * w[j]; return z; };
+  const all = (k) => Int32Array.from({ length: k }, (_, i) => i);
+  const lower = {
+    grad: (x, w, g, b = all(n)) => { for (let j = 0; j < d; j++) g[j] = alpha * w[j]; for (const i of b) { const c = sig(x[i]) * (sig(dot(X, i, w)) - t[i]) / b.length; for (let j = 0; j < d; j++) g[j] += c * X[i * d + j]; } },
+    hvp: (x, w, v, out, b = all(n)) => { for (let j = 0; j < d; j++) out[j] = alpha * v[j]; for (const i of b) { const p = sig(dot(X, i, w)); const c = sig(x[i]) * p * (1 - p) * dot(X, i, v) / b.length; for (let j = 0; j < d; j++) out[j] += c * X[i * d + j]; } },
+    crossJvp: (x, w, v, out, b = all(n)) => { out.fill(0); for (const i of b) { const q = sig(x[i]); out[i] += q * (1 - q) * (sig(dot(X, i, w)) - t[i]) * dot(X, i, v) / b.length; } },
+  };
+  const upper = { grad: (x, w, gx, gy, b = all(m)) => { gx.fill(0); gy.fill(0); for (const k of b) { const c = (sig(dot(V, k, w)) - tv[k]) / b.length; for (let j = 0; j < d; j++) gy[j] += c * V[k * d + j]; } } };
+  const lg = bilevel.models.logistic(e, { features: d, trainX: X, trainY: t, valX: V, valY: tv, hyper: 'sampleWeights', alpha });
+
+  for (const method of ['stocbio', 'soba']) {
+    const options = { batchSize: 8, upperBatchSize: 6, seed: 5, innerLr: 0.5, ...(method === 'stocbio' ? { neumannLr: 0.5 } : {}), outer: { optimizer: 'sgd', lr: 2, steps: 40 } };
+    const a = bilevel.solve(e, { model: lg, x0: new Array(n).fill(0), method, options });
+    const b = bilevel.solve(e, { upper, lower, x0: new Array(n).fill(0), y0: new Array(d).fill(0), samples: { lower: n, upper: m }, method, options });
+    assert.equal(a.secondOrder, 'built-in');
+    const r = Math.hypot(...a.x.map((v, i) => v - b.x[i])) / Math.hypot(...b.x);
+    assert.ok(Math.hypot(...b.x) > 0.01 && r < 1e-12, `${method}: built-in vs callbacks ${r}`);
+  }
+  assert.throws(() => bilevel.solve(e, { model: lg, x0: new Array(n).fill(0), samples: { lower: n, upper: m }, method: 'soba' }), InvalidArgumentError);
+  lg.free();
+});

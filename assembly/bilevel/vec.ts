@@ -79,3 +79,15 @@ export function bl_sample(n: i32, b: i32, seed: u32, iter: u32, sub: u32, stream
     store<i32>(out + (<usize>j << 2), k);
   }
 }
+
+/** dst row j = src row idx[j] (rows of `width` f64; idx: b i32 indices): a minibatch's rows side by side. */
+export function bl_gather(b: i32, width: i32, idx: usize, src: usize, dst: usize): void {
+  const bytes = <usize>width << 3;
+  for (let j = 0; j < b; j++) memory.copy(dst + <usize>j * bytes, src + <usize>load<i32>(idx + (<usize>j << 2)) * bytes, bytes);
+}
+
+/** dst = 0 (n values), then dst[idx[j]] += src[j] in batch order (a batch drawn with replacement may repeat an index). */
+export function bl_scatter_add(n: i32, b: i32, idx: usize, src: usize, dst: usize): void {
+  for (let i = 0; i < n; i++) st(dst, i, 0);
+  for (let j = 0; j < b; j++) { const i = load<i32>(idx + (<usize>j << 2)); st(dst, i, ld(dst, i) + ld(src, j)); }
+}

@@ -9,6 +9,7 @@ import { solveCg, solveExact, solveFixedPoint, solveNeumann, type LinearReport }
 import { itdForward, itdReverse, checkpointSpacing } from './itd.js';
 import { cg, powerNorm } from './linear.js';
 import { BuiltinModel } from './models/model.js';
+import { GlmModel } from './models/glm.js';
 import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type SecondOrderTier, type UpperLevel } from './oracles.js';
 import { runStochastic, type Samples } from './stochastic.js';
 import { runFirstOrder } from './firstorder.js';
@@ -81,12 +82,17 @@ function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
   return b;
 }
 
-function parseSamples(method: Method, s: unknown, model: boolean): Samples | null {
+function parseSamples(method: Method, s: unknown, model: unknown): Samples | null {
   if (!isStochastic(method)) {
     if (s !== undefined) throw new HyperparameterError(`samples applies to the stochastic methods (${STOCHASTIC.join(', ')}), not ${JSON.stringify(method)}`);
     return null;
   }
-  if (model) throw new InvalidArgumentError(`${method} runs on minibatch callbacks (upper/lower taking a batch of sample indices); the built-in models have no minibatch oracles yet`);
+  if (model) {
+    // built-in models with minibatch oracles (logistic, softmax) know their sample counts
+    if (!(model instanceof GlmModel)) throw new InvalidArgumentError(`${method} needs minibatch oracles: callbacks taking a batch of sample indices, or the logistic/softmax models (this model has none)`);
+    if (s !== undefined) throw new InvalidArgumentError('samples is implied by the model (its training and validation rows); leave it out');
+    return { lower: model.samples, upper: model.validation };
+  }
   if (s === undefined) throw new InvalidArgumentError(`${method} needs samples: { lower, upper } (how many samples each level averages over)`);
   requireObject('samples', s);
   checkKnownKeys('samples field', s as object, ['lower', 'upper']);
@@ -105,7 +111,7 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
   const method = parseMethod(problem.method);
   const opt = resolveOptions(method, problem.options);
   if (problem.onIteration !== undefined) requireFunction('onIteration', problem.onIteration);
-  const samples = parseSamples(method, problem.samples, problem.model !== undefined);
+  const samples = parseSamples(method, problem.samples, problem.model);
   const v = new Vecs(engine);
   try {
     let o: Oracles;

@@ -9,7 +9,7 @@ export type Vec = EngineBuffer<'f64'>;
 
 export class Vecs {
   readonly engine: Engine;
-  private readonly owned: Vec[] = [];
+  private readonly owned: EngineBuffer<'f64' | 'i32'>[] = [];
   private readonly k: {
     dot: (n: number, x: number, y: number) => number;
     axpy: (n: number, a: number, x: number, y: number) => number;
@@ -32,6 +32,8 @@ export class Vecs {
   }
   /** A zero-filled f64 vector freed by free(). */
   alloc(n: number): Vec { const b = this.engine.alloc(n, 'f64'); this.owned.push(b); return b; }
+  /** Free `b` with the others (an i32 index buffer of a minibatch). */
+  track(b: EngineBuffer<'i32'>): void { this.owned.push(b); }
   /** A vector holding `src`. */
   from(src: ArrayLike<number>): Vec { const b = this.alloc(src.length); b.array.set(src); return b; }
   dot(x: Vec, y: Vec): number { return this.k.dot(x.length, x.ptr, y.ptr); }

@@ -8,7 +8,8 @@
 // class), dx = d | 'sampleWeights': ωᵢ = cᵢσ(xᵢ), ρⱼ = alpha, dx = n. cᵢ are fixed per-sample weights
 // (`weights`, default 1: e.g. a 0/1 mask trains on a subset). No intercept: append a column of ones.
 // Gradients, Hessian-vector products, cross products, the dense Hessian and accuracy are wasm kernels
-// over the samples (assembly/bilevel/glm.ts).
+// over the samples (assembly/bilevel/glm.ts); under a stochastic method (stocbio, soba) over the rows of the
+// current minibatch (training rows for g, validation rows for f), gathered in wasm.
 import type { Engine } from '../../engine/engine.js';
 import { checkRange, describe, HyperparameterError, InvalidArgumentError, LengthMismatchError, requireObject, suggest } from '../../errors.js';
 import { checkKnownKeys } from '../../options.js';
@@ -43,7 +44,7 @@ export interface SoftmaxSpec extends GlmSpec {
 
 type Kernels = Record<'grad' | 'value' | 'hvp' | 'cross' | 'crossT' | 'hess' | 'gradX', (...a: number[]) => unknown>;
 
-abstract class GlmModel extends BuiltinModel {
+export abstract class GlmModel extends BuiltinModel {
   readonly dx: number;
   readonly dy: number;
   readonly hyper: RidgeHyper;
@@ -133,21 +134,64 @@ abstract class GlmModel extends BuiltinModel {
 
   oracles(v: Vecs): Oracles {
     this.checkLive();
-    const k = this.kernels(), { X, t, V, tv } = this.d, c = this.d.c?.ptr ?? 0, n = this.samples, m = this.validation;
-    const mode = this.mode, alpha = this.alpha, model = this;
+    const k = this.kernels(), full = this.d, n = this.samples, m = this.validation, d = this.features;
+    const mode = this.mode, alpha = this.alpha, model = this, e = this.engine;
     const s = v.alloc(3 * this.K);
     const calls = zeroCalls();
+    const gather = e.kernel('bl_gather'), scatter = e.kernel('bl_scatter_add');
+    // Minibatches (stochastic methods): the batch's rows gathered side by side, so every kernel runs on
+    // b rows with its 1/b batch mean; sample-indexed quantities (mode 2's xᵢ, the cross products' outputs)
+    // gathered in and scatter-added out (a batch drawn with replacement may repeat a sample).
+    type Batch = { b: number; idx: import('../../engine/memory.js').EngineBuffer<'i32'>; X: Vec; t: Vec; c: Vec | null; h: Vec; o: Vec };
+    const batches: { lower: Batch | null; upper: Batch | null } = { lower: null, upper: null };
+    const cache = new Map<string, Batch>();
+    const make = (level: 'lower' | 'upper', idx: Int32Array): Batch => {
+      const key = `${level}:${idx.length}`;
+      let B = cache.get(key);
+      if (!B) {
+        const ib = e.alloc(idx.length, 'i32');
+        v.track(ib);
+        B = { b: idx.length, idx: ib, X: v.alloc(idx.length * d), t: v.alloc(idx.length), c: level === 'lower' && full.c ? v.alloc(idx.length) : null, h: v.alloc(idx.length), o: v.alloc(idx.length) };
+        cache.set(key, B);
+      }
+      B.idx.array.set(idx);
+      const [X, t] = level === 'lower' ? [full.X, full.t] : [full.V, full.tv];
+      gather(B.b, d, B.idx.ptr, X.ptr, B.X.ptr);
+      gather(B.b, 1, B.idx.ptr, t.ptr, B.t.ptr);
+      if (B.c) gather(B.b, 1, B.idx.ptr, full.c!.ptr, B.c.ptr);
+      return B;
+    };
+    /** (rows, X, t, c, hyp) of the lower level's current batch or the full training set. */
+    const low = (x: Vec): [number, number, number, number, number] => {
+      const B = batches.lower;
+      if (!B) return [n, full.X.ptr, full.t.ptr, full.c?.ptr ?? 0, x.ptr];
+      if (mode === 2) gather(B.b, 1, B.idx.ptr, x.ptr, B.h.ptr);
+      return [B.b, B.X.ptr, B.t.ptr, B.c?.ptr ?? 0, mode === 2 ? B.h.ptr : x.ptr];
+    };
+    const up = (): [number, number, number] => { const B = batches.upper; return B ? [B.b, B.X.ptr, B.t.ptr] : [m, full.V.ptr, full.tv.ptr]; };
+    /** A dx-valued kernel: mode 2 on a batch writes b values, scatter-added into the n sample slots. */
+    const perSample = (x: Vec, out: Vec, run: (rows: number, X: number, t: number, c: number, h: number, o: number) => void): void => {
+      const [rows, X, t, c, h] = low(x), B = batches.lower;
+      if (mode === 2 && B) { run(rows, X, t, c, h, B.o.ptr); scatter(n, B.b, B.idx.ptr, B.o.ptr, out.ptr); } else run(rows, X, t, c, h, out.ptr);
+    };
     return {
       dx: this.dx, dy: this.dy, calls, tiers: new Set<SecondOrderTier>(['built-in']), fdError: 0,
       estimateNext() {},
-      lowerGrad(x, w, out) { model.checkLive(); calls.lowerGrad++; k.grad(n, X.ptr, t.ptr, c, mode, x.ptr, alpha, w.ptr, s.ptr, out.ptr); },
-      lowerGradX(x, w, out) { model.checkLive(); calls.lowerGradX++; k.gradX(n, X.ptr, t.ptr, c, mode, x.ptr, w.ptr, s.ptr, out.ptr); },
-      upperGrad(_x, w, gx, gy) { model.checkLive(); calls.upperGrad++; v.fill(0, gx); k.grad(m, V.ptr, tv.ptr, 0, 3, V.ptr, 0, w.ptr, s.ptr, gy.ptr); },
-      upperValue(_x, w) { model.checkLive(); calls.upperValue++; return <number>k.value(m, V.ptr, tv.ptr, 0, 3, V.ptr, 0, w.ptr, s.ptr); },
-      hvp(x, w, vec, out) { model.checkLive(); calls.hvp++; k.hvp(n, X.ptr, c, mode, x.ptr, alpha, w.ptr, vec.ptr, s.ptr, out.ptr); },
-      cross(x, w, vec, out) { model.checkLive(); calls.cross++; k.cross(n, X.ptr, t.ptr, c, mode, x.ptr, w.ptr, vec.ptr, s.ptr, out.ptr); },
-      crossT(x, w, u, out) { model.checkLive(); calls.crossT++; k.crossT(n, X.ptr, t.ptr, c, mode, x.ptr, w.ptr, u.ptr, s.ptr, out.ptr); },
-      denseHessian(x, w, out) { model.checkLive(); k.hess(n, X.ptr, c, mode, x.ptr, alpha, w.ptr, s.ptr, out.ptr); },
+      setBatch(level, idx) { model.checkLive(); batches[level] = idx === null ? null : make(level, idx); },
+      lowerGrad(x, w, out) { model.checkLive(); calls.lowerGrad++; const [r, X, t, c, h] = low(x); k.grad(r, X, t, c, mode, h, alpha, w.ptr, s.ptr, out.ptr); },
+      lowerGradX(x, w, out) { model.checkLive(); calls.lowerGradX++; perSample(x, out, (r, X, t, c, h, o) => k.gradX(r, X, t, c, mode, h, w.ptr, s.ptr, o)); },
+      upperGrad(_x, w, gx, gy) { model.checkLive(); calls.upperGrad++; v.fill(0, gx); const [r, V, tv] = up(); k.grad(r, V, tv, 0, 3, V, 0, w.ptr, s.ptr, gy.ptr); },
+      upperValue(_x, w) { model.checkLive(); calls.upperValue++; const [r, V, tv] = up(); return <number>k.value(r, V, tv, 0, 3, V, 0, w.ptr, s.ptr); },
+      hvp(x, w, vec, out) { model.checkLive(); calls.hvp++; const [r, X, , c, h] = low(x); k.hvp(r, X, c, mode, h, alpha, w.ptr, vec.ptr, s.ptr, out.ptr); },
+      cross(x, w, vec, out) { model.checkLive(); calls.cross++; perSample(x, out, (r, X, t, c, h, o) => k.cross(r, X, t, c, mode, h, w.ptr, vec.ptr, s.ptr, o)); },
+      crossT(x, w, u, out) {
+        model.checkLive(); calls.crossT++;
+        const [r, X, t, c, h] = low(x), B = batches.lower;
+        let uu = u.ptr;
+        if (mode === 2 && B) { gather(B.b, 1, B.idx.ptr, u.ptr, B.o.ptr); uu = B.o.ptr; }
+        k.crossT(r, X, t, c, mode, h, w.ptr, uu, s.ptr, out.ptr);
+      },
+      denseHessian(x, w, out) { model.checkLive(); const [r, X, , c, h] = low(x); k.hess(r, X, c, mode, h, alpha, w.ptr, s.ptr, out.ptr); },
     };
   }
 }
