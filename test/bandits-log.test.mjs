@@ -29,6 +29,7 @@ const MAKERS = {
   CUSUM: (o) => new bandits.CUSUM(e, { ...o, horizon: 1000, warmup: 10 }), GLR: (o) => new bandits.GLR(e, { ...o, horizon: 1000 }),
   Monitored: (o) => new bandits.Monitored(e, { ...o, horizon: 1000 }),
   HybridLinUCB: (o) => new bandits.HybridLinUCB(e, { ...o, dim: D, sharedDim: 2 }),
+  DLinUCB: (o) => new bandits.DLinUCB(e, { ...o, dim: D }), SWLinUCB: (o) => new bandits.SWLinUCB(e, { ...o, dim: D, tau: 50 }),
   TsallisINF: (o) => new bandits.TsallisINF(e, o), SWUCB: (o) => new bandits.SWUCB(e, { ...o, tau: 50 }),
   DiscountedUCB: (o) => new bandits.DiscountedUCB(e, o), DiscountedTS: (o) => new bandits.DiscountedTS(e, o),
   ExploreThenCommit: (o) => new bandits.ExploreThenCommit(e, { ...o, pullsPerArm: 10 }), FixedShare: (o) => new bandits.FixedShare(e, { ...o, horizon: 1000 }),
@@ -42,7 +43,7 @@ const ROUNDING = ['EXP3', 'EXP3IX', 'EXP3P', 'EXP4', 'LinUCB', 'LinTS', 'LinEpsi
 // Order rule: each event is one round of a non-commuting update (a discount, a window of the last τ,
 // the first m rewards, η_t at learn time, a share step, the logistic regressor's Newton step, a change detector's running statistics). The log learns in reward arrival order, so
 // their state is that of learning the events directly in that order.
-const ORDERED = ['TsallisINF', 'SWUCB', 'DiscountedUCB', 'DiscountedTS', 'ExploreThenCommit', 'FixedShare', 'LinEpsilonGreedyLogistic', 'CUSUM', 'GLR', 'Monitored'];
+const ORDERED = ['TsallisINF', 'SWUCB', 'DiscountedUCB', 'DiscountedTS', 'ExploreThenCommit', 'FixedShare', 'LinEpsilonGreedyLogistic', 'CUSUM', 'GLR', 'Monitored', 'DLinUCB', 'SWLinUCB'];
 
 test('every policy class of the namespace is in the order test, each configuration in one class', () => {
   assert.deepEqual([...EXACT, ...ROUNDING, ...ORDERED].sort(), Object.keys(MAKERS).sort());

@@ -21,3 +21,4 @@ export * from './changedet';
 export * from './hybrid';
 export * from './ope';
 export * from './drift';
+export * from './rails';

@@ -23,6 +23,8 @@ import type * as DR from './drifting.js';
 import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
 import { offPolicyEstimate, offPolicyData } from './ope.js';
+import { ServedPolicy, warmStartFromAB, inspect } from './serving/served.js';
+import type * as SV from './serving/served.js';
 import type * as OPE from './ope.js';
 import type * as Log from './serving/log.js';
 import type * as P from './policy.js';
@@ -66,7 +68,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   CUSUM, GLR, Monitored,
   HybridLinUCB,
   offPolicy: offPolicyEstimate, offPolicyData,
-  DLinUCB, SWLinUCB });
+  DLinUCB, SWLinUCB,
+  ServedPolicy, warmStartFromAB, inspect });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -183,4 +186,8 @@ export declare namespace bandits {
   export type SWLinUCBOptions = DR.SWLinUCBOptions;
   export type DriftRequest = DR.DriftRequest;
   export type DriftEvent = DR.DriftEvent;
+  export type ServedPolicy = SV.ServedPolicy;
+  export type ServedPolicyOptions = SV.ServedPolicyOptions;
+  export type ServedDecision = SV.ServedDecision;
+  export type ABResults = SV.ABResults;
 }

@@ -550,3 +550,22 @@ test('offPolicy: random logs and options give finite estimates or a clean refusa
     }), { numRuns: runs(300) });
   assert.ok(accepted >= 20, `only ${accepted} accepted cases: the property must reach the estimators`);
 });
+
+// Production rails (src/bandits/serving/served.ts): random options and requests give a decision with a
+// propensity in (0, 1] on an offered arm, or a clean refusal that changes neither policy.
+test('ServedPolicy: random options and requests give a valid decision or a clean refusal', () => {
+  const p = new bandits.UCB1(e, { arms: 3, warmStart: { pulls: [5, 5, 5], rewards: [1, 2, 3], squares: [1, 2, 3] } });
+  const h = new bandits.Softmax(e, { arms: 3 });
+  fc.assert(fc.property(fc.dictionary(fc.constantFrom('policyVersion', 'explorationFloor', 'holdout', 'holdoutPolicy', 'seed', 'floor'),
+    fc.oneof(anyValue, fc.constantFrom(0.3, 0.99, 2, 'v1', h)), { maxKeys: 4 }), fc.array(fc.oneof(fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }) }), anyValue), { maxLength: 5 }), (o, reqs) => {
+    let s;
+    if (expectCleanFailure(() => { s = new bandits.ServedPolicy(p, o); }, guard(p))) return;
+    for (const r of reqs) {
+      let d;
+      if (expectCleanFailure(() => { d = s.decide(r); }, guard(p))) continue;
+      assert.ok(p.activeArms.includes(d.arm) && d.propensity > 0 && d.propensity <= 1, JSON.stringify(d));
+    }
+    s.free();
+  }), { numRuns: runs(200) });
+  p.free(); h.free();
+});
