@@ -58,7 +58,8 @@ function scenario(p, log, T, rnd) {
   const rewards = [];
   for (let t = 0; t < T; t++) {
     const req = { eventId: `ev-${t}` };
-    if (p.eventFields.includes('context')) req.context = Array.from({ length: D }, () => Math.floor(rnd() * 17 - 8) / 8);
+    const perArm = ['DLinUCB', 'SWLinUCB'].includes(p.kind); // they take one feature vector per arm
+    if (p.eventFields.includes('context')) req.context = Array.from({ length: perArm ? K * D : D }, () => Math.floor(rnd() * 17 - 8) / 8);
     if (p.eventFields.includes('shared')) req.shared = Array.from({ length: K * 2 }, () => Math.floor(rnd() * 9 - 4) / 4);
     if (p.eventFields.includes('advice')) {
       const adv = [];

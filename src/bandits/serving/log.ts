@@ -227,14 +227,15 @@ export class DecisionLog {
       contextHash = hex8(h[1]!) + hex8(h[0]!);
     }
     // request fields learn() takes (context, shared, advice): a per-arm block is cut to the chosen arm's
-    // (context with actionFeatures: arms × dim; shared given per arm: arms × sharedDim)
+    // (context with actionFeatures or of arms × dim values, as the drifting linear policies take it; shared
+    // given per arm: arms × sharedDim)
     const dims = this.policy as unknown as { dim?: number; sharedDim?: number };
     for (const f of want) {
       if (['eventId', 'arm', 'reward', 'rewards', 'propensity', 'probabilities'].includes(f)) continue;
       const v = req[f];
       if (!isNumArray(v)) continue;
       const w = f === 'context' ? dims.dim : f === 'shared' ? dims.sharedDim : undefined;
-      const perArm = w !== undefined && (f === 'context' ? req.actionFeatures === true : v.length === this.policy.arms * w);
+      const perArm = w !== undefined && ((f === 'context' && req.actionFeatures === true) || (this.policy.arms > 1 && v.length === this.policy.arms * w));
       fields[f] = perArm ? Array.from(v).slice(d.arm * w!, (d.arm + 1) * w!) : Array.from(v);
     }
     if (want.includes('probabilities')) fields.probabilities = Array.from(d.scores);
