@@ -529,6 +529,17 @@ await e2.dispose();
   log(`tfjs adapter done ${fmt((now() - tStart) / 1000)} s`);
 }
 
+// ---------- 14. Redis learn throughput through bandits.RedisStore, 1 and 8 writers (bench/redis.mjs) ----------
+{
+  const { measureRedis } = await import('./redis.mjs');
+  try {
+    const { rows: redisRows, data } = await measureRedis(simdopt, { quick: QUICK });
+    results.redis = data;
+    for (const r of redisRows) addRow('14', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: redis rows failed (${err.message})`); addRow('14', 'Redis learn', `failed: ${err.message}`); }
+  log(`redis done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 const totalS = (now() - tStart) / 1000;
 let commit = '';
@@ -536,7 +547,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

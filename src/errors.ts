@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'NOT_POSITIVE_DEFINITE'
   | 'NON_FINITE'
   | 'INVALID_ARGUMENT'
-  | 'WORKER_LOST';
+  | 'WORKER_LOST'
+  | 'STORE_UNAVAILABLE';
 
 // Recognisable in any bundle (issue 15 §3): `err.name` is a string literal per class (a minifier
 // renames classes, so `new.target.name` would read e.g. "IA"), and every error carries a brand under
@@ -101,6 +102,18 @@ export class WorkerLostError extends SimdoptError {
   static override readonly [KIND]: string = 'WorkerLostError';
   readonly completed: boolean;
   constructor(message: string, completed: boolean) { super('WORKER_LOST', message); this.completed = completed; }
+}
+
+/**
+ * A shared-state store (src/bandits/stores/) did not answer: unreachable, refused the command, or
+ * timed out. `applied` is false when the update certainly did not happen, null when it may have (a
+ * timeout after sending): resending the same events is safe either way, since the store deduplicates
+ * by eventId.
+ */
+export class StoreError extends SimdoptError {
+  static override readonly [KIND]: string = 'StoreError';
+  readonly applied: false | null;
+  constructor(message: string, applied: false | null) { super('STORE_UNAVAILABLE', message); this.applied = applied; }
 }
 
 /** A gradient (or another input) holds NaN or ±Infinity; `tensor` names the first offending tensor. */

@@ -9,7 +9,7 @@ export { Optimizer, type StateDict, type Span, type GroupSpec, type WithGroups, 
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamPreset } from './optim/adam.js';
 export { clipGradNorm } from './optim/clip.js';
-export { NotPositiveDefiniteError, NonFiniteError } from './errors.js';
+export { NotPositiveDefiniteError, NonFiniteError, StoreError } from './errors.js';
 export { linalg } from './linalg-namespace.js';
 export {
   type Schedule, constantSchedule, polynomialSchedule, linearSchedule, exponentialDecay, cosineDecay,

@@ -222,6 +222,8 @@ test('policies that cannot merge say why with UnsupportedError', () => {
     new bandits.SWUCB(e, { arms: 2, tau: 4 }), new bandits.DiscountedUCB(e, { arms: 2 }), new bandits.DiscountedTS(e, { arms: 2 }),
     new bandits.ExploreThenCommit(e, { arms: 2, pullsPerArm: 2 }), new bandits.LinUCB(e, { arms: 2, dim: 2 }), new bandits.LinTS(e, { arms: 2, dim: 2 }),
     new bandits.EXP3(e, { arms: 2 }), new bandits.Hedge(e, { arms: 2 }), new bandits.EXP4(e, { arms: 2, experts: 2 }),
+    new bandits.LinEpsilonGreedy(e, { arms: 2, dim: 2 }), new bandits.SquareCB(e, { arms: 2, dim: 2 }),
+    new bandits.CUSUM(e, { arms: 2, horizon: 1000 }), new bandits.GLR(e, { arms: 2, horizon: 1000 }), new bandits.Monitored(e, { arms: 2, horizon: 1000 }),
   ];
   const ucb = new bandits.UCB1(e, { arms: 2 }), d = ucb.delta([{ eventId: 'a', arm: 0, reward: 1 }]);
   for (const p of cases) {

@@ -54,6 +54,9 @@ const REASONS: Record<string, string> = {
   DiscountedUCB: 'every event discounts every arm by γ, so its state depends on the order of the events',
   DiscountedTS: 'every event discounts every arm by γ, so its state depends on the order of the events',
   ExploreThenCommit: 'its first-m-rewards slot keeps the first rewards in arrival order',
+  CUSUM: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
+  GLR: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
+  Monitored: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
   LinUCB: 'its state is A⁻¹ updated by Sherman–Morrison, not the sums A = Σxxᵀ and b = Σrx',
   LinTS: 'its state is A⁻¹ updated by Sherman–Morrison, not the sums A = Σxxᵀ and b = Σrx',
 };
@@ -306,6 +309,26 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
     for (let i = Math.max(0, ids.length - q.dedupWindow); i < ids.length; i++) q.windowAdd(w[2 * i]!, w[2 * i + 1]!);
   }
   return { learned: d.count, duplicates: 0 };
+}
+
+/** The identity of a policy's deltas (class, canonical options, arms, slots) as one JSON string: what a store keeps beside the sums. */
+export function deltaIdentity(d: Delta): string {
+  return JSON.stringify({ policy: d.policy, options: JSON.parse(d.optionsKey), arms: d.arms, slots: SLOTS });
+}
+/**
+ * @internal A Delta without ids from a store's parts: the identity of `like` (a delta of the same
+ * policy), `count` events and a packed payload, checked (StateError on a malformed payload).
+ */
+export function deltaFromPayload(like: Delta, count: number, payload: Uint8Array, where: string): Delta {
+  const engine = like.engine;
+  if (!Number.isSafeInteger(count) || count < 0) throw new StateError(`${where}: event count ${describe(count)} is not a non-negative integer`);
+  const got = scratch(engine, (alloc) => {
+    const P = alloc(payload.length, 'u8');
+    P.array.set(payload);
+    return engine.kernel('bd_delta_check')(P.ptr, payload.length, S, like.arms);
+  });
+  if (got < 0) throw new StateError(`${where}: the stored sums are malformed (${['', 'truncated', 'arms not increasing or out of range', 'bad sign byte', 'bad cell range', 'not canonical'][-got]})`);
+  return new Delta(engine, { policy: like.policy, options: like.optionsKey, arms: like.arms, count, ids: null, payload: payload.slice(), entries: got });
 }
 
 const HEADER_KEYS = ['policy', 'options', 'arms', 'slots', 'count', 'entries'];

@@ -43,6 +43,8 @@ import type * as Env from './envs.js';
 import type * as N from './nonstationary.js';
 import { decodeDelta, Delta, hashEventIds, mergeDeltas } from './delta.js';
 import type * as D from './delta.js';
+import { RedisStore } from './stores/redis.js';
+import type * as RS from './stores/redis.js';
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, policyClasses()); }
@@ -69,7 +71,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   HybridLinUCB,
   offPolicy: offPolicyEstimate, offPolicyData,
   DLinUCB, SWLinUCB,
-  ServedPolicy, warmStartFromAB, inspect });
+  ServedPolicy, warmStartFromAB, inspect,
+  RedisStore });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -160,6 +163,9 @@ export declare namespace bandits {
   export type RewardsResult = Log.RewardsResult;
   export type ShadowChoice = Log.ShadowChoice;
   export type Delta = D.Delta;
+  export type RedisStore = RS.RedisStore;
+  export type RedisStoreOptions = RS.RedisStoreOptions;
+  export type RedisCommandClient = RS.RedisCommandClient;
   export type CUSUM = CD.CUSUM;
   export type GLR = CD.GLR;
   export type Monitored = CD.Monitored;

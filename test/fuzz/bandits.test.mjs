@@ -569,3 +569,35 @@ test('ServedPolicy: random options and requests give a valid decision or a clean
   }), { numRuns: runs(200) });
   p.free(); h.free();
 });
+
+// bandits.RedisStore (src/bandits/stores/redis.ts) without a server: random options and clients are
+// accepted or refused cleanly; random batches are refused before anything is sent, or sent once; a
+// client answering junk gives a clean refusal.
+test('RedisStore: random options, clients, batches and replies give a result or a clean refusal, nothing sent for a refused batch', async () => {
+  const storeOptions = fc.record({ key: fc.oneof(fc.string({ maxLength: 6 }), anyValue), window: fc.oneof(fc.integer({ min: -2, max: 20 }), anyValue), timeoutMs: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue), extra: anyValue }, { requiredKeys: [] });
+  fc.assert(fc.property(storeOptions, fc.boolean(), (o, good) => {
+    const opts = { create: good ? () => new bandits.UCB1(e, { arms: 3 }) : () => new bandits.SWUCB(e, { arms: 3, tau: 2 }), ...o };
+    if (opts.extra === undefined) delete opts.extra;
+    let s;
+    if (!expectCleanFailure(() => { s = new bandits.RedisStore({ sendCommand: async () => ['OK', 0] }, opts); })) s.free();
+  }), { numRuns: runs(100) });
+  const devent = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 2 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue })) },
+  );
+  const reply = fc.oneof(fc.constant(['OK', 1]), fc.constant(['DUP', 1]), fc.constant(['PARTIAL', 'zz']), fc.constant(['FOREIGN', '{}']), fc.constant(['BADSTATE', 'x']), anyValue, fc.array(anyValue, { maxLength: 3 }));
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.array(devent, { maxLength: 5 }), anyValue), reply, async (batch, r) => {
+    const sent = [];
+    const s = new bandits.RedisStore({ sendCommand: async (a) => { sent.push(a[0]); return a[0] === 'SCRIPT' ? 'sha' : r; } }, { key: 'k', create: () => new bandits.UCB1(e, { arms: 3 }), timeoutMs: 1000 });
+    let threw;
+    try { await s.learn(batch); } catch (x) { threw = x; }
+    if (threw) {
+      assert.ok(typeof threw.code === 'string' && /Error$/.test(threw.name) && threw.name !== 'TypeError' && threw.name !== 'RangeError', String(threw));
+      if (threw.code === 'INVALID_ARGUMENT') assert.deepEqual(sent, [], 'a refused batch sends nothing');
+    }
+    let rt;
+    try { await s.read(); } catch (x) { rt = x; }
+    if (rt) assert.ok(typeof rt.code === 'string', String(rt));
+    s.free();
+  }), { numRuns: runs(100) });
+});
