@@ -123,6 +123,7 @@ test('bad options, requests, events and states are refused with typed errors, th
   assert.deepEqual(p.save(), before);
   assert.throws(() => p.decide({ eventId: 'x', context: [1, 2] }), /context must hold 3 arms × 2 numbers/);
   assert.throws(() => p.decideBatch([1, 2, 3, 4, 5, 6], ['x'], { actionFeatures: false }), /always takes one feature vector per arm/);
+  assert.equal(p.decide({ eventId: 'y', context: [1, 0, 0, 1, 1, 1], actionFeatures: true }).arm, p.decide({ eventId: 'y', context: [1, 0, 0, 1, 1, 1] }).arm);
   assert.throws(() => new bandits.DLinUCB(e, { arms: 3, dim: 2, gamma: 1 }), HyperparameterError);
   assert.throws(() => new bandits.SWLinUCB(e, { arms: 3, dim: 2, tau: 0 }), HyperparameterError);
   assert.throws(() => new bandits.DLinUCB(e, { arms: 3, dim: 2, warmStart: {} }), /keep no per-arm statistics/);

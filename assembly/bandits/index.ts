@@ -22,3 +22,4 @@ export * from './hybrid';
 export * from './ope';
 export * from './drift';
 export * from './rails';
+export * from './slate';

@@ -46,6 +46,17 @@ export interface BatchOptions {
   /** contexts is B × arms × dim: one feature vector per (context, arm). */
   actionFeatures?: boolean;
 }
+/** decideSlate() request of LinUCB / LinTS: a ContextRequest with the number of slate positions. */
+export interface SlateRequest extends ContextRequest {
+  /** Slate length k: k distinct arms, best first (1 to the number of offered arms). */
+  slots: number;
+}
+/**
+ * A slate: arms[j] at position j (distinct, best score first; arms tied on score in a uniformly random
+ * order from the event's per-arm keys) and propensities[j] = P(arms[j] is at position j): LinUCB exact
+ * (1/#arms tied with its score), LinTS a Monte Carlo estimate over propensityDraws more draws.
+ */
+export interface SlateDecision { arms: number[]; propensities: number[]; scores: Float64Array }
 export interface BatchDecision {
   /** Chosen arm per context. */
   arms: Int32Array;
@@ -265,9 +276,21 @@ export abstract class LinearPolicy extends Policy {
    * Pure: reads the state, never changes it.
    */
   decideBatch(contexts: ArrayLike<number>, eventIds: readonly string[], options: BatchOptions = {}, where = 'decideBatch'): BatchDecision {
+    return this.decideCore(contexts, eventIds, options, where, 0);
+  }
+  /** decideBatch, or with slots > 0 a slate of that many distinct arms per context (arms and propensities B × slots). */
+  protected decideCore(contexts: ArrayLike<number>, eventIds: readonly string[], options: BatchOptions, where: string, slots: number): BatchDecision {
     this.checkLive();
     const { B, actionFeatures, sets } = checkBatch(where, this.K, this.dim, this.mask.array, contexts, eventIds, options);
     const K = this.K, Kp = this.Kp, d = this.dim, dp = round4(d);
+    if (slots > 0) {
+      if (!Number.isInteger(slots) || slots > K) throw new InvalidArgumentError(`${where}: slots must be an integer in [1, ${K}], got ${describe(slots)}`);
+      const live = this.mask.array.subarray(0, K).reduce((n, x) => n + (x ? 1 : 0), 0);
+      for (let b = 0; b < B; b++) {
+        const n = sets?.[b] ? new Set(sets[b]).size : live;
+        if (n < slots) throw new InvalidArgumentError(`${where}: context ${b} offers ${n} arm${n === 1 ? '' : 's'}, fewer than the ${slots} slots`);
+      }
+    }
     const h = this.idHasher.hash(this.engine, encodeIds(eventIds as string[], (i) => `${where}: eventIds[${i}]`));
     // all buffers first (an allocation may grow memory), then the views
     const rows = actionFeatures ? B * K : B;
@@ -287,6 +310,16 @@ export abstract class LinearPolicy extends Policy {
     const xB = actionFeatures ? K * dp : dp, xK = actionFeatures ? dp : 0;
     this.engine.run('bd_lin_score', K, [this.cache!.ptr, this.cstride, d, K, B, ctx.ptr, xB, xK, maskBuf.ptr, maskB, this.mode,
       (this.hyper.alpha as number | undefined) ?? 0, this.key[0], this.key[1], hashes.ptr, scores.ptr, aux ? aux.ptr : 0], 1, B * this.cstride);
+    if (slots > 0) {
+      const keys = this.buf('keys', B * K, 'f64'), sa = this.buf('slate', B * slots, 'i32'), sp = this.buf('slatep', B * slots, 'f64');
+      const work = aux ? this.buf('swork', B * K, 'f64') : null;
+      this.engine.run('bd_lin_slate', B, [scores.ptr, K, maskBuf.ptr, maskB, slots, this.key[0], this.key[1], hashes.ptr, keys.ptr, sa.ptr, sp.ptr], 1, K * slots);
+      if (aux && work) {
+        const M = this.hyper.propensityDraws as number;
+        this.engine.run('bd_lin_ts_slate_prop', B, [aux.ptr, K, maskBuf.ptr, maskB, slots, M, this.key[0], this.key[1], hashes.ptr, keys.ptr, sa.ptr, work.ptr, sp.ptr], 1, K * slots * (M + 1));
+      }
+      return { arms: sa.array.slice(0, B * slots), propensities: sp.array.slice(0, B * slots), scores: scores.array.slice(0, B * K) };
+    }
     this.pickKernel(B, scores, maskBuf, maskB, hashes, arms, props, aux);
     return { arms: arms.array.slice(0, B), propensities: props.array.slice(0, B), scores: scores.array.slice(0, B * K) };
   }
@@ -300,6 +333,38 @@ export abstract class LinearPolicy extends Policy {
       this.engine.run('bd_lin_ts_prop', B, [aux.ptr, K, mask.ptr, maskB, this.hyper.propensityDraws as number,
         this.key[0], this.key[1], hashes.ptr, arms.ptr, props.ptr], 1, K * ((this.hyper.propensityDraws as number) + 1) * 8);
     }
+  }
+
+  /** @internal decideSlate for LinUCB / LinTS (see SlateRequest). */
+  protected slate(req: SlateRequest): SlateDecision {
+    this.checkLive();
+    requireObject('decideSlate request', req);
+    const keys = ['eventId', 'context', 'slots', 'actions', 'actionFeatures'];
+    for (const k of Object.keys(req)) if (!keys.includes(k)) throw new InvalidArgumentError(`decideSlate request: unknown key ${JSON.stringify(k)}${suggest(k, keys)}`);
+    if (typeof req.eventId !== 'string') throw new InvalidArgumentError(`decideSlate request: eventId must be a string, got ${describe(req.eventId)}`);
+    if (typeof req.slots !== 'number' || !Number.isInteger(req.slots) || req.slots < 1) throw new InvalidArgumentError(`decideSlate request: slots must be an integer in [1, ${this.K}], got ${describe(req.slots)}`);
+    if (req.actions !== undefined && !Array.isArray(req.actions)) throw new InvalidArgumentError(`decideSlate request: actions must be an array of arms, got ${describe(req.actions)}`);
+    const out = this.decideCore(req.context, [req.eventId], { actions: req.actions === undefined ? undefined : [req.actions], actionFeatures: req.actionFeatures }, 'decideSlate request', req.slots);
+    return { arms: Array.from(out.arms), propensities: Array.from(out.propensities), scores: out.scores };
+  }
+  /** @internal decideSlates: B slates in one scoring call and one ranking call. */
+  protected slates(contexts: ArrayLike<number>, eventIds: readonly string[], slots: number, options: BatchOptions = {}): BatchDecision {
+    if (typeof slots !== 'number' || !Number.isInteger(slots) || slots < 1) throw new InvalidArgumentError(`decideSlates: slots must be an integer in [1, ${this.K}], got ${describe(slots)}`);
+    return this.decideCore(contexts, eventIds, options, 'decideSlates', slots);
+  }
+  /** Events of LinUCB / LinTS may name the slate `position` they were shown at: one event per position shares the eventId. */
+  protected acceptsPosition(): boolean { return false; }
+  override learn(events: readonly ContextEvent[]): ReturnType<Policy['learn']> {
+    if (!this.acceptsPosition() || !Array.isArray(events) || !events.some((e) => e !== null && typeof e === 'object' && 'position' in e)) return super.learn(events);
+    const mapped = events.map((e, i) => {
+      if (e === null || typeof e !== 'object' || !('position' in e)) return e;
+      const { position, ...rest } = e as ContextEvent & { position: unknown };
+      if (typeof position !== 'number' || !Number.isInteger(position) || position < 0 || position >= 1024) {
+        throw new InvalidArgumentError(`event ${i}${typeof rest.eventId === 'string' ? ` (eventId ${JSON.stringify(rest.eventId)})` : ''}: position must be an integer in [0, 1023], got ${describe(position)}`);
+      }
+      return typeof rest.eventId === 'string' ? { ...rest, eventId: `${rest.eventId}\u0000${position}` } : rest;
+    });
+    return super.learn(mapped as ContextEvent[]);
   }
 
   // ---- learn ----
@@ -343,7 +408,6 @@ export abstract class LinearPolicy extends Policy {
     this.engine.run('bd_lin_learn', G, [this.state.ptr, this.slotOffset('Ainv'), this.slotOffset(this.vecSlot), d, gb.ptr, ob.ptr, cb.ptr, rewards.ptr, wb.ptr,
       this.cache!.ptr, this.cstride], 1, Math.ceil((2 * d * d * n) / G));
   }
-  override learn(events: readonly ContextEvent[]): ReturnType<Policy['learn']> { return super.learn(events); }
   override learnCopies(): never { throw new UnsupportedError(`${this.kind} has no simulation copies: use learn with contexts`); }
 
   // ---- arms and state ----
@@ -389,6 +453,12 @@ export class LinUCB extends LinearPolicy {
   protected readonly version = 1;
   protected readonly mode = 0;
   constructor(engine: Engine, options: LinearOptions) { super(engine, options); }
+  /** A top-k slate for one context (pure): k distinct arms by score, exact per-position propensities. */
+  decideSlate(req: SlateRequest): SlateDecision { return this.slate(req); }
+  /** B slates (contexts as decideBatch): arms and propensities are B × slots, context-major. */
+  decideSlates(contexts: ArrayLike<number>, eventIds: readonly string[], slots: number, options?: BatchOptions): BatchDecision { return this.slates(contexts, eventIds, slots, options); }
+  protected override acceptsPosition(): boolean { return true; }
+  protected override eventKeys(): string[] { return [...super.eventKeys(), 'position']; }
 }
 
 /**
@@ -402,6 +472,12 @@ export class LinTS extends LinearPolicy {
   protected readonly version = 1;
   protected readonly mode = 1;
   constructor(engine: Engine, options: LinTSOptions) { super(engine, options); }
+  /** A top-k slate: the arms ranked by their posterior samples; propensities by Monte Carlo over propensityDraws more draws. */
+  decideSlate(req: SlateRequest): SlateDecision { return this.slate(req); }
+  /** B slates (contexts as decideBatch): arms and propensities are B × slots, context-major. */
+  decideSlates(contexts: ArrayLike<number>, eventIds: readonly string[], slots: number, options?: BatchOptions): BatchDecision { return this.slates(contexts, eventIds, slots, options); }
+  protected override acceptsPosition(): boolean { return true; }
+  protected override eventKeys(): string[] { return [...super.eventKeys(), 'position']; }
   protected override optionSpec(): Record<string, OptionCheck> {
     return {
       ...super.optionSpec(),

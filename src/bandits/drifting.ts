@@ -36,7 +36,13 @@ export interface SWLinUCBOptions extends DriftLinearOptions {
   tau?: number;
 }
 /** decide() request: `context` holds arms × dim numbers (one feature vector per arm). */
-export interface DriftRequest { eventId: string; context: ArrayLike<number>; actions?: readonly number[] }
+export interface DriftRequest {
+  eventId: string;
+  context: ArrayLike<number>;
+  actions?: readonly number[];
+  /** Accepted for symmetry with LinUCB (and decision logs, which cut the chosen arm's row when it is set): must be true if given. */
+  actionFeatures?: true;
+}
 /** A learned event: the chosen arm's feature vector (dim numbers). */
 export interface DriftEvent extends BanditEvent { context: ArrayLike<number> }
 
@@ -105,21 +111,23 @@ abstract class DriftLinearPolicy extends Policy {
   /** A copy of the header statistics (V⁻¹, b and the subclass's). */
   header(): Float64Array { this.checkLive(); return this.state.array.slice(0, this.layout().header); }
 
-  protected override requestKeys(): string[] { return ['eventId', 'context', 'actions']; }
+  protected override requestKeys(): string[] { return ['eventId', 'context', 'actions', 'actionFeatures']; }
   protected decideKernel(): void { throw new UnsupportedError(`${this.kind} decides through decide()/decideBatch()`); }
   override decideCopies(): never { throw new UnsupportedError(`${this.kind} has no simulation copies: use decideBatch`); }
   override decide(req: DriftRequest): Decision {
     this.checkLive();
     this.checkRequest(req as unknown as Record<string, unknown>, 'decide request');
     if (req.actions !== undefined && !Array.isArray(req.actions)) throw new InvalidArgumentError(`decide request: actions must be an array of arms, got ${describe(req.actions)}`);
-    const out = this.decideBatch(req.context, [req.eventId], { actions: req.actions === undefined ? undefined : [req.actions] }, 'decide request');
+    const out = this.decideBatch(req.context, [req.eventId], { actions: req.actions === undefined ? undefined : [req.actions], ...(req.actionFeatures === undefined ? {} : { actionFeatures: req.actionFeatures }) }, 'decide request');
     return { arm: out.arms[0]!, propensity: out.propensities[0]!, scores: out.scores };
   }
   /** Scores of every arm × B contexts (contexts: B × arms × dim) and the argmax of each (PRNG ties, propensity 1/#ties). Pure. */
-  decideBatch(contexts: ArrayLike<number>, eventIds: readonly string[], options: { actions?: readonly (readonly number[] | null | undefined)[] } = {}, where = 'decideBatch'): BatchDecision {
+  decideBatch(contexts: ArrayLike<number>, eventIds: readonly string[], options: { actions?: readonly (readonly number[] | null | undefined)[]; actionFeatures?: true } = {}, where = 'decideBatch'): BatchDecision {
     this.checkLive();
     const K = this.K, Kp = this.Kp, d = this.dim;
-    if (options !== null && typeof options === 'object' && 'actionFeatures' in options) throw new InvalidArgumentError(`${where} options: unknown key "actionFeatures" (${this.kind} always takes one feature vector per arm)`);
+    if (options !== null && typeof options === 'object' && (options as { actionFeatures?: unknown }).actionFeatures !== undefined && (options as { actionFeatures?: unknown }).actionFeatures !== true) {
+      throw new InvalidArgumentError(`${where}: actionFeatures must be true or omitted (${this.kind} always takes one feature vector per arm), got ${describe((options as { actionFeatures?: unknown }).actionFeatures)}`);
+    }
     const { B, sets } = checkBatch(where, K, d, this.mask.array, contexts, eventIds, { ...(options as object), actionFeatures: true });
     const h = this.idHasher.hash(this.engine, encodeIds(eventIds as string[], (i) => `${where}: eventIds[${i}]`));
     const xb = this.buf('ctx', B * K * d, 'f64'), theta = this.buf('theta', d, 'f64'), work = this.buf('work', K * d, 'f64');

@@ -196,4 +196,6 @@ export declare namespace bandits {
   export type ServedPolicyOptions = SV.ServedPolicyOptions;
   export type ServedDecision = SV.ServedDecision;
   export type ABResults = SV.ABResults;
+  export type SlateRequest = C.SlateRequest;
+  export type SlateDecision = C.SlateDecision;
 }

@@ -601,3 +601,26 @@ test('RedisStore: random options, clients, batches and replies give a result or 
     s.free();
   }), { numRuns: runs(100) });
 });
+
+// ---- top-k slates of LinUCB / LinTS (decideSlate, decideSlates, learn with `position`) ----
+for (const [name, C] of Object.entries({ LinUCB: bandits.LinUCB, LinTS: bandits.LinTS })) {
+  test(`${name}: random slate requests give k distinct offered arms with propensities in (0, 1], or a clean refusal`, () => {
+    const p = new C(e, { arms: 5, dim: 2, seed: 9, ...(name === 'LinTS' ? { propensityDraws: 4 } : {}) });
+    p.learn([{ eventId: 'a', arm: 1, reward: 1, context: [1, 0], position: 0 }]);
+    p.removeArm(4);
+    const req = fc.record({ eventId: fc.oneof(fc.string({ maxLength: 10 }), anyValue), context: fc.oneof(ctxVec(2), ctxVec(10), anyValue), slots: fc.oneof(fc.integer({ min: -1, max: 6 }), anyValue),
+      actions: fc.oneof(fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 5 }), anyValue), actionFeatures: fc.oneof(fc.boolean(), anyValue), extra: anyValue }, { requiredKeys: ['eventId', 'context', 'slots'] });
+    fc.assert(fc.property(fc.oneof(anyValue, req), (r) => {
+      let s;
+      if (expectCleanFailure(() => { s = p.decideSlate(r); }, guard(p))) return;
+      assert.equal(s.arms.length, r.slots);
+      assert.equal(new Set(s.arms).size, r.slots);
+      for (let j = 0; j < r.slots; j++) assert.ok(p.activeArms.includes(s.arms[j]) && s.propensities[j] > 0 && s.propensities[j] <= 1);
+    }), { numRuns: runs(150) });
+    fc.assert(fc.property(fc.array(fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 4 }), reward: fc.double({ min: -1, max: 1, noNaN: true }), context: ctxVec(2), position: fc.oneof(fc.integer({ min: 0, max: 3 }), anyValue) }, { requiredKeys: ['eventId', 'arm', 'reward', 'context'] }), { maxLength: 4 }), (batch) => {
+      let res;
+      if (!expectCleanFailure(() => { res = p.learn(batch); }, guard(p))) assert.equal(res.learned + res.duplicates, batch.length);
+    }), { numRuns: runs(150) });
+    p.free();
+  });
+}
