@@ -7,7 +7,11 @@
 // same 10 AdamW steps on 2 threads and must print the bits this process computes with ../dist.
 // simdopt/tfjs is used from ESM, CJS and both TypeScript modes with tfjs-core as the app's own
 // (peer) dependency: the repository's copy, linked into the app's node_modules.
-// Bounded: about 10-20 s on an idle 2-core machine (two tsc runs are most of it); timeouts 120 s.
+// A Vite production build of a tiny page importing "simdopt" from the app, served with COOP/COEP and
+// opened in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core, as
+// test/conformance does), computes the same bits on 2 threads.
+// Bounded: about 15-30 s on an idle 2-core machine (two tsc runs and the Vite build are most of it);
+// timeouts 120 s.
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -16,6 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createServer } from 'node:http';
+import { extname } from 'node:path';
+import { CHROMIUM } from './conformance/browser.mjs';
 import * as simdopt from '../dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -182,3 +189,42 @@ test('Bun: import from "simdopt"', async (t) => {
   if (!requireBinary(t, 'bun', bun)) return;
   same(await run(bun, ['plain.mjs'], app), 'bun');
 });
+
+test('Vite production build of a page importing "simdopt", opened in Chromium (cross-origin isolated): the same bits on 2 threads', async (t) => {
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  writeFileSync(join(app, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>simdopt consumer</title></head><body><script type="module" src="/main.js"></script></body></html>\n');
+  writeFileSync(join(app, 'main.js'), `import { init, ParamSet, AdamW } from 'simdopt';\ntry {${BODY}\nwindow.__out = out;\n} catch (e) { window.__out = { error: String(e && e.stack || e) }; }\n`);
+  const outDir = join(dir, 'vite-dist');
+  const { build } = await import('vite');
+  await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true, target: 'es2022' } });
+  const built = readdirSync(join(outDir, 'assets'));
+  assert.ok(built.some((f) => f.endsWith('.js')), `vite emitted no script: ${built}`);
+  // the page loads only what Vite emitted (the app's installed simdopt, bundled), with COOP/COEP for threads
+  const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = join(outDir, path === '/' ? 'index.html' : path);
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin', 'Cache-Control': 'no-store' };
+    if (!file.startsWith(outDir) || !existsSync(file)) { res.writeHead(404, headers); res.end(); return; }
+    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  try {
+    const page = await browser.newPage();
+    const logs = [];
+    page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.__out, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => window.__out);
+    assert.equal(r.error, undefined, `${r.error}\n${logs.join('\n')}`);
+    same(JSON.stringify(r), 'vite build in chromium');
+    assert.match(r.variant, /simd/, `SIMD in Chromium (${r.variant})`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}, 120_000);
