@@ -233,3 +233,27 @@ test('HybridLinUCB (argmax, shared features) under CUSUM with random exploration
   assert.deepEqual(q.decide(r), p.decide(r));
   await e.dispose();
 });
+
+test('learnCopies over an adversarial inner policy: a bad propensity after an alarm refuses the whole batch, both states unchanged', async () => {
+  const e = await init({ threads: 1 });
+  await e.ready;
+  const batch = (bad) => {
+    const n = 81, copies = new Int32Array(n), arms = new Int32Array(n), rewards = new Float64Array(n), props = new Float64Array(n).fill(0.5);
+    for (let i = 0; i < n; i++) rewards[i] = i < 40 ? 1 : 0;
+    if (bad) props[n - 1] = 0;
+    return [copies, arms, rewards, props];
+  };
+  const make = () => new bandits.Monitored(e, { arms: 2, seed: 3, window: 8, threshold: 2.5, alpha: 0.1, inner: { policy: 'EXP3', gamma: 0.1 } });
+  const ok = make();
+  ok.learnCopies(...batch(false));
+  assert.ok(ok.detections(0).alarms >= 1, 'the batch raises an alarm before its last event');
+  const p = make();
+  // a state that a restart would change: some rewards already learned on both arms (no alarm)
+  p.learnCopies(new Int32Array(4), Int32Array.of(0, 1, 0, 1), Float64Array.of(0.5, 0.25, 0.5, 0.25), new Float64Array(4).fill(0.5));
+  assert.equal(p.detections(0).alarms, 0);
+  const before = p.save();
+  assert.throws(() => p.learnCopies(...batch(true)), InvalidArgumentError);
+  assert.deepEqual(p.save(), before, 'wrapper and inner state exactly as before');
+  assert.equal(p.detections(0).alarms, 0);
+  await e.dispose();
+});

@@ -271,7 +271,11 @@ abstract class ChangeDetection extends Policy {
       learnKernel(n: number, c: EngineBuffer<'i32'>, a: EngineBuffer<'i32'>, r: EngineBuffer<'f64'>): void;
     };
     const ev = this.pendingEvents;
+    // learnCopies has no whole-batch check of what only the inner policy checks (an adversarial inner
+    // policy's propensities, per segment): both states are kept to restore them if a later segment is refused.
     const snapshot = ev ? null : this.state.array.slice();
+    const innerState = (this.inner as unknown as { state: EngineBuffer<'f64'> }).state;
+    const innerSnapshot = ev ? null : innerState.array.slice();
     const out = this.engine.alloc(2 * n, 'i32');
     let list: Int32Array;
     try {
@@ -307,6 +311,7 @@ abstract class ChangeDetection extends Policy {
       segment(n);
     } catch (e) {
       if (snapshot) this.state.array.set(snapshot);
+      if (innerSnapshot) innerState.array.set(innerSnapshot);
       throw e;
     }
   }
