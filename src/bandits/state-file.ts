@@ -13,7 +13,8 @@
 //   zero padding to a multiple of 16, then the payload: each array at a 16-byte aligned offset
 //   last 4 bytes: u32 CRC-32 (zlib's, computed by the core's crc32 kernel) of every byte before it.
 import type { Engine } from '../engine/engine.js';
-import { valueText, StateError, UnsupportedError } from '../errors.js';
+import { valueText, StateError } from '../errors.js';
+import { checkHost, containerCrc32 as crc32 } from '../engine/state-container.js';
 
 export const BANDIT_STATE_FORMAT = 'simdopt/bandit-state';
 export const BANDIT_STATE_VERSION = 1;
@@ -43,29 +44,6 @@ export interface BanditManifest {
   /** state: f64 (copies × stride); window: i32 (2 × capacity). */
   entries: { state: PayloadEntry; window: PayloadEntry };
   payloadBytes: number;
-}
-
-function checkHost(): void {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new UnsupportedError('state files need a little-endian host');
-}
-
-/** CRC-32 of `bytes` by the core's kernels, in 1 MiB chunks. */
-export function crc32(engine: Engine, bytes: Uint8Array): number {
-  const table = engine.alloc(8 * 256, 'i32');
-  const chunk = Math.min(bytes.length, 1 << 20);
-  let buf;
-  try {
-    buf = engine.alloc(Math.max(chunk, 1), 'u8');
-    engine.kernel('crc32_table')(table.ptr);
-    const f = engine.kernel('crc32_u8');
-    let c = 0;
-    for (let o = 0; o < bytes.length; o += chunk) {
-      const part = bytes.subarray(o, Math.min(o + chunk, bytes.length));
-      buf.array.set(part);
-      c = f(c, table.ptr, buf.ptr, part.length) >>> 0;
-    }
-    return c;
-  } finally { buf?.free(); table.free(); }
 }
 
 /** Write the container around `manifest` (entries and payloadBytes filled in here) and the arrays. */

@@ -23,11 +23,12 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 /** Where one f64 array lies in the payload. */
 export interface ContainerEntry { dtype: 'f64'; elements: number; offset: number; bytes: number }
 
-function checkHost(): void {
+/** Throws UnsupportedError on a big-endian host (every simdopt state file is little-endian). */
+export function checkHost(): void {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new UnsupportedError('state files need a little-endian host');
 }
 
-/** CRC-32 of `bytes` by the core's kernels, in 1 MiB chunks. */
+/** CRC-32 (zlib's) of `bytes` by the core's kernels, in 1 MiB chunks: every state file's checksum. */
 export function containerCrc32(engine: Engine, bytes: Uint8Array): number {
   const table = engine.alloc(8 * 256, 'i32');
   const chunk = Math.min(bytes.length, 1 << 20);

@@ -16,9 +16,10 @@
 // Numbers in the manifest are plain JSON numbers (shortest round-trip form, so f64 values come back
 // exactly); NaN, ±Infinity and -0 are written as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"};
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
-import { valueText, nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError, UnsupportedError } from '../errors.js';
+import { valueText, nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError } from '../errors.js';
 import { requireEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
+import { checkHost, containerCrc32 as crc32 } from '../engine/state-container.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type StateDict } from './base.js';
 
@@ -88,28 +89,6 @@ export interface LoadStateOptions {
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 const CORE = new Set(['format', 'version', 'optimizer', 'step', 'hyper', 'groups', 'state']);
-
-function checkHost(): void {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new UnsupportedError('state files need a little-endian host');
-}
-
-/** CRC-32 of `bytes`, computed by the wasm kernel in 1 MiB chunks. */
-export function crc32(engine: Engine, bytes: Uint8Array): number {
-  const table = engine.alloc(8 * 256, 'i32');
-  const chunk = Math.min(bytes.length, 1 << 20);
-  const buf = engine.alloc(Math.max(chunk, 1), 'u8');
-  try {
-    engine.kernel('crc32_table')(table.ptr);
-    const f = engine.kernel('crc32_u8');
-    let c = 0;
-    for (let o = 0; o < bytes.length; o += chunk) {
-      const part = bytes.subarray(o, Math.min(o + chunk, bytes.length));
-      buf.array.set(part);
-      c = f(c, table.ptr, buf.ptr, part.length) >>> 0;
-    }
-    return c;
-  } finally { buf.free(); table.free(); }
-}
 
 /** Serialize `opt`'s full state (stateDict()) into the binary state file. */
 /** Throws InvalidArgumentError unless `opt` has stateDict/loadStateDict and a ParamSet. */
