@@ -2,11 +2,15 @@
 //   aid-cg       conjugate gradients, warm-started from the previous outer iteration's v
 //   aid-neumann  v = α Σₖ₌₀..K (I − αH)ᵏ ∇ᵧf, α = 1/L̂ by default (L̂: power iteration), from 0 each time
 //   aid-fp       fixed point v ← v − α(Hv − ∇ᵧf), warm-started, until the residual tolerance
+//   aid-normal-cg  for a root/fixed-point lower level F(x, y*) = 0 with a non-symmetric Jacobian J = ∂ᵧF
+//                (lower.grad is F): solve Jᵀv = ∇ᵧf by CG on the normal equations J·Jᵀv = J∇ᵧf (CGLS, products
+//                by J and Jᵀ only, warm-started), then ∇Φ ≈ ∇ₓf − (∂ₓF)ᵀv. For a symmetric J (F = ∇ᵧg) it
+//                gives aid-cg's hypergradient at the cost of two products per step and κ² instead of κ.
 //   aid-exact    H as a dense dy×dy matrix, Cholesky-factored and solved in f64 by the Rust module
 //                (src/linalg.ts): the reference for small lower levels
 import { cholesky, choleskySolve } from '../linalg.js';
 import { NotPositiveDefiniteError } from '../errors.js';
-import { cg, residual } from './linear.js';
+import { cg, cgls, residual } from './linear.js';
 import type { Oracles } from './oracles.js';
 import type { Vec, Vecs } from './vec.js';
 
@@ -16,6 +20,13 @@ export interface AidScratch { r: Vec; p: Vec; hp: Vec; dense: Vec | null }
 
 export function solveCg(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, steps: number, tol: number, t: AidScratch): LinearReport {
   const r = cg(v, o, x, y, b, sol, steps, tol, t);
+  return { residual: r.residual, steps: r.steps, singular: r.singular };
+}
+
+/** Jᵀ·sol = b by CGLS (A = Jᵀ, Aᵀ = J): the adjoint system of a non-symmetric lower level. t.s is one more dy scratch. */
+export function solveNormalCg(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, steps: number, tol: number, t: AidScratch & { s: Vec }): LinearReport {
+  const jt = o.hvpT ? (a: Vec, out: Vec): void => o.hvpT!(x, y, a, out) : (a: Vec, out: Vec): void => o.hvp(x, y, a, out);
+  const r = cgls(v, jt, (a, out) => o.hvp(x, y, a, out), b, sol, steps, tol, { r: t.r, p: t.p, hp: t.hp, s: t.s });
   return { residual: r.residual, steps: r.steps, singular: r.singular };
 }
 

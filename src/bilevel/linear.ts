@@ -72,3 +72,66 @@ export function residual(v: Vecs, o: Oracles, x: Vec, y: Vec, b: Vec, sol: Vec, 
   v.axpy(-1, b, r);
   return v.norm(r) / bn;
 }
+
+/** A linear map on engine vectors (out = A·in). */
+export type LinearMap = (vin: Vec, out: Vec) => void;
+
+/**
+ * ‖J‖₂ of a possibly non-symmetric J (the lower level's Jacobian ∂ᵧF, F = lower.grad) by power iteration
+ * on JᵀJ: at most `steps` pairs of products, stopping at 1e-6 relative agreement; returns √‖JᵀJ‖.
+ */
+export function powerNormNormal(v: Vecs, apply: LinearMap, applyT: LinearMap, steps: number, w: Vec, hw: Vec, tw: Vec): PowerResult {
+  v.probe(w);
+  let prev = 0, est = 0, k = 0;
+  for (; k < steps; k++) {
+    apply(w, tw); applyT(tw, hw);
+    est = v.norm(hw);
+    if (est === 0) return { norm: 0, steps: k + 1 };
+    v.lincomb(1 / est, hw, 0, w, w);
+    if (k > 0 && Math.abs(est - prev) <= 1e-6 * est) { k++; break; }
+    prev = est;
+  }
+  return { norm: Math.sqrt(est), steps: k };
+}
+
+/**
+ * Normal-equation conjugate gradients (CGLS; Hestenes–Stiefel 1952, Paige–Saunders' form) for A·v = b
+ * with A square and possibly non-symmetric, written with products by A and Aᵀ only: CG on AᵀA·v = Aᵀb
+ * without forming AᵀA, from the given v (warm start), at most `maxSteps` iterations (one A and one Aᵀ
+ * product each), until the true residual ‖b − Av‖ ≤ tol·‖b‖ (updated recursively, recomputed at the
+ * end). Converges for any nonsingular A at the rate of CG on AᵀA (condition number κ(A)²). `singular`:
+ * ‖Ap‖² ≈ 0 along a search direction, or the normal residual ‖Aᵀr‖ vanished while ‖r‖ did not (b is not
+ * in the range of A: A is singular there).
+ */
+export function cgls(v: Vecs, apply: LinearMap, applyT: LinearMap, b: Vec, sol: Vec, maxSteps: number, tol: number,
+  t: { r: Vec; p: Vec; hp: Vec; s: Vec }): CgResult {
+  const { r, p, hp: q, s } = t;
+  const bn = v.norm(b);
+  if (bn === 0) { v.fill(0, sol); return { residual: 0, steps: 0, singular: false, minCurvature: Infinity }; }
+  apply(sol, q);
+  v.lincomb(1, b, -1, q, r);
+  applyT(r, s);
+  v.copy(s, p);
+  let gamma = v.dot(s, s), k = 0, singular = false, maxC = 0, minC = Infinity, rn = v.norm(r);
+  const gamma0 = gamma;
+  for (; k < maxSteps && rn > tol * bn; k++) {
+    if (!(gamma > 1e-30 * gamma0)) { singular = true; break; }
+    apply(p, q);
+    const pp = v.dot(p, p), qq = v.dot(q, q), c = qq / pp;
+    if (c > maxC) maxC = c;
+    if (c < minC) minC = c;
+    if (!(qq > 1e-26 * pp * maxC)) { singular = true; break; }
+    const alpha = gamma / qq;
+    v.axpy(alpha, p, sol);
+    v.axpy(-alpha, q, r);
+    applyT(r, s);
+    const gn = v.dot(s, s);
+    v.lincomb(1, s, gn / gamma, p, p);
+    gamma = gn;
+    rn = v.norm(r);
+  }
+  apply(sol, q);
+  v.lincomb(1, b, -1, q, r);
+  const res = v.norm(r) / bn;
+  return { residual: res, steps: k, singular: singular && res > tol, minCurvature: minC };
+}

@@ -6,7 +6,7 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome'] as const;
+export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome'] as const;
 /** The first-order methods (gradients only; singular or PL lower levels). */
 export const FIRST_ORDER = ['penalty', 'f2sa', 'bome'] as const;
 export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
@@ -38,15 +38,15 @@ export interface OuterOptions {
 export interface SolveOptions {
   /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T; stocbio: D minibatch SGD steps). Default 100 (stocbio 10). */
   innerSteps?: number;
-  /** Lower-level gradient step α (soba: ρ₀, the step of y and v). Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration (stochastic methods: once, at x0, on one batch of powerBatchSize). */
+  /** Lower-level gradient step α (soba: ρ₀, the step of y and v; aid-normal-cg: y ← y − αF, α = 1 is the plain fixed-point iteration y ← T(x, y)). Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration (aid-normal-cg: of ‖J‖ = √‖JᵀJ‖; stochastic methods: once, at x0, on one batch of powerBatchSize). */
   innerLr?: number;
   /** AID: the lower level is solved when ‖∇ᵧg‖₂ ≤ innerTol (absolute). Default 1e-10. */
   innerTol?: number;
   /** AID: 'gd' (gradient steps, default) or 'newton' (each step solves ∇²ᵧᵧg·d = ∇ᵧg by CG with cgSteps/cgTol). */
   innerSolver?: 'gd' | 'newton';
-  /** aid-cg (and innerSolver 'newton'): at most this many CG products per solve. Default 100. */
+  /** aid-cg, aid-normal-cg (and innerSolver 'newton'): at most this many CG iterations per solve (aid-normal-cg: each one J and one Jᵀ product). Default 100. */
   cgSteps?: number;
-  /** aid-cg: stop CG when ‖b − Hv‖ ≤ cgTol·‖b‖. Default 1e-12. */
+  /** aid-cg, aid-normal-cg: stop CG when ‖b − Hv‖ ≤ cgTol·‖b‖ (aid-normal-cg: ‖b − Jᵀv‖ ≤ cgTol·‖b‖). Default 1e-12. */
   cgTol?: number;
   /** aid-neumann, stocbio: number of series terms K (stocbio: Q, each product on its own minibatch). Default 100 (stocbio 10). */
   neumannSteps?: number;
@@ -104,7 +104,7 @@ const AID = ['innerSteps', 'innerTol', 'innerSolver'];
 const STOCH = ['batchSize', 'upperBatchSize', 'seed', 'powerBatchSize', 'stepDecay'];
 const CG = ['cgSteps', 'cgTol'];
 const PER_METHOD: Record<Method, string[]> = {
-  'aid-cg': [...AID, ...CG], 'aid-neumann': [...AID, 'neumannSteps', 'neumannLr'], 'aid-fp': [...AID, 'fpSteps', 'fpLr', 'fpTol'],
+  'aid-cg': [...AID, ...CG], 'aid-normal-cg': [...AID, ...CG], 'aid-neumann': [...AID, 'neumannSteps', 'neumannLr'], 'aid-fp': [...AID, 'fpSteps', 'fpLr', 'fpTol'],
   'aid-exact': [...AID], itd: ['innerSteps', 'unrollMemory'], 'itd-forward': ['innerSteps'],
   stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
   penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
@@ -177,7 +177,7 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
 
 /** The option names `method` accepts (with innerSolver 'newton', aid-cg's CG options apply to every AID method). */
 export function acceptedOptions(method: Method, innerSolver: unknown = 'gd'): string[] {
-  return [...COMMON, ...PER_METHOD[method], ...(innerSolver === 'newton' && method !== 'aid-cg' ? CG : [])];
+  return [...COMMON, ...PER_METHOD[method], ...(innerSolver === 'newton' && method !== 'aid-cg' && method !== 'aid-normal-cg' ? CG : [])];
 }
 
 /** What a run uses: the options `method` accepts, defaults filled in (null = the 1/L̂ step from the power iteration). */

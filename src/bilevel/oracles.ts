@@ -19,8 +19,10 @@ export type SecondOrderTier = 'user' | 'finite-difference' | 'built-in';
 export interface OracleCalls {
   upperGrad: number; upperValue: number; lowerGrad: number; lowerGradX: number;
   hvp: number; cross: number; crossT: number;
+  /** Transposed Jacobian products (∂ᵧF)ᵀ·v of aid-normal-cg (0 for every other method). */
+  hvpT: number;
 }
-export const zeroCalls = (): OracleCalls => ({ upperGrad: 0, upperValue: 0, lowerGrad: 0, lowerGradX: 0, hvp: 0, cross: 0, crossT: 0 });
+export const zeroCalls = (): OracleCalls => ({ upperGrad: 0, upperValue: 0, lowerGrad: 0, lowerGradX: 0, hvp: 0, cross: 0, crossT: 0, hvpT: 0 });
 
 /**
  * The upper level f(x, y) as callbacks. Arrays are Float64Array copies; write every entry of gx (dx) and gy (dy).
@@ -47,6 +49,12 @@ export interface LowerLevel {
   crossJvp?: (x: Float64Array, y: Float64Array, v: Float64Array, out: Float64Array) => void;
   /** Write ∇²ᵧₓg(x, y)·u into out (dy; u has dx entries): the directional derivative of ∇ᵧg along x-direction u (forward-mode ITD). */
   crossJvpT?: (x: Float64Array, y: Float64Array, u: Float64Array, out: Float64Array) => void;
+  /**
+   * aid-normal-cg, where `grad` is any root map F(x, y) (y* solves F(x, y*) = 0, e.g. F = y − T(x, y) for a
+   * fixed point y = T(x, y)) with a possibly non-symmetric Jacobian J = ∂ᵧF: write Jᵀ·v into out (dy). Then
+   * `hvp` is J·v and `crossJvp` is (∂ₓF)ᵀ·v. Without it, Jᵀv is built from dy products J·eⱼ (dy ≤ maxDense).
+   */
+  hvpT?: (x: Float64Array, y: Float64Array, v: Float64Array, out: Float64Array) => void;
 }
 
 /** What the methods call (engine vectors; internal). */
@@ -69,6 +77,8 @@ export interface Oracles {
   /** f(x, y), or NaN when the problem has no value oracle. */
   upperValue(x: Vec, y: Vec): number;
   hvp(x: Vec, y: Vec, v: Vec, out: Vec): void;
+  /** (∂ᵧF)ᵀ·v for a non-symmetric root map F = lower.grad (aid-normal-cg); absent: the products are symmetric (= hvp). */
+  hvpT?(x: Vec, y: Vec, v: Vec, out: Vec): void;
   cross(x: Vec, y: Vec, v: Vec, out: Vec): void;
   crossT(x: Vec, y: Vec, u: Vec, out: Vec): void;
   /** ∇²ᵧᵧg as a symmetric dy×dy row-major matrix. */
@@ -88,13 +98,13 @@ export class CallbackOracles implements Oracles {
   fdError = 0;
   private pending = { hvp: false, cross: false, crossT: false };
   private readonly ox: Float64Array; private readonly oy: Float64Array;
-  private readonly t: { a: Vec; b: Vec; ga: Vec; gb: Vec; d2: Vec; xa: Vec; xb: Vec; gxa: Vec; gxb: Vec; d2x: Vec; e: Vec; ex: Vec; he: Vec; hc: Vec };
+  private readonly t: { a: Vec; b: Vec; ga: Vec; gb: Vec; d2: Vec; xa: Vec; xb: Vec; gxa: Vec; gxb: Vec; d2x: Vec; e: Vec; ex: Vec; he: Vec; hc: Vec; jt: Vec };
   constructor(private readonly v: Vecs, readonly dx: number, readonly dy: number, private readonly upper: UpperLevel,
     private readonly lower: LowerLevel, private readonly fdStep: number, private readonly maxDense: number) {
     this.ox = new Float64Array(dx); this.oy = new Float64Array(dy);
     if (lower.gradX) this.lowerGradX = (x, y, out) => this.gradXRaw(x, y, out);
     this.t = { a: v.alloc(dy), b: v.alloc(dy), ga: v.alloc(dy), gb: v.alloc(dy), d2: v.alloc(dy), xa: v.alloc(dx), xb: v.alloc(dx),
-      gxa: v.alloc(dx), gxb: v.alloc(dx), d2x: v.alloc(dx), e: v.alloc(dy), ex: v.alloc(dx), he: v.alloc(dy), hc: v.alloc(dy) };
+      gxa: v.alloc(dx), gxb: v.alloc(dx), d2x: v.alloc(dx), e: v.alloc(dy), ex: v.alloc(dx), he: v.alloc(dy), hc: v.alloc(dy), jt: v.alloc(dy) };
   }
   estimateNext(): void { this.pending = { hvp: true, cross: true, crossT: true }; }
   /** ∇ₓg from lower.gradX (absent without it: the first-order methods then refuse the problem). */
@@ -212,6 +222,22 @@ export class CallbackOracles implements Oracles {
     this.central(false, true, x, y, u, out, (a, b, o) => this.lowerGrad(a, b, o), est);
   }
   crossT(x: Vec, y: Vec, u: Vec, out: Vec): void { this.calls.crossT++; this.crossTRaw(x, y, u, out); }
+
+  /** Jᵀ·v: lower.hvpT, or (Jᵀv)ⱼ = ⟨J·eⱼ, v⟩ from dy products J·eⱼ (lower.hvp or differences of lower.grad). */
+  hvpT(x: Vec, y: Vec, vec: Vec, out: Vec): void {
+    this.calls.hvpT++;
+    if (this.lower.hvpT) { this.tiers.add('user'); this.call('lower.hvpT', this.lower.hvpT as CB, [x, y, vec], [this.oy], ['out'], [out]); return; }
+    if (this.dy > this.maxDense) {
+      throw new UnsupportedError(`aid-normal-cg needs lower.hvpT (the transposed Jacobian product Jᵀv) when dy = ${this.dy} > maxDense = ${this.maxDense}`);
+    }
+    const ej = this.t.he, col = this.t.hc;
+    for (let j = 0; j < this.dy; j++) {
+      this.v.fill(0, ej); ej.array[j] = 1;
+      this.hvp(x, y, ej, col);
+      this.t.jt.array[j] = this.v.dot(col, vec);
+    }
+    this.v.copy(this.t.jt, out);
+  }
 
   denseHessian(x: Vec, y: Vec, out: Vec): void {
     const n = this.dy;

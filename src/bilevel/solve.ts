@@ -5,9 +5,9 @@
 import { requireEngine, type Engine } from '../engine/engine.js';
 import { describe, InvalidArgumentError, LengthMismatchError, NonFiniteError, requireArrayLike, requireFunction, requireObject } from '../errors.js';
 import { checkKnownKeys } from '../options.js';
-import { solveCg, solveExact, solveFixedPoint, solveNeumann, type LinearReport } from './aid.js';
+import { solveCg, solveExact, solveFixedPoint, solveNeumann, solveNormalCg, type LinearReport } from './aid.js';
 import { itdForward, itdReverse, checkpointSpacing } from './itd.js';
-import { cg, powerNorm } from './linear.js';
+import { cg, cgls, powerNorm, powerNormNormal } from './linear.js';
 import { BuiltinModel } from './models/model.js';
 import { GlmModel } from './models/glm.js';
 import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type SecondOrderTier, type UpperLevel } from './oracles.js';
@@ -123,10 +123,11 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
     } else {
       requireObject('upper', problem.upper); requireObject('lower', problem.lower);
       checkKnownKeys('upper-level callback', problem.upper!, ['grad', 'value']);
-      checkKnownKeys('lower-level callback', problem.lower!, ['grad', 'gradX', 'hvp', 'crossJvp', 'crossJvpT']);
+      checkKnownKeys('lower-level callback', problem.lower!, ['grad', 'gradX', 'hvp', 'crossJvp', 'crossJvpT', 'hvpT']);
       requireFunction('upper.grad', problem.upper!.grad); requireFunction('lower.grad', problem.lower!.grad);
       for (const k of ['value'] as const) if (problem.upper![k] !== undefined) requireFunction(`upper.${k}`, problem.upper![k]);
-      for (const k of ['gradX', 'hvp', 'crossJvp', 'crossJvpT'] as const) if (problem.lower![k] !== undefined) requireFunction(`lower.${k}`, problem.lower![k]);
+      if (problem.lower!.hvpT !== undefined && method !== 'aid-normal-cg') throw new InvalidArgumentError(`lower.hvpT (a non-symmetric Jacobian's transposed product) is used by method 'aid-normal-cg' only, not ${JSON.stringify(method)}: the other methods assume a symmetric ∇²ᵧᵧg`);
+      for (const k of ['gradX', 'hvp', 'crossJvp', 'crossJvpT', 'hvpT'] as const) if (problem.lower![k] !== undefined) requireFunction(`lower.${k}`, problem.lower![k]);
       requireArrayLike('x0', problem.x0);
       const dyGuess = problem.y0 === undefined ? null : (requireArrayLike('y0', problem.y0), problem.y0.length);
       if (dyGuess === null) throw new InvalidArgumentError('y0 is required with callbacks (it sets the dimension of y)');
@@ -150,7 +151,11 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   const e = v.engine, dx = o.dx, dy = o.dy;
   const gx = v.alloc(dx), gy = v.alloc(dy), hg = v.alloc(dx), g = v.alloc(dy), tx = v.alloc(dx);
   const sol = v.alloc(dy), t = { r: v.alloc(dy), p: v.alloc(dy), hp: v.alloc(dy), dense: method === 'aid-exact' ? v.alloc(dy * dy) : null };
-  const ty = v.alloc(dy), ty2 = v.alloc(dy), ex = v.alloc(dx), d = v.alloc(dy);
+  const ty = v.alloc(dy), ty2 = v.alloc(dy), ex = v.alloc(dx), d = v.alloc(dy), s = v.alloc(dy);
+  const normal = method === 'aid-normal-cg';
+  // aid-normal-cg: J = ∂ᵧF (o.hvp) and Jᵀ (o.hvpT; a built-in model's products are symmetric)
+  const jMap = (a: Vec, out: Vec): void => o.hvp(x, y, a, out);
+  const jtMap = o.hvpT ? (a: Vec, out: Vec): void => o.hvpT!(x, y, a, out) : jMap;
   const m1 = v.alloc(dx), m2 = v.alloc(dx);
   const warnings: string[] = [], history: IterationInfo[] = [];
   const sgd = e.kernel('bl_sgd'), adam = e.kernel('bl_adam');
@@ -163,7 +168,7 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
     o.estimateNext();
     let L = NaN;
     if (needL) {
-      L = powerNorm(v, o, x, y, opt.powerSteps, ty, ty2).norm;
+      L = normal ? powerNormNormal(v, jMap, jtMap, opt.powerSteps, ty, ty2, s).norm : powerNorm(v, o, x, y, opt.powerSteps, ty, ty2).norm;
       if (!(L > 0)) throw new NonFiniteError(`the power iteration found ‖∇²ᵧᵧg‖ = ${L}: the lower level has no curvature, so no default step exists (set innerLr${method === 'aid-neumann' ? '/neumannLr' : method === 'aid-fp' ? '/fpLr' : ''})`, 'hvp', 1);
     }
     const alpha = opt.innerLr ?? 1 / L;
@@ -180,17 +185,24 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
         o.lowerGrad(x, y, g); gn = v.norm(g);
         if (gn <= opt.innerTol || inner >= opt.innerSteps) break;
         if (opt.innerSolver === 'gd') v.axpy(-alpha, g, y);
-        else { v.fill(0, d); const r = cg(v, o, x, y, g, d, opt.cgSteps, opt.cgTol, t); if (r.singular) singular = true; v.axpy(-1, d, y); }
+        else {
+          // Newton: J·d = F (CG on ∇²ᵧᵧg; aid-normal-cg: CGLS, J non-symmetric)
+          v.fill(0, d);
+          const r = normal ? cgls(v, jMap, jtMap, g, d, opt.cgSteps, opt.cgTol, { r: t.r, p: t.p, hp: t.hp, s }) : cg(v, o, x, y, g, d, opt.cgSteps, opt.cgTol, t);
+          if (r.singular) singular = true;
+          v.axpy(-1, d, y);
+        }
       }
       lastInnerOk = gn <= opt.innerTol;
       if (!lastInnerOk) innerMiss++;
       o.upperGrad(x, y, gx, gy);
       if (method === 'aid-cg') lin = solveCg(v, o, x, y, gy, sol, opt.cgSteps, opt.cgTol, t);
+      else if (normal) lin = solveNormalCg(v, o, x, y, gy, sol, opt.cgSteps, opt.cgTol, { ...t, s });
       else if (method === 'aid-neumann') { v.fill(0, sol); lin = solveNeumann(v, o, x, y, gy, sol, opt.neumannSteps, opt.neumannLr ?? 1 / L, t); }
       else if (method === 'aid-fp') lin = solveFixedPoint(v, o, x, y, gy, sol, opt.fpSteps, opt.fpLr ?? 1 / L, opt.fpTol, t);
       else lin = solveExact(v, o, x, y, gy, sol, t);
       if (lin.singular) singular = true;
-      const tolLin = method === 'aid-cg' ? Math.max(opt.cgTol, 1e-9) : method === 'aid-fp' ? Math.max(opt.fpTol, 1e-9) : 1e-6;
+      const tolLin = method === 'aid-cg' || normal ? Math.max(opt.cgTol, 1e-9) : method === 'aid-fp' ? Math.max(opt.fpTol, 1e-9) : 1e-6;
       lastLinOk = lin.residual <= tolLin;
       if (!lastLinOk) linMiss++;
       o.cross(x, y, sol, tx);
@@ -214,7 +226,8 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   }
   if (innerMiss) warnings.push(`the lower level did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${history.length} iterations`);
   if (linMiss) warnings.push(`the linear solve did not reach its tolerance in ${linMiss} of ${history.length} iterations (last residual ${history[history.length - 1]!.residual})`);
-  if (singular) warnings.push("∇²ᵧᵧg looks singular or indefinite (CG met curvature pᵀHp ≤ 0 or ≈ 0): the implicit hypergradient is ill-posed here (a non-singleton or non-convex lower level); regularise the lower level or use a first-order method, which needs no inverse Hessian: method 'bome', 'penalty' or 'f2sa'");
+  if (singular && normal) warnings.push('the lower-level Jacobian ∂ᵧF looks singular (CGLS met ‖Jp‖ ≈ 0, or Jᵀr = 0 with r ≠ 0): y*(x) is not locally unique, so the implicit hypergradient is ill-posed here');
+  else if (singular) warnings.push("∇²ᵧᵧg looks singular or indefinite (CG met curvature pᵀHp ≤ 0 or ≈ 0): the implicit hypergradient is ill-posed here (a non-singleton or non-convex lower level); regularise the lower level or use a first-order method, which needs no inverse Hessian: method 'bome', 'penalty' or 'f2sa'");
   if (singular) converged = false;
   const tiers = o.tiers;
   const secondOrder: SecondOrderTier = tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user';

@@ -82,7 +82,7 @@ test('bilevel.solve: problems with one field replaced by a bad value are refused
 
 // A user oracle that misbehaves at call number `at`: the run must end with the typed error naming it.
 const FAULTS = ['nan', 'inf', 'unwritten', 'longer', 'shorter', 'string'];
-const ORACLES = ['upper.grad', 'lower.grad', 'lower.gradX', 'lower.hvp', 'lower.crossJvp', 'lower.crossJvpT', 'upper.value'];
+const ORACLES = ['upper.grad', 'lower.grad', 'lower.gradX', 'lower.hvp', 'lower.crossJvp', 'lower.crossJvpT', 'upper.value', 'lower.hvpT'];
 function faulty(name, fn, fault, at, counter) {
   return (...a) => {
     const k = counter[name] = (counter[name] ?? 0) + 1;
@@ -103,7 +103,7 @@ test('user oracles that write NaN/Infinity, leave entries unwritten, return wron
   fc.assert(fc.property(fc.constantFrom(...bilevel.METHODS), fc.constantFrom(...ORACLES), fc.constantFrom(...FAULTS), fc.integer({ min: 1, max: 4 }), fc.boolean(), (m, name, fault, at, second) => {
     const counter = {};
     const u = { grad: cb.upper.grad, value: (x, y) => 0.5 * y.reduce((s, v) => s + v * v, 0) };
-    const l = { grad: cb.lower.grad, gradX: cb.lower.gradX, ...(second ? { hvp: cb.hvp, crossJvp: cb.crossJvp, crossJvpT: cb.crossJvpT } : {}) };
+    const l = { grad: cb.lower.grad, gradX: cb.lower.gradX, ...(second ? { hvp: cb.hvp, crossJvp: cb.crossJvp, crossJvpT: cb.crossJvpT, ...(m === 'aid-normal-cg' ? { hvpT: cb.hvp } : {}) } : {}) };
     const [lvl, key] = name.split('.');
     const target = lvl === 'upper' ? u : l;
     if (!target[key]) return;
