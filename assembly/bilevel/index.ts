@@ -7,3 +7,4 @@ export * from './dense';
 export * from './ridge';
 export * from './glm';
 export * from './outer';
+export * from './project';

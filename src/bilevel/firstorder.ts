@@ -12,6 +12,11 @@
 //   bome     Liu, Ye, Wright, Stone, Liu (NeurIPS 2022): q(x, y) = g(x, y) − g(x, ŷ_T), ŷ_T = T gradient steps
 //            on g(x, ·) from y; d = ∇f + λ∇q, λ = max(η‖∇q‖² − ⟨∇f, ∇q⟩, 0)/‖∇q‖², ∇q = (∇ₓg(x,y) − ∇ₓg(x,ŷ),
 //            ∇ᵧg(x,y)); x and y both step along d (the outer optimizer, elementwise on each).
+//   vpbgd    Shen & Chen (ICML 2023), value-function penalised bilevel gradient descent: ŷ ← up to T gradient
+//            steps on g(x, ·) (warm-started, stopping at innerTol) so that g(x, ŷ) ≈ g*(x); then one projected
+//            step of (x, y) on f + γ(g(x, y) − g(x, ŷ)): d = (∇ₓf + γ(∇ₓg(x,y) − ∇ₓg(x,ŷ)), ∇ᵧf + γ∇ᵧg(x,y)),
+//            x ← Proj_box(x − step), y ← y − step (the outer optimizer on each). Its solutions are O(1/γ) from
+//            the bilevel ones under a PL lower level; the paper's step is plain GD with lr = 0.1/γ.
 // The y-step of f + λg uses α/λ·∇ᵧf + α∇ᵧg, i.e. step α/λ on f + λg: stable for α = 1/L̂ once λ‖∇²ᵧᵧf‖ ≲ L̂λ.
 import { describe, InvalidArgumentError, NonFiniteError } from '../errors.js';
 import { powerNorm } from './linear.js';
@@ -19,6 +24,7 @@ import type { Oracles } from './oracles.js';
 import type { Resolved } from './options.js';
 import type { IterationInfo, SolveResult } from './solve.js';
 import type { Vec, Vecs } from './vec.js';
+import { makeBox } from './box.js';
 
 export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, onIteration?: (i: IterationInfo) => unknown): Omit<SolveResult, 'options'> {
   const e = v.engine, dx = o.dx, dy = o.dy, method = opt.method;
@@ -36,7 +42,10 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     if (!(L > 0)) throw new NonFiniteError(`the power iteration found ‖∇²ᵧᵧg‖ = ${L}: no default step exists (set innerLr)`, 'hvp', 1);
   }
   const alpha = opt.innerLr ?? 1 / L;
-  v.copy(y, z); // z tracks argmin g (penalty, f2sa)
+  v.copy(y, z); // z tracks argmin g (penalty, f2sa, vpbgd: ŷ)
+  const box = makeBox(v, dx, opt.xMin, opt.xMax), px = v.alloc(dx);
+  box.project(x);
+  let innerOk = true;
   let lambda = opt.penalty, innerMiss = 0, converged = false, gn = NaN, inner = 0;
   const step = (k: number, vec: Vec, grad: Vec, a: Vec, b: Vec): void => {
     if (opt.outer.optimizer === 'sgd') sgd(vec.length, vec.ptr, grad.ptr, a.ptr, opt.outer.lr, opt.outer.momentum);
@@ -60,6 +69,23 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
       v.lincomb(1, gyf, lam, g, dY);
       dn = Math.sqrt(v.dot(hg, hg) + v.dot(dY, dY));
       lambda = lam;
+    } else if (method === 'vpbgd') {
+      let rz = NaN;
+      for (inner = 0; ; inner++) {
+        o.lowerGrad(x, z, gz); rz = v.norm(gz);
+        if (rz <= opt.innerTol || inner >= opt.innerSteps) break;
+        v.axpy(-alpha, gz, z);
+      }
+      innerOk = rz <= opt.innerTol;
+      o.upperGrad(x, y, gxf, gyf);
+      o.lowerGrad(x, y, g); gn = v.norm(g);
+      gradX(x, y, ax); gradX(x, z, bx);
+      v.axpy(-1, bx, ax);
+      v.lincomb(1, gxf, lambda, ax, hg); // ∇ₓf + γ(∇ₓg(x,y) − ∇ₓg(x,ŷ))
+      v.lincomb(1, gyf, lambda, g, dY); // ∇ᵧf + γ∇ᵧg(x,y)
+      // stationarity with the box: the projected-gradient map x − Proj(x − d)
+      v.lincomb(1, x, -1, hg, px); box.project(px); v.lincomb(1, x, -1, px, px);
+      dn = Math.sqrt(v.dot(px, px) + v.dot(dY, dY));
     } else {
       // z → argmin g, y → argmin f/λ + g (penalty: to innerTol; f2sa: innerSteps steps)
       const solveTo = method === 'penalty';
@@ -93,14 +119,16 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     };
     history.push(info);
     const atMax = method !== 'f2sa' || lambda >= opt.penaltyMax;
-    if (dn <= opt.outer.tol && atMax) { converged = method !== 'penalty' || innerMiss === 0 || history.length === 1; break; }
+    if (dn <= opt.outer.tol && atMax) { converged = method === 'vpbgd' ? innerOk : method !== 'penalty' || innerMiss === 0 || history.length === 1; break; }
     if (onIteration && onIteration(info) === false) { warnings.push(`stopped by onIteration at iteration ${k}`); break; }
     if (k >= opt.outer.steps) break;
     step(k, x, hg, m1, m2);
-    if (method === 'bome') step(k, y, dY, n1, n2);
+    box.project(x);
+    if (method === 'bome' || method === 'vpbgd') step(k, y, dY, n1, n2);
     if (method === 'f2sa') lambda = Math.min(lambda + opt.penaltyGrowth, opt.penaltyMax);
   }
   if (innerMiss) warnings.push(`the penalty subproblems did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${history.length} iterations`);
+  if (method === 'vpbgd' && !innerOk) warnings.push(`the last ŷ (the estimate of argmin g(x, ·) behind g*(x)) did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps}: raise innerSteps`);
   const tiers = o.tiers;
   return {
     x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },

@@ -6,9 +6,9 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome'] as const;
+export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd'] as const;
 /** The first-order methods (gradients only; singular or PL lower levels). */
-export const FIRST_ORDER = ['penalty', 'f2sa', 'bome'] as const;
+export const FIRST_ORDER = ['penalty', 'f2sa', 'bome', 'vpbgd'] as const;
 export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
 /** The minibatch methods (they need problem.samples and callbacks that take a batch). */
 export const STOCHASTIC = ['stocbio', 'soba'] as const;
@@ -60,7 +60,7 @@ export interface SolveOptions {
   seed?: number;
   /** stocbio, soba: the batch of the power iteration that sets the default steps. Default min(samples, 4·batchSize). */
   powerBatchSize?: number;
-  /** penalty, f2sa: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀). Default 100 (penalty), 1 (f2sa). */
+  /** penalty, f2sa, vpbgd: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀; vpbgd: γ of Shen & Chen). Default 100 (penalty), 1 (f2sa), 10 (vpbgd). */
   penalty?: number;
   /** f2sa: λ ← min(λ + penaltyGrowth, penaltyMax) after each outer step. Default 0.1. */
   penaltyGrowth?: number;
@@ -84,6 +84,10 @@ export interface SolveOptions {
   fdStep?: number;
   /** Largest dimension for dense work (aid-exact's dy×dy Hessian from callbacks, the cross product from dx transposed products). Default 2000. */
   maxDense?: number;
+  /** vpbgd: box constraint x ≥ xMin on the upper variable (a number for every coordinate, or dx numbers; −Infinity: none); x0 is projected onto the box first and every step is projected (the C of Proj_C). Default −Infinity. */
+  xMin?: number | ArrayLike<number>;
+  /** vpbgd: box constraint x ≤ xMax (as xMin). Default Infinity. */
+  xMax?: number | ArrayLike<number>;
   /** The upper-level optimizer. */
   outer?: OuterOptions;
 }
@@ -95,6 +99,7 @@ export interface Resolved {
   fpSteps: number; fpLr: number | null; fpTol: number; unrollMemory: number;
   batchSize: number; upperBatchSize: number | null; seed: number; powerBatchSize: number | null; stepDecay: 'none' | 'sqrt';
   penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number;
+  xMin: number | number[]; xMax: number | number[];
   powerSteps: number; fdStep: number; maxDense: number;
   outer: Required<OuterOptions>;
 }
@@ -108,6 +113,7 @@ const PER_METHOD: Record<Method, string[]> = {
   'aid-exact': [...AID], itd: ['innerSteps', 'unrollMemory'], 'itd-forward': ['innerSteps'],
   stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
   penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
+  vpbgd: ['innerSteps', 'innerTol', 'penalty', 'xMin', 'xMax'],
 };
 const ALL = [...new Set([...COMMON, ...Object.values(PER_METHOD).flat()])].sort();
 
@@ -117,6 +123,19 @@ const int = (name: string, v: unknown, lo: number, hi: number): number => {
   return v as number;
 };
 const pos = (name: string, v: unknown): number => checkRange(name, v, 0, Infinity, true);
+
+/** A box bound: a number (not NaN) for every coordinate, or an array of them (its length is checked against dx by solve). */
+function bound(name: string, v: unknown, dflt: number): number | number[] {
+  if (v === undefined) return dflt;
+  if (typeof v === 'number') { if (Number.isNaN(v)) throw new HyperparameterError(`${name} must be a number or an array of numbers, got NaN`); return v; }
+  if (typeof v === 'object' && v !== null && (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && typeof (v as ArrayLike<unknown>).length === 'number') {
+    const a = Array.from(v as ArrayLike<unknown>);
+    if (a.length < 1) throw new HyperparameterError(`${name} is an empty array`);
+    a.forEach((t, i) => { if (typeof t !== 'number' || Number.isNaN(t)) throw new HyperparameterError(`${name}[${i}] must be a number, got ${describe(t)}`); });
+    return a as number[];
+  }
+  throw new HyperparameterError(`${name} must be a number or an array of numbers, got ${describe(v)}`);
+}
 
 export function parseMethod(m: unknown): Method {
   if (m === undefined) return 'aid-cg';
@@ -145,8 +164,8 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
   if (opts.stepDecay !== undefined && opts.stepDecay !== 'none' && opts.stepDecay !== 'sqrt') throw new HyperparameterError(`stepDecay must be 'none' or 'sqrt', got ${describe(opts.stepDecay)}`);
   const r: Resolved = {
     method,
-    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
-      (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' ? 1 : 0, 1e9)),
+    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
+      (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' || method === 'vpbgd' ? 1 : 0, 1e9)),
     innerLr: or<number | null>('innerLr', null, pos),
     innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
     innerSolver: solver as 'gd' | 'newton',
@@ -163,15 +182,18 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     upperBatchSize: or<number | null>('upperBatchSize', null, (n, v) => int(n, v, 1, 1e8)),
     seed: or('seed', 0, (n, v) => int(n, v, 0, 2 ** 32 - 1)),
     powerBatchSize: or<number | null>('powerBatchSize', null, (n, v) => int(n, v, 1, 1e8)),
-    penalty: or('penalty', method === 'f2sa' ? 1 : 100, pos),
+    penalty: or('penalty', method === 'f2sa' ? 1 : method === 'vpbgd' ? 10 : 100, pos),
     penaltyGrowth: or('penaltyGrowth', 0.1, (n, v) => checkRange(n, v, 0, Infinity)),
     penaltyMax: or('penaltyMax', 1e4, pos),
     bomeEta: or('bomeEta', 0.5, pos),
     stepDecay: (opts.stepDecay ?? (method === 'soba' ? 'sqrt' : 'none')) as 'none' | 'sqrt',
     fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
     maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),
+    xMin: bound('xMin', opt('xMin'), -Infinity), xMax: bound('xMax', opt('xMax'), Infinity),
     outer: resolveOuter(opts.outer),
   };
+  if (typeof r.xMin === 'number' && typeof r.xMax === 'number' && r.xMin > r.xMax) throw new HyperparameterError(`xMin = ${r.xMin} is above xMax = ${r.xMax}: the box is empty`);
+  if (r.xMin === Infinity || r.xMax === -Infinity) throw new HyperparameterError(`the box xMin = ${r.xMin}, xMax = ${r.xMax} is empty`);
   return r;
 }
 
@@ -181,7 +203,7 @@ export function acceptedOptions(method: Method, innerSolver: unknown = 'gd'): st
 }
 
 /** What a run uses: the options `method` accepts, defaults filled in (null = the 1/L̂ step from the power iteration). */
-export type ResolvedOptions = Record<string, number | string | null | Required<OuterOptions>> & { outer: Required<OuterOptions> };
+export type ResolvedOptions = Record<string, number | string | null | number[] | Required<OuterOptions>> & { outer: Required<OuterOptions> };
 
 /**
  * bilevel.resolveOptions(method, options): validate `options` for `method` exactly as bilevel.solve does
@@ -196,7 +218,7 @@ export function publicOptions(method: unknown, options?: SolveOptions): Resolved
 /** The applicable subset of a resolved option set, as reported to users. */
 export function resolvedFor(r: Resolved): ResolvedOptions {
   const src = r as unknown as Record<string, unknown>, out: Record<string, unknown> = {};
-  for (const k of acceptedOptions(r.method, r.innerSolver).sort()) out[k] = k === 'outer' ? { ...r.outer } : src[k];
+  for (const k of acceptedOptions(r.method, r.innerSolver).sort()) out[k] = k === 'outer' ? { ...r.outer } : Array.isArray(src[k]) ? [...(src[k] as number[])] : src[k];
   return out as ResolvedOptions;
 }
 

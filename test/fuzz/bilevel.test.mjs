@@ -27,7 +27,7 @@ const anyValue = fc.oneof(
   fc.double({ min: -3, max: 3, noNaN: true }), fc.integer({ min: -2, max: 12 }),
 );
 const NAMES = ['innerSteps', 'innerLr', 'innerTol', 'innerSolver', 'cgSteps', 'cgTol', 'neumannSteps', 'neumannLr', 'fpSteps', 'fpLr', 'fpTol',
-  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps'];
+  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps', 'xMin', 'xMax', 'penalty'];
 const OUTER = ['optimizer', 'lr', 'steps', 'tol', 'momentum', 'beta1', 'beta2', 'eps', 'beta', 'Lr'];
 const method = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...bilevel.METHODS) }, { weight: 1, arbitrary: anyValue }, { weight: 1, arbitrary: fc.constantFrom('aid', 'aid-gc', 'ITD') });
 const REAL = NAMES.slice(0, 15).filter((n) => n !== 'outer');
@@ -62,8 +62,8 @@ test('bilevel.solve / hypergradient / resolveOptions: random methods and options
     const err = expectCleanFailure(() => { r = hyper ? bilevel.hypergradient(e, { model, x0, method: m, options: opts }) : bilevel.solve(e, { model, x0, method: m, options: opts }); }, () => x0);
     if (err0 && !err && !hyper) assert.fail(`resolveOptions refused what solve accepted: ${err0.message}`);
     if (!err) { checkResult(r, 2, 3); accepted++; }
-  }), { numRuns: runs(250) });
-  assert.ok(accepted >= 25, `only ${accepted} of 250 random option sets ran: the property barely exercises accepted runs`);
+  }), { numRuns: runs(320) });
+  assert.ok(accepted >= 25, `only ${accepted} of 320 random option sets ran: the property barely exercises accepted runs`);
 });
 
 const FIELDS = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'extra'];
