@@ -6,7 +6,7 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd'] as const;
+export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd', 'borep'] as const;
 /** The first-order methods (gradients only; singular or PL lower levels). */
 export const FIRST_ORDER = ['penalty', 'f2sa', 'bome', 'vpbgd'] as const;
 export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
@@ -52,13 +52,13 @@ export interface SolveOptions {
   neumannSteps?: number;
   /** aid-neumann, stocbio: α of v = α Σ (I − αH)ᵏ b (stocbio: η). Default 1/L̂. */
   neumannLr?: number;
-  /** stocbio, soba: lower-level minibatch size b (problem.samples.lower samples; b ≥ samples takes all of them in order). Default 64. */
+  /** stocbio, soba, borep (with samples): lower-level minibatch size b (problem.samples.lower samples; b ≥ samples takes all of them in order). Default 64. */
   batchSize?: number;
-  /** stocbio, soba: upper-level minibatch size. Default batchSize. */
+  /** stocbio, soba, borep (with samples): upper-level minibatch size. Default batchSize. */
   upperBatchSize?: number;
-  /** stocbio, soba: key of the counter-based sampler (Philox; batch = f(seed, iteration, sub-step, stream)). Default 0. */
+  /** stocbio, soba, borep (with samples): key of the counter-based sampler (Philox; batch = f(seed, iteration, sub-step, stream)). Default 0. */
   seed?: number;
-  /** stocbio, soba: the batch of the power iteration that sets the default steps. Default min(samples, 4·batchSize). */
+  /** stocbio, soba, borep (with samples): the batch of the power iteration that sets the default steps. Default min(samples, 4·batchSize). */
   powerBatchSize?: number;
   /** penalty, f2sa, vpbgd: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀; vpbgd: γ of Shen & Chen). Default 100 (penalty), 1 (f2sa), 10 (vpbgd). */
   penalty?: number;
@@ -68,7 +68,7 @@ export interface SolveOptions {
   penaltyMax?: number;
   /** bome: η of λ = max(η‖∇q‖² − ⟨∇f, ∇q⟩, 0)/‖∇q‖². Default 0.5. */
   bomeEta?: number;
-  /** stocbio, soba: step schedule, the steps times 1/√(t+1) ('sqrt') or constant ('none'). Default 'none' (stocbio), 'sqrt' (soba). */
+  /** stocbio, soba, borep: step schedule, the steps times 1/√(t+1) ('sqrt') or constant ('none'). Default 'none' (stocbio, borep), 'sqrt' (soba). */
   stepDecay?: 'none' | 'sqrt';
   /** aid-fp: at most this many fixed-point steps. Default 100. */
   fpSteps?: number;
@@ -88,7 +88,15 @@ export interface SolveOptions {
   xMin?: number | ArrayLike<number>;
   /** vpbgd: box constraint x ≤ xMax (as xMin). Default Infinity. */
   xMax?: number | ArrayLike<number>;
-  /** The upper-level optimizer. */
+  /** borep: initialisation refinement, gradient steps on g(x₀, ·) before the first upper step. Default 100. */
+  warmSteps?: number;
+  /** borep: the lower variable is refreshed (innerSteps steps) every lowerInterval upper iterations (the paper's I). Default 2. */
+  lowerInterval?: number;
+  /** borep: step ν of z ← z − ν(∇²ᵧᵧg·z − ∇ᵧf). Default 1/L̂. */
+  linearLr?: number;
+  /** borep: z is projected onto the ball ‖z‖ ≤ linearRadius after each step (the paper's R). Default Infinity (no projection). */
+  linearRadius?: number;
+  /** The upper-level optimizer (borep: always 'sgd' with the step normalised, x −= lr·b/‖b‖, b = momentum·b + ĝ; default lr 0.05, momentum 0.9 = the paper's β). */
   outer?: OuterOptions;
 }
 
@@ -100,6 +108,7 @@ export interface Resolved {
   batchSize: number; upperBatchSize: number | null; seed: number; powerBatchSize: number | null; stepDecay: 'none' | 'sqrt';
   penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number;
   xMin: number | number[]; xMax: number | number[];
+  warmSteps: number; lowerInterval: number; linearLr: number | null; linearRadius: number;
   powerSteps: number; fdStep: number; maxDense: number;
   outer: Required<OuterOptions>;
 }
@@ -114,6 +123,7 @@ const PER_METHOD: Record<Method, string[]> = {
   stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
   penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
   vpbgd: ['innerSteps', 'innerTol', 'penalty', 'xMin', 'xMax'],
+  borep: ['innerSteps', 'innerTol', 'warmSteps', 'lowerInterval', 'linearLr', 'linearRadius', ...STOCH],
 };
 const ALL = [...new Set([...COMMON, ...Object.values(PER_METHOD).flat()])].sort();
 
@@ -164,7 +174,7 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
   if (opts.stepDecay !== undefined && opts.stepDecay !== 'none' && opts.stepDecay !== 'sqrt') throw new HyperparameterError(`stepDecay must be 'none' or 'sqrt', got ${describe(opts.stepDecay)}`);
   const r: Resolved = {
     method,
-    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
+    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'borep' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
       (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' || method === 'vpbgd' ? 1 : 0, 1e9)),
     innerLr: or<number | null>('innerLr', null, pos),
     innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
@@ -190,7 +200,11 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
     maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),
     xMin: bound('xMin', opt('xMin'), -Infinity), xMax: bound('xMax', opt('xMax'), Infinity),
-    outer: resolveOuter(opts.outer),
+    warmSteps: or('warmSteps', 100, (n, v) => int(n, v, 0, 1e9)),
+    lowerInterval: or('lowerInterval', 2, (n, v) => int(n, v, 1, 1e9)),
+    linearLr: or<number | null>('linearLr', null, pos),
+    linearRadius: opt('linearRadius') === undefined || opt('linearRadius') === Infinity ? Infinity : checkRange('linearRadius', opt('linearRadius'), 0, Infinity, true),
+    outer: resolveOuter(opts.outer, method),
   };
   if (typeof r.xMin === 'number' && typeof r.xMax === 'number' && r.xMin > r.xMax) throw new HyperparameterError(`xMin = ${r.xMin} is above xMax = ${r.xMax}: the box is empty`);
   if (r.xMin === Infinity || r.xMax === -Infinity) throw new HyperparameterError(`the box xMin = ${r.xMin}, xMax = ${r.xMax} is empty`);
@@ -222,11 +236,15 @@ export function resolvedFor(r: Resolved): ResolvedOptions {
   return out as ResolvedOptions;
 }
 
-function resolveOuter(o: unknown): Required<OuterOptions> {
+function resolveOuter(o: unknown, method?: Method): Required<OuterOptions> {
   if (o === undefined) o = {};
   requireObject('options.outer', o);
   const opts = o as Record<string, unknown>;
-  const optimizer = opts.optimizer === undefined ? 'adam' : opts.optimizer;
+  const borep = method === 'borep';
+  if (borep && opts.optimizer !== undefined && opts.optimizer !== 'sgd') {
+    throw new HyperparameterError(`borep steps x by normalised momentum (outer.optimizer 'sgd' with the step divided by ‖b‖; outer.momentum is the paper's β): outer.optimizer ${describe(opts.optimizer)} does not apply`);
+  }
+  const optimizer = opts.optimizer === undefined ? (borep ? 'sgd' : 'adam') : opts.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'sgd') {
     throw new HyperparameterError(`outer.optimizer must be 'adam' or 'sgd', got ${describe(optimizer)}${typeof optimizer === 'string' ? suggest(optimizer, ['adam', 'sgd']) : ''}`);
   }
@@ -234,10 +252,10 @@ function resolveOuter(o: unknown): Required<OuterOptions> {
   const g = (k: string, d: number, f: (n: string, v: unknown) => number): number => (opts[k] === undefined ? d : f(`outer.${k}`, opts[k]));
   return {
     optimizer,
-    lr: g('lr', optimizer === 'adam' ? 0.01 : 0.1, pos),
+    lr: g('lr', optimizer === 'adam' ? 0.01 : borep ? 0.05 : 0.1, pos),
     steps: g('steps', 100, (n, v) => int(n, v, 0, 1e9)),
     tol: g('tol', 1e-8, (n, v) => checkRange(n, v, 0, Infinity)),
-    momentum: g('momentum', 0, (n, v) => checkRange(n, v, 0, 1, false, true)),
+    momentum: g('momentum', borep ? 0.9 : 0, (n, v) => checkRange(n, v, 0, 1, false, true)),
     beta1: g('beta1', 0.9, (n, v) => checkRange(n, v, 0, 1, false, true)),
     beta2: g('beta2', 0.999, (n, v) => checkRange(n, v, 0, 1, false, true)),
     eps: g('eps', 1e-8, pos),

@@ -13,6 +13,7 @@ import { GlmModel } from './models/glm.js';
 import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type SecondOrderTier, type UpperLevel } from './oracles.js';
 import { runStochastic, type Samples } from './stochastic.js';
 import { runFirstOrder } from './firstorder.js';
+import { runBorep } from './borep.js';
 import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError } from '../errors.js';
@@ -83,8 +84,10 @@ function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
 }
 
 function parseSamples(method: Method, s: unknown, model: unknown): Samples | null {
-  if (!isStochastic(method)) {
-    if (s !== undefined) throw new HyperparameterError(`samples applies to the stochastic methods (${STOCHASTIC.join(', ')}), not ${JSON.stringify(method)}`);
+  // borep: minibatches when samples are given (or implied by a logistic/softmax model), else full oracles
+  if (method === 'borep' && s === undefined && !(model instanceof GlmModel)) return null;
+  if (!isStochastic(method) && method !== 'borep') {
+    if (s !== undefined) throw new HyperparameterError(`samples applies to the stochastic methods (${STOCHASTIC.join(', ')}) and borep, not ${JSON.stringify(method)}`);
     return null;
   }
   if (model) {
@@ -138,6 +141,7 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
     if ((method === 'itd' && checkpointSpacing(opt.innerSteps, opt.unrollMemory) === 0)) {
       throw new HyperparameterError(`unrollMemory = ${opt.unrollMemory} vectors cannot hold the checkpoints of ${opt.innerSteps} steps (needs ceil(T/c) + c ≤ M for some c, ≈ 2√T)`);
     }
+    if (method === 'borep') return { ...runBorep(v, o, x, y, opt, samples, problem.onIteration), options: resolvedFor(opt) };
     if (samples) return { ...runStochastic(v, o, x, y, opt, samples, problem.onIteration), options: resolvedFor(opt) };
     if (isFirstOrder(method)) {
       if (opt.method === 'f2sa' && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
