@@ -45,6 +45,8 @@ import { decodeDelta, Delta, hashEventIds, mergeDeltas } from './delta.js';
 import type * as D from './delta.js';
 import { RedisStore } from './stores/redis.js';
 import type * as RS from './stores/redis.js';
+import { DurableObjectStore, PolicyObject } from './stores/durable.js';
+import type * as DO from './stores/durable.js';
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, policyClasses()); }
@@ -72,7 +74,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   offPolicy: offPolicyEstimate, offPolicyData,
   DLinUCB, SWLinUCB,
   ServedPolicy, warmStartFromAB, inspect,
-  RedisStore });
+  RedisStore,
+  PolicyObject, DurableObjectStore });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -166,6 +169,13 @@ export declare namespace bandits {
   export type RedisStore = RS.RedisStore;
   export type RedisStoreOptions = RS.RedisStoreOptions;
   export type RedisCommandClient = RS.RedisCommandClient;
+  export type PolicyObject = DO.PolicyObject;
+  export type PolicyObjectOptions = DO.PolicyObjectOptions;
+  export type DurableObjectStore = DO.DurableObjectStore;
+  export type DurableObjectStoreOptions = DO.DurableObjectStoreOptions;
+  export type DurableStorageLike = DO.DurableStorageLike;
+  export type DurableStubLike = DO.DurableStubLike;
+  export type StoreLearnResult = DO.StoreLearnResult;
   export type CUSUM = CD.CUSUM;
   export type GLR = CD.GLR;
   export type Monitored = CD.Monitored;

@@ -602,6 +602,51 @@ test('RedisStore: random options, clients, batches and replies give a result or 
   }), { numRuns: runs(100) });
 });
 
+// bandits.PolicyObject / DurableObjectStore (src/bandits/stores/durable.ts) over an in-memory storage:
+// random options are accepted or refused cleanly; random batches and deltas are learned or refused
+// with the storage unchanged; random damage to a stored value is a clean refusal with nothing written.
+test('PolicyObject / DurableObjectStore: random options, batches, deltas and damaged storage give a result or a clean refusal, nothing written on refusal', async () => {
+  const { MemoryStorage, stubOf } = await import('../helpers/memory-storage.mjs');
+  const objOptions = fc.record({ window: fc.oneof(fc.integer({ min: -2, max: 20 }), anyValue), mode: fc.oneof(fc.constantFrom('sums', 'state', 'x'), anyValue), prefix: fc.oneof(fc.string({ maxLength: 4 }), anyValue), maxBatch: fc.oneof(fc.integer({ min: 0, max: 5 }), anyValue), extra: anyValue }, { requiredKeys: [] });
+  const clientOptions = fc.record({ refreshMs: fc.oneof(fc.integer({ min: -1, max: 5 }), anyValue), timeoutMs: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue), url: fc.oneof(fc.constantFrom('https://x/', 'ftp://x'), anyValue), clock: anyValue }, { requiredKeys: [] });
+  fc.assert(fc.property(objOptions, clientOptions, fc.boolean(), (o, c, good) => {
+    const create = good ? () => new bandits.UCB1(e, { arms: 3 }) : () => new bandits.SWUCB(e, { arms: 3, tau: 2 });
+    for (const x of [o, c]) if (x.extra === undefined) delete x.extra;
+    let obj, st;
+    if (!expectCleanFailure(() => { obj = new bandits.PolicyObject(new MemoryStorage(), { create, ...o }); })) obj.free();
+    if (!expectCleanFailure(() => { st = new bandits.DurableObjectStore({ fetch: async () => new Response('') }, { create, ...c }); })) st.free();
+  }), { numRuns: runs(100) });
+  const devent = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 3 }), arm: fc.integer({ min: 0, max: 2 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue })) },
+  );
+  const seed = [{ eventId: 's0', arm: 0, reward: 1 }, { eventId: 's1', arm: 2, reward: 0.5 }];
+  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.array(devent, { maxLength: 4 }), anyValue), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 40 }), fc.oneof(anyValue, fc.constant('damage')), async (batches, state, which, bit, junk) => {
+    const create = state ? () => new bandits.UCB1(e, { arms: 3 }) : () => new bandits.BernoulliTS(e, { arms: 3 });
+    const storage = new MemoryStorage();
+    const obj = new bandits.PolicyObject(storage, { create, window: 3, mode: state ? 'state' : 'sums' });
+    const st = new bandits.DurableObjectStore(stubOf(obj), { create });
+    await st.learn(seed);
+    for (const b of batches) {
+      const before = storage.dump();
+      let threw;
+      try { await st.learn(b); } catch (x) { threw = x; }
+      if (threw) { assert.ok(typeof threw.code === 'string' && threw.name !== 'TypeError', String(threw)); assert.deepEqual(storage.dump(), before, 'a refused batch writes nothing'); }
+      try { await st.apply(create().delta(Array.isArray(b) ? b : [])); } catch (x) { assert.ok(typeof x.code === 'string' && x.name !== 'TypeError', String(x)); }
+    }
+    // damage one stored value: a fresh object refuses cleanly and writes nothing
+    const keys = [...storage.map.keys()].sort(), k = keys[which % keys.length], v = storage.map.get(k);
+    if (junk === 'damage' && v instanceof Uint8Array) { const b = v.slice(); if (b.length) b[bit % b.length] ^= 1 << (bit % 8); storage.map.set(k, b); } else if (junk === 'damage') storage.map.set(k, `${v}`.slice(0, bit)); else storage.map.set(k, junk);
+    const before = storage.dump();
+    const again = new bandits.DurableObjectStore(stubOf(new bandits.PolicyObject(storage, { create, window: 3, mode: state ? 'state' : 'sums' })), { create });
+    for (const op of [() => again.learn([{ eventId: 'n', arm: 1, reward: 1 }]), () => again.snapshot()]) {
+      let threw, got;
+      try { got = await op(); } catch (x) { threw = x; }
+      if (threw) { assert.ok(typeof threw.code === 'string' && threw.name !== 'TypeError', String(threw)); assert.deepEqual(storage.dump(), before, 'nothing written'); } else if (got && got.free) got.free();
+    }
+  }), { numRuns: runs(60) });
+});
+
 // ---- top-k slates of LinUCB / LinTS (decideSlate, decideSlates, learn with `position`) ----
 for (const [name, C] of Object.entries({ LinUCB: bandits.LinUCB, LinTS: bandits.LinTS })) {
   test(`${name}: random slate requests give k distinct offered arms with propensities in (0, 1], or a clean refusal`, () => {
