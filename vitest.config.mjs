@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 
 const CONFORMANCE = 'test/conformance.test.mjs';
 // Other test files that start Deno, Bun or workerd (child processes with their own worker threads).
-const RUNTIMES = ['test/state-resume.test.mjs', 'test/exit.test.mjs', 'test/export-names.test.mjs', 'test/workerd-deploy.test.mjs', 'test/consumer.test.mjs', 'test/demo-browser.test.mjs', 'test/edge-worker.test.mjs'];
+const RUNTIMES = ['test/state-resume.test.mjs', 'test/exit.test.mjs', 'test/export-names.test.mjs', 'test/workerd-deploy.test.mjs', 'test/consumer.test.mjs', 'test/demo-browser.test.mjs', 'test/edge-worker.test.mjs', 'test/deno-kv.test.mjs'];
 
 export default defineConfig({
   test: {

@@ -540,6 +540,17 @@ await e2.dispose();
   log(`redis done ${fmt((now() - tStart) / 1000)} s`);
 }
 
+// ---------- 15. decisions/s of the edge Worker (examples/edge) in miniflare (bench/edge.mjs) ----------
+{
+  const { measureEdge } = await import('./edge.mjs');
+  try {
+    const { rows: edgeRows, data } = await measureEdge(simdopt, { quick: QUICK });
+    results.edge = data;
+    for (const r of edgeRows) addRow('15', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: edge rows failed (${err.message})`); addRow('15', 'edge Worker', `failed: ${err.message}`); }
+  log(`edge done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 const totalS = (now() - tStart) / 1000;
 let commit = '';
@@ -547,7 +558,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

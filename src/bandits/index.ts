@@ -47,6 +47,8 @@ import { RedisStore } from './stores/redis.js';
 import type * as RS from './stores/redis.js';
 import { DurableObjectStore, PolicyObject } from './stores/durable.js';
 import type * as DO from './stores/durable.js';
+import { DenoKvStore } from './stores/deno-kv.js';
+import type * as DK from './stores/deno-kv.js';
 
 /** Read a state file from policy.save() into a new policy of the class it names (strict; StateError on anything wrong). */
 function load(engine: Engine, bytes: Uint8Array): Policy { return loadPolicy(engine, bytes, policyClasses()); }
@@ -75,7 +77,8 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   DLinUCB, SWLinUCB,
   ServedPolicy, warmStartFromAB, inspect,
   RedisStore,
-  PolicyObject, DurableObjectStore });
+  PolicyObject, DurableObjectStore,
+  DenoKvStore });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace bandits {
@@ -176,6 +179,9 @@ export declare namespace bandits {
   export type DurableStorageLike = DO.DurableStorageLike;
   export type DurableStubLike = DO.DurableStubLike;
   export type StoreLearnResult = DO.StoreLearnResult;
+  export type DenoKvStore = DK.DenoKvStore;
+  export type DenoKvStoreOptions = DK.DenoKvStoreOptions;
+  export type DenoKvLike = DK.DenoKvLike;
   export type CUSUM = CD.CUSUM;
   export type GLR = CD.GLR;
   export type Monitored = CD.Monitored;

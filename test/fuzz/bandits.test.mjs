@@ -647,6 +647,41 @@ test('PolicyObject / DurableObjectStore: random options, batches, deltas and dam
   }), { numRuns: runs(60) });
 });
 
+// bandits.DenoKvStore (src/bandits/stores/deno-kv.ts) over an in-memory Kv (the real one: test/deno-kv.test.mjs).
+test('DenoKvStore: random options, batches and damaged entries give a result or a clean refusal, nothing written on refusal', async () => {
+  const { MemoryKv } = await import('../helpers/memory-storage.mjs');
+  const opts = fc.record({ key: fc.oneof(fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 9 }), anyValue), window: fc.oneof(fc.integer({ min: -1, max: 9 }), anyValue), mode: fc.oneof(fc.constantFrom('sums', 'state'), anyValue), timeoutMs: anyValue, attempts: anyValue, extra: anyValue }, { requiredKeys: [] });
+  fc.assert(fc.property(opts, fc.boolean(), (o, good) => {
+    if (o.extra === undefined) delete o.extra;
+    let s;
+    if (!expectCleanFailure(() => { s = new bandits.DenoKvStore(new MemoryKv(), { key: ['k'], create: good ? () => new bandits.UCB1(e, { arms: 3 }) : () => new bandits.SWUCB(e, { arms: 3, tau: 2 }), ...o }); })) s.free();
+  }), { numRuns: runs(100) });
+  const devent = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 3 }), arm: fc.integer({ min: 0, max: 2 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+    { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue })) },
+  );
+  await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.array(devent, { maxLength: 4 }), anyValue), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 0, max: 5 }), fc.oneof(anyValue, fc.constant('flip')), async (batches, state, which, junk) => {
+    const kv = new MemoryKv(), create = () => new bandits.UCB1(e, { arms: 3 }), mode = state ? 'state' : 'sums';
+    const s = new bandits.DenoKvStore(kv, { key: ['p'], create, window: 3, mode });
+    await s.learn([{ eventId: 's0', arm: 1, reward: 1 }]);
+    for (const b of batches) {
+      const before = kv.dump();
+      try { await s.learn(b); } catch (x) { assert.ok(typeof x.code === 'string' && x.name !== 'TypeError', String(x)); assert.deepEqual(kv.dump(), before, 'a refused batch writes nothing'); }
+    }
+    const keys = [...kv.map.keys()].sort(), k = keys[which % keys.length], ent = kv.map.get(k);
+    if (junk === 'flip' && ent.value instanceof Uint8Array && ent.value.length) { ent.value = ent.value.slice(); ent.value[which % ent.value.length] ^= 4; } else ent.value = junk === 'flip' ? 'x' : junk;
+    ent.vs = String(++kv.version).padStart(20, '0');
+    const before = kv.dump();
+    const t = new bandits.DenoKvStore(kv, { key: ['p'], create, window: 3, mode });
+    for (const op of [() => t.learn([{ eventId: 'n', arm: 0, reward: 0 }]), () => t.snapshot()]) {
+      let threw, got;
+      try { got = await op(); } catch (x) { threw = x; }
+      if (threw) { assert.ok(typeof threw.code === 'string' && threw.name !== 'TypeError', String(threw)); assert.deepEqual(kv.dump(), before, 'nothing written'); } else if (got && got.free) got.free();
+    }
+    s.free(); t.free();
+  }), { numRuns: runs(60) });
+});
+
 // ---- top-k slates of LinUCB / LinTS (decideSlate, decideSlates, learn with `position`) ----
 for (const [name, C] of Object.entries({ LinUCB: bandits.LinUCB, LinTS: bandits.LinTS })) {
   test(`${name}: random slate requests give k distinct offered arms with propensities in (0, 1], or a clean refusal`, () => {

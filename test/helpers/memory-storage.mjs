@@ -24,3 +24,30 @@ export class MemoryStorage {
 }
 /** A stub calling the object's fetch directly (what a Durable Object stub does, minus the network). */
 export const stubOf = (object) => ({ fetch: (url, init) => object.fetch(new Request(url, init)) });
+
+/**
+ * An in-memory stand-in for a Deno.Kv (get, getMany, atomic with check/set/delete/commit and
+ * versionstamps): for property tests of bandits.DenoKvStore without Deno.
+ */
+export class MemoryKv {
+  constructor() { this.map = new Map(); this.version = 0; }
+  static k(key) { return JSON.stringify(key); }
+  async get(key) { const e = this.map.get(MemoryKv.k(key)); return e ? { key, value: e.value instanceof Uint8Array ? e.value.slice() : e.value, versionstamp: e.vs } : { key, value: null, versionstamp: null }; }
+  async getMany(keys) { return Promise.all(keys.map((k) => this.get(k))); }
+  atomic() {
+    const checks = [], ops = [];
+    const op = {
+      check: (...c) => { checks.push(...c); return op; },
+      set: (key, value) => { ops.push([key, value]); return op; },
+      delete: (key) => { ops.push([key, undefined]); return op; },
+      commit: async () => {
+        for (const c of checks) if ((this.map.get(MemoryKv.k(c.key))?.vs ?? null) !== c.versionstamp) return { ok: false };
+        const vs = String(++this.version).padStart(20, '0');
+        for (const [key, value] of ops) if (value === undefined) this.map.delete(MemoryKv.k(key)); else this.map.set(MemoryKv.k(key), { value: value instanceof Uint8Array ? value.slice() : value, vs });
+        return { ok: true, versionstamp: vs };
+      },
+    };
+    return op;
+  }
+  dump() { return new Map([...this.map].map(([k, v]) => [k, v.value instanceof Uint8Array ? Buffer.from(v.value).toString('hex') : v.value])); }
+}
