@@ -1,14 +1,14 @@
 // bandits.DenoKvStore (src/bandits/stores/deno-kv.ts) in the Deno that npm installs here
 // (node_modules/.bin/deno, `deno run --unstable-kv`), on Deno KV's local SQLite file backend:
 // single-process checks (exactly once across two handles, deltas, foreign and damaged values, a
-// closed database, a LinUCB kept as its saved state) and a load test: 4 writer processes × 2,000
+// closed database, a LinUCB kept as its saved state), the README's Deno KV block, and a load test: 4 writer processes × 2,000
 // events (10% of them another writer's, sent again) into one UCB1 on one KV file, writer 0 SIGKILLed
 // after its third batch and restarted from the start: the stored sums are byte for byte one delta of
 // the 8,000 unique events, and every event was learned exactly once.
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,4 +108,18 @@ console.log(JSON.stringify({ bytes: Array.from(await s.bytes()), counts: await s
     assert.equal(Buffer.from(out.bytes).toString('hex'), Buffer.from(want.payload).toString('hex'), 'stored sums = one delta of the 8,000 unique events');
     assert.ok(learned < W * S && learned >= W * S - 1000, `learned by the finishing writers: ${learned} (the killed run's commits are not learned again)`);
   } finally { rmSync(dir, { recursive: true, force: true }); e.dispose(); }
+});
+
+test('the README\'s Deno KV block runs in Deno and prints what it claims', { timeout: 120000 }, async (t) => {
+  if (!needDeno(t)) return;
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('Deno.openKv'));
+  assert.ok(block, 'the README has a ```ts block with Deno.openKv');
+  const dir = mkdtempSync(join(tmpdir(), 'simdopt-kv-readme-'));
+  try {
+    const file = join(dir, 'bandit.ts');
+    writeFileSync(file, block.replace("from 'simdopt'", `from ${JSON.stringify(join(root, 'dist', 'index.js'))}`));
+    const out = await new Promise((resolve, reject) => execFile(deno, ['run', '--unstable-kv', `--allow-read=${root},${tmpdir()}`, `--allow-write=${tmpdir()}`, file], { cwd: dir, env, timeout: 100000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+    for (const m of block.matchAll(/\/\/ -> (.*)/g)) assert.ok(out.includes(m[1].trim()), `expected "${m[1].trim()}" in:\n${out}`);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
