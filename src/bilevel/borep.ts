@@ -11,11 +11,12 @@
 // With problem.samples (or a logistic/softmax model) every oracle is a minibatch mean (the counter-based
 // sampler of stochastic.ts, own streams); without, the full oracles (deterministic). Default steps
 // α = ν = 1/L̂ (power iteration at x₀). Memory O(dy): y, z and the momentum b (dx).
-import { describe, NonFiniteError } from '../errors.js';
+import { describe, NonFiniteError, StateError } from '../errors.js';
 import { powerNorm } from './linear.js';
 import type { Oracles } from './oracles.js';
-import type { Resolved } from './options.js';
-import type { IterationInfo, SolveResult } from './solve.js';
+import { resolvedFor, type Resolved } from './options.js';
+import type { IterationInfo, LoopResult } from './solve.js';
+import { resumeStart, type RunMemory } from './checkpoint.js';
 import type { Samples } from './stochastic.js';
 import type { Vec, Vecs } from './vec.js';
 
@@ -23,7 +24,7 @@ import type { Vec, Vecs } from './vec.js';
 const S_WARM = 11, S_LOWER = 12, S_UPPER = 13, S_HVP = 14, S_POWER = 15;
 
 export function runBorep(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, samples: Samples | null,
-  onIteration?: (i: IterationInfo) => unknown): Omit<SolveResult, 'options'> {
+  onIteration: ((i: IterationInfo) => unknown) | undefined, resume: RunMemory | null = null): LoopResult {
   const e = v.engine, dx = o.dx, dy = o.dy;
   const sample = e.kernel('bl_sample');
   const bLow = samples ? Math.min(opt.batchSize, samples.lower) : 0, bUp = samples ? Math.min(opt.upperBatchSize ?? opt.batchSize, samples.upper) : 0;
@@ -44,7 +45,10 @@ export function runBorep(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, sam
     const history: IterationInfo[] = [], warnings: string[] = [];
     const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
     let L = NaN;
-    if (opt.innerLr === null || opt.linearLr === null) {
+    if (resume) {
+      L = resume.scalars.hessianNorm; // the saved run's L̂ (from its (x0, y0))
+      if ((opt.innerLr === null || opt.linearLr === null) && !(L > 0 && L < Infinity)) throw new StateError(`state file hessianNorm is ${L}: this run's default steps 1/L̂ need a positive L̂`);
+    } else if (opt.innerLr === null || opt.linearLr === null) {
       if (samples) {
         const pb = opt.powerBatchSize ?? Math.min(samples.lower, 4 * opt.batchSize);
         if (pb >= samples.lower) o.setBatch!('lower', null);
@@ -62,12 +66,23 @@ export function runBorep(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, sam
       const bad = v.firstNonFinite(y);
       if (bad >= 0) throw new NonFiniteError(`the borep lower iterate became non-finite at iteration ${k} (y[${bad}]): lower innerLr`, 'hypergradient', 1);
     };
-    // initialisation refinement
-    for (let j = 0; j < opt.warmSteps; j++) { draw('lower', 0, j, S_WARM); o.lowerGrad(x, y, g); v.axpy(-alpha, g, y); }
+    const step = (k: number): void => {
+      // normalised momentum
+      v.lincomb(1, hg, opt.outer.momentum, b, b);
+      const bn = v.norm(b);
+      if (bn > 0) v.axpy(-(opt.outer.lr * (opt.stepDecay === 'sqrt' ? 1 / Math.sqrt(k + 1) : 1)) / bn, b, x);
+    };
+    const start = resumeStart(resume, o, opt.outer.steps), before = resume ? resume.scalars.iterations : 0;
+    // initialisation refinement (a resumed run restores z, the momentum and the last hypergradient instead, and steps)
+    if (resume) {
+      for (const [buf, n] of [[hg, 'hypergradient'], [z, 'v'], [b, 'm1']] as const) buf.array.set(resume.vectors[n]!);
+      step(start - 1);
+    } else for (let j = 0; j < opt.warmSteps; j++) { draw('lower', 0, j, S_WARM); o.lowerGrad(x, y, g); v.axpy(-alpha, g, y); }
     full();
     checkY(0);
     let converged = false, gn = NaN;
-    for (let k = 0; ; k++) {
+    let k = start;
+    for (; ; k++) {
       let inner = 0;
       if (k % opt.lowerInterval === 0) {
         for (let j = 0; j < opt.innerSteps; j++) { draw('lower', k, j, S_LOWER); o.lowerGrad(x, y, g); v.axpy(-alpha, g, y); inner++; }
@@ -99,13 +114,15 @@ export function runBorep(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, sam
       if (!samples && hn <= opt.outer.tol && gn <= opt.innerTol && res <= 1e-6) { converged = true; break; }
       if (onIteration && onIteration(info) === false) { warnings.push(`stopped by onIteration at iteration ${k}`); break; }
       if (k >= opt.outer.steps) break;
-      // normalised momentum
-      v.lincomb(1, hg, opt.outer.momentum, b, b);
-      const bn = v.norm(b);
-      if (bn > 0) v.axpy(-(opt.outer.lr * (opt.stepDecay === 'sqrt' ? 1 / Math.sqrt(k + 1) : 1)) / bn, b, x);
+      step(k);
     }
     const tiers = o.tiers;
-    return {
+    const memory: RunMemory = {
+      method: 'borep', dx, dy, calls: { ...o.calls }, tiers: [...o.tiers], options: resolvedFor(opt),
+      vectors: { x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), v: z.array.slice(), m1: b.array.slice(), m2: new Float64Array(dx) },
+      scalars: { iteration: k, innerMiss: 0, linMiss: 0, singular: 0, hessianNorm: L, lambda: 0, fdError: o.fdError, iterations: before + history.length },
+    };
+    return { memory,
       x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },
       secondOrder: tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user',
       fdError: o.fdError, method: 'borep', converged, warnings,

@@ -18,15 +18,17 @@
 //            x ← Proj_box(x − step), y ← y − step (the outer optimizer on each). Its solutions are O(1/γ) from
 //            the bilevel ones under a PL lower level; the paper's step is plain GD with lr = 0.1/γ.
 // The y-step of f + λg uses α/λ·∇ᵧf + α∇ᵧg, i.e. step α/λ on f + λg: stable for α = 1/L̂ once λ‖∇²ᵧᵧf‖ ≲ L̂λ.
-import { describe, InvalidArgumentError, NonFiniteError } from '../errors.js';
+import { describe, InvalidArgumentError, NonFiniteError, StateError } from '../errors.js';
 import { powerNorm } from './linear.js';
 import type { Oracles } from './oracles.js';
-import type { Resolved } from './options.js';
-import type { IterationInfo, SolveResult } from './solve.js';
+import { resolvedFor, type Resolved } from './options.js';
+import type { IterationInfo, LoopResult } from './solve.js';
+import { resumeStart, type RunMemory } from './checkpoint.js';
 import type { Vec, Vecs } from './vec.js';
 import { makeBox } from './box.js';
 
-export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, onIteration?: (i: IterationInfo) => unknown): Omit<SolveResult, 'options'> {
+export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, onIteration: ((i: IterationInfo) => unknown) | undefined,
+  resume: RunMemory | null): LoopResult {
   const e = v.engine, dx = o.dx, dy = o.dy, method = opt.method;
   if (!o.lowerGradX) throw new InvalidArgumentError(`${method} is a first-order method: it needs ∇ₓg (lower.gradX with callbacks)`);
   const gradX = o.lowerGradX.bind(o);
@@ -37,12 +39,17 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
   const history: IterationInfo[] = [], warnings: string[] = [];
   const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
   let L = NaN;
-  if (opt.innerLr === null) {
+  if (resume) {
+    L = resume.scalars.hessianNorm; // the saved run's L̂ (from its (x0, y0))
+    if (opt.innerLr === null && !(L > 0 && L < Infinity)) throw new StateError(`state file hessianNorm is ${L}: this run's default step 1/L̂ needs a positive L̂`);
+    const lam = resume.scalars.lambda;
+    if (method !== 'bome' && !(lam >= opt.penalty && lam <= Math.max(opt.penalty, opt.penaltyMax))) throw new StateError(`state file penalty λ = ${lam} lies outside [penalty, penaltyMax]`);
+  } else if (opt.innerLr === null) {
     L = powerNorm(v, o, x, y, opt.powerSteps, w, hw).norm;
     if (!(L > 0)) throw new NonFiniteError(`the power iteration found ‖∇²ᵧᵧg‖ = ${L}: no default step exists (set innerLr)`, 'hvp', 1);
   }
   const alpha = opt.innerLr ?? 1 / L;
-  v.copy(y, z); // z tracks argmin g (penalty, f2sa, vpbgd: ŷ)
+  v.copy(y, z); // z tracks argmin g (penalty, f2sa, vpbgd: ŷ); a resumed run restores it below
   const box = makeBox(v, dx, opt.xMin, opt.xMax), px = v.alloc(dx);
   box.project(x);
   let innerOk = true;
@@ -52,7 +59,20 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     else adam(vec.length, vec.ptr, grad.ptr, a.ptr, b.ptr, opt.outer.lr, opt.outer.beta1, opt.outer.beta2, opt.outer.eps,
       1 - e.pow(opt.outer.beta1, k + 1), 1 - e.pow(opt.outer.beta2, k + 1));
   };
-  for (let k = 0; ; k++) {
+  const after = (k: number): void => {
+    step(k, x, hg, m1, m2);
+    box.project(x);
+    if (method === 'bome' || method === 'vpbgd') step(k, y, dY, n1, n2);
+    if (method === 'f2sa') lambda = Math.min(lambda + opt.penaltyGrowth, opt.penaltyMax);
+  };
+  const start = resumeStart(resume, o, opt.outer.steps), before = resume ? resume.scalars.iterations : 0;
+  if (resume) {
+    for (const [b, n] of [[hg, 'hypergradient'], [z, 'z'], [dY, 'dY'], [m1, 'm1'], [m2, 'm2'], [n1, 'n1'], [n2, 'n2']] as const) b.array.set(resume.vectors[n]!);
+    lambda = resume.scalars.lambda; innerMiss = resume.scalars.innerMiss;
+    after(start - 1);
+  }
+  let k = start;
+  for (; ; k++) {
     let dn: number;
     if (method === 'bome') {
       // ŷ_T from y, then the joint direction
@@ -119,18 +139,22 @@ export function runFirstOrder(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     };
     history.push(info);
     const atMax = method !== 'f2sa' || lambda >= opt.penaltyMax;
-    if (dn <= opt.outer.tol && atMax) { converged = method === 'vpbgd' ? innerOk : method !== 'penalty' || innerMiss === 0 || history.length === 1; break; }
+    if (dn <= opt.outer.tol && atMax) { converged = method === 'vpbgd' ? innerOk : method !== 'penalty' || innerMiss === 0 || before + history.length === 1; break; }
     if (onIteration && onIteration(info) === false) { warnings.push(`stopped by onIteration at iteration ${k}`); break; }
     if (k >= opt.outer.steps) break;
-    step(k, x, hg, m1, m2);
-    box.project(x);
-    if (method === 'bome' || method === 'vpbgd') step(k, y, dY, n1, n2);
-    if (method === 'f2sa') lambda = Math.min(lambda + opt.penaltyGrowth, opt.penaltyMax);
+    after(k);
   }
-  if (innerMiss) warnings.push(`the penalty subproblems did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${history.length} iterations`);
+  const total = before + history.length;
+  if (innerMiss) warnings.push(`the penalty subproblems did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${total} iterations`);
   if (method === 'vpbgd' && !innerOk) warnings.push(`the last ŷ (the estimate of argmin g(x, ·) behind g*(x)) did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps}: raise innerSteps`);
   const tiers = o.tiers;
-  return {
+  const memory: RunMemory = {
+    method, dx, dy, calls: { ...o.calls }, tiers: [...o.tiers], options: resolvedFor(opt),
+    vectors: { x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), z: z.array.slice(), dY: dY.array.slice(),
+      m1: m1.array.slice(), m2: m2.array.slice(), n1: n1.array.slice(), n2: n2.array.slice() },
+    scalars: { iteration: k, innerMiss, linMiss: 0, singular: 0, hessianNorm: L, lambda, fdError: o.fdError, iterations: total },
+  };
+  return { memory,
     x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },
     secondOrder: tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : tiers.has('user') ? 'user' : 'built-in',
     fdError: o.fdError, method, converged: converged && (method !== 'penalty' || innerMiss === 0), warnings,

@@ -17,6 +17,7 @@ import { runBorep } from './borep.js';
 import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError } from '../errors.js';
+import { readRun, writeRun, resumeStart, type RunMemory } from './checkpoint.js';
 
 /** One upper iteration, as passed to onIteration and kept in result.history. */
 export interface IterationInfo {
@@ -51,6 +52,12 @@ export interface SolveProblem {
   onIteration?: (info: IterationInfo) => unknown;
   /** Stochastic methods (stocbio, soba): how many samples each level's objective averages over; batches index them. */
   samples?: { lower: number; upper: number };
+  /**
+   * A state from result.save(): continue that run (same problem, method and options; only outer.steps and
+   * outer.tol may change). The saved x and y replace x0 and y0; the step of the saved last iteration is made
+   * first, then iterations continue from the next one, so the end equals the never-stopped run bit for bit.
+   */
+  resume?: Uint8Array;
 }
 
 export interface SolveResult {
@@ -70,9 +77,17 @@ export interface SolveResult {
   warnings: string[];
   /** The options the run used, defaults filled in (bilevel.resolveOptions; null = the 1/L̂ step). */
   options: ResolvedOptions;
+  /**
+   * The run's state as bytes for `resume` (src/bilevel/checkpoint.ts: x, y, the linear-solve memory, the
+   * optimizer moments, the iteration and counters; strict, versioned, checksummed). Not enumerable.
+   */
+  save(): Uint8Array;
 }
 
-const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'samples'];
+/** What the loops return: the result less options/save, and the memory a resumed run restores. */
+export type LoopResult = Omit<SolveResult, 'options' | 'save'> & { memory: RunMemory };
+
+const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'samples', 'resume'];
 
 function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
   requireArrayLike(name, src);
@@ -141,17 +156,30 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
     if ((method === 'itd' && checkpointSpacing(opt.innerSteps, opt.unrollMemory) === 0)) {
       throw new HyperparameterError(`unrollMemory = ${opt.unrollMemory} vectors cannot hold the checkpoints of ${opt.innerSteps} steps (needs ceil(T/c) + c ≤ M for some c, ≈ 2√T)`);
     }
-    if (method === 'borep') return { ...runBorep(v, o, x, y, opt, samples, problem.onIteration), options: resolvedFor(opt) };
-    if (samples) return { ...runStochastic(v, o, x, y, opt, samples, problem.onIteration), options: resolvedFor(opt) };
-    if (isFirstOrder(method)) {
-      if (opt.method === 'f2sa' && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
-      return { ...runFirstOrder(v, o, x, y, opt, problem.onIteration), options: resolvedFor(opt) };
+    const model = problem.model;
+    const identity = (): string => (model ? model.fingerprint() : `callbacks${samples ? ` samples ${samples.lower}/${samples.upper}` : ''}`);
+    let mem: RunMemory | null = null;
+    if (problem.resume !== undefined) {
+      mem = readRun(engine, problem.resume, { method, dx: o.dx, dy: o.dy, problem: identity(), options: resolvedFor(opt) });
+      x.array.set(mem.vectors.x!); y.array.set(mem.vectors.y!);
     }
-    return run(v, o, x, y, method, opt, problem.onIteration);
+    if (method === 'f2sa' && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
+    const r = method === 'borep' ? runBorep(v, o, x, y, opt, samples, problem.onIteration, mem)
+      : samples ? runStochastic(v, o, x, y, opt, samples, problem.onIteration, mem)
+      : isFirstOrder(method) ? runFirstOrder(v, o, x, y, opt, problem.onIteration, mem)
+        : run(v, o, x, y, method, opt, problem.onIteration, mem);
+    const { memory, ...rest } = r;
+    const out = { ...rest, options: resolvedFor(opt) } as SolveResult;
+    Object.defineProperty(out, 'save', {
+      enumerable: false,
+      value: (): Uint8Array => { requireEngine(engine); return writeRun(engine, memory, identity()); },
+    });
+    return out;
   } finally { v.free(); }
 }
 
-function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnType<typeof resolveOptions>, onIteration?: (i: IterationInfo) => unknown): SolveResult {
+function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnType<typeof resolveOptions>, onIteration: ((i: IterationInfo) => unknown) | undefined,
+  resume: RunMemory | null): LoopResult {
   const e = v.engine, dx = o.dx, dy = o.dy;
   const gx = v.alloc(dx), gy = v.alloc(dy), hg = v.alloc(dx), g = v.alloc(dy), tx = v.alloc(dx);
   const sol = v.alloc(dy), t = { r: v.alloc(dy), p: v.alloc(dy), hp: v.alloc(dy), dense: method === 'aid-exact' ? v.alloc(dy * dy) : null };
@@ -168,7 +196,19 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
   // L̂ only where a default step uses it (Newton inner solves take no step size)
   const itdMethod = method === 'itd' || method === 'itd-forward';
   const needL = (opt.innerLr === null && (itdMethod || opt.innerSolver === 'gd')) || (method === 'aid-neumann' && opt.neumannLr === null) || (method === 'aid-fp' && opt.fpLr === null);
-  for (let k = 0; ; k++) {
+  const step = (k: number): void => {
+    if (opt.outer.optimizer === 'sgd') sgd(dx, x.ptr, hg.ptr, m1.ptr, opt.outer.lr, opt.outer.momentum);
+    else adam(dx, x.ptr, hg.ptr, m1.ptr, m2.ptr, opt.outer.lr, opt.outer.beta1, opt.outer.beta2, opt.outer.eps,
+      1 - e.pow(opt.outer.beta1, k + 1), 1 - e.pow(opt.outer.beta2, k + 1));
+  };
+  const start = resumeStart(resume, o, opt.outer.steps), before = resume ? resume.scalars.iterations : 0;
+  if (resume) {
+    for (const [b, k] of [[hg, 'hypergradient'], [sol, 'v'], [m1, 'm1'], [m2, 'm2']] as const) b.array.set(resume.vectors[k]!);
+    innerMiss = resume.scalars.innerMiss; linMiss = resume.scalars.linMiss; singular = resume.scalars.singular === 1;
+    step(start - 1);
+  }
+  let k = start;
+  for (; ; k++) {
     o.estimateNext();
     let L = NaN;
     if (needL) {
@@ -224,20 +264,24 @@ function run(v: Vecs, o: Oracles, x: Vec, y: Vec, method: Method, opt: ReturnTyp
     if (hn <= opt.outer.tol) { converged = lastInnerOk && lastLinOk; break; }
     if (onIteration && onIteration(info) === false) { warnings.push(`stopped by onIteration at iteration ${k}`); break; }
     if (k >= opt.outer.steps) break;
-    if (opt.outer.optimizer === 'sgd') sgd(dx, x.ptr, hg.ptr, m1.ptr, opt.outer.lr, opt.outer.momentum);
-    else adam(dx, x.ptr, hg.ptr, m1.ptr, m2.ptr, opt.outer.lr, opt.outer.beta1, opt.outer.beta2, opt.outer.eps,
-      1 - e.pow(opt.outer.beta1, k + 1), 1 - e.pow(opt.outer.beta2, k + 1));
+    step(k);
   }
-  if (innerMiss) warnings.push(`the lower level did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${history.length} iterations`);
-  if (linMiss) warnings.push(`the linear solve did not reach its tolerance in ${linMiss} of ${history.length} iterations (last residual ${history[history.length - 1]!.residual})`);
+  const total = before + history.length;
+  if (innerMiss) warnings.push(`the lower level did not reach innerTol = ${opt.innerTol} within innerSteps = ${opt.innerSteps} in ${innerMiss} of ${total} iterations`);
+  if (linMiss) warnings.push(`the linear solve did not reach its tolerance in ${linMiss} of ${total} iterations (last residual ${history[history.length - 1]!.residual})`);
   if (singular && normal) warnings.push('the lower-level Jacobian ∂ᵧF looks singular (CGLS met ‖Jp‖ ≈ 0, or Jᵀr = 0 with r ≠ 0): y*(x) is not locally unique, so the implicit hypergradient is ill-posed here');
   else if (singular) warnings.push("∇²ᵧᵧg looks singular or indefinite (CG met curvature pᵀHp ≤ 0 or ≈ 0): the implicit hypergradient is ill-posed here (a non-singleton or non-convex lower level); regularise the lower level or use a first-order method, which needs no inverse Hessian: method 'bome', 'penalty' or 'f2sa'");
   if (singular) converged = false;
   const tiers = o.tiers;
   const secondOrder: SecondOrderTier = tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user';
+  const memory: RunMemory = {
+    method, dx, dy, calls: { ...o.calls }, tiers: [...o.tiers], options: resolvedFor(opt),
+    vectors: { x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), v: sol.array.slice(), m1: m1.array.slice(), m2: m2.array.slice() },
+    scalars: { iteration: k, innerMiss, linMiss, singular: singular ? 1 : 0, hessianNorm: NaN, lambda: 0, fdError: o.fdError, iterations: total },
+  };
   return {
     x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },
-    secondOrder, fdError: o.fdError, method, converged, warnings, options: resolvedFor(opt),
+    secondOrder, fdError: o.fdError, method, converged, warnings, memory,
   };
 }
 

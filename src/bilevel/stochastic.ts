@@ -12,12 +12,13 @@
 //            y −= ρ_t Dᵧ, v −= ρ_t Dᵥ, x steps along Dₓ with the outer optimizer at lr·(decay).
 // Default steps: α = η = ρ₀ = 1/L̂, L̂ the power-iteration estimate of ‖∇²ᵧᵧg‖ at (x0, y0) on one batch of
 // powerBatchSize samples. Memory O(dy): stocbio's Neumann sum needs two vectors, soba keeps v (warm).
-import { NonFiniteError } from '../errors.js';
+import { NonFiniteError, StateError } from '../errors.js';
 import { describe } from '../errors.js';
 import { powerNorm } from './linear.js';
 import type { Oracles } from './oracles.js';
-import type { Resolved } from './options.js';
-import type { IterationInfo, SolveResult } from './solve.js';
+import { resolvedFor, type Resolved } from './options.js';
+import type { IterationInfo, LoopResult } from './solve.js';
+import { resumeStart, type RunMemory } from './checkpoint.js';
 import type { Vec, Vecs } from './vec.js';
 
 export interface Samples { lower: number; upper: number }
@@ -26,7 +27,7 @@ export interface Samples { lower: number; upper: number }
 const S_INNER = 1, S_UPPER = 2, S_NEUMANN = 3, S_CROSS = 4, S_POWER = 5, S_SOBA = 6;
 
 export function runStochastic(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, samples: Samples,
-  onIteration?: (i: IterationInfo) => unknown): Omit<SolveResult, 'options'> {
+  onIteration: ((i: IterationInfo) => unknown) | undefined, resume: RunMemory | null): LoopResult {
   const e = v.engine, dx = o.dx, dy = o.dy, method = opt.method;
   const sample = e.kernel('bl_sample');
   const bLow = Math.min(opt.batchSize, samples.lower), bUp = Math.min(opt.upperBatchSize ?? opt.batchSize, samples.upper);
@@ -49,7 +50,10 @@ export function runStochastic(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
 
     let L = NaN;
-    if (opt.innerLr === null || (method === 'stocbio' && opt.neumannLr === null)) {
+    if (resume) {
+      L = resume.scalars.hessianNorm; // the saved run's L̂ (from its (x0, y0))
+      if ((opt.innerLr === null || (method === 'stocbio' && opt.neumannLr === null)) && !(L > 0 && L < Infinity)) throw new StateError(`state file hessianNorm is ${L}: this run's default steps 1/L̂ need a positive L̂`);
+    } else if (opt.innerLr === null || (method === 'stocbio' && opt.neumannLr === null)) {
       // one fixed batch: L̂ of the batch Hessian (an estimate of ‖∇²ᵧᵧg‖ that does not move during the iteration)
       const pb = opt.powerBatchSize ?? Math.min(samples.lower, 4 * opt.batchSize);
       if (pb >= samples.lower) o.setBatch!('lower', null);
@@ -65,8 +69,21 @@ export function runStochastic(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
     }
     const alpha = opt.innerLr ?? 1 / L, eta = opt.neumannLr ?? 1 / L;
     let gn = NaN;
-    for (let k = 0; ; k++) {
-      const decay = opt.stepDecay === 'sqrt' ? 1 / Math.sqrt(k + 1) : 1;
+    const decayAt = (k: number): number => (opt.stepDecay === 'sqrt' ? 1 / Math.sqrt(k + 1) : 1);
+    const step = (k: number): void => {
+      const lr = opt.outer.lr * decayAt(k);
+      if (opt.outer.optimizer === 'sgd') sgd(dx, x.ptr, hg.ptr, m1.ptr, lr, opt.outer.momentum);
+      else adam(dx, x.ptr, hg.ptr, m1.ptr, m2.ptr, lr, opt.outer.beta1, opt.outer.beta2, opt.outer.eps,
+        1 - e.pow(opt.outer.beta1, k + 1), 1 - e.pow(opt.outer.beta2, k + 1));
+    };
+    const start = resumeStart(resume, o, opt.outer.steps), before = resume ? resume.scalars.iterations : 0;
+    if (resume) {
+      for (const [b, n] of [[hg, 'hypergradient'], [sol, 'v'], [m1, 'm1'], [m2, 'm2']] as const) b.array.set(resume.vectors[n]!);
+      step(start - 1);
+    }
+    let k = start;
+    for (; ; k++) {
+      const decay = decayAt(k);
       if (method === 'stocbio') {
         for (let j = 0; j < opt.innerSteps; j++) {
           draw('lower', k, j, S_INNER);
@@ -116,13 +133,15 @@ export function runStochastic(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved
       history.push(info);
       if (onIteration && onIteration(info) === false) { warnings.push(`stopped by onIteration at iteration ${k}`); break; }
       if (k >= opt.outer.steps) break;
-      const lr = opt.outer.lr * decay;
-      if (opt.outer.optimizer === 'sgd') sgd(dx, x.ptr, hg.ptr, m1.ptr, lr, opt.outer.momentum);
-      else adam(dx, x.ptr, hg.ptr, m1.ptr, m2.ptr, lr, opt.outer.beta1, opt.outer.beta2, opt.outer.eps,
-        1 - e.pow(opt.outer.beta1, k + 1), 1 - e.pow(opt.outer.beta2, k + 1));
+      step(k);
     }
     const tiers = o.tiers;
-    return {
+    const memory: RunMemory = {
+      method, dx, dy, calls: { ...o.calls }, tiers: [...o.tiers], options: resolvedFor(opt),
+      vectors: { x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), v: sol.array.slice(), m1: m1.array.slice(), m2: m2.array.slice() },
+      scalars: { iteration: k, innerMiss: 0, linMiss: 0, singular: 0, hessianNorm: L, lambda: 0, fdError: o.fdError, iterations: before + history.length },
+    };
+    return { memory,
       x: x.array.slice(), y: y.array.slice(), hypergradient: hg.array.slice(), history, oracleCalls: { ...o.calls },
       secondOrder: tiers.has('built-in') ? 'built-in' : tiers.has('finite-difference') ? 'finite-difference' : 'user',
       fdError: o.fdError, method, converged: false, warnings,

@@ -50,5 +50,7 @@ export class Vecs {
   /** The power iteration's fixed unit start vector. */
   probe(x: Vec): void { this.k.probe(x.length, x.ptr); }
   symmetrize(n: number, a: Vec): void { this.k.symmetrize(n, a.ptr, a.ptr); }
+  /** @internal the buffers allocated so far, in allocation order (a built-in model's data: its fingerprint). */
+  buffers(): readonly EngineBuffer<'f64' | 'i32'>[] { return this.owned; }
   free(): void { for (const b of this.owned) if (!b.freed) b.free(); this.owned.length = 0; }
 }

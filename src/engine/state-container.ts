@@ -88,6 +88,8 @@ export function exactKeys(o: unknown, keys: readonly string[], what: string): as
 const OTHER_FORMATS: Record<string, string> = {
   'simdopt/optimizer-state': 'an optimizer state file (use loadState)',
   'simdopt/bandit-state': 'a bandit policy state file (use bandits.load)',
+  'simdopt/online-state': 'an online learner state file (use online.load)',
+  'simdopt/bilevel-run': "a bilevel run's state (resume it with bilevel.solve's resume)",
 };
 
 /**
@@ -142,7 +144,9 @@ export function readContainer(engine: Engine, bytes: unknown, format: string, ve
     }
     const o = payload.byteOffset + off;
     out[name] = new Float64Array(payload.buffer.slice(o, o + (e.bytes as number)) as ArrayBuffer);
-    off = align16(off + (e.bytes as number));
+    const end = off + (e.bytes as number);
+    off = align16(end);
+    for (let i = end; i < Math.min(off, payload.length); i++) if (payload[i] !== 0) throw new StateError(`state file padding after entry ${name} is not zero`);
   }
   if (off !== m.payloadBytes) throw new StateError(`state file payload has ${(m.payloadBytes as number) - off} bytes beyond its entries`);
   return { manifest: m, arrays: out };

@@ -9,7 +9,7 @@
 import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { init, bilevel, NonFiniteError, LengthMismatchError, InvalidArgumentError } from '../../dist/index.js';
+import { init, bilevel, NonFiniteError, LengthMismatchError, InvalidArgumentError, StateError } from '../../dist/index.js';
 import { expectCleanFailure, runs } from './contract.mjs';
 import { makeT1 } from '../helpers/reference-bilevel.mjs';
 
@@ -142,4 +142,63 @@ test('bilevel.models.*: random specs build a model or are refused cleanly', () =
     }
     mdl.free();
   }), { numRuns: runs(200) });
+});
+
+// ---- resume: saved run states (src/bilevel/checkpoint.ts) under random damage
+const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+const crc32 = (b) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+/** The container with its manifest replaced by `m` and payload by `payload`, resealed with a valid checksum. */
+function reseal(bytes, m, payload) {
+  const json = new TextEncoder().encode(JSON.stringify(m)), start = Math.ceil((32 + json.length) / 16) * 16, total = start + payload.length + 4;
+  const out = new Uint8Array(total), dv = new DataView(out.buffer);
+  out.set(bytes.subarray(0, 32)); dv.setUint32(16, json.length, true); dv.setUint32(24, total, true); dv.setUint32(28, 0, true);
+  out.set(json, 32); out.set(payload, start); dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
+  return out;
+}
+function opened(bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset), len = dv.getUint32(16, true), start = Math.ceil((32 + len) / 16) * 16;
+  return { m: JSON.parse(new TextDecoder().decode(bytes.subarray(32, 32 + len))), payload: bytes.slice(start, bytes.length - 4) };
+}
+
+test('bilevel.solve resume: flipped, cut, resealed-edited and mismatched states are refused with StateError (or resume cleanly); the good state still resumes', () => {
+  const problems = [
+    { model, x0: [0.3, -0.2], method: 'aid-cg', options: { outer: { steps: 6 } } },
+    { model, x0: [0.3, -0.2], method: 'f2sa', options: { outer: { steps: 6 } } },
+    { upper: cb.upper, lower: { ...cb.lower, hvp: cb.hvp }, x0: [0.3, -0.2], y0: [0, 0, 0], method: 'aid-fp', options: { outer: { steps: 6 } } },
+  ];
+  const saved = problems.map((p) => bilevel.solve(e, { ...p, options: { outer: { steps: 2 } } }).save());
+  const ends = problems.map((p, i) => bilevel.solve(e, { ...p, resume: saved[i] }).x);
+  const jsonValue = anyValue.filter((v) => typeof v !== 'bigint' && typeof v !== 'function' && v !== undefined); // what a manifest can hold
+  const edits = fc.oneof(
+    fc.record({ key: fc.constantFrom('method', 'dx', 'dy', 'problem', 'options', 'calls', 'tiers', 'version', 'format', 'payloadBytes', 'extra', 'entries'), value: fc.oneof(jsonValue, fc.constantFrom('aid-neumann', 'f2sa', 'callbacks', ['user'], ['gpu'])) }),
+    fc.record({ key: fc.constantFrom('calls.hvp', 'calls.lowerGrad', 'options.cgSteps', 'options.outer', 'options.fdStep', 'entries.x.elements', 'entries.m2.offset'), value: jsonValue }),
+  );
+  fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.nat(), edits, fc.nat(), fc.constantFrom(NaN, Infinity, -1, -0, 1e300, 2),
+    (which, pos, flip, cut, edit, slot, val) => {
+      const bytes = saved[which], p = problems[which];
+      const b = bytes.slice(); b[pos % b.length] ^= flip;
+      assert.ok(expectCleanFailure(() => bilevel.solve(e, { ...p, resume: b })) instanceof StateError, 'a flipped byte');
+      const c = cut % bytes.length;
+      assert.ok(expectCleanFailure(() => bilevel.solve(e, { ...p, resume: bytes.slice(0, c) })) instanceof StateError, 'a cut state');
+      // a resealed manifest edit: refused with StateError, or (a value that changes nothing) resumed to the same end
+      const { m, payload } = opened(bytes);
+      const path = edit.key.split('.');
+      let o = m; for (const k of path.slice(0, -1)) o = o[k];
+      o[path.at(-1)] = edit.value;
+      let r;
+      const err = expectCleanFailure(() => { r = bilevel.solve(e, { ...p, resume: reseal(bytes, m, payload) }); });
+      if (err) assert.ok(err instanceof StateError, `${edit.key}: ${err.constructor.name} ${err.message}`);
+      else assert.deepEqual([...r.x], [...ends[which]], `${edit.key} accepted`);
+      // a resealed payload value: a non-finite vector entry or a negative second moment is refused; a finite edit resumes to finite values
+      const pl = payload.slice(), f = new Float64Array(pl.buffer), i = slot % f.length;
+      const entry = Object.entries(opened(bytes).m.entries).find(([, en]) => i * 8 >= en.offset && i * 8 < en.offset + en.bytes) ?? ['padding'];
+      f[i] = val;
+      const err2 = expectCleanFailure(() => { r = bilevel.solve(e, { ...p, resume: reseal(bytes, opened(bytes).m, pl) }); });
+      // (scalars may hold NaN: hessianNorm is NaN where no default step used it)
+      const refusable = entry[0] === 'padding' || (entry[0] !== 'scalars' && (!Number.isFinite(val) || (val < 0 && /m2|n2/.test(entry[0]))));
+      if (err2) assert.ok(err2 instanceof StateError || !refusable, `payload ${entry[0]}: ${err2.message}`); // a huge finite x may make the run itself fail (NonFiniteError)
+      else { assert.ok(!refusable, `payload ${entry[0]} = ${val} accepted`); checkResult(r, 2, 3); }
+    }), { numRuns: runs(60) });
+  for (const bad of [null, 'x', new Uint8Array(0), new Float64Array(4), {}, [1, 2]]) assert.ok(expectCleanFailure(() => bilevel.solve(e, { ...problems[0], resume: bad })) instanceof StateError);
+  problems.forEach((p, i) => assert.deepEqual([...bilevel.solve(e, { ...p, resume: saved[i] }).x], [...ends[i]]));
 });

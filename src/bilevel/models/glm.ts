@@ -132,6 +132,8 @@ export abstract class GlmModel extends BuiltinModel {
     return a as ArrayLike<number>;
   }
 
+  protected override settings(): string { return ` ${this.hyper} alpha ${this.alpha} classes ${this.classes}`; }
+
   oracles(v: Vecs): Oracles {
     this.checkLive();
     const k = this.kernels(), full = this.d, n = this.samples, m = this.validation, d = this.features;

@@ -18,6 +18,23 @@ export abstract class BuiltinModel {
   constructor(readonly engine: Engine) { this.vecs = new Vecs(engine); }
   /** @internal the oracles over this model's data. */
   abstract oracles(v: Vecs): Oracles;
+  /** @internal what besides the data defines the model (its hyper mode and fixed constants), for fingerprint(). */
+  protected settings(): string { return ''; }
+  /**
+   * @internal identifies the model in a saved run (src/bilevel/checkpoint.ts): kind, dimensions, settings
+   * and the CRC-32 of every data buffer's bytes, read in place by the core's kernel.
+   */
+  fingerprint(): string {
+    this.checkLive();
+    const e = this.engine, table = e.alloc(8 * 256, 'i32');
+    try {
+      e.kernel('crc32_table')(table.ptr);
+      const f = e.kernel('crc32_u8');
+      let c = 0;
+      for (const b of this.vecs.buffers()) c = f(c, table.ptr, b.ptr, b.array.byteLength) >>> 0;
+      return `${this.kind} ${this.dx}x${this.dy}${this.settings()} crc ${c.toString(16).padStart(8, '0')}`;
+    } finally { table.free(); }
+  }
   /** Release the model's engine memory; a later solve with it raises DisposedError. */
   free(): void { this.freed = true; this.vecs.free(); }
   /** @internal */

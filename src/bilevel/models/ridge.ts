@@ -63,6 +63,8 @@ export class RidgeModel extends BuiltinModel {
     this.dx = this.mode === 0 ? 1 : this.mode === 1 ? d : n;
   }
 
+  protected override settings(): string { return ` ${this.hyper} alpha ${this.alpha}`; }
+
   oracles(v: Vecs): Oracles {
     this.checkLive();
     const e = this.engine, { X, t, V, tv } = this.d, n = this.samples, m = this.validation, d = this.dy, mode = this.mode, alpha = this.alpha;
