@@ -16,8 +16,8 @@
 import type { Engine } from '../engine/engine.js';
 import { readContainer, writeContainer, exactKeys } from '../engine/state-container.js';
 import { HyperparameterError, StateError } from '../errors.js';
-import type { OracleCalls, Oracles, SecondOrderTier } from './oracles.js';
-import { METHODS, type Method, type ResolvedOptions } from './options.js';
+import { zeroCalls, type OracleCalls, type Oracles, type SecondOrderTier } from './oracles.js';
+import { isFirstOrder, METHODS, type Method, type ResolvedOptions } from './options.js';
 
 export const RUN_STATE_FORMAT = 'simdopt/bilevel-run';
 export const RUN_STATE_VERSION = 1;
@@ -28,7 +28,7 @@ export type Scalars = Record<(typeof SCALARS)[number], number>;
 
 /** The vectors each loop keeps across iterations (besides x and y), by method. */
 export function runVectors(method: Method): string[] {
-  if (method === 'penalty' || method === 'f2sa' || method === 'bome') return ['x', 'y', 'hypergradient', 'z', 'dY', 'm1', 'm2', 'n1', 'n2'];
+  if (isFirstOrder(method)) return ['x', 'y', 'hypergradient', 'z', 'dY', 'm1', 'm2', 'n1', 'n2'];
   return ['x', 'y', 'hypergradient', 'v', 'm1', 'm2'];
 }
 
@@ -44,7 +44,7 @@ export interface RunMemory {
   options: ResolvedOptions;
 }
 
-const CALLS = ['upperGrad', 'upperValue', 'lowerGrad', 'lowerGradX', 'hvp', 'cross', 'crossT'] as const;
+const CALLS = Object.keys(zeroCalls()) as (keyof OracleCalls)[]; // every counter the oracles keep
 const TIERS = ['user', 'finite-difference', 'built-in'];
 const BODY = ['method', 'dx', 'dy', 'problem', 'options', 'calls', 'tiers'] as const;
 

@@ -16,7 +16,7 @@ import { runFirstOrder } from './firstorder.js';
 import { runBorep } from './borep.js';
 import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
-import { HyperparameterError } from '../errors.js';
+import { HyperparameterError, UnsupportedError } from '../errors.js';
 import { readRun, writeRun, resumeStart, type RunMemory } from './checkpoint.js';
 
 /** One upper iteration, as passed to onIteration and kept in result.history. */
@@ -168,11 +168,17 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
       : samples ? runStochastic(v, o, x, y, opt, samples, problem.onIteration, mem)
       : isFirstOrder(method) ? runFirstOrder(v, o, x, y, opt, problem.onIteration, mem)
         : run(v, o, x, y, method, opt, problem.onIteration, mem);
-    const { memory, ...rest } = r;
+    const { memory, ...rest } = r as LoopResult & { memory?: RunMemory };
+    // a method whose loop keeps no run memory can neither save nor resume (never a silent restart)
+    if (mem && !memory) throw new UnsupportedError(`method ${JSON.stringify(method)} cannot resume a saved run`);
     const out = { ...rest, options: resolvedFor(opt) } as SolveResult;
     Object.defineProperty(out, 'save', {
       enumerable: false,
-      value: (): Uint8Array => { requireEngine(engine); return writeRun(engine, memory, identity()); },
+      value: (): Uint8Array => {
+        requireEngine(engine);
+        if (!memory) throw new UnsupportedError(`method ${JSON.stringify(method)} does not save its run state`);
+        return writeRun(engine, memory, identity());
+      },
     });
     return out;
   } finally { v.free(); }
