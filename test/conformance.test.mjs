@@ -8,6 +8,9 @@
 // The online family likewise (test/conformance/online.mjs): 500 rounds of OGD, AdaGrad, ONS, FTRL-Proximal,
 // MLpol and BOA per runtime and build, each hash equal to the f64-exact reference's
 // (test/conformance/online-reference.mjs over test/helpers/reference-online.mjs).
+// The bilevel family (test/conformance/bilevel.mjs): AID-CG on a ridge and a logistic model, saved halfway
+// and resumed, per runtime and build; each hash (history, x, y, hypergradient, saved state bytes) equal to
+// Node's SIMD 1-thread one.
 //
 // Builds nothing: `npm test` builds dist/ first. A runtime whose binary is missing is skipped with a
 // message, unless SIMDOPT_REQUIRE_ALL_RUNTIMES=1 (CI), where it fails. The helper modules in
@@ -26,6 +29,7 @@ import { BANDIT_CASES, BANDIT_CONFIGS, runBanditConfigs } from './conformance/ba
 import { referenceBanditSequence } from './conformance/bandits-reference.mjs';
 import { ONLINE_CASES, ONLINE_CONFIGS, ONLINE_STEPS, runOnlineConfigs } from './conformance/online.mjs';
 import { referenceOnlineSequence } from './conformance/online-reference.mjs';
+import { BILEVEL_CASES, BILEVEL_CONFIGS, BILEVEL_STEPS, runBilevelConfigs } from './conformance/bilevel.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRE_ALL = process.env.SIMDOPT_REQUIRE_ALL_RUNTIMES === '1';
@@ -337,4 +341,83 @@ test('online: every runtime produced the same hash per learner', () => {
     assert.deepEqual([...hs], [onlineRef[name].sha256], `${name}: ${[...hs].join(', ')}`);
   }
   console.log(`conformance (online): ${onlineSeen.size} runs; ${ONLINE_CASES.map((n) => `${n} ${onlineRef[n].sha256.slice(0, 12)}`).join('; ')}`);
+});
+
+// ---- the bilevel family: AID-CG runs (half, save, resume), every runtime and build = Node's SIMD 1-thread hash ----
+const bilevelRef = {};
+const bilevelSeen = new Map();
+const BILEVEL_ALL = Object.keys(BILEVEL_CONFIGS);
+
+function checkBilevel(label, res, { runtime, twoThreads, names = BILEVEL_ALL }) {
+  assert.ok(res && typeof res === 'object', `${label}: no bilevel results`);
+  for (const name of BILEVEL_CASES) {
+    for (const cfg of names) {
+      const r = res[name]?.[cfg];
+      assert.ok(r, `${label}/${name}/${cfg}: missing`);
+      assert.ok(!r.error, `${label}/${name}/${cfg}: ${r.error}`);
+      const where = `${label}/${name}/${cfg} ${JSON.stringify(r.info)}`;
+      assert.equal(r.info.runtime, runtime, where);
+      assert.equal(r.info.simd, BILEVEL_CONFIGS[cfg].simd !== false, where);
+      assert.equal(r.info.threads, BILEVEL_CONFIGS[cfg].threads === 2 && twoThreads ? 2 : 1, where);
+      assert.equal(r.info.iterations, BILEVEL_STEPS + 1, where);
+      assert.equal(r.sha256, bilevelRef[name].sha256, `${where}: hash differs from node simd-t1's`);
+      bilevelSeen.set(`${label}/${name}/${cfg}`, r.sha256);
+    }
+  }
+}
+
+test('bilevel, node: AID-CG on ridge and logistic (save halfway, resume), SIMD/scalar × 1/2 threads give one hash', { timeout: 120000 }, async () => {
+  const res = await runBilevelConfigs(simdopt);
+  for (const name of BILEVEL_CASES) {
+    assert.ok(!res[name]['simd-t1'].error, res[name]['simd-t1'].error);
+    bilevelRef[name] = res[name]['simd-t1'];
+  }
+  checkBilevel('node', res, { runtime: 'node', twoThreads: true });
+});
+
+test('bilevel, node (CJS build): same hashes', { timeout: 120000 }, async () => {
+  const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+  checkBilevel('node-cjs', await runBilevelConfigs(cjs, ['simd-t2', 'scalar-t1']), { runtime: 'node', twoThreads: true, names: ['simd-t2', 'scalar-t1'] });
+});
+
+test('bilevel, deno', { timeout: 180000 }, async (t) => {
+  const deno = bin('deno');
+  if (!requireBinary(t, 'deno', deno)) return;
+  const out = await execJson(deno, ['run', `--allow-read=${root}`, 'test/conformance/cli.mjs', '--bilevel']);
+  checkBilevel('deno', out.bilevel, { runtime: 'deno', twoThreads: true });
+});
+
+test('bilevel, bun', { timeout: 180000 }, async (t) => {
+  const bun = bin('bun');
+  if (!requireBinary(t, 'bun', bun)) return;
+  const out = await execJson(bun, ['test/conformance/cli.mjs', '--bilevel']);
+  checkBilevel('bun', out.bilevel, { runtime: 'bun', twoThreads: true });
+});
+
+test('bilevel, chromium: cross-origin isolated (2 threads) and not (1 thread)', { timeout: 120000 }, async (t) => {
+  const { CHROMIUM, runChromium } = await import('./conformance/browser.mjs');
+  if (!requireBinary(t, 'chromium', CHROMIUM)) return;
+  const out = await runChromium([], { bilevel: BILEVEL_ALL });
+  assert.ok(!out.isolated.error, `isolated page: ${out.isolated.error}`);
+  assert.ok(!out.plain.error, `plain page: ${out.plain.error}`);
+  checkBilevel('chromium-isolated', out.isolated.bilevel, { runtime: 'browser', twoThreads: true });
+  checkBilevel('chromium-plain', out.plain.bilevel, { runtime: 'browser', twoThreads: false });
+});
+
+test('bilevel, workerd (miniflare): precompiled modules, single thread', { timeout: 180000 }, async (t) => {
+  const workerdBin = join(root, 'node_modules', 'workerd', 'bin', 'workerd');
+  if (!requireBinary(t, 'workerd', workerdBin)) return;
+  const { runWorkerd } = await import('./conformance/workerd.mjs');
+  const out = await runWorkerd([], null, null, BILEVEL_ALL);
+  assert.ok(!out.error, `workerd: ${out.error}`);
+  checkBilevel('workerd', out.bilevel, { runtime: 'workerd', twoThreads: false });
+});
+
+test('bilevel: every runtime produced the same hash per run', () => {
+  assert.ok(bilevelSeen.size > 0);
+  for (const name of BILEVEL_CASES) {
+    const hs = new Set([...bilevelSeen].filter(([k]) => k.split('/')[1] === name).map(([, h]) => h));
+    assert.deepEqual([...hs], [bilevelRef[name].sha256], `${name}: ${[...hs].join(', ')}`);
+  }
+  console.log(`conformance (bilevel): ${bilevelSeen.size} runs; ${BILEVEL_CASES.map((n) => `${n} ${bilevelRef[n].sha256.slice(0, 12)}`).join('; ')}`);
 });

@@ -51,7 +51,7 @@ export function haveChromium() { return existsSync(CHROMIUM); }
  * instead, test/conformance/bandits.mjs; each page's result then has `bandits` instead of `results`).
  * @returns `{ isolated: { crossOriginIsolated, results }, plain: {...} }` (or `{ error }` per page)
  */
-export async function runChromium(configs, { timeoutMs = 60000, csp, bandits, online } = {}) {
+export async function runChromium(configs, { timeoutMs = 60000, csp, bandits, online, bilevel } = {}) {
   const { chromium } = await import('playwright-core');
   const iso = await serve(true, csp), plain = await serve(false, csp);
   const browser = await chromium.launch({
@@ -67,7 +67,7 @@ export async function runChromium(configs, { timeoutMs = 60000, csp, bandits, on
       page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
       try {
-        await page.goto(`${s.origin}/test/conformance/page.html?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}`);
+        await page.goto(`${s.origin}/test/conformance/page.html?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}${bilevel ? `&bilevel=${bilevel.join(',')}` : ''}`);
         await page.waitForFunction(() => window.__result !== undefined, null, { timeout: timeoutMs, polling: 100 });
         out[key] = await page.evaluate(() => window.__result);
       } catch (e) {

@@ -16,6 +16,7 @@ export function workerdEntrySource(wasmNames) {
 import { CONFIGS, runConfigs } from './trajectory.mjs';
 import { runBanditConfigs } from './bandits.mjs';
 import { runOnlineConfigs } from './online.mjs';
+import { runBilevelConfigs } from './bilevel.mjs';
 ${imports}
 const wasm = {
 ${table}
@@ -28,6 +29,8 @@ export default {
       // Negative control: without the precompiled modules the engine must refuse (no wasm from bytes here).
       let withoutWasm = 'initialised';
       try { await (await simdopt.init({ threads: 1 })).dispose(); } catch (e) { withoutWasm = String(e && e.message || e); }
+      const bl = new URL(request.url).searchParams.get('bilevel');
+      if (bl) return Response.json({ userAgent: globalThis.navigator?.userAgent, bilevel: await runBilevelConfigs(simdopt, bl.split(','), { wasm }) });
       const o = new URL(request.url).searchParams.get('online');
       if (o) return Response.json({ userAgent: globalThis.navigator?.userAgent, online: await runOnlineConfigs(simdopt, o.split(','), { wasm }) });
       const b = new URL(request.url).searchParams.get('bandits');
@@ -45,9 +48,10 @@ export default {
 /**
  * Run the configs in workerd; returns `{ userAgent, withoutWasm, results }` or `{ error }`; with
  * `bandits` (bandit config names), those sequences instead: `{ userAgent, bandits }`; with `online`
- * (online config names), the online learners' sequences: `{ userAgent, online }`.
+ * (online config names), the online learners' sequences: `{ userAgent, online }`; with `bilevel`
+ * (bilevel config names), the bilevel runs: `{ userAgent, bilevel }`.
  */
-export async function runWorkerd(configs, bandits, online) {
+export async function runWorkerd(configs, bandits, online, bilevel) {
   const { Miniflare } = await import('miniflare');
   const wasmNames = readdirSync(join(root, 'dist', 'wasm')).filter((f) => f.endsWith('.wasm')).map((f) => f.slice(0, -5)).sort();
   const mf = new Miniflare({
@@ -59,12 +63,13 @@ export async function runWorkerd(configs, bandits, online) {
       { type: 'ESModule', path: join(here, 'trajectory.mjs') },
       { type: 'ESModule', path: join(here, 'bandits.mjs') },
       { type: 'ESModule', path: join(here, 'online.mjs') },
+      { type: 'ESModule', path: join(here, 'bilevel.mjs') },
       ...wasmNames.map((n) => ({ type: 'CompiledWasm', path: join(root, 'dist', 'wasm', `${n}.wasm`), contents: readFileSync(join(root, 'dist', 'wasm', `${n}.wasm`)) })),
     ],
     compatibilityDate: '2025-06-01',
   });
   try {
-    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}`);
+    const res = await mf.dispatchFetch(`http://localhost/?configs=${configs.join(',')}${bandits ? `&bandits=${bandits.join(',')}` : ''}${online ? `&online=${online.join(',')}` : ''}${bilevel ? `&bilevel=${bilevel.join(',')}` : ''}`);
     const text = await res.text();
     try { return JSON.parse(text); } catch { return { error: `HTTP ${res.status}: ${text.slice(0, 2000)}` }; }
   } finally {
