@@ -5,7 +5,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init } from '../dist/index.js';
-import { philoxRef, fnvRef, uniformRef, normalRef, gammaRef, betaRef } from './helpers/reference-bandits.mjs';
+import { philoxRef, fnvRef, uniformRef, normalRef, gammaRef, betaRef, zigNormalRef, zgammaRef, zbetaRef } from './helpers/reference-bandits.mjs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
 const hex = (w) => w.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join(' ');
@@ -116,3 +116,105 @@ test('the samplers have the right moments (fixed seeds, 200,000 draws, margins o
   }
   await e.dispose();
 });
+
+// ---- the ziggurat sampler (assembly/core/zig.ts: BernoulliTS's Beta draws) ----
+for (const cfg of CONFIGS) {
+  test(`ziggurat normal, gamma and beta draws equal the references bit for bit (simd ${cfg.simd}, ${cfg.threads} thread(s))`, async () => {
+    const e = await init(cfg);
+    await e.ready;
+    const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+    const n = 301, out = e.alloc(n, 'f64'), key = [7, 3], h = [0xdeadbeef, 0x12345678], s = 5;
+    const check = (kernel, extra, ref) => {
+      e.run(kernel, n, [out.ptr, key[0], key[1], h[0], h[1], s, ...extra], 1);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(out.array[i], ref(i)), `${kernel} draw ${i}: ${out.array[i]} vs ${ref(i)}`);
+    };
+    check('rng_zig_normal_f64', [], (i) => { const w = philoxRef([h[0], h[1], s, i], key); return zigNormalRef(key, h, s, i, w[0], w[1], M); });
+    for (const shape of [0.3, 1, 2.5, 40, 1e5]) check('rng_zgamma_f64', [shape], (i) => zgammaRef(key, h, s, i, shape, M));
+    for (const [a, b] of [[1, 1], [0.5, 3], [20, 7], [3e4, 2e3]]) check('rng_zbeta_f64', [a, b], (i) => zbetaRef(key, h, s, i, a, b, M));
+    await e.dispose();
+  });
+}
+
+test('ziggurat gamma draws equal the reference bit for bit over 20,000 draws per shape (the squeeze of assembly/core/zig.ts never changes a draw)', async () => {
+  // zgammaRef runs only Marsaglia–Tsang's logarithmic test: equality shows the squeeze accepts only what it accepts
+  const e = await init({ threads: 1 });
+  const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+  const n = 20000, out = e.alloc(n, 'f64'), key = [11, 2], h = [0x0badcafe, 77], s = 9;
+  for (const shape of [1, 1 + 2 ** -40, 1.37, 0.999, 7, 1e3, 1e6, 3e9, 1e12]) {
+    e.run('rng_zgamma_f64', n, [out.ptr, key[0], key[1], h[0], h[1], s, shape], 1);
+    for (let i = 0; i < n; i++) {
+      const r = zgammaRef(key, h, s, i, shape, M);
+      if (!Object.is(out.array[i], r)) assert.fail(`shape ${shape} draw ${i}: ${out.array[i]} vs ${r}`);
+    }
+  }
+  await e.dispose();
+}, 120_000);
+
+test('the ziggurat samplers have the right law (fixed seeds, 400,000 draws): normal moments, tail beyond r and the layer edges; gamma and beta moments', async () => {
+  const e = await init({ threads: 1 });
+  const n = 400_000, out = e.alloc(n, 'f64');
+  const draw = (kernel, extra) => { e.run(kernel, n, [out.ptr, 13, 0, 4, 5, 21, ...extra], 1); return out.array.slice(); };
+  const close = (got, want, tol, what) => assert.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want} ± ${tol}`);
+  const z = draw('rng_zig_normal_f64', []);
+  let s = 0, q = 0, c = 0, f = 0, tail = 0, pos = 0;
+  for (const v of z) { s += v; q += v * v; c += v ** 3; f += v ** 4; if (Math.abs(v) > 3.654152885361009) tail++; if (v > 0) pos++; }
+  close(s / n, 0, 5 / Math.sqrt(n), 'normal mean'); close(q / n, 1, 5 * Math.sqrt(2 / n), 'normal variance');
+  close(c / n, 0, 5 * Math.sqrt(15 / n), 'normal third moment'); close(f / n, 3, 5 * Math.sqrt(96 / n), 'normal fourth moment');
+  // P(|Z| > r) = erfc(r/√2) = 2.5829e-4 (the tail sampler's share), P(Z > 0) = 1/2
+  const pt = 2.5829e-4;
+  close(tail / n, pt, 5 * Math.sqrt(pt / n), 'tail beyond r'); close(pos / n, 0.5, 5 * Math.sqrt(0.25 / n), 'sign');
+  // Φ at points inside the wedges (the slow path's region): Φ(0.5) = 0.691462, Φ(1.5) = 0.933193, Φ(2.5) = 0.993790
+  for (const [x, p] of [[0.5, 0.6914624612740131], [1.5, 0.9331927987311419], [2.5, 0.9937903346742238]]) {
+    let below = 0; for (const v of z) if (v < x) below++;
+    close(below / n, p, 5 * Math.sqrt(p * (1 - p) / n), `Φ(${x})`);
+  }
+  for (const k of [0.3, 1, 4.5, 1e4]) {
+    const g = draw('rng_zgamma_f64', [k]);
+    let gs = 0, gq = 0; for (const v of g) { gs += v; gq += v * v; assert.ok(v >= 0); }
+    const m = gs / n;
+    close(m, k, 5 * Math.sqrt(k / n), `gamma(${k}) mean`); close(gq / n - m * m, k, 5 * k * Math.sqrt((2 + 6 / k) / n), `gamma(${k}) variance`);
+  }
+  for (const [a, b] of [[2, 5], [0.5, 0.5], [900, 100]]) {
+    const x = draw('rng_zbeta_f64', [a, b]);
+    let bs = 0, bq = 0; for (const v of x) { bs += v; bq += v * v; assert.ok(v >= 0 && v <= 1); }
+    const m = a / (a + b), v = (a * b) / ((a + b) ** 2 * (a + b + 1)), mm = bs / n;
+    close(mm, m, 5 * Math.sqrt(v / n), `beta(${a}, ${b}) mean`); close(bq / n - mm * mm, v, 8 * v * Math.sqrt(2 / n) + 1e-12, `beta(${a}, ${b}) variance`);
+  }
+  await e.dispose();
+}, 60_000);
+
+test('the ziggurat gamma\'s squeeze implies the logarithmic test at its boundary (300,000 points across shapes 1 to 1e12), and a looser one would not', async () => {
+  // assembly/core/zig.ts squeeze(), transcribed (same IEEE operations), against Marsaglia–Tsang's
+  // logarithmic test with the engine's log_f64, at points e = 1 − u placed within a relative 1e-7 of
+  // the squeeze's boundary e + e²/2 = x⁴/(108·d·min(1, t)) where an error in the bound would show.
+  const e = await init({ threads: 1 });
+  const log = (x) => e.log(x);
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const squeeze = (x, q, t, v, d, K) => {
+    const x2 = x * x, m = t < 1 ? t : 1, M = 1.4210854715202004e-14 * (x2 + d * (4 + 2 * v));
+    return t >= 0.5 && (q + 0.5 * q * q - M) * (K * d * m) > (x2 * x2) * 1.0000000000000142;
+  };
+  const violations = (K, n) => {
+    let bad = 0, accepted = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (i % 3 === 0 ? 2 / 3 + rnd() : Math.exp(Math.log(2 / 3) + rnd() * Math.log(1.5e12))) ;
+      const c = 1 / e.sqrt(9 * d), x = (rnd() * 8 - 3) * (i % 2 ? 1 : rnd());
+      const t = 1 + c * x;
+      if (t <= 0) continue;
+      const v = t * t * t, m = t < 1 ? t : 1, T = (x * x) * (x * x) / (K * d * m);
+      const q0 = -1 + Math.sqrt(1 + 2 * T) * (1 + (rnd() - 0.5) * 2e-7);
+      const q = Math.round(Math.min(Math.max(q0, 2 ** -53), 1 - 2 ** -53) * 2 ** 53) / 2 ** 53;   // a u53 value
+      if (!squeeze(x, q, t, v, d, K)) continue;
+      accepted++;
+      if (!(log(1 - q) < 0.5 * x * x + d - d * v + d * log(v))) bad++;
+    }
+    return { bad, accepted };
+  };
+  const ours = violations(108, 300_000);
+  assert.ok(ours.accepted > 50_000, `few boundary points accepted: ${ours.accepted}`);
+  assert.equal(ours.bad, 0, `the squeeze accepted ${ours.bad} points the logarithmic test rejects`);
+  const looser = violations(120, 100_000);           // the bound's constant 108 is sharp: 120 is wrong
+  assert.ok(looser.bad > 0, 'a squeeze with 120 in place of 108 was not caught');
+  await e.dispose();
+}, 60_000);

@@ -7,7 +7,7 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits } from '../dist/index.js';
-import { drawRef, testbedRef, simulateUcb1Ref, linearRef, keyOf, KIND } from './helpers/reference-envs.mjs';
+import { drawRef, testbedRef, simulateUcb1Ref, simulateTsRef, linearRef, keyOf, KIND } from './helpers/reference-envs.mjs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
 const mathOf = (e) => ({ log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), cos: (x) => e.cos(x), exp: (x) => e.exp(x) });
@@ -105,6 +105,34 @@ test('UCB1 simulation: bit for bit a JS re-implementation, and the same bits in 
     await e.dispose();
   }
 });
+
+test('BernoulliTS simulation (the fused many-rounds-per-call path): bit for bit a JS reference, the round-by-round path, and the same bits in all four builds', async () => {
+  const env = { kind: KIND.bernoulli, segments: [{ start: 0, means: [0.2, 0.5, 0.45, 0.8, 0.1], sds: [0, 0, 0, 0, 0] }, { start: 120, means: [0.9, 0.5, 0.45, 0.3, 0.1], sds: [0, 0, 0, 0, 0] }] };
+  const spec = { type: 'bernoulli', means: env.segments.map((s) => s.means), changePoints: [120] };
+  const opts = { T: 240, R: 12, seed: 2 ** 34 + 3, alpha: 0.5, beta: 2, checkpoints: [1, 2, 10, 119, 120, 121, 200, 240] };
+  // a subclass is not the fused path's class: simulate runs it round by round (decideCopies, env step, learnCopies)
+  class RoundByRound extends bandits.BernoulliTS {}
+  const run = (e, P) => bandits.simulate(e, { env: spec, policies: [{ policy: P, options: { alpha: opts.alpha, beta: opts.beta } }], horizon: opts.T, repetitions: opts.R, seed: opts.seed, checkpoints: opts.checkpoints });
+  let first = null;
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    const res = run(e, bandits.BernoulliTS), slow = run(e, RoundByRound);
+    for (const k of ['mean', 'sd', 'lower', 'upper', 'min', 'max']) same(res.policies[0].regret[k], slow.policies[0].regret[k], `${k} fused vs round by round ${JSON.stringify(cfg)}`);
+    same(res.policies[0].pulls, slow.policies[0].pulls, 'pulls fused vs round by round');
+    assert.ok(Object.is(res.policies[0].meanReward, slow.policies[0].meanReward));
+    if (!first) {
+      const ref = simulateTsRef(env, opts, mathOf(e));
+      same(res.policies[0].regret.mean, ref.mean, 'mean regret');
+      same(res.policies[0].regret.sd, ref.sd, 'sd');
+      same(res.policies[0].pulls, ref.pulls, 'pulls');
+      first = res;
+    } else {
+      for (const k of ['mean', 'sd', 'lower', 'upper', 'min', 'max']) same(res.policies[0].regret[k], first.policies[0].regret[k], `${k} ${JSON.stringify(cfg)}`);
+      same(res.policies[0].pulls, first.policies[0].pulls, 'pulls');
+    }
+    await e.dispose();
+  }
+}, 60_000);
 
 test('same seed gives the same bits, another seed other rewards; the band is mean ± z·sd/√R; accounting', async () => {
   const e = await init({ threads: 2, splitMin: 8 });

@@ -23,3 +23,4 @@ export * from './ope';
 export * from './drift';
 export * from './rails';
 export * from './slate';
+export * from './simts';

@@ -7,14 +7,18 @@
 // (draw 0 counts as a win for the chosen arm, so the estimate is ≥ 1/(M + 1): never 0 for IPS). Its
 // expectation is p + (1 − p)/(M + 1) and its standard deviation √(M·p(1 − p))/(M + 1) ≤ 0.5/√(M + 1),
 // with p the exact probability that the arm's posterior sample is the largest.
-import { beta, gamma, normal } from '../core/rng';
+import { gamma, normal } from '../core/rng';
+import { zbeta, zbetaArms } from '../core/zig';
 import { f64at, setf64, active, pickMax, S_SAMPLE } from './common';
 
-/** Beta(a0 + s, b0 + n − s) draw j of arm k (s = rewards, n = pulls). */
+/**
+ * Beta(a0 + s, b0 + n − s) draw j of arm k (s = rewards, n = pulls): ../core/zig.ts's zbeta (ziggurat
+ * Marsaglia–Tsang gammas, no transcendental on the common path) on stream S_SAMPLE + k.
+ */
 // @ts-ignore: decorator
 @inline function betaDraw(k0: u32, k1: u32, h0: u32, h1: u32, k: i32, j: u32, pulls: usize, sums: usize, a0: f64, b0: f64): f64 {
   const n = f64at(pulls, k), s = f64at(sums, k);
-  return beta(k0, k1, h0, h1, S_SAMPLE + <u32>k, j, a0 + s, b0 + (n - s));
+  return zbeta(k0, k1, h0, h1, S_SAMPLE + <u32>k, j, a0 + s, b0 + (n - s));
 }
 
 /**
@@ -65,8 +69,9 @@ export function bd_ts_decide(start: i32, end: i32, state: usize, stride: i32, Kp
     const pulls = state + (<usize>r * <usize>stride << 3), sums = pulls + (<usize>Kp << 3), sq = sums + (<usize>Kp << 3);
     const sc = outScores + (<usize>r * <usize>K << 3);
     const h = hashes + (<usize>r << 3), h0 = load<u32>(h), h1 = load<u32>(h + 4);
-    for (let k = 0; k < K; k++) {
-      setf64(sc, k, active(mask, k) ? draw(mode, k0, k1, h0, h1, k, 0, pulls, sums, sq, p0, p1, p2, p3) : -Infinity);
+    if (mode == 0) zbetaArms(k0, k1, h0, h1, S_SAMPLE, 0, K, pulls, sums, mask, p0, p1, sc, 0);   // betaDraw's values, two arms per Philox pass
+    else {
+      for (let k = 0; k < K; k++) setf64(sc, k, active(mask, k) ? draw(mode, k0, k1, h0, h1, k, 0, pulls, sums, sq, p0, p1, p2, p3) : -Infinity);
     }
     const arm = pickMax(sc, K, mask, k0, k1, h0, h1);
     store<i32>(outArm + (<usize>r << 2), arm);

@@ -15,7 +15,11 @@ import { describe, InvalidArgumentError, requireObject, SimdoptError, suggest } 
 import { MAX_COPIES, Policy, type PolicyClass } from './policy.js';
 import { seedKey } from './rng.js';
 import { BANDITS } from './wasm.js';
-import { laiRobbins, makeEnv, MAX_HORIZON, type EnvSpec, type Environment } from './envs.js';
+import { KIND, laiRobbins, makeEnv, MAX_HORIZON, type EnvSpec, type Environment } from './envs.js';
+import { BernoulliTS } from './thompson.js';
+
+/** Most copies × arms of the fused BernoulliTS path (its scratch is 40 B per copy and arm). */
+const FUSED_MAX = 1 << 19;
 
 /** A policy to simulate: a registry name ('ucb1', 'klucb', ...: case, '-' and '_' ignored), a class, or either with options. */
 export type PolicyEntry = string | PolicyClass | { policy: string | PolicyClass; options?: Record<string, unknown>; label?: string };
@@ -237,6 +241,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
     const lin = env.linear;
     const ctx = lin ? f64(R * lin.d) : null, mu = lin ? f64(R * K) : null, lbest = lin ? f64(R) : null, theta = lin ? f64(K * lin.d) : null;
     if (lin) theta!.array.set(lin.theta);
+    let scratch: EngineBuffer<'f64'> | undefined;
     for (let pi = 0; pi < list.length; pi++) {
       const e = list[pi]!;
       const names = optionNames(e.cls);
@@ -271,7 +276,37 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
         if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`${e.name} does not take the rewards of ${env.label} (round ${t}): ${err.message}`);
         throw err;
       };
-      for (let t = 0; t < T; t++) {
+      // after `done` rounds: the checkpoint's moments when it is one, the progress callback every ~1%
+      const record = (done: number): void => {
+        if (done === cps[ci]) {
+          if (staticBest) moments(R, collected.ptr, -1, staticBest[ci]!, mom.ptr); else moments(R, regret.ptr, 1, 0, mom.ptr);
+          const m = mom.array, half = (z * m[1]!) / sq;
+          curve.mean[ci] = m[0]!; curve.sd[ci] = m[1]!; curve.lower[ci] = m[0]! - half; curve.upper[ci] = m[0]! + half; curve.min[ci] = m[2]!; curve.max[ci] = m[3]!;
+          ci++;
+        }
+        if (progress && (done % every === 0 || done === T)) progress({ policy: e.label, index: pi, round: done, horizon: T, fraction: (pi * T + done) / (list.length * T) });
+      };
+      const nextSegment = (t: number): void => {
+        while (seg + 1 < S && t >= env.segments[seg + 1]!.start) {
+          seg++;
+          mp = means.ptr + 8 * seg * rows * K; sp = sds.ptr + 8 * seg * rows * K; bp = best.ptr + 8 * seg * rows;
+        }
+      };
+      // BernoulliTS on Bernoulli arms: many rounds per call (assembly/bandits/simts.ts, the same bits as
+      // the round-by-round path below), up to the next checkpoint, change point or progress step
+      if (!lin && env.kind === KIND.bernoulli && p instanceof BernoulliTS && p.constructor === BernoulliTS && R * K <= FUSED_MAX) {
+        scratch ??= f64(5 * K * R);
+        const accs = { regret: regret.ptr, collected: collected.ptr, pulls: pulls.ptr };
+        for (let t = 0; t < T;) {
+          nextSegment(t);
+          let t1 = Math.min(T, (Math.floor(t / every) + 1) * every);
+          if (ci < cps.length) t1 = Math.min(t1, cps[ci]!);
+          if (seg + 1 < S) t1 = Math.min(t1, env.segments[seg + 1]!.start);
+          p.simulateBernoulli(t, t1, { means: mp, pStride, best: bp, bStride, key: [k0, k1] }, accs, scratch.ptr);
+          t = t1;
+          record(t);
+        }
+      } else for (let t = 0; t < T; t++) {
         let dec: ReturnType<Policy['decideCopies']> | null = null;
         if (lin) {
           engine.run('bd_env_linear_ctx', R, [lin.d, K, theta!.ptr, k0, k1, t, ctx!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * lin.d);
@@ -296,10 +331,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
             } else p.learnCopies(copyIdx.array, arms.array, rewards.array, dec!.propensities, dec!.scores);
           } catch (err) { refused(t, err); }
         } else {
-          while (seg + 1 < S && t >= env.segments[seg + 1]!.start) {
-            seg++;
-            mp = means.ptr + 8 * seg * rows * K; sp = sds.ptr + 8 * seg * rows * K; bp = best.ptr + 8 * seg * rows;
-          }
+          nextSegment(t);
           step(0, R, hashes.ptr, t);
           const d = p.decideCopies(hashes.array);
           arms.array.set(d.arms);
@@ -307,13 +339,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
           // decideCopies' propensities and scores: the adversarial policies' importance weights
           try { p.learnCopies(copyIdx.array, arms.array, rewards.array, d.propensities, d.scores); } catch (err) { refused(t, err); }
         }
-        if (t + 1 === cps[ci]) {
-          if (staticBest) moments(R, collected.ptr, -1, staticBest[ci]!, mom.ptr); else moments(R, regret.ptr, 1, 0, mom.ptr);
-          const m = mom.array, half = (z * m[1]!) / sq;
-          curve.mean[ci] = m[0]!; curve.sd[ci] = m[1]!; curve.lower[ci] = m[0]! - half; curve.upper[ci] = m[0]! + half; curve.min[ci] = m[2]!; curve.max[ci] = m[3]!;
-          ci++;
-        }
-        if (progress && ((t + 1) % every === 0 || t + 1 === T)) progress({ policy: e.label, index: pi, round: t + 1, horizon: T, fraction: (pi * T + t + 1) / (list.length * T) });
+        record(t + 1);
       }
       engine.kernel('bd_sim_colmeans')(R, K, pulls.ptr, colm.ptr);
       moments(R, collected.ptr, 1 / T, 0, mom.ptr);

@@ -36,8 +36,9 @@ export interface BernoulliTSOptions extends ThompsonOptions {
  * Beta-Bernoulli Thompson sampling (Thompson 1933; Agrawal & Goyal 2012; MABWiser's ThompsonSampling):
  * arm k's posterior is Beta(alpha + S_k, beta + N_k − S_k) (N pulls, S reward sum; for rewards in
  * (0, 1) this is the fractional-count update, exact Bayes for 0/1 rewards); play the arm with the
- * largest posterior draw. Each draw is X/(X + Y) of two Marsaglia–Tsang gammas from stream
- * S_SAMPLE + k keyed by (seed, eventId), so it is reproducible arm by arm. propensity: Monte Carlo,
+ * largest posterior draw. Each draw is X/(X + Y) of two Marsaglia–Tsang gammas (their normals from a
+ * ziggurat, one Philox block per round: assembly/core/zig.ts) from streams S_SAMPLE + k and its twin,
+ * keyed by (seed, eventId), so it is reproducible arm by arm. propensity: Monte Carlo,
  * see propensityDraws. Rewards in [0, 1]. State: 24 B per arm.
  */
 export class BernoulliTS extends UnitRewardPolicy {
@@ -51,6 +52,20 @@ export class BernoulliTS extends UnitRewardPolicy {
     const h = this.hyper, M = h.propensityDraws as number;
     this.engine.run('bd_ts_decide', n, [this.pullsPtr, this.stride(), this.Kp, this.K, this.mask.ptr, this.key[0], this.key[1], hashes,
       0, h.alpha as number, h.beta as number, 0, 0, M, outArm, outProp, outScores], 1, 200 * this.K * (M + 1));
+  }
+  /**
+   * @internal bandits.simulate's fused path (assembly/bandits/simts.ts): rounds [t0, t1) of every copy
+   * on a Bernoulli environment in one engine call (copies split over the engine's threads), the same
+   * bits as deciding (propensityDraws 0), drawing and learning round by round. `env`: engine pointers
+   * of the segment's means and best mean with their per-copy strides and the env key; `acc`: regret,
+   * collected and pulls (R, R, R × K f64); `scratch`: 5·K·copies f64.
+   */
+  simulateBernoulli(t0: number, t1: number, env: { means: number; pStride: number; best: number; bStride: number; key: readonly [number, number] },
+    acc: { regret: number; collected: number; pulls: number }, scratch: number): void {
+    this.checkLive();
+    this.engine.run('bd_ts_sim', this.copies, [t0, t1, this.pullsPtr, this.stride(), this.Kp, this.K, this.mask.ptr, this.key[0], this.key[1],
+      this.hyper.alpha as number, this.hyper.beta as number, env.means, env.pStride, env.best, env.bStride, env.key[0], env.key[1],
+      acc.regret, acc.collected, acc.pulls, scratch], 1, 40 * this.K * (t1 - t0));
   }
 }
 

@@ -2,7 +2,7 @@
 // src/bandits/thompson.ts), written from their definitions: every operation an IEEE double operation
 // in the kernels' order, transcendentals from `M` (the engine's deterministic exp/log/cos/sqrt).
 // State `st`: { pulls, rewards, squares[, first] } Float64Arrays; `active`: booleans; `h`: [lo, hi].
-import { betaRef, gammaRef, normalRef, pickRef, uniformRef } from './reference-bandits.mjs';
+import { gammaRef, normalRef, pickRef, uniformRef, zbetaRef } from './reference-bandits.mjs';
 
 const S_EXPLORE = 2, S_UNIFORM = 3, S_SAMPLE = 0x100;
 const means = (st, active) => Array.from(st.pulls, (n, k) => (!active[k] ? -Infinity : n > 0 ? st.rewards[k] / n : 0));
@@ -68,7 +68,7 @@ export function etcLearnRef(st, arm, r, m) {
 /** Posterior draw j of arm k: prior { kind: 'beta', a, b } or { kind: 'gauss', mu0, kap0, al0, be0 }. */
 export function tsDrawRef(st, k, prior, key, h, j, M) {
   const n = st.pulls[k], s = st.rewards[k], q = st.squares[k], s0 = S_SAMPLE + k;
-  if (prior.kind === 'beta') return betaRef(key, h, s0, j, prior.a + s, prior.b + (n - s), M);
+  if (prior.kind === 'beta') return zbetaRef(key, h, s0, j, prior.a + s, prior.b + (n - s), M);
   const kn = prior.kap0 + n, mn = (prior.kap0 * prior.mu0 + s) / kn, an = prior.al0 + 0.5 * n;
   let bn = prior.be0;
   if (n > 0) {

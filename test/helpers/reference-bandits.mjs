@@ -4,6 +4,8 @@
 // plain JS arithmetic is exact; the transcendentals (ln, cos, sqrt) are passed in as `M` (the engine's
 // deterministic routines, as the optimizer references do), never the host's Math.
 
+import { ZIG } from './ziggurat-tables.mjs';
+
 const MASK32 = 0xffffffffn;
 /** Philox4x32-10 of counter c (4 words) under key k (2 words), with BigInt products. */
 export function philoxRef(c, k) {
@@ -84,4 +86,50 @@ export function ucb1Ref(st, active, alpha, key, h, M) {
     scores[k] = !active[k] ? -Infinity : n > 0 ? st.rewards[k] / n + alpha * M.sqrt(2 * lt / n) : Infinity;
   }
   return { ...pickRef(scores, active, key, h), scores };
+}
+
+// ---- the ziggurat sampler of assembly/core/zig.ts (BernoulliTS's Beta draws) ----
+const ZX = ZIG.x, ZF = ZIG.f, ZR = ZIG.r, ZG_ROUNDS = 64, ZIG_SLOW = 32;
+/** [0, 1) from all 32 bits of a and the top 21 of b. */
+const u53z = (a, b) => ((a >>> 0) * 2097152 + (b >>> 11)) * 1.1102230246251565e-16;
+/** Ziggurat normal from candidate words (a, b); slow path on blocks (s ^ 0x40000000, idx·32 + m). */
+export function zigNormalRef(key, h, s, idx, a, b, M) {
+  let i = b & 255, neg = (b & 256) !== 0, x = u53z(a, b) * ZX[i];
+  if (x < ZX[i + 1]) return neg ? -x : x;
+  const ss = (s ^ 0x40000000) >>> 0;
+  for (let m = 0; m < ZIG_SLOW; m++) {
+    const w = philoxRef([h[0], h[1], ss, (idx * ZIG_SLOW + m) >>> 0], key);
+    if (i === 0) {
+      const ta = -M.log(1 - u53(w[0], w[1])) / ZR, tb = -M.log(1 - u53(w[2], w[3]));
+      if (tb + tb > ta * ta) { const y = ZR + ta; return neg ? -y : y; }
+      continue;
+    }
+    if (ZF[i] + (ZF[i + 1] - ZF[i]) * u53(w[0], w[1]) < M.exp(-0.5 * x * x)) return neg ? -x : x;
+    i = w[3] & 255; neg = (w[3] & 256) !== 0; x = u53z(w[2], w[3]) * ZX[i];
+    if (x < ZX[i + 1]) return neg ? -x : x;
+  }
+  return neg ? -x : x;
+}
+/** Gamma(shape) draw j of stream s, ziggurat Marsaglia–Tsang (only the logarithmic test, no squeeze). */
+export function zgammaRef(key, h, s, j, shape, M) {
+  if (!(shape > 0) || !(shape < Infinity)) return NaN;
+  const base = j * ZG_ROUNDS;
+  const d = (shape < 1 ? shape + 1 : shape) - 1 / 3, c = 1 / M.sqrt(9 * d);
+  let g = d;
+  for (let r = 0; r < ZG_ROUNDS - 1; r++) {
+    const w = philoxRef([h[0], h[1], s, base + r], key);
+    const x = zigNormalRef(key, h, s, base + r, w[0], w[1], M);
+    const t = 1 + c * x;
+    if (t <= 0) continue;
+    const v = t * t * t;
+    const u = 1 - u53(w[2], w[3]);
+    if (M.log(u) < 0.5 * x * x + d - d * v + d * M.log(v)) { g = d * v; break; }
+  }
+  if (shape < 1) { const w = philoxRef([h[0], h[1], s, base + ZG_ROUNDS - 1], key); g = g * M.exp(M.log(1 - u53(w[0], w[1])) / shape); }
+  return g;
+}
+export function zbetaRef(key, h, s, j, a, b, M) {
+  const x = zgammaRef(key, h, s, j, a, M), y = zgammaRef(key, h, (s ^ 0x80000000) >>> 0, j, b, M);
+  const z = x + y;
+  return z > 0 ? x / z : (a >= b ? 1 : 0);
 }

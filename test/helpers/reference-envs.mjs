@@ -2,6 +2,7 @@
 // environments' reward draws and a whole simulation of UCB1, written from the documented definitions
 // with IEEE double arithmetic in the kernels' order and the engine's transcendentals `M`.
 import { uniformRef, normalRef, ucb1Ref, learnStatsRef } from './reference-bandits.mjs';
+import { tsRef } from './reference-bandits-randomized.mjs';
 
 export const S_ENV = 0xE0000001;
 export const S_TESTBED = 0xE0000002;
@@ -29,7 +30,16 @@ export const testbedRef = (key, r, K, M) => Array.from({ length: K }, (_, k) => 
  * UCB1 simulated R times on a stationary or piecewise env ({ kind, segments: [{ start, means, sds }] }),
  * policy seed `seed`: mean regret (moments in repetition order, two passes) at the checkpoints and mean pulls.
  */
-export function simulateUcb1Ref(env, { T, R, seed, envSeed = seed, alpha = 1, checkpoints }, M) {
+export function simulateUcb1Ref(env, opts, M) {
+  return simulateRef(env, opts, M, (st, active, key, h) => ucb1Ref(st, active, opts.alpha ?? 1, key, h, M).arm);
+}
+/** BernoulliTS (prior Beta(alpha, beta), no propensity draws) simulated as simulateUcb1Ref does UCB1. */
+export function simulateTsRef(env, opts, M) {
+  const prior = { kind: 'beta', a: opts.alpha ?? 1, b: opts.beta ?? 1 };
+  return simulateRef(env, opts, M, (st, active, key, h) => tsRef(st, active, prior, 0, key, h, M).arm);
+}
+/** The simulation loop for a policy whose decision is decide(stats, active, key, eventKey) on the shared statistics. */
+function simulateRef(env, { T, R, seed, envSeed = seed, checkpoints }, M, decide) {
   const K = env.segments[0].means.length, key = keyOf(seed), ekey = keyOf(envSeed);
   const st = Array.from({ length: R }, () => ({ pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) }));
   const regret = new Float64Array(R), pulls = new Float64Array(R * K), active = new Array(K).fill(true);
@@ -40,7 +50,7 @@ export function simulateUcb1Ref(env, { T, R, seed, envSeed = seed, alpha = 1, ch
     const { means, sds } = env.segments[seg];
     let best = -Infinity;
     for (let k = 0; k < K; k++) if (means[k] > best) best = means[k];
-    const arms = st.map((s, r) => ucb1Ref(s, active, alpha, key, [t, r], M).arm);
+    const arms = st.map((s, r) => decide(s, active, key, [t, r]));
     for (let r = 0; r < R; r++) {
       const a = arms[r];
       const x = drawRef(env.kind, means[a], sds[a], ekey, r, t, a, M);
