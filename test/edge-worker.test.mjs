@@ -129,8 +129,14 @@ test('LinUCB in the object (mode state): contexts travel in the token, learned i
       if (i % 10 === 0) assert.equal((await w.call('POST', '/reward', { token: d.body.token, reward })).body.duplicates, 1);
     }
     assert.equal(learned, 60);
+    // bursts with a refresh on every call: a request never finds its snapshot freed by another's refresh
+    for (let r = 0; r < 3; r++) {
+      const ds = await Promise.all(Array.from({ length: 16 }, (_, i) => w.call('POST', '/decide', { eventId: `burst-${r}-${i}`, context: [1, i / 16, 0.5] })));
+      const rs = await Promise.all(ds.map((d) => w.call('POST', '/reward', { token: d.body.token, reward: 0.5 })));
+      assert.deepEqual([...ds, ...rs].filter((x) => x.status !== 200).map((x) => x.body), []);
+    }
     const st = (await w.call('GET', '/stats?fresh')).body;
-    assert.equal(st.count, 60);
+    assert.equal(st.count, 60 + 48);
     const bad = await w.call('POST', '/decide', { eventId: 'short', context: [1, 2] });
     assert.equal(bad.status, 400);
   } finally { await w.dispose(); }

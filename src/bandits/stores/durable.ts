@@ -41,6 +41,7 @@ import {
 import type { BanditEvent, LearnResult, Policy } from '../policy.js';
 import { decodeDelta, type Delta } from '../delta.js';
 import { checkMode, createChecked, headKey, materialise, PolicyMirror, type StoreMode, type StoreSnapshot } from './chunked.js';
+import { readStateFile } from '../state-file.js';
 
 /** What PolicyObject needs of a Durable Object's `ctx.storage`. */
 export interface DurableStorageLike {
@@ -338,7 +339,8 @@ export class DurableObjectStore {
    * The policy to decide from: the cached snapshot while it is younger than refreshMs, else a fresh
    * one (a request to the object; unchanged state costs a 304). If the refresh fails and a snapshot
    * exists, that one keeps serving (lastRefreshError says why); with none yet, the error is thrown.
-   * The store owns the policy (do not free it; it is freed when replaced).
+   * The store owns the policy and always returns the same one: a refresh writes the new state into it
+   * (do not free it; store.free() does).
    */
   async policy(): Promise<Policy> {
     this.template.checkLive();
@@ -353,8 +355,17 @@ export class DurableObjectStore {
         const at = this.clock();
         if (s === null) { this.cached!.at = at; } else {
           const p = materialise(this.template, this.create, s, 'Durable Object snapshot');
-          this.cached?.policy.free();
-          this.cached = { policy: p, etag: s.etag, seq: s.seq, count: s.count, at };
+          if (!this.cached) this.cached = { policy: p, etag: s.etag, seq: s.seq, count: s.count, at };
+          else {
+            // Written into the policy already served, never a replacement to free: a request that holds
+            // it (in workerd a continuation of another request's refresh can run after this one) keeps
+            // a live policy. decide() is synchronous, so no decision sees half of an update.
+            try {
+              const { manifest, state, window } = readStateFile(this.template.engine, p.save());
+              this.cached.policy.installState(manifest, state, window);
+            } finally { p.free(); }
+            Object.assign(this.cached, { etag: s.etag, seq: s.seq, count: s.count, at });
+          }
         }
         this.lastRefreshError = null;
         return this.cached!.policy;
