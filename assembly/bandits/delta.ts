@@ -15,6 +15,7 @@
 //                nonzero cell), u8 n (cells lo..lo+n-1, the last nonzero), n × u32 magnitude cells
 //   entry:       u32 arm, then S accumulators (one per slot: pulls, rewards, squares), arms increasing
 import { f64at } from './common';
+import { dot2, refreshArm } from './linear';
 
 const CELLS: i32 = 68;
 const CELL_BYTES: usize = <usize>CELLS << 3;
@@ -204,26 +205,27 @@ export function bd_delta_check(p: usize, len: i32, S: i32, K: i32): i32 {
 
 /**
  * Merge two checked payloads (S accumulators per entry): arms in either, in order; an arm in both gets
- * the exact sum of its accumulators. Returns the bytes written to out (at most alen + blen + S·(3 + 4·68)
- * per arm in both: a sum spans the cells of both terms), or -1 on overflow. cells: S accumulators of
- * scratch.
+ * the exact sum of its accumulators. Returns the bytes written to out, -1 on overflow, or -2 when the
+ * result would pass `cap` bytes (the caller retries with more room; at most alen + blen + S·(3 + 4·68)
+ * per arm in both). cells: one accumulator of scratch.
  */
-export function bd_delta_merge(a: usize, alen: i32, b: usize, blen: i32, S: i32, cells: usize, out: usize): i32 {
+export function bd_delta_merge(a: usize, alen: i32, b: usize, blen: i32, S: i32, cells: usize, out: usize, cap: i32): i32 {
   let i = 0, j = 0, o = 0;
   while (i < alen || j < blen) {
     const ka: i64 = i < alen ? <i64>load<u32>(a + <usize>i) : 0x7FFFFFFFFFFF;
     const kb: i64 = j < blen ? <i64>load<u32>(b + <usize>j) : 0x7FFFFFFFFFFF;
-    if (ka < kb) { const l = entryLength(a + <usize>i, S); memory.copy(out + <usize>o, a + <usize>i, <usize>l); i += l; o += l; continue; }
-    if (kb < ka) { const l = entryLength(b + <usize>j, S); memory.copy(out + <usize>o, b + <usize>j, <usize>l); j += l; o += l; continue; }
-    zeroCells(cells, S);
-    let pa = 4, pb = 4;
-    for (let s = 0; s < S; s++) {
-      pa += unpackAdd(cells + <usize>s * CELL_BYTES, a + <usize>(i + pa));
-      pb += unpackAdd(cells + <usize>s * CELL_BYTES, b + <usize>(j + pb));
-    }
+    if (ka < kb) { const l = entryLength(a + <usize>i, S); if (o + l > cap) return -2; memory.copy(out + <usize>o, a + <usize>i, <usize>l); i += l; o += l; continue; }
+    if (kb < ka) { const l = entryLength(b + <usize>j, S); if (o + l > cap) return -2; memory.copy(out + <usize>o, b + <usize>j, <usize>l); j += l; o += l; continue; }
+    if (o + 4 > cap) return -2;
     store<u32>(out + <usize>o, <u32>ka); o += 4;
+    let pa = 4, pb = 4;
+    // slot by slot through one accumulator (the same bytes as all S at once; scratch stays 68 cells whatever S)
     for (let s = 0; s < S; s++) {
-      const w = pack(cells + <usize>s * CELL_BYTES, out + <usize>o);
+      zeroCells(cells, 1);
+      pa += unpackAdd(cells, a + <usize>(i + pa));
+      pb += unpackAdd(cells, b + <usize>(j + pb));
+      if (o + 3 + 4 * CELLS > cap) return -2;
+      const w = pack(cells, out + <usize>o);
       if (w < 0) return -1;
       o += w;
     }
@@ -307,4 +309,141 @@ export function bd_ids_sort(ids: usize, n: i32, tmp: usize, counts: usize): i32 
     o++;
   }
   return o;
+}
+
+// ---- linear policies (LinUCB, LinTS, ridge LinEpsilonGreedy / SquareCB): ΔA = Σ x xᵀ and Δb = Σ r x ----
+// An entry holds S = d(d+1)/2 + d accumulators: the upper triangle of ΔA by rows (i <= j; x_i·x_j, exact
+// in f64 for the f32-rounded contexts learn folds), then Δb (the f64 products r·x_i learn adds).
+
+/**
+ * The packed linear delta of n events (arms in [0, K), contexts ctx n × d f64, rewards): per arm with
+ * events, in arm order, the exact sums above. Scratch: order (n i32), heads (K + 1 i32), cells (d
+ * accumulators: one triangle row at a time). Returns the bytes written, -1 on overflow, -2 when out's
+ * `cap` bytes would not hold it (the caller retries with more).
+ */
+export function bd_delta_lin(n: i32, arms: usize, ctx: usize, rewards: usize, K: i32, d: i32, order: usize, heads: usize, cells: usize, out: usize, cap: i32): i32 {
+  memory.fill(heads, 0, <usize>(K + 1) << 2);
+  for (let i = 0; i < n; i++) {
+    const a = load<i32>(arms + (<usize>i << 2));
+    store<i32>(heads + (<usize>(a + 1) << 2), load<i32>(heads + (<usize>(a + 1) << 2)) + 1);
+  }
+  for (let a = 0; a < K; a++) store<i32>(heads + (<usize>(a + 1) << 2), load<i32>(heads + (<usize>(a + 1) << 2)) + load<i32>(heads + (<usize>a << 2)));
+  for (let i = 0; i < n; i++) {
+    const a = load<i32>(arms + (<usize>i << 2)), hp = heads + (<usize>a << 2), pos = load<i32>(hp);
+    store<i32>(order + (<usize>pos << 2), i);
+    store<i32>(hp, pos + 1);
+  }
+  let start = 0, o: i32 = 0;
+  for (let a = 0; a < K; a++) {
+    const end = load<i32>(heads + (<usize>a << 2));
+    if (end == start) continue;
+    if (o + 4 > cap) return -2;
+    store<u32>(out + <usize>o, <u32>a); o += 4;
+    // rows 0..d-1 of the triangle (accumulators j = i..d-1), then row d: Δb (accumulators 0..d-1)
+    for (let i = 0; i <= d; i++) {
+      const w = i < d ? d - i : d;
+      zeroCells(cells, w);
+      for (let q = start; q < end; q++) {
+        const ev = load<i32>(order + (<usize>q << 2)), x = ctx + (<usize>(ev * d) << 3);
+        if (i < d) { const xi = f64at(x, i); for (let j = 0; j < w; j++) accAdd(cells + <usize>j * CELL_BYTES, xi * f64at(x, i + j)); }
+        else { const r = f64at(rewards, ev); for (let j = 0; j < d; j++) accAdd(cells + <usize>j * CELL_BYTES, r * f64at(x, j)); }
+        if (((q - start) & 0xFFFFFF) == 0xFFFFFF) for (let j = 0; j < w; j++) normalize(cells + <usize>j * CELL_BYTES);
+      }
+      for (let j = 0; j < w; j++) {
+        if (o + 3 + 4 * CELLS > cap) return -2;
+        const b = pack(cells + <usize>j * CELL_BYTES, out + <usize>o);
+        if (b < 0) return -1;
+        o += b;
+      }
+    }
+    start = end;
+  }
+  return o;
+}
+
+/** The rounded value of the checked packed accumulator at p (through the one-accumulator scratch c). */
+function roundPacked(c: usize, p: usize): f64 {
+  const sign = load<u8>(p);
+  zeroCells(c, 1);
+  unpackMagnitude(c, p);
+  const v = roundMagnitude(c);
+  return sign == 2 ? -v : v;
+}
+/** Byte length of the checked packed accumulator at p. */
+// @ts-ignore: decorator
+@inline function packedLength(p: usize): usize { return load<u8>(p) == 0 ? 1 : 3 + (<usize>load<u8>(p + 2) << 2); }
+
+/**
+ * Apply `count` entries of a checked linear payload to copies of the state (read, not written): per
+ * entry its arm to outArms[e] and (M' then b', d² + d f64) to outVals + e·(d² + d), where b' = b +
+ * round(Δb) and M' = (M⁻¹ + ΔA)⁻¹ by rank-one Sherman–Morrison steps (learn's: u = M l, s = 1 + lᵀu,
+ * w = u/√s, M ← M − w wᵀ, M stays exactly symmetric) over the columns l of a pivoted Cholesky factor
+ * of the rounded ΔA (largest remaining pivot first, the first on ties; stop when it is <= d·2^-52 ×
+ * the largest diagonal: what is left is rounding). One event: l = ±x exactly, so the result is
+ * learn's bits. work: d² + 3d f64; cells: one accumulator. Returns 0, or -(e + 1) when entry e's
+ * result is not finite (or a step's s is not positive).
+ */
+export function bd_delta_lin_values(p: usize, count: i32, S: i32, d: i32, state: usize, offM: i32, offB: i32, work: usize, cells: usize, outArms: usize, outVals: usize): i32 {
+  const D = work, l = work + (<usize>(d * d) << 3), u = l + (<usize>d << 3), used = u + (<usize>d << 3);
+  let o: usize = 0;
+  const stride = d * d + d;
+  for (let e = 0; e < count; e++) {
+    const a = <i32>load<u32>(p + o);
+    store<i32>(outArms + (<usize>e << 2), a);
+    o += 4;
+    const M = outVals + (<usize>(e * stride) << 3), bv = M + (<usize>(d * d) << 3);
+    memory.copy(M, state + (<usize>(offM + a * d * d) << 3), <usize>(d * d) << 3);
+    for (let i = 0; i < d; i++) for (let j = i; j < d; j++) {
+      const v = roundPacked(cells, p + o);
+      o += packedLength(p + o);
+      store<f64>(D + (<usize>(i * d + j) << 3), v);
+      store<f64>(D + (<usize>(j * d + i) << 3), v);
+    }
+    for (let i = 0; i < d; i++) {
+      const v = roundPacked(cells, p + o);
+      o += packedLength(p + o);
+      store<f64>(bv + (<usize>i << 3), f64at(state, offB + a * d + i) + v);
+    }
+    // pivoted Cholesky of D, one column at a time, each folded into M at once
+    let maxd: f64 = 0;
+    for (let i = 0; i < d; i++) { store<f64>(used + (<usize>i << 3), 0); const v = f64at(D, i * d + i); if (v > maxd) maxd = v; }
+    const tol = maxd * <f64>d * 2.220446049250313e-16;
+    for (let r = 0; r < d; r++) {
+      let piv = -1, best: f64 = 0;
+      for (let i = 0; i < d; i++) if (f64at(used, i) == 0 && f64at(D, i * d + i) > best) { best = f64at(D, i * d + i); piv = i; }
+      if (piv < 0 || !(best > tol)) break;
+      const sp = Math.sqrt(best);
+      for (let i = 0; i < d; i++) store<f64>(l + (<usize>i << 3), f64at(used, i) == 0 ? f64at(D, i * d + piv) / sp : 0.0);
+      for (let i = 0; i < d; i++) {
+        if (f64at(used, i) != 0) continue;
+        const li = f64at(l, i);
+        for (let j = 0; j < d; j++) if (f64at(used, j) == 0) store<f64>(D + (<usize>(i * d + j) << 3), f64at(D, i * d + j) - li * f64at(l, j));
+      }
+      store<f64>(used + (<usize>piv << 3), 1);
+      for (let i = 0; i < d; i++) store<f64>(u + (<usize>i << 3), dot2(M + (<usize>(i * d) << 3), l, d));
+      const s = 1.0 + dot2(l, u, d);
+      if (!(s > 0) || !isFinite(s)) return -(e + 1);
+      const rs = Math.sqrt(s);
+      for (let i = 0; i < d; i++) store<f64>(u + (<usize>i << 3), f64at(u, i) / rs); // u now holds w
+      for (let i = 0; i < d; i++) {
+        const wi = f64at(u, i), row = M + (<usize>(i * d) << 3);
+        for (let j = 0; j < d; j++) store<f64>(row + (<usize>j << 3), f64at(row, j) - wi * f64at(u, j));
+      }
+    }
+    for (let i = 0; i < d * d; i++) if (!isFinite(f64at(M, i))) return -(e + 1);
+    for (let i = 0; i < d; i++) { const v = f64at(bv, i); if (!isFinite(v) || Math.abs(v) > 1e300) return -(e + 1); }
+  }
+  return 0;
+}
+
+/** Store bd_delta_lin_values's results: arm rows of M and b from vals, then that arm's scoring cache (refreshArm). */
+export function bd_delta_lin_store(state: usize, offM: i32, offB: i32, d: i32, count: i32, arms: usize, vals: usize, cache: usize, cstride: i32): void {
+  const stride = d * d + d;
+  for (let e = 0; e < count; e++) {
+    const a = load<i32>(arms + (<usize>e << 2)), src = vals + (<usize>(e * stride) << 3);
+    const M = state + (<usize>(offM + a * d * d) << 3), bv = state + (<usize>(offB + a * d) << 3);
+    memory.copy(M, src, <usize>(d * d) << 3);
+    memory.copy(bv, src + (<usize>(d * d) << 3), <usize>d << 3);
+    refreshArm(M, bv, d, cache + (<usize>(a * cstride) << 2));
+  }
 }

@@ -67,6 +67,8 @@ export interface BatchDecision {
 }
 
 const round4 = (n: number): number => (n + 3) & ~3;
+/** The linear policies whose ridge fold delta()/apply() reproduce (a header, if any, is a round counter). */
+const LINEAR_MERGEABLE = ['LinUCB', 'LinTS', 'LinEpsilonGreedy', 'SquareCB'];
 /** f32 values per arm in the scoring cache: θ (d rounded up to 4) + the packed triangle. */
 export function cacheStride(d: number): number {
   let t = 0;
@@ -354,17 +356,27 @@ export abstract class LinearPolicy extends Policy {
   }
   /** Events of LinUCB / LinTS may name the slate `position` they were shown at: one event per position shares the eventId. */
   protected acceptsPosition(): boolean { return false; }
-  override learn(events: readonly ContextEvent[]): ReturnType<Policy['learn']> {
-    if (!this.acceptsPosition() || !Array.isArray(events) || !events.some((e) => e !== null && typeof e === 'object' && 'position' in e)) return super.learn(events);
-    const mapped = events.map((e, i) => {
+  override learn(events: readonly ContextEvent[]): ReturnType<Policy['learn']> { return super.learn(this.withPositions(events)); }
+  /** @internal Events with a slate `position` as learn folds them: eventId + NUL + position, the key without it (delta() uses the same). */
+  protected withPositions(events: readonly ContextEvent[]): readonly ContextEvent[] {
+    if (!this.acceptsPosition() || !Array.isArray(events) || !events.some((e) => e !== null && typeof e === 'object' && 'position' in e)) return events;
+    return events.map((e, i) => {
       if (e === null || typeof e !== 'object' || !('position' in e)) return e;
       const { position, ...rest } = e as ContextEvent & { position: unknown };
       if (typeof position !== 'number' || !Number.isInteger(position) || position < 0 || position >= 1024) {
         throw new InvalidArgumentError(`event ${i}${typeof rest.eventId === 'string' ? ` (eventId ${JSON.stringify(rest.eventId)})` : ''}: position must be an integer in [0, 1023], got ${describe(position)}`);
       }
       return typeof rest.eventId === 'string' ? { ...rest, eventId: `${rest.eventId}\u0000${position}` } : rest;
-    });
-    return super.learn(mapped as ContextEvent[]);
+    }) as ContextEvent[];
+  }
+  /**
+   * @internal null when delta()/apply() work (src/bandits/delta.ts, linear form): the ridge fold, whose
+   * A = λI + Σ x xᵀ and b = Σ r x are sums of per-event terms; else why not.
+   */
+  protected linearMerge(): string | null {
+    if (this.vecSlot !== 'b') return 'its logistic regressor takes Newton steps on θ, which depend on the order of the events';
+    if (!LINEAR_MERGEABLE.includes(this.kind)) return 'its learn is not the ridge fold of A = Σxxᵀ and b = Σrx';
+    return null;
   }
 
   // ---- learn ----

@@ -4,8 +4,13 @@
 // WHICH POLICIES: those whose learn is the shared statistics fold (pulls, rewards, squares per arm:
 // UCB1, UCB-V, MOSS, MOSS-anytime, KL-UCB, IMED, Bayes-UCB, ε-greedy, ε-decreasing, softmax,
 // Bernoulli and Gaussian Thompson sampling): their state is a sum of per-event terms (1, r, r²).
-// Every other policy refuses with UnsupportedError naming why (a sliding window forgets, a discount
-// makes the state depend on the order, Sherman–Morrison updates of A⁻¹ are not a sum, ...).
+// And the linear policies (LinUCB, LinTS, ridge LinEpsilonGreedy / SquareCB: LinearPolicy.linearMerge),
+// whose A = λI + Σ x xᵀ and b = Σ r x are sums: their deltas hold ΔA's upper triangle and Δb per arm
+// (slots ['A', 'b'], d(d+1)/2 + d accumulators) and apply() updates the stored A⁻¹ by Sherman–Morrison
+// steps over a pivoted Cholesky factor of round(ΔA) (bd_delta_lin_values): learn's bits when an arm
+// gets one event, else within rounding (tested: 1e-10 normwise relative of learn and of an exact
+// inverse). Every other policy refuses with UnsupportedError naming why (a sliding window forgets, a
+// discount makes the state depend on the order, Newton steps of a logistic regressor, ...).
 //
 // NUMERICS (why merging is bit-exact in any order): a Delta does not hold f64 sums. Each (arm, slot)
 // sum is an exact integer accumulator (assembly/bandits/delta.ts: the value in units of 2^-1074, 2176
@@ -43,6 +48,12 @@ const VERSION = 1;
 const CELLS = 68;
 const SLOTS = ['pulls', 'rewards', 'squares'] as const;
 const S = SLOTS.length;
+/** The linear form's slots: ΔA's upper triangle by rows, then Δb. */
+const LIN_SLOTS = ['A', 'b'] as const;
+/** Accumulators per arm of the linear form at dimension d. */
+const linWidth = (d: number): number => (d * (d + 1)) / 2 + d;
+/** Bytes one packed accumulator takes at most. */
+const ACC_MAX = 3 + 4 * CELLS;
 /** Most bytes of one packed (arm, slots) entry. */
 const ENTRY_MAX = 4 + S * (3 + 4 * CELLS);
 /** Largest event count a Delta carries (counts stay exact integers in f64). */
@@ -57,8 +68,6 @@ const REASONS: Record<string, string> = {
   CUSUM: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
   GLR: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
   Monitored: 'a change detector restarts arms when it fires, so its state depends on the order of the events',
-  LinUCB: 'its state is A⁻¹ updated by Sherman–Morrison, not the sums A = Σxxᵀ and b = Σrx',
-  LinTS: 'its state is A⁻¹ updated by Sherman–Morrison, not the sums A = Σxxᵀ and b = Σrx',
 };
 
 /** What delta.ts reads of a policy (protected members, reached through this view). */
@@ -73,6 +82,9 @@ interface Internals {
   windowHas(lo: number, hi: number): boolean;
   windowAdd(lo: number, hi: number): void;
   learn: unknown; learnKernel: unknown;
+  // the linear policies (src/bandits/contextual.ts)
+  linearMerge?: () => string | null; withPositions?: (events: readonly BanditEvent[]) => readonly BanditEvent[];
+  cache?: EngineBuffer<'f32'> | null; cstride?: number; dim?: number;
 }
 const inner = (p: Policy): Internals => p as unknown as Internals;
 
@@ -80,6 +92,7 @@ const inner = (p: Policy): Internals => p as unknown as Internals;
 export function mergeRefusal(p: Policy): string | null {
   const q = inner(p);
   if (Object.prototype.hasOwnProperty.call(REASONS, q.kind)) return REASONS[q.kind]!;
+  if (typeof q.linearMerge === 'function') return q.linearMerge();
   // The base class's own learn, kernel and event packing, over exactly the shared statistics.
   let base = Object.getPrototypeOf(p);
   while (base && Object.getPrototypeOf(base) && Object.getPrototypeOf(base) !== Object.prototype) base = Object.getPrototypeOf(base);
@@ -118,7 +131,12 @@ export function hashEventIds(engine: Engine, eventIds: readonly string[]): BigUi
   return new BigUint64Array(h.buffer, h.byteOffset, eventIds.length);
 }
 
-interface DeltaParts { policy: string; options: string; arms: number; count: number; ids: BigUint64Array | null; payload: Uint8Array; entries: number }
+interface DeltaParts { policy: string; options: string; arms: number; count: number; ids: BigUint64Array | null; payload: Uint8Array; entries: number; slots: readonly string[]; width: number }
+/** The slot names and accumulators per arm of a mergeable policy's deltas. */
+function formOf(p: Policy): { slots: readonly string[]; width: number } {
+  const q = inner(p);
+  return typeof q.linearMerge === 'function' ? { slots: LIN_SLOTS, width: linWidth(q.dim!) } : { slots: SLOTS, width: S };
+}
 
 /** An update of a mergeable policy: exact per-arm sums and the event ids it covers (see the top of src/bandits/delta.ts). */
 export class Delta {
@@ -133,11 +151,14 @@ export class Delta {
   /** @internal */ readonly idList: BigUint64Array | null;
   /** @internal */ readonly payload: Uint8Array;
   /** @internal */ readonly entries: number;
+  /** @internal slot names: ['pulls', 'rewards', 'squares'], or ['A', 'b'] for the linear policies */ readonly slotNames: readonly string[];
+  /** @internal accumulators per arm entry (3, or d(d+1)/2 + d) */ readonly width: number;
   /** @internal made by policy.delta, mergeDeltas and decodeDelta only */
   constructor(engine: Engine, parts: DeltaParts) {
     this.engine = engine;
     this.policy = parts.policy; this.optionsKey = parts.options; this.arms = parts.arms; this.count = parts.count;
     this.idList = parts.ids; this.payload = parts.payload; this.entries = parts.entries;
+    this.slotNames = parts.slots; this.width = parts.width;
     Object.freeze(this);
   }
   /** The policy options it was computed with (dedupWindow aside). */
@@ -147,10 +168,10 @@ export class Delta {
   /** Arms with at least one event. */
   get touchedArms(): number { return this.entries; }
   /** The same sums without the id list: applies unconditionally (what a store keeps as its accumulated state). */
-  withoutIds(): Delta { return new Delta(this.engine, { policy: this.policy, options: this.optionsKey, arms: this.arms, count: this.count, ids: null, payload: this.payload, entries: this.entries }); }
+  withoutIds(): Delta { return new Delta(this.engine, { policy: this.policy, options: this.optionsKey, arms: this.arms, count: this.count, ids: null, payload: this.payload, entries: this.entries, slots: this.slotNames, width: this.width }); }
   /** The binary form (see the top of src/bandits/delta.ts); decodeDelta(engine, bytes) reads it back. */
   encode(): Uint8Array {
-    const header = new TextEncoder().encode(JSON.stringify({ policy: this.policy, options: JSON.parse(this.optionsKey), arms: this.arms, slots: SLOTS, count: this.count, entries: this.entries }));
+    const header = new TextEncoder().encode(JSON.stringify({ policy: this.policy, options: JSON.parse(this.optionsKey), arms: this.arms, slots: this.slotNames, count: this.count, entries: this.entries }));
     const ids = this.idList ?? new BigUint64Array(0);
     const n = 12 + header.length + 4 + 8 * ids.length + 4 + this.payload.length;
     const out = new Uint8Array(n + 8);
@@ -185,26 +206,50 @@ function scratch<T>(engine: Engine, f: (alloc: <D extends 'u8' | 'i32' | 'f64'>(
 /** policy.delta(events): checked like learn, computed in one wasm call; the state is not touched. */
 export function makeDelta(p: Policy, events: readonly BanditEvent[]): Delta {
   requireMergeable(p, 'compute a delta');
-  const q = inner(p), e = q.engine;
+  const q = inner(p), e = q.engine, form = formOf(p);
+  if (q.withPositions) events = q.withPositions(events);
   const { take, h } = q.checkedBatch(events, 'delta');
   const n = take.length;
-  if (n === 0) return new Delta(e, { policy: q.kind, options: optionsKey(p), arms: q.K, count: 0, ids: new BigUint64Array(0), payload: new Uint8Array(0), entries: 0 });
+  const make = (count: number, ids: BigUint64Array, payload: Uint8Array, entries: number): Delta =>
+    new Delta(e, { policy: q.kind, options: optionsKey(p), arms: q.K, count, ids, payload, entries, ...form });
+  if (n === 0) return make(0, new BigUint64Array(0), new Uint8Array(0), 0);
   return scratch(e, (alloc) => {
     const arms = alloc(n, 'i32'), rewards = alloc(n, 'f64');
     q.packEvents(take.map((i) => events[i]!), arms, rewards);
-    const order = alloc(n, 'i32'), heads = alloc(q.K + 1, 'i32'), cells = alloc(S * CELLS, 'f64');
-    const out = alloc(Math.min(n, q.K) * ENTRY_MAX, 'u8');
-    const len = e.kernel('bd_delta_stats')(n, arms.ptr, rewards.ptr, q.K, order.ptr, heads.ptr, cells.ptr, out.ptr);
-    if (len < 0) throw new InvalidArgumentError('delta: a sum overflows the exact accumulator');
-    const payload = out.array.slice(0, len);
-    const entries = e.kernel('bd_delta_check')(out.ptr, len, S, q.K);
+    const order = alloc(n, 'i32'), heads = alloc(q.K + 1, 'i32');
+    let payload: Uint8Array;
+    let P: EngineBuffer<'u8'>;
+    if (form.slots === LIN_SLOTS) {
+      // the contexts as learn folds them (f32-rounded, in f64), n × d
+      const d = q.dim!, x = (q as unknown as { pendingCtx: Float64Array | null }).pendingCtx!;
+      (q as unknown as { pendingCtx: Float64Array | null }).pendingCtx = null;
+      const ctx = alloc(n * d, 'f64'), cells = alloc((d + 1) * CELLS, 'f64');
+      ctx.array.set(x);
+      // typical sums span a few cells; grow the output when they do not fit
+      let cap = Math.min(n, q.K) * (4 + form.width * 24) + 1024, len = -2;
+      for (;;) {
+        P = alloc(cap, 'u8');
+        len = e.kernel('bd_delta_lin')(n, arms.ptr, ctx.ptr, rewards.ptr, q.K, d, order.ptr, heads.ptr, cells.ptr, P.ptr, cap);
+        if (len !== -2) break;
+        cap = Math.min(2 * cap, Math.min(n, q.K) * (4 + form.width * ACC_MAX));
+      }
+      if (len < 0) throw new InvalidArgumentError('delta: a sum overflows the exact accumulator');
+      payload = P.array.slice(0, len);
+    } else {
+      const cells = alloc(S * CELLS, 'f64');
+      P = alloc(Math.min(n, q.K) * ENTRY_MAX, 'u8');
+      const len = e.kernel('bd_delta_stats')(n, arms.ptr, rewards.ptr, q.K, order.ptr, heads.ptr, cells.ptr, P.ptr);
+      if (len < 0) throw new InvalidArgumentError('delta: a sum overflows the exact accumulator');
+      payload = P.array.slice(0, len);
+    }
+    const entries = e.kernel('bd_delta_check')(P.ptr, payload.length, form.width, q.K);
     // The ids of the folded events, sorted (they are distinct: checkedBatch kept the first of each).
     const ids = alloc(2 * n, 'i32'), tmp = alloc(2 * n, 'i32'), counts = alloc(256, 'i32');
     const w = ids.array;
     for (let j = 0; j < n; j++) { w[2 * j] = h[2 * take[j]!]!; w[2 * j + 1] = h[2 * take[j]! + 1]!; }
     e.kernel('bd_ids_sort')(ids.ptr, n, tmp.ptr, counts.ptr);
     const sorted = new BigUint64Array(ids.array.slice().buffer, 0, n);
-    return new Delta(e, { policy: q.kind, options: optionsKey(p), arms: q.K, count: n, ids: sorted, payload, entries });
+    return make(n, sorted, payload, entries);
   });
 }
 
@@ -247,16 +292,25 @@ export function mergeDeltas(a: Delta, b: Delta): Delta {
   }
   const count = a.count + b.count;
   if (count > MAX_COUNT) throw new InvalidArgumentError(`mergeDeltas: ${count} events is past 2^53 - 1`);
+  const W = a.width;
   return scratch(e, (alloc) => {
     const A = alloc(a.payload.length, 'u8'), B = alloc(b.payload.length, 'u8');
     A.array.set(a.payload); B.array.set(b.payload);
-    const cells = alloc(S * CELLS, 'f64');
-    const out = alloc(a.payload.length + b.payload.length + Math.min(a.entries, b.entries) * S * (3 + 4 * CELLS), 'u8');
-    const len = e.kernel('bd_delta_merge')(A.ptr, a.payload.length, B.ptr, b.payload.length, S, cells.ptr, out.ptr);
+    const cells = alloc(CELLS, 'f64');
+    // a merged sum rarely needs more cells than its terms; grow the output when it does
+    const most = a.payload.length + b.payload.length + Math.min(a.entries, b.entries) * W * ACC_MAX;
+    let cap = Math.min(most, a.payload.length + b.payload.length + 8 * Math.min(a.entries, b.entries) * W + ACC_MAX + 4), len = -2;
+    let out: EngineBuffer<'u8'>;
+    for (;;) {
+      out = alloc(cap, 'u8');
+      len = e.kernel('bd_delta_merge')(A.ptr, a.payload.length, B.ptr, b.payload.length, W, cells.ptr, out.ptr, cap);
+      if (len !== -2 || cap >= most) break;
+      cap = Math.min(2 * cap, most);
+    }
     if (len < 0) throw new InvalidArgumentError('mergeDeltas: a sum overflows the exact accumulator');
     const arms = Math.max(a.arms, b.arms);
-    const entries = e.kernel('bd_delta_check')(out.ptr, len, S, arms);
-    return new Delta(e, { policy: a.policy, options: a.optionsKey, arms, count, ids, payload: out.array.slice(0, len), entries });
+    const entries = e.kernel('bd_delta_check')(out.ptr, len, W, arms);
+    return new Delta(e, { policy: a.policy, options: a.optionsKey, arms, count, ids, payload: out.array.slice(0, len), entries, slots: a.slotNames, width: W });
   });
 }
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -282,7 +336,8 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
     if (known > 0 && known === ids.length) return { learned: 0, duplicates: known };
     if (known > 0) throw new InvalidArgumentError(`apply: ${known} of the delta's ${ids.length} eventIds were already learned: a sum cannot be split, so compute a delta of the new events only (policy.delta skips the learned ones)`);
   }
-  if (d.entries > 0) {
+  if (d.entries > 0 && d.slotNames === LIN_SLOTS) applyLinear(q, d);
+  else if (d.entries > 0) {
     scratch(e, (alloc) => {
       const P = alloc(d.payload.length, 'u8');
       P.array.set(d.payload);
@@ -304,6 +359,7 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
       e.kernel('bd_delta_store')(base, q.Kp, d.entries, S, arms.ptr, vals.ptr);
     });
   }
+  if (d.slotNames === LIN_SLOTS && q.layout().header === 1) q.state.array[0] = q.state.array[0]! + d.count; // SquareCB's round counter
   if (ids && q.dedupWindow > 0) {
     const w = new Uint32Array(ids.buffer, ids.byteOffset, 2 * ids.length);
     for (let i = Math.max(0, ids.length - q.dedupWindow); i < ids.length; i++) q.windowAdd(w[2 * i]!, w[2 * i + 1]!);
@@ -311,9 +367,32 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
   return { learned: d.count, duplicates: 0 };
 }
 
+/**
+ * The linear form of apply (see bd_delta_lin_values): per touched arm b += round(Δb) and A⁻¹ ←
+ * (A + round(ΔA))⁻¹ by Sherman–Morrison steps over a pivoted Cholesky factor of ΔA, computed into
+ * scratch and checked (finite, every step's s > 0) before one store call writes them and the
+ * arms' scoring cache; nothing changes on an error.
+ */
+function applyLinear(q: Internals, d: Delta): void {
+  const e = q.engine, dim = q.dim!, W = d.width;
+  if (W !== linWidth(dim)) throw new InvalidArgumentError(`apply: the delta is of dimension ${JSON.parse(d.optionsKey).dim}, this policy's is ${dim}`);
+  scratch(e, (alloc) => {
+    const P = alloc(d.payload.length, 'u8');
+    P.array.set(d.payload);
+    if (e.kernel('bd_delta_check')(P.ptr, d.payload.length, W, q.K) !== d.entries) throw new StateError('apply: the delta payload is malformed');
+    const arms = alloc(d.entries, 'i32'), vals = alloc(d.entries * (dim * dim + dim), 'f64');
+    const work = alloc(dim * dim + 3 * dim, 'f64'), cells = alloc(CELLS, 'f64');
+    const rc = e.kernel('bd_delta_lin_values')(P.ptr, d.entries, W, dim, q.state.ptr, q.slotOffset('Ainv'), q.slotOffset('b'), work.ptr, cells.ptr, arms.ptr, vals.ptr);
+    const A = arms.array, m = q.mask.array;
+    if (rc < 0) throw new InvalidArgumentError(`apply: arm ${A[-rc - 1]}'s A⁻¹ or b would not be finite after the delta`);
+    for (let j = 0; j < d.entries; j++) if (!m[A[j]!]) throw new InvalidArgumentError(`apply: the delta has events for arm ${A[j]}, which was removed`);
+    e.kernel('bd_delta_lin_store')(q.state.ptr, q.slotOffset('Ainv'), q.slotOffset('b'), dim, d.entries, arms.ptr, vals.ptr, q.cache!.ptr, q.cstride!);
+  });
+}
+
 /** The identity of a policy's deltas (class, canonical options, arms, slots) as one JSON string: what a store keeps beside the sums. */
 export function deltaIdentity(d: Delta): string {
-  return JSON.stringify({ policy: d.policy, options: JSON.parse(d.optionsKey), arms: d.arms, slots: SLOTS });
+  return JSON.stringify({ policy: d.policy, options: JSON.parse(d.optionsKey), arms: d.arms, slots: d.slotNames });
 }
 /**
  * @internal A Delta without ids from a store's parts: the identity of `like` (a delta of the same
@@ -325,10 +404,10 @@ export function deltaFromPayload(like: Delta, count: number, payload: Uint8Array
   const got = scratch(engine, (alloc) => {
     const P = alloc(payload.length, 'u8');
     P.array.set(payload);
-    return engine.kernel('bd_delta_check')(P.ptr, payload.length, S, like.arms);
+    return engine.kernel('bd_delta_check')(P.ptr, payload.length, like.width, like.arms);
   });
   if (got < 0) throw new StateError(`${where}: the stored sums are malformed (${['', 'truncated', 'arms not increasing or out of range', 'bad sign byte', 'bad cell range', 'not canonical'][-got]})`);
-  return new Delta(engine, { policy: like.policy, options: like.optionsKey, arms: like.arms, count, ids: null, payload: payload.slice(), entries: got });
+  return new Delta(engine, { policy: like.policy, options: like.optionsKey, arms: like.arms, count, ids: null, payload: payload.slice(), entries: got, slots: like.slotNames, width: like.width });
 }
 
 const HEADER_KEYS = ['policy', 'options', 'arms', 'slots', 'count', 'entries'];
@@ -359,12 +438,16 @@ export function decodeDelta(engine: Engine, bytes: Uint8Array): Delta {
   if (typeof policy !== 'string' || policy.length === 0) bad(`policy ${describe(policy)}`);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) bad('options is not an object');
   if (!Number.isInteger(arms) || (arms as number) < 1 || (arms as number) > (1 << 20)) bad(`arms ${describe(arms)}`);
-  if (JSON.stringify(slots) !== JSON.stringify(SLOTS)) bad(`slots ${JSON.stringify(slots)} are not ${JSON.stringify(SLOTS)}`);
+  const linear = JSON.stringify(slots) === JSON.stringify(LIN_SLOTS);
+  if (!linear && JSON.stringify(slots) !== JSON.stringify(SLOTS)) bad(`slots ${JSON.stringify(slots)} are not ${JSON.stringify(SLOTS)} or ${JSON.stringify(LIN_SLOTS)}`);
   if (!Number.isSafeInteger(count) || (count as number) < 0) bad(`count ${describe(count)}`);
   if (!Number.isSafeInteger(entries) || (entries as number) < 0) bad(`entries ${describe(entries)}`);
   const ok = Object.keys(options as object).sort();
   const optKey = JSON.stringify(Object.fromEntries(ok.map((k) => [k, (options as Record<string, unknown>)[k]])));
   if (JSON.stringify(options) !== optKey) bad('options keys are not sorted');
+  const dim = (options as Record<string, unknown>).dim;
+  if (linear && (!Number.isInteger(dim) || (dim as number) < 1 || (dim as number) > 512)) bad(`a linear delta's options.dim ${describe(dim)} is not an integer in [1, 512]`);
+  const W = linear ? linWidth(dim as number) : S;
   let o = 12 + H;
   const N = dv.getUint32(o, true); o += 4;
   if (o + 8 * N + 4 > n) bad('id list past the end');
@@ -379,9 +462,9 @@ export function decodeDelta(engine: Engine, bytes: Uint8Array): Delta {
   const got = scratch(engine, (alloc) => {
     const P = alloc(L, 'u8');
     P.array.set(payload);
-    return engine.kernel('bd_delta_check')(P.ptr, L, S, arms as number);
+    return engine.kernel('bd_delta_check')(P.ptr, L, W, arms as number);
   });
   if (got < 0) bad(['', 'payload truncated', 'payload arms not increasing or out of range', 'payload sign byte', 'payload cell range', 'payload not canonical'][-got] ?? 'payload');
   if (got !== entries) bad(`payload has ${got} entries, header says ${entries as number}`);
-  return new Delta(engine, { policy: policy as string, options: optKey, arms: arms as number, count: count as number, ids: flags & 1 ? ids : null, payload, entries: got });
+  return new Delta(engine, { policy: policy as string, options: optKey, arms: arms as number, count: count as number, ids: flags & 1 ? ids : null, payload, entries: got, slots: linear ? LIN_SLOTS : SLOTS, width: W });
 }

@@ -704,3 +704,44 @@ for (const [name, C] of Object.entries({ LinUCB: bandits.LinUCB, LinTS: bandits.
     p.free();
   });
 }
+
+// ---- mergeable linear policies (src/bandits/delta.ts linear form): delta / apply / mergeDeltas /
+// decodeDelta on random context events, damaged bytes and junk: a result or a clean refusal, and a
+// refused apply leaves the policy bit for bit as it was ----
+for (const [name, make] of Object.entries({
+  LinUCB: () => new bandits.LinUCB(e, { arms: 4, dim: 2, seed: 2, dedupWindow: 6 }),
+  LinTS: () => new bandits.LinTS(e, { arms: 4, dim: 2, seed: 2, dedupWindow: 6, propensityDraws: 4 }),
+  SquareCB: () => new bandits.SquareCB(e, { arms: 4, dim: 2, seed: 2, dedupWindow: 6 }),
+})) {
+  test(`${name}: linear delta / apply / mergeDeltas / decodeDelta on random input give a result or a clean refusal`, () => {
+    // (features up to 1e3: at 1e12 learn itself can round A⁻¹ to a singular matrix that load refuses)
+    const num = fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constantFrom(0, 1e3, -1e3, 1e-300));
+    const devent = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 3 }), reward: fc.double({ min: -2, max: 2, noNaN: true }), context: fc.array(num, { minLength: 2, maxLength: 2 }) }) },
+      { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue, context: fc.oneof(ctxVec(2), ctxVec(3), anyValue), position: anyValue })) },
+    );
+    fc.assert(fc.property(fc.array(fc.array(devent, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 0, max: 7 }), anyValue, fc.boolean(), (batches, at, bit, junk, remove) => {
+      const p = make();
+      if (remove) p.removeArm(3);
+      const ds = [];
+      for (const b of batches) {
+        let d;
+        if (expectCleanFailure(() => { d = p.delta(b); }, guard(p))) continue;
+        ds.push(d);
+        const bytes = d.encode();
+        const copy = bytes.slice(); if (copy.length) copy[at % copy.length] ^= 1 << bit;
+        for (const x of [bytes, copy, bytes.slice(0, at % (bytes.length + 1)), junk]) {
+          let y;
+          if (!expectCleanFailure(() => { y = bandits.decodeDelta(e, x); })) expectCleanFailure(() => p.apply(y), guard(p));
+        }
+        expectCleanFailure(() => p.apply(junk), guard(p));
+      }
+      for (let i = 0; i + 1 < ds.length; i++) {
+        let m;
+        if (!expectCleanFailure(() => { m = bandits.mergeDeltas(ds[i], ds[i + 1]); })) expectCleanFailure(() => p.apply(m), guard(p));
+      }
+      checkValidCtx(p);
+      p.free();
+    }), { numRuns: runs(40) });
+  });
+}

@@ -51,7 +51,7 @@ const APPLY = `
 local function hexdecode(h) return (h:gsub('..', function(x) return string.char(tonumber(x, 16)) end)) end
 local function u32(s, p) local a, b, c, d = s:byte(p, p + 3); return a + b * 256 + c * 65536 + d * 16777216 end
 local function w32(v) return string.char(v % 256, math.floor(v / 256) % 256, math.floor(v / 65536) % 256, math.floor(v / 16777216) % 256) end
-local S, CELLS, B = 3, 68, 4294967296
+local S, CELLS, B = tonumber(ARGV[7]), 68, 4294967296
 -- parse a payload: list of {arm, {sign, lo, cells}}; returns nil, reason on a malformed one
 local function parse(s, arms)
   local out, p, n, last = {}, 1, #s, -1
@@ -121,7 +121,8 @@ local function packentry(e)
   return table.concat(t)
 end
 
--- KEYS: meta, sums, count, ids. ARGV: identity JSON, arms, window, payload hex, ids hex (16 digits each), events
+-- KEYS: meta, sums, count, ids. ARGV: identity JSON, arms, window, payload hex, ids hex (16 digits each), events,
+-- accumulators per arm entry (3: pulls, rewards, squares; d(d+1)/2 + d for a linear policy's A and b)
 local meta = redis.call('GET', KEYS[1])
 if meta and meta ~= ARGV[1] then return {'FOREIGN', meta} end
 local arms, window = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -276,7 +277,7 @@ export class RedisStore {
       const ids = d.eventIds!;
       let idh = '';
       for (const x of ids) idh += idHex(x);
-      const r = await this.script('apply', [this.identity, String(this.empty.arms), String(this.window), hexOf(d.payload), idh, String(d.count)], true);
+      const r = await this.script('apply', [this.identity, String(this.empty.arms), String(this.window), hexOf(d.payload), idh, String(d.count), String(d.width)], true);
       if (!Array.isArray(r) || typeof r[0] !== 'string') throw new StateError(`Redis update returned ${describe(r)}`);
       const tag = r[0];
       if (tag === 'OK') return { learned: d.count, duplicates: total - d.count };
