@@ -202,20 +202,39 @@ const normName = (s: string): string => s.replace(/[_\-\s]/g, '').toLowerCase();
  */
 export function nearest(given: string, accepted: readonly string[]): string | undefined {
   const g = normName(given);
+  // the names other libraries give an option (torch, optax, Keras, MABWiser), where ours differs
+  const alias = SYNONYMS[g];
+  if (alias) { const hit = accepted.find((a) => alias.includes(normName(a))); if (hit !== undefined) return hit; }
   let best: string | undefined, bestD = Infinity;
   for (const a of accepted) {
     const d = distance(g, normName(a));
     if (d < bestD) { bestD = d; best = a; }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3))) return best;
+  // a part of the name (`floor` -> `explorationFloor`, `lineSearch` -> `lineSearchFn`), when only one name has it
+  if (g.length >= 4) {
+    const within = accepted.filter((a) => { const n = normName(a); return n.includes(g) || (n.length >= 4 && g.includes(n)); });
+    if (within.length === 1) return within[0];
+  }
+  return undefined;
 }
+/** Other libraries' option names (normalised as normName does) -> the normalised names they may mean here. */
+const SYNONYMS: Record<string, readonly string[]> = {
+  learningrate: ['lr'], stepsize: ['lr'], eta: ['lr'], alpha: ['lr'],
+  beta1: ['betas', 'b1'], beta2: ['betas', 'b2'], b1: ['betas'], b2: ['betas'],
+  epsilon: ['eps'], decay: ['weightdecay'], wd: ['weightdecay'], l2: ['weightdecay', 'lambda'],
+  narms: ['arms'], numarms: ['arms'], karms: ['arms'], k: ['arms'], nexperts: ['experts'],
+  dimension: ['dim', 'features'], d: ['dim'], nfeatures: ['features', 'dim'], randomseed: ['seed'],
+  numthreads: ['threads'], workers: ['threads'], memory: ['historysize', 'memory'],
+};
 /**
  * The accepted names and the nearest match, for a message about an unknown name:
- * `; did you mean "weight"? Accepted: "weight", "bias"` (the list cut after 20).
+ * `; did you mean "weight"? Accepted: "weight", "bias"` (the list cut after 20), or
+ * `. Accepted: ...` when no name is near.
  */
 export function suggest(given: string, accepted: readonly string[]): string {
   const best = nearest(given, accepted);
-  const near = best !== undefined ? `; did you mean ${JSON.stringify(best)}?` : '';
+  const near = best !== undefined ? `; did you mean ${JSON.stringify(best)}?` : '.';
   const list = accepted.slice(0, 20).map((a) => JSON.stringify(a)).join(', ') + (accepted.length > 20 ? `, … (${accepted.length} in all)` : '');
   return `${near} Accepted: ${list || '(none)'}`;
 }

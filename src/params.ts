@@ -54,7 +54,7 @@ export class ParamSet {
   get freed(): boolean { return this.data.freed; }
   /** Throws DisposedError after free() or the engine's dispose(). */
   checkLive(): void {
-    if (this.data.freed) throw new DisposedError('ParamSet was freed');
+    if (this.data.freed) throw new DisposedError('ParamSet was freed (free() released its memory): create a new one with new ParamSet(engine, spec)');
     this.engine.checkLive();
   }
 

@@ -10,12 +10,15 @@
 // A Vite production build of a tiny page importing "simdopt" from the app, served with COOP/COEP and
 // opened in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core, as
 // test/conformance does), computes the same bits on 2 threads.
+// A Cloudflare Worker: examples/workerd (its wrangler.toml and src/index.js, as a user copies them)
+// inside the app, built by `wrangler deploy --dry-run` against the installed tarball and run in workerd
+// (miniflare): the same bits on its one thread, each wasm module uploaded once as a precompiled module.
 // Bounded: about 15-30 s on an idle 2-core machine (two tsc runs and the Vite build are most of it);
 // timeouts 120 s.
 import { test, beforeAll, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,7 @@ import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { extname } from 'node:path';
 import { CHROMIUM } from './conformance/browser.mjs';
+import { runDeploy, wasmCopies, wranglerBin } from '../scripts/app-bundles.mjs';
 import * as simdopt from '../dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -227,4 +231,41 @@ test('Vite production build of a page importing "simdopt", opened in Chromium (c
     await browser.close();
     server.close();
   }
+}, 120_000);
+
+test('workerd: examples/workerd built by wrangler against the installed tarball, run in workerd: the same bits, each wasm module uploaded once', async (t) => {
+  const wrangler = wranglerBin();
+  if (!requireBinary(t, 'wrangler', wrangler || join(root, 'node_modules', 'wrangler'))) return;
+  const worker = join(app, 'workerd');
+  cpSync(join(root, 'examples', 'workerd', 'wrangler.toml'), join(worker, 'wrangler.toml'));
+  cpSync(join(root, 'examples', 'workerd', 'src'), join(worker, 'src'), { recursive: true });
+  const out = join(worker, 'out');
+  try {
+    await promisify(execFile)(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', out], {
+      cwd: worker, encoding: 'utf8', timeout: 100_000,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: join(worker, 'logs'), NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
+    });
+  } catch (e) { assert.fail(`wrangler deploy --dry-run failed:\n${e.stdout}${e.stderr}`); }
+  const names = readdirSync(out).filter((f) => f.endsWith('.js') || f.endsWith('.wasm')).sort();
+  const main = names.find((f) => f.endsWith('.js'));
+  const deploy = { out, main, modules: names.map((f) => ({ file: f, type: f.endsWith('.wasm') ? 'CompiledWasm' : 'ESModule', bytes: readFileSync(join(out, f)) })) };
+  // the wasm arrives as precompiled modules only, each once, and every one is a module of the installed package
+  const installed = readdirSync(join(app, 'node_modules', 'simdopt', 'dist', 'wasm')).map((f) => ({ name: f.replace(/\.wasm$/, ''), bytes: readFileSync(join(app, 'node_modules', 'simdopt', 'dist', 'wasm', f)) }));
+  const copies = wasmCopies(deploy, installed);
+  assert.equal(copies.inlined, 0, 'the worker script inlines wasm as base64');
+  assert.ok(Object.keys(copies.uploaded).length >= 2, `uploaded: ${JSON.stringify(copies.uploaded)}`);
+  for (const [k, n] of Object.entries(copies.uploaded)) {
+    assert.match(k, /^[a-z]+-simd-mt$/, `${k}: an uploaded module that is not one of the package's simd-mt modules`);
+    assert.equal(n, 1, `${k} uploaded ${n} times`);
+  }
+  const r = JSON.parse(await runDeploy(deploy));
+  assert.equal(r.runtime, 'workerd');
+  assert.equal(r.variant, 'simd-mt');
+  assert.deepEqual(r.bits, expected.bits, 'workerd: the same bits as this checkout\'s dist');
+  // the example's bandit decision, as this process computes it
+  const e = await simdopt.init({ threads: 1 });
+  const p = new simdopt.bandits.UCB1(e, { arms: 3, seed: 7 });
+  p.learn([{ eventId: 'e1', arm: 0, reward: 1 }, { eventId: 'e2', arm: 1, reward: 0 }]);
+  assert.equal(r.arm, p.decide({ eventId: 'e3' }).arm);
+  await e.dispose();
 }, 120_000);

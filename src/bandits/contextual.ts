@@ -108,7 +108,7 @@ export function checkSpd(M: Float64Array, d: number, where: string, name: string
 /** @internal Throws InvalidArgumentError unless `values` holds `n` finite numbers within ±MAX_FEATURE (`what` describes the expected shape). */
 export function checkFeatures(where: string, label: string, values: unknown, n: number, what: string): asserts values is ArrayLike<number> {
   if (!isNumArray(values) || values.length !== n) {
-    throw new InvalidArgumentError(`${where}: ${label} must hold ${what}, got ${describe(values)}${isNumArray(values) ? ` of length ${values.length}` : ''}`);
+    throw new InvalidArgumentError(`${where}: ${label} must hold ${what}, got ${describe(values)}`);
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

@@ -199,7 +199,7 @@ export abstract class Policy {
 
   // ---- lifecycle ----
   checkLive(): void {
-    if (this.freedFlag) throw new DisposedError(`${this.kind} policy was freed`);
+    if (this.freedFlag) throw new DisposedError(`${this.kind} policy was freed (free() released its state): create a new one, or bandits.load(engine, bytes) a state saved with save()`);
     if (this.engine.isDisposed) throw new DisposedError('engine was disposed: create a new one with init()');
   }
   get freed(): boolean { return this.freedFlag; }

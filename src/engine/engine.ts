@@ -300,9 +300,11 @@ function missingVariant(g: ModuleGroup, name: string): never | false {
     `(what workerd runs); pass init({ wasm: { '${name}': module } }) with the module imported from simdopt/wasm/${name}.wasm`);
 }
 
+const INIT_KEYS: readonly string[] = ['threads', 'simd', 'maxMemory', 'splitMin', 'wasm'];
 /** Create an engine: detect features, pick the module variant, instantiate, start the workers. */
 export async function init(opts: InitOptions = {}): Promise<Engine> {
   requireObject('init options', opts);
+  for (const k of Object.keys(opts)) if (!INIT_KEYS.includes(k)) throw new HyperparameterError(`unknown init option ${JSON.stringify(k)}${suggest(k, INIT_KEYS)}`);
   const runtime = detectRuntime();
   const fallbacks: string[] = [];
   if (opts.threads !== undefined && opts.threads !== 'auto' && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= MAX_THREADS)) {

@@ -109,7 +109,7 @@ export class EngineBuffer<D extends DType = 'f32'> {
     this.owner = owner; this.dtype = dtype; this.length = length; this._ptr = ptr;
   }
   get ptr(): number {
-    if (this._ptr < 0) throw new DisposedError('buffer was freed');
+    if (this._ptr < 0) throw new DisposedError('buffer was freed (free() released it): allocate a new one with engine.alloc() or engine.from()');
     this.owner.checkLive();
     return this._ptr;
   }

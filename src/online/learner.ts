@@ -66,7 +66,7 @@ export abstract class OnlineLearner {
 
   /** @internal */
   protected live(): void {
-    if (this.#freed) throw new DisposedError(`this ${this.learnerName} was freed`);
+    if (this.#freed) throw new DisposedError(`this ${this.learnerName} was freed (free() released its state): create a new one, or online.load(engine, bytes) a state saved with save()`);
     this.engine.checkLive();
   }
   /** @internal strictness: a learner whose call takes no (more) arguments refuses any given one. */

@@ -185,7 +185,7 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
   protected abstract validate(h: H): H;
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
   protected live(): void {
-    if (this._freed) throw new DisposedError(`${this.kind} optimizer was freed`);
+    if (this._freed) throw new DisposedError(`${this.kind} optimizer was freed (free() released its state): create a new one, and restore a saved state with loadState() if you have one`);
     this.params.checkLive();
   }
   /** Whether free() was called. */

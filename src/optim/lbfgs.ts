@@ -164,7 +164,7 @@ export class LBFGS {
 
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
   private live(): void {
-    if (this._freed) throw new DisposedError('lbfgs optimizer was freed');
+    if (this._freed) throw new DisposedError('lbfgs optimizer was freed (free() released its state): create a new LBFGS, and restore a saved state with loadState() if you have one');
     this.params.checkLive();
   }
 

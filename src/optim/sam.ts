@@ -110,7 +110,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
 
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
   private live(): void {
-    if (this.freedV) throw new DisposedError('SAM optimizer was freed');
+    if (this.freedV) throw new DisposedError('SAM optimizer was freed (free() released its state): create a new SAM over a live base optimizer');
     this.params.checkLive();
   }
 

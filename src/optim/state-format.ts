@@ -16,7 +16,7 @@
 // Numbers in the manifest are plain JSON numbers (shortest round-trip form, so f64 values come back
 // exactly); NaN, ±Infinity and -0 are written as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"};
 // typed arrays outside the per-tensor state (e.g. in `scalars`) go to the payload as {"$blob": i}.
-import { valueText, nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError } from '../errors.js';
+import { valueText, nameText, describe, InvalidArgumentError, requireObject, shapeText, StateError, suggest } from '../errors.js';
 import { requireEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
 import { checkHost, containerCrc32 as crc32 } from '../engine/state-container.js';
@@ -104,6 +104,7 @@ export function saveState(opt: Stateful, options: SaveStateOptions = {}): Uint8A
   checkHost();
   requireStateful(opt);
   if (options !== undefined) requireObject('saveState options', options);
+  for (const k of Object.keys(options ?? {})) if (k !== 'params') throw new InvalidArgumentError(`unknown saveState option ${JSON.stringify(k)}${suggest(k, ['params'])}`);
   const sd = opt.stateDict() as StateDict;
   const arrays: Typed[] = [];
   let payload = 0;
@@ -239,6 +240,7 @@ function decode(v: unknown, payload: Uint8Array, blobs: PayloadEntry[]): unknown
 export function loadState(opt: Stateful, bytes: Uint8Array, options: LoadStateOptions = {}): void {
   requireStateful(opt);
   if (options !== undefined) requireObject('loadState options', options);
+  for (const k of Object.keys(options ?? {})) if (k !== 'params') throw new InvalidArgumentError(`unknown loadState option ${JSON.stringify(k)}${suggest(k, ['params'])}`);
   const ps = opt.params;
   const { manifest: m, payload } = readStateManifest(ps.engine, bytes);
   if (m.optimizer !== opt.kind) throw new StateError(`state file holds ${nameText(m.optimizer)} state, this optimizer is ${opt.kind}`);

@@ -38,7 +38,7 @@ export abstract class BuiltinModel {
   /** Release the model's engine memory; a later solve with it raises DisposedError. */
   free(): void { this.freed = true; this.vecs.free(); }
   /** @internal */
-  checkLive(): void { if (this.freed) throw new DisposedError(`this bilevel.models.${this.kind} model was freed`); }
+  checkLive(): void { if (this.freed) throw new DisposedError(`this bilevel.models.${this.kind} model was freed (free() released its data): build a new one with bilevel.models.${this.kind}(engine, spec)`); }
   /** Copy `src` (array of finite numbers of `length` entries) into a new f64 buffer of the model; `what` names it in errors. */
   protected data(what: string, src: unknown, length: number): Vec {
     requireArrayLike(what, src);

@@ -75,7 +75,7 @@ export class TransformState {
   get freed(): boolean { return this.freedV; }
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
   checkLive(): void {
-    if (this.freedV) throw new DisposedError(`${this.kind} transformation state was freed`);
+    if (this.freedV) throw new DisposedError(`${this.kind} transformation state was freed (free() released it): make a new one with the transformation's init(params)`);
     this.params.checkLive();
   }
 

@@ -42,7 +42,7 @@ abstract class Averaged {
 
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
   protected live(): void {
-    if (this.buf.freed) throw new DisposedError(`${this.format} was freed`);
+    if (this.buf.freed) throw new DisposedError(`${this.format} was freed (free() released its buffers): create a new one`);
     this.params.checkLive();
   }
 
