@@ -2,6 +2,7 @@
 // the upper variable, and the simplex of source weights.
 
 import { ld, st } from './common';
+import { simplexW } from '../core/simplex';
 
 /**
  * x = clamp(x, lo, hi) elementwise; lo / hi point to n bounds each, or are 0 with the scalar bound in
@@ -16,4 +17,12 @@ export function bl_clamp(n: i32, x: usize, lo: usize, hi: usize, loS: f64, hiS: 
     st(x, i, c);
   }
   return moved;
+}
+
+/**
+ * x = the Euclidean projection of y onto the simplex {x ≥ 0, Σx = r} (x may be y; exact, sort-based:
+ * assembly/core/simplex.ts, the kernel the online family's simplex set uses). Scratch: n f64 then n i32.
+ */
+export function bl_project_simplex(n: i32, r: f64, y: usize, x: usize, scratch: usize): void {
+  simplexW(n, r, y, 0, x, scratch, scratch + (<usize>n << 3));
 }

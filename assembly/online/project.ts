@@ -3,69 +3,18 @@
 // norm (x − y)ᵀA(x − y) (Online Newton Step).
 //   set kinds: 0 unconstrained, 1 simplex {x ≥ 0, Σx = r}, 2 ℓ1 ball {Σ|x| ≤ r}, 3 ℓ2 ball {‖x‖ ≤ r},
 //              4 box {lo ≤ x ≤ hi}.
-// Simplex and ℓ1: sort-based and exact (Held, Wolfe & Crowder 1974; Duchi et al. 2008), generalised to
+// Simplex and ℓ1: sort-based and exact (the simplex kernel lives in assembly/core/simplex.ts, shared with the bilevel family) (Held, Wolfe & Crowder 1974; Duchi et al. 2008), generalised to
 // a diagonal norm: x_i = max(y_i − τ/h_i, 0) with τ found from the breakpoints h_i·y_i sorted in one
 // total order (key descending, index ascending), so the sums run in the same order in every build and
 // in the JS reference. ℓ2 ball: Euclidean is the closed form y·r/‖y‖; in a diagonal or Mahalanobis
 // norm, x(μ) = (H + μI)⁻¹H y with the multiplier μ ≥ 0 bisected until hi − lo ≤ 1e-12·hi (at most 200
 // halvings) and x(hi) returned, whose computed norm is ≤ r. Box: clamping (separable, so exact in any
 // diagonal norm). No fused multiply-add; every sum in a fixed order.
-import { ld, st, ldi, sti, dot4, abs4 } from './common';
+import { ld, st, dot4, abs4 } from './common';
+import { simplexW } from '../core/simplex';
 
 export const BISECT_TOL: f64 = 1e-12;
 export const BISECT_MAX: i32 = 200;
-
-// @ts-ignore: decorator
-@inline function before(key: usize, a: i32, b: i32): bool {
-  const ka = ld(key, a), kb = ld(key, b);
-  return ka > kb || (ka == kb && a < b);
-}
-
-/** Heap sort of idx[0..n) so that idx lists the elements by key descending, ties by index ascending. */
-function sortIdx(n: i32, key: usize, idx: usize): void {
-  for (let i = 0; i < n; i++) sti(idx, i, i);
-  // max-heap under "comes later"
-  for (let s = (n >> 1) - 1; s >= 0; s--) siftDown(key, idx, s, n);
-  for (let e = n - 1; e > 0; e--) {
-    const t = ldi(idx, 0); sti(idx, 0, ldi(idx, e)); sti(idx, e, t);
-    siftDown(key, idx, 0, e);
-  }
-}
-function siftDown(key: usize, idx: usize, s: i32, n: i32): void {
-  let root = s;
-  while (true) {
-    const c = 2 * root + 1;
-    if (c >= n) return;
-    let m = c;
-    if (c + 1 < n && before(key, ldi(idx, c), ldi(idx, c + 1))) m = c + 1;
-    if (before(key, ldi(idx, root), ldi(idx, m))) {
-      const t = ldi(idx, root); sti(idx, root, ldi(idx, m)); sti(idx, m, t);
-      root = m;
-    } else return;
-  }
-}
-
-/**
- * argmin Σ h_i (x_i − y_i)² over {x ≥ 0, Σx = r} (h = 0: all weights 1). x may be y. Scratch: key
- * (n f64), idx (n i32).
- */
-export function simplexW(n: i32, r: f64, y: usize, h: usize, x: usize, key: usize, idx: usize): void {
-  if (h) { for (let i = 0; i < n; i++) st(key, i, ld(h, i) * ld(y, i)); } else { for (let i = 0; i < n; i++) st(key, i, ld(y, i)); }
-  sortIdx(n, key, idx);
-  let sy: f64 = 0, sw: f64 = 0, tau: f64 = 0;
-  for (let j = 0; j < n; j++) {
-    const k = ldi(idx, j);
-    sy += ld(y, k);
-    sw += h ? 1.0 / ld(h, k) : 1.0;
-    const tj = (sy - r) / sw;
-    if (ld(key, k) > tj) tau = tj;
-  }
-  if (h) {
-    for (let i = 0; i < n; i++) { const v = ld(y, i) - tau / ld(h, i); st(x, i, v > 0 ? v : 0.0); }
-  } else {
-    for (let i = 0; i < n; i++) { const v = ld(y, i) - tau; st(x, i, v > 0 ? v : 0.0); }
-  }
-}
 
 /** x(μ)_i = h_i y_i/(h_i + μ) into x; returns ‖x(μ)‖ (fixed order). */
 function diagAt(n: i32, h: usize, y: usize, mu: f64, x: usize): f64 {

@@ -6,7 +6,7 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd', 'borep'] as const;
+export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd', 'borep', 'scalebio'] as const;
 /** The first-order methods (gradients only; singular or PL lower levels). */
 export const FIRST_ORDER = ['penalty', 'f2sa', 'bome', 'vpbgd'] as const;
 export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
@@ -60,11 +60,13 @@ export interface SolveOptions {
   seed?: number;
   /** stocbio, soba, borep (with samples): the batch of the power iteration that sets the default steps. Default min(samples, 4·batchSize). */
   powerBatchSize?: number;
-  /** penalty, f2sa, vpbgd: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀; vpbgd: γ of Shen & Chen). Default 100 (penalty), 1 (f2sa), 10 (vpbgd). */
+  /** penalty, f2sa, vpbgd, scalebio: the multiplier λ of f + λ(g − g*) (1/σ of Kwon et al.; f2sa: its start λ₀; vpbgd: γ of Shen & Chen; scalebio: α of f + α(g(s, w) − g(s, u)), its start). Default 100 (penalty, scalebio), 1 (f2sa), 10 (vpbgd). */
   penalty?: number;
+  /** scalebio: α ← min(α·penaltyFactor, penaltyMax) after each step (the paper's τ ≥ 1). Default 1 (α constant). */
+  penaltyFactor?: number;
   /** f2sa: λ ← min(λ + penaltyGrowth, penaltyMax) after each outer step. Default 0.1. */
   penaltyGrowth?: number;
-  /** f2sa: the largest λ. Default 1e4. */
+  /** f2sa, scalebio: the largest λ (scalebio: α). Default 1e4. */
   penaltyMax?: number;
   /** bome: η of λ = max(η‖∇q‖² − ⟨∇f, ∇q⟩, 0)/‖∇q‖². Default 0.5. */
   bomeEta?: number;
@@ -106,7 +108,7 @@ export interface Resolved {
   cgSteps: number; cgTol: number; neumannSteps: number; neumannLr: number | null;
   fpSteps: number; fpLr: number | null; fpTol: number; unrollMemory: number;
   batchSize: number; upperBatchSize: number | null; seed: number; powerBatchSize: number | null; stepDecay: 'none' | 'sqrt';
-  penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number;
+  penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number; penaltyFactor: number;
   xMin: number | number[]; xMax: number | number[];
   warmSteps: number; lowerInterval: number; linearLr: number | null; linearRadius: number;
   powerSteps: number; fdStep: number; maxDense: number;
@@ -123,6 +125,7 @@ const PER_METHOD: Record<Method, string[]> = {
   stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
   penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
   vpbgd: ['innerSteps', 'innerTol', 'penalty', 'xMin', 'xMax'],
+  scalebio: ['innerSteps', 'innerTol', 'penalty', 'penaltyFactor', 'penaltyMax'],
   borep: ['innerSteps', 'innerTol', 'warmSteps', 'lowerInterval', 'linearLr', 'linearRadius', ...STOCH],
 };
 const ALL = [...new Set([...COMMON, ...Object.values(PER_METHOD).flat()])].sort();
@@ -174,8 +177,8 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
   if (opts.stepDecay !== undefined && opts.stepDecay !== 'none' && opts.stepDecay !== 'sqrt') throw new HyperparameterError(`stepDecay must be 'none' or 'sqrt', got ${describe(opts.stepDecay)}`);
   const r: Resolved = {
     method,
-    innerSteps: or('innerSteps', method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'borep' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
-      (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' || method === 'vpbgd' ? 1 : 0, 1e9)),
+    innerSteps: or('innerSteps', method === 'scalebio' ? 1 : method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'borep' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
+      (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'scalebio' ? 1 : 0, 1e9)),
     innerLr: or<number | null>('innerLr', null, pos),
     innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
     innerSolver: solver as 'gd' | 'newton',
@@ -196,6 +199,7 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     penaltyGrowth: or('penaltyGrowth', 0.1, (n, v) => checkRange(n, v, 0, Infinity)),
     penaltyMax: or('penaltyMax', 1e4, pos),
     bomeEta: or('bomeEta', 0.5, pos),
+    penaltyFactor: or('penaltyFactor', 1, (n, v) => checkRange(n, v, 1, Infinity)),
     stepDecay: (opts.stepDecay ?? (method === 'soba' ? 'sqrt' : 'none')) as 'none' | 'sqrt',
     fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
     maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),

@@ -14,6 +14,7 @@ import { CallbackOracles, type LowerLevel, type OracleCalls, type Oracles, type 
 import { runStochastic, type Samples } from './stochastic.js';
 import { runFirstOrder } from './firstorder.js';
 import { runBorep } from './borep.js';
+import { runScaleBio } from './scalebio.js';
 import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError, UnsupportedError } from '../errors.js';
@@ -163,8 +164,9 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
       mem = readRun(engine, problem.resume, { method, dx: o.dx, dy: o.dy, problem: identity(), options: resolvedFor(opt) });
       x.array.set(mem.vectors.x!); y.array.set(mem.vectors.y!);
     }
-    if (method === 'f2sa' && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
-    const r = method === 'borep' ? runBorep(v, o, x, y, opt, samples, problem.onIteration, mem)
+    if ((method === 'f2sa' || method === 'scalebio') && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
+    const r = method === 'scalebio' ? runScaleBio(v, o, x, y, opt, problem.onIteration)
+      : method === 'borep' ? runBorep(v, o, x, y, opt, samples, problem.onIteration, mem)
       : samples ? runStochastic(v, o, x, y, opt, samples, problem.onIteration, mem)
       : isFirstOrder(method) ? runFirstOrder(v, o, x, y, opt, problem.onIteration, mem)
         : run(v, o, x, y, method, opt, problem.onIteration, mem);

@@ -27,7 +27,7 @@ const anyValue = fc.oneof(
   fc.double({ min: -3, max: 3, noNaN: true }), fc.integer({ min: -2, max: 12 }),
 );
 const NAMES = ['innerSteps', 'innerLr', 'innerTol', 'innerSolver', 'cgSteps', 'cgTol', 'neumannSteps', 'neumannLr', 'fpSteps', 'fpLr', 'fpTol',
-  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps', 'xMin', 'xMax', 'penalty'];
+  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps', 'xMin', 'xMax', 'penalty', 'penaltyFactor', 'warmSteps', 'lowerInterval'];
 const OUTER = ['optimizer', 'lr', 'steps', 'tol', 'momentum', 'beta1', 'beta2', 'eps', 'beta', 'Lr'];
 const method = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...bilevel.METHODS) }, { weight: 1, arbitrary: anyValue }, { weight: 1, arbitrary: fc.constantFrom('aid', 'aid-gc', 'ITD') });
 const REAL = NAMES.slice(0, 15).filter((n) => n !== 'outer');
