@@ -310,7 +310,7 @@ async function build() {
   if (S.online) {
     lines.push('## Online learners', '', 'OCO learners take a feasible set (`set`, required: `online.sets.*`, not probed); `x0` (a point) is not probed either.', '');
     const learners = Object.entries(S.online).filter(([, C]) => typeof C === 'function' && C.prototype instanceof S.online.OnlineLearner).sort(([a], [b]) => (a < b ? -1 : 1));
-    const SETBASE = { ExponentiatedGradient: () => S.online.sets.simplex(3) };
+    const SETBASE = { ExponentiatedGradient: () => S.online.sets.simplex(3), CoinBetting: () => S.online.sets.unconstrained(3) };
     for (const [name, C] of learners) {
       const fields = ctorOptions(C.name);
       if (!fields) throw new Error(`no constructor typing for online.${name} (${C.name})`);

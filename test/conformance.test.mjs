@@ -290,7 +290,7 @@ function checkOnline(label, res, { runtime, twoThreads, names = ONLINE_ALL }) {
   }
 }
 
-test('online, node: OGD, AdaGrad, ONS, FTRL-Proximal, MLpol, BOA sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
+test('online, node: OGD, AdaGrad, ONS, FTRL-Proximal, MLpol, BOA, CoinBetting, ACI, SAOCP sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
   const M = { exp: (x) => powEngine.exp(x), log: (x) => powEngine.log(x) };
   for (const name of ONLINE_CASES) onlineRef[name] = await referenceOnlineSequence(name, M);
   checkOnline('node', await runOnlineConfigs(simdopt), { runtime: 'node', twoThreads: true });

@@ -7,3 +7,5 @@ export { on_ogd_update, on_adagrad_update, on_eg_update, on_eg_init } from './oc
 export { on_ftrl_weights, on_ftrl_predict, on_ftrl_logistic, on_ftrl_gradient, on_check_indices, on_sparse_stage, on_ftrl_logistic_batch, on_csr_stage } from './ftrl';
 export { on_ons_update, on_ons_init } from './ons';
 export { on_experts_weights, on_experts_combine, on_experts_update, on_experts_init } from './experts';
+export { on_coin_update, on_coin_init } from './coin';
+export { on_conformal_update, on_conformal_radius, on_conformal_init } from './conformal';

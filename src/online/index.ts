@@ -12,6 +12,8 @@ import { ExponentiatedGradient } from './eg.js';
 import { FTRLProximal } from './ftrl.js';
 import { ONS } from './ons.js';
 import { EWA, FixedShareAggregation as FixedShare, MLpol, BOA } from './experts.js';
+import { CoinBetting } from './coin.js';
+import { ACI, SFOGD, SAOCP } from './conformal.js';
 import { onlineEngine } from './input.js';
 import type * as Og from './ogd.js';
 import type * as Ad from './adagrad.js';
@@ -20,8 +22,10 @@ import type * as Ft from './ftrl.js';
 import type * as On from './ons.js';
 import type * as Ex from './experts.js';
 import type * as St from './sets.js';
+import type * as Co from './coin.js';
+import type * as Cf from './conformal.js';
 
-const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA];
+const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP];
 
 /** Rebuild a learner from save()'s bytes (strict: format, versions, checksum, options, set, state). */
 function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
@@ -30,6 +34,7 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
 
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
+  CoinBetting, ACI, SFOGD, SAOCP,
   FeasibleSet,
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
   load: loadOnline, STATE_FORMAT: ONLINE_STATE_FORMAT, STATE_VERSION: ONLINE_STATE_VERSION, CONTAINS_TOL, BISECTION_TOL,
@@ -61,4 +66,14 @@ export declare namespace online {
   export type ExpertLoss = Ex.ExpertLoss;
   export type FeasibleSet = St.FeasibleSet;
   export type SetKind = St.SetKind;
+  export type CoinBetting = Co.CoinBetting;
+  export type CoinBettingOptions = Co.CoinBettingOptions;
+  export type CoinBettingMode = Co.CoinBettingMode;
+  export type ACI = Cf.ACI;
+  export type ACIOptions = Cf.ACIOptions;
+  export type SFOGD = Cf.SFOGD;
+  export type SFOGDOptions = Cf.SFOGDOptions;
+  export type SAOCP = Cf.SAOCP;
+  export type SAOCPOptions = Cf.SAOCPOptions;
+  export type ConformalOptions = Cf.ConformalOptions;
 }

@@ -2,6 +2,7 @@
 // in Node from test/helpers/reference-online.mjs (f64-exact re-implementations of the kernels); the
 // library is used only for the engine's deterministic exp/log (`M`) and for the sets' constants.
 import { adagradRef, aggregationRef, ftrlRef, ogdRef, onsRef } from '../helpers/reference-online.mjs';
+import { coinRef, conformalRef } from '../helpers/reference-online-conformal.mjs';
 import { driveOnline } from './online.mjs';
 
 /** { sha256, values } of case `name` from the reference; M = { exp, log } of an engine. */
@@ -20,6 +21,14 @@ export async function referenceOnlineSequence(name, M) {
     const set = { kind: 'l2Ball', dim: 4, radius: 0.7 }, D = 1.4, gamma = 0.5 * Math.min(1 / (4 * 2 * D), 0.5);
     const R = onsRef(set, { gamma, epsilon: 1 / (gamma * gamma * D * D) }, new Float64Array(4));
     return driveOnline(name, { predict: () => Float64Array.from(R.st.x), update: (g) => R.update(g) });
+  }
+  if (name === 'coin') {
+    const R = coinRef({ kind: 'l2Ball', dim: 4, radius: 0.7 }, { mode: 'ball', lipschitz: 4 });
+    return driveOnline(name, { predict: () => Float64Array.from(R.st.x), update: (g) => R.update(g) });
+  }
+  if (name === 'aci' || name === 'saocp') {
+    const R = name === 'aci' ? conformalRef('ACI', { window: 100, gamma: 0.02 }) : conformalRef('SAOCP', { alpha: 0.2 });
+    return driveOnline(name, { predict: () => R.radius(), update: (s) => R.update(s) });
   }
   if (name === 'ftrl') {
     const R = ftrlRef(256, { alpha: 0.3, l1: 0.5, l2: 0.1 }, M);

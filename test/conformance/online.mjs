@@ -1,6 +1,7 @@
 // Cross-runtime conformance of the online family: one seeded sequence of 500 rounds per learner (OGD on
 // a simplex, AdaGrad on an ℓ1 ball, ONS on an ℓ2 ball with its Mahalanobis projection, FTRL-Proximal
-// on sparse logistic data, MLpol and BOA aggregating forecasters), every decision and returned value
+// on sparse logistic data, MLpol and BOA aggregating forecasters, coin betting in the ℓ2 ball, ACI and
+// SAOCP radii over shifted scores), every decision and returned value
 // hashed with SHA-256. Runtime-neutral ESM (no node: imports), like bandits.mjs, so Node, Deno, Bun,
 // Chromium and workerd run the same file; the JS reference (test/conformance/online-reference.mjs, in
 // Node) runs the very same driver over test/helpers/reference-online.mjs.
@@ -9,7 +10,7 @@ import { sha256Hex, xorshift32 } from './trajectory.mjs';
 
 export const ONLINE_STEPS = 500;
 const u24 = (r) => (r() >>> 8) / 16777216;
-export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa'];
+export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa', 'coin', 'aci', 'saocp'];
 
 /**
  * Drive case `name` through `api`: OCO { predict() -> Float64Array, update(g) }; ftrl { prob(idx, val),
@@ -18,7 +19,14 @@ export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa'];
 export async function driveOnline(name, api) {
   const r = xorshift32(0x0411e ^ (ONLINE_CASES.indexOf(name) + 1)), rec = [];
   const vec = (n, s) => Array.from({ length: n }, () => (u24(r) * 2 - 1) * s);
-  if (name === 'ogd' || name === 'adagrad' || name === 'ons') {
+  if (name === 'aci' || name === 'saocp') {
+    // scores of a forecaster whose error scale triples at round 250 (a shift)
+    for (let t = 0; t < ONLINE_STEPS; t++) {
+      const s = (t < 250 ? 1 : 3) * u24(r) * (1 + u24(r));
+      rec.push(api.predict(), api.update(s) ? 1 : 0);
+    }
+    rec.push(api.predict());
+  } else if (name === 'ogd' || name === 'adagrad' || name === 'ons' || name === 'coin') {
     const n = name === 'ogd' ? 6 : name === 'adagrad' ? 5 : 4, z = vec(n, 0.8);
     for (let t = 0; t < ONLINE_STEPS; t++) {
       const x = api.predict();
@@ -59,7 +67,11 @@ export async function runOnlineSequence(simdopt, name, initOptions = {}) {
     if (name === 'ogd') L = new online.OGD(engine, { set: online.sets.simplex(6, 2), lipschitz: 3 });
     else if (name === 'adagrad') L = new online.AdaGrad(engine, { set: online.sets.l1Ball(5, 1.5) });
     else if (name === 'ons') L = new online.ONS(engine, { set: online.sets.l2Ball(4, 0.7), alpha: 0.5, lipschitz: 2 });
-    if (L) api = { predict: () => L.predict(), update: (g) => L.update(g) };
+    else if (name === 'coin') L = new online.CoinBetting(engine, { set: online.sets.l2Ball(4, 0.7), mode: 'ball', lipschitz: 4 });
+    if (name === 'aci' || name === 'saocp') {
+      L = name === 'aci' ? new online.ACI(engine, { window: 100, gamma: 0.02 }) : new online.SAOCP(engine, { alpha: 0.2 });
+      api = { predict: () => L.predict(), update: (s) => L.update(s) };
+    } else if (L) api = { predict: () => L.predict(), update: (g) => L.update(g) };
     else if (name === 'ftrl') {
       L = new online.FTRLProximal(engine, { dim: 256, alpha: 0.3, l1: 0.5, l2: 0.1 });
       api = { prob: (i, v) => L.predict({ indices: i, values: v }), learn: (i, v, y) => L.update(y, { x: { indices: i, values: v } }), weights: () => L.predict() };

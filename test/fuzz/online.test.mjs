@@ -22,12 +22,13 @@ const anyValue = fc.oneof(
 const SETS = [online.sets.simplex(3), online.sets.l1Ball(3, 2), online.sets.l2Ball(3), online.sets.box([-1, 0, -2], [1, 1, 0]), online.sets.unconstrained(3)];
 const anySet = fc.oneof(fc.constantFrom(...SETS), anyValue);
 const NAMES = ['set', 'stepRule', 'lipschitz', 'diameter', 'lambda', 'lr', 'x0', 'delta', 'alpha', 'beta', 'l1', 'l2', 'dim', 'gamma', 'epsilon',
-  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts'];
+  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts', 'mode', 'window', 'scale', 'initial', 'lifetime'];
 const LEARNERS = {
   OGD: { C: online.OGD, base: { set: SETS[2] } }, AdaGrad: { C: online.AdaGrad, base: { set: SETS[0] } },
   ExponentiatedGradient: { C: online.ExponentiatedGradient, base: { set: SETS[1] } }, ONS: { C: online.ONS, base: { set: SETS[2] } },
   FTRLProximal: { C: online.FTRLProximal, base: { dim: 3 } }, EWA: { C: online.EWA, base: { experts: 3 } },
   FixedShare: { C: online.FixedShare, base: { experts: 3, eta: 1 } }, MLpol: { C: online.MLpol, base: { experts: 3 } }, BOA: { C: online.BOA, base: { experts: 3 } },
+  CoinBetting: { C: online.CoinBetting, base: { set: SETS[3] } }, 'CoinBetting ball': { C: online.CoinBetting, base: { set: SETS[0], mode: 'ball' } },
 };
 const guard = (L) => () => ({ state: L.stateArray(), t: L.t, bytes: L.save() });
 
@@ -117,3 +118,54 @@ test('FTRLProximal.updateBatch: random CSR batches are learned or refused with t
   assert.equal(ok.length, 2);
   L.free();
 });
+
+// online conformal prediction: predict() is a radius, update(score) or update(y, { forecast })
+const CONFORMAL = { ACI: { window: 4 }, SFOGD: {}, SAOCP: { lifetime: 2 } };
+/** A valid conformal learner: a radius ≥ 0 (ACI: possibly Infinity), coverage in [0, 1]; save/load keeps it. */
+function checkConformal(L) {
+  const q = L.predict();
+  assert.ok(q >= 0 && (Number.isFinite(q) || L instanceof online.ACI), `radius ${q}`);
+  if (L.t > 0) assert.ok(L.coverage >= 0 && L.coverage <= 1);
+  const c = online.load(e, L.save());
+  assert.ok(Object.is(c.predict(), q));
+  c.free();
+}
+for (const [name, base] of Object.entries(CONFORMAL)) {
+  const C = online[name];
+  test(`${name}: random options are accepted into a valid learner or refused cleanly`, () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...NAMES, 'alpha', 'gamma'), anyValue, { maxKeys: 4 }), (o) => {
+      let L;
+      if (expectCleanFailure(() => { L = new C(e, o); }) === undefined) { checkConformal(L); L.free(); }
+    }), { numRuns: runs(150) });
+    for (const bad of [null, 3, 'x', []]) expectRejected(() => new C(e, bad));
+  });
+
+  test(`${name}: random scores and outcomes are learned validly or refused with the learner unchanged`, () => {
+    const L = new C(e, base);
+    const num = fc.oneof(fc.double({ min: -3, max: 6, noNaN: true }), anyValue);
+    const info = fc.oneof(fc.constant(undefined), anyValue, fc.record({ forecast: num }), fc.record({ forecast: num, extra: num }));
+    fc.assert(fc.property(fc.array(fc.tuple(num, info), { minLength: 1, maxLength: 8 }), (calls) => {
+      for (const [a, i] of calls) {
+        if (expectCleanFailure(() => (i === undefined ? L.update(a) : L.update(a, i)), guard(L)) === undefined) checkConformal(L);
+        expectCleanFailure(() => L.interval(a), guard(L));
+      }
+    }), { numRuns: runs(120) });
+    L.free();
+    expectRejected(() => L.predict());
+    expectRejected(() => L.update(1));
+  });
+
+  test(`${name}: damaged state files are refused by online.load, the original loads`, () => {
+    const L = new C(e, base);
+    for (let t = 0; t < 9; t++) L.update(0.4 * t, { forecast: 1 });
+    const bytes = L.save();
+    fc.assert(fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: bytes.length }), (pos, flip, cut) => {
+      const b = bytes.slice(); b[pos] ^= flip;
+      assert.ok(expectRejected(() => online.load(e, b)) instanceof StateError);
+      if (cut < bytes.length) expectRejected(() => online.load(e, bytes.slice(0, cut)));
+    }), { numRuns: runs(60) });
+    const q = online.load(e, bytes);
+    assert.ok(Object.is(q.predict(), L.predict()));
+    q.free(); L.free();
+  });
+}
