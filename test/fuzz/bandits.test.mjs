@@ -745,3 +745,43 @@ for (const [name, make] of Object.entries({
     }), { numRuns: runs(40) });
   });
 }
+
+// ---- DecisionLog over a ServedPolicy (src/bandits/serving/log.ts + served.ts): random operation
+// sequences apply whole or are refused whole, holdout decisions are never learned, exports read back ----
+test('DecisionLog over a ServedPolicy (floor + holdout): random operation sequences apply whole or are refused whole', () => {
+  const op = fc.oneof(
+    fc.record({ t: fc.constant('decide'), id: fc.oneof(fc.string({ minLength: 1, maxLength: 3 }), anyValue), now: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue) }),
+    fc.record({ t: fc.constant('rewards'), now: fc.oneof(fc.integer({ min: 0, max: 50 }), anyValue),
+      batch: fc.oneof(fc.array(fc.oneof(fc.record({ eventId: fc.string({ minLength: 1, maxLength: 3 }), reward: fc.oneof(fc.constantFrom(0, 1, 0.5), anyValue) }), anyValue), { maxLength: 4 }), anyValue) }),
+    fc.record({ t: fc.constant('expire'), now: fc.oneof(fc.integer({ min: 0, max: 80 }), anyValue) }),
+  );
+  fc.assert(fc.property(fc.array(op, { maxLength: 12 }), fc.constantFrom(null, 0), fc.constantFrom('UCB1', 'EXP3'), (ops, dflt, kind) => {
+    const p = kind === 'UCB1' ? new bandits.UCB1(e, { arms: 3 }) : new bandits.EXP3(e, { arms: 3, gamma: 0.2 });
+    const served = new bandits.ServedPolicy(p, { explorationFloor: 0.2, holdout: 0.4, seed: 3, policyVersion: 'fz' });
+    const log = new bandits.DecisionLog(served, { capacity: 4, memory: 3, ttl: 20, defaultReward: dflt, unknownRewards: 'count' });
+    const look = () => ({ policy: p.save(), log: log.toJSON() });
+    let held = 0;
+    for (const o of ops) {
+      let res;
+      const err = expectCleanFailure(() => {
+        if (o.t === 'decide') res = log.decide({ eventId: o.id }, o.now);
+        else if (o.t === 'rewards') res = log.rewards(o.batch, o.now);
+        else res = log.expire(o.now);
+      }, look);
+      if (err) continue;
+      if (o.t === 'decide') assert.ok(res.policyVersion === 'fz' && (res.group === 'policy' || res.group === 'holdout'));
+      else {
+        assert.equal(res.records.length, res.joined + res.defaulted);
+        assert.equal(res.holdout, res.records.filter((r) => r.group === 'holdout').length);
+        assert.equal(res.learned, res.records.length - res.holdout);
+        held += res.holdout;
+      }
+    }
+    const c = log.counts;
+    assert.equal(c.decided, log.pending + c.joined + c.defaulted + c.dropped + c.evicted);
+    assert.equal(c.learned, c.joined + c.defaulted - held);
+    const back = bandits.DecisionLog.fromJSON(served, JSON.parse(JSON.stringify(log.toJSON())));
+    assert.deepEqual(back.toJSON(), log.toJSON());
+    log.free(); back.free(); served.free(); p.free();
+  }), { numRuns: runs(60) });
+});

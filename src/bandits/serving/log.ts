@@ -23,9 +23,17 @@
 //   policy's own event check) before anything changes; a malformed exported log is refused by
 //   DecisionLog.fromJSON with a StateError.
 // * Time is never allowed to run backwards: `now` below the latest time seen is taken as that time.
+// * Over a ServedPolicy (new DecisionLog(served, ...)): decisions go through the rails (holdout coin,
+//   policy, exploration floor), so every entry records the rails' policyVersion, its group ('policy' or
+//   'holdout') and whether the floor explored, and its propensity is the served one (the floor
+//   mixture's, conditional on the group). Joined rewards of the 'policy' group are learned by the
+//   served policy with that propensity; those of the 'holdout' group are resolved and returned in
+//   `records` (what off-policy evaluation of the holdout reads) but never learned, and counted in
+//   `holdout`.
 import { describe, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest } from '../../errors.js';
 import { Policy, type Decision } from '../policy.js';
 import { encodeIds, Hasher } from '../rng.js';
+import { ServedPolicy } from './served.js';
 
 export const LOG_FORMAT = 'simdopt/decision-log';
 export const LOG_VERSION = 1;
@@ -69,6 +77,10 @@ export interface LogEntry {
   fields: Record<string, number[]>;
   /** Each shadow policy's choice, by name. */
   shadows: Record<string, ShadowChoice>;
+  /** Logs over a ServedPolicy only: the rails' group ('holdout' decisions are never learned). */
+  group?: 'policy' | 'holdout';
+  /** Logs over a ServedPolicy only: the exploration floor replaced the policy's arm. */
+  explored?: boolean;
 }
 /** A resolved decision with its reward (what off-policy evaluation reads). */
 export interface LogRecord extends LogEntry {
@@ -93,6 +105,8 @@ export interface RewardsResult {
   /** Decisions whose TTL ended in this call: learned with defaultReward, or dropped. */
   defaulted: number;
   dropped: number;
+  /** Logs over a ServedPolicy: resolved decisions of the holdout group in this call (joined or defaulted; in records, not learned). */
+  holdout: number;
   /** The resolved decisions of this call, in the order they were learned. */
   records: LogRecord[];
 }
@@ -112,9 +126,11 @@ const intIn = (name: string, v: unknown, lo: number, hi: number): number => {
 const isNumArray = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 const hex8 = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
 
-/** A decision log bound to one served policy. */
+/** A decision log bound to one served policy (a Policy, or a ServedPolicy with its rails). */
 export class DecisionLog {
   readonly policy: Policy;
+  /** The rails decisions go through, or null for a log over a bare policy. */
+  readonly served: ServedPolicy | null;
   readonly capacity: number;
   readonly ttl: number;
   readonly defaultReward: number | null;
@@ -130,13 +146,16 @@ export class DecisionLog {
   private lastTime = -Infinity;
   private readonly c: LogCounts = { decided: 0, joined: 0, late: 0, duplicates: 0, unknown: 0, defaulted: 0, dropped: 0, evicted: 0, learned: 0 };
 
-  constructor(policy: Policy, options: DecisionLogOptions = {}) {
-    if (!(policy instanceof Policy)) throw new InvalidArgumentError(`DecisionLog needs a bandit policy, got ${describe(policy)}`);
+  constructor(target: Policy | ServedPolicy, options: DecisionLogOptions = {}) {
+    const served = target instanceof ServedPolicy ? target : null;
+    const policy = served ? served.policy : target;
+    if (!(policy instanceof Policy)) throw new InvalidArgumentError(`DecisionLog needs a bandit policy or a ServedPolicy, got ${describe(target)}`);
     policy.checkLive();
     requireObject('DecisionLog options', options);
     for (const k of Object.keys(options)) if (!OPTION_KEYS.includes(k)) throw new HyperparameterError(`unknown DecisionLog option ${JSON.stringify(k)}${suggest(k, OPTION_KEYS)}`);
     const o = options as Record<string, unknown>;
     this.policy = policy;
+    this.served = served;
     this.capacity = o.capacity === undefined ? 100_000 : intIn('capacity', o.capacity, 1, MAX_LOG_CAPACITY);
     if (o.ttl !== undefined && (typeof o.ttl !== 'number' || !(o.ttl > 0) || !Number.isFinite(o.ttl))) throw new HyperparameterError(`ttl must be a finite number > 0, got ${describe(o.ttl)}`);
     this.ttl = (o.ttl as number | undefined) ?? 86_400_000;
@@ -146,7 +165,10 @@ export class DecisionLog {
     if (o.policyVersion !== undefined && (typeof o.policyVersion !== 'string' || o.policyVersion.length < 1 || o.policyVersion.length > 128)) {
       throw new HyperparameterError(`policyVersion must be a string of 1 to 128 characters, got ${describe(o.policyVersion)}`);
     }
-    this.policyVersion = (o.policyVersion as string | undefined) ?? '1';
+    if (served && o.policyVersion !== undefined && o.policyVersion !== served.policyVersion) {
+      throw new HyperparameterError(`policyVersion ${JSON.stringify(o.policyVersion)} differs from the ServedPolicy's ${JSON.stringify(served.policyVersion)} (a served log records the rails' version; leave it out)`);
+    }
+    this.policyVersion = served ? served.policyVersion : (o.policyVersion as string | undefined) ?? '1';
     if (o.clock !== undefined && typeof o.clock !== 'function') throw new HyperparameterError(`clock must be a function returning the time, got ${describe(o.clock)}`);
     this.clock = (o.clock as (() => number) | undefined) ?? Date.now;
     if (o.onEvict !== undefined && typeof o.onEvict !== 'function') throw new HyperparameterError(`onEvict must be a function, got ${describe(o.onEvict)}`);
@@ -203,7 +225,7 @@ export class DecisionLog {
    * every shadow's choice, and return the decision with its policyVersion and time. An eventId that
    * is waiting or remembered as resolved is refused (InvalidArgumentError, nothing recorded).
    */
-  decide(req: Record<string, unknown> & { eventId: string }, now?: number): Decision & { eventId: string; policyVersion: string; time: number } {
+  decide(req: Record<string, unknown> & { eventId: string }, now?: number): Decision & { eventId: string; policyVersion: string; time: number; group?: 'policy' | 'holdout'; explored?: boolean } {
     this.policy.checkLive();
     requireObject('decide request', req);
     const t = this.now(now, 'decide');
@@ -211,7 +233,8 @@ export class DecisionLog {
     if (typeof id === 'string' && (this.waiting.has(id) || this.resolved.has(id))) {
       throw new InvalidArgumentError(`decide request: eventId ${JSON.stringify(id)} was already logged${this.waiting.has(id) ? ' (its reward is awaited)' : ` (${this.resolved.get(id)})`}: every decision needs a new eventId`);
     }
-    const d = this.policy.decide(req as never);
+    const sd = this.served ? this.served.decide(req) : null;
+    const d: Decision = sd ?? this.policy.decide(req as never);
     const shadows: Record<string, ShadowChoice> = {};
     for (const [name, p] of Object.entries(this.shadowPolicies)) {
       const s = p.decide(req as never);
@@ -240,6 +263,7 @@ export class DecisionLog {
     }
     if (want.includes('probabilities')) fields.probabilities = Array.from(d.scores);
     const entry: LogEntry = { eventId: id, arm: d.arm, propensity: d.propensity, policyVersion: this.policyVersion, time: t, contextHash, fields, shadows };
+    if (sd) { entry.group = sd.group; entry.explored = sd.explored; }
     if (this.waiting.size >= this.capacity) {
       const [oldId, old] = this.waiting.entries().next().value as [string, LogEntry];
       this.waiting.delete(oldId);
@@ -252,6 +276,8 @@ export class DecisionLog {
     this.c.decided++;
     return { ...d, eventId: id, policyVersion: this.policyVersion, time: t };
   }
+  /** Whether a resolved entry is learned (the holdout group of a served log is not). */
+  private learns(e: LogEntry): boolean { return e.group !== 'holdout'; }
 
   private remember(id: string, s: Status): void {
     if (this.memory === 0) return;
@@ -333,8 +359,9 @@ export class DecisionLog {
 
   private apply(t: number, expired: LogEntry[], joins: { e: LogEntry; reward: number }[], n: { late: number; dup: number; unknown: number }): RewardsResult {
     const events: Record<string, unknown>[] = [], records: LogRecord[] = [];
+    let holdout = 0;
     for (const { e, reward } of joins) {
-      events.push(this.eventOf(e, reward));
+      if (this.learns(e)) events.push(this.eventOf(e, reward)); else holdout++;
       records.push({ ...cloneEntry(e), reward, rewardTime: t, outcome: 'joined' });
     }
     let defaulted = 0, dropped = 0;
@@ -344,7 +371,7 @@ export class DecisionLog {
       // a decision for an arm removed since cannot be learned: dropped
       if (dflt !== null && active.has(e.arm)) {
         learnedDefault.add(e.eventId);
-        events.push(this.eventOf(e, dflt));
+        if (this.learns(e)) events.push(this.eventOf(e, dflt)); else holdout++;
         records.push({ ...cloneEntry(e), reward: dflt, rewardTime: t, outcome: 'defaulted' });
         defaulted++;
       } else dropped++;
@@ -357,7 +384,7 @@ export class DecisionLog {
     this.lastTime = t;
     this.c.joined += joins.length; this.c.late += n.late; this.c.duplicates += n.dup; this.c.unknown += n.unknown;
     this.c.defaulted += defaulted; this.c.dropped += dropped; this.c.learned += res.learned;
-    return { joined: joins.length, late: n.late, duplicates: n.dup, unknown: n.unknown, learned: res.learned, defaulted, dropped, records };
+    return { joined: joins.length, late: n.late, duplicates: n.dup, unknown: n.unknown, learned: res.learned, defaulted, dropped, holdout, records };
   }
 
   /**
@@ -365,7 +392,9 @@ export class DecisionLog {
    * the waiting decisions oldest first and the remembered resolved ids. DecisionLog.fromJSON reads it.
    */
   toJSON(): DecisionLogJSON {
+    const rails = this.served ? { rails: { policyVersion: this.served.policyVersion, explorationFloor: this.served.explorationFloor, holdout: this.served.holdout, seed: this.served.seed } } : {};
     return {
+      ...rails,
       format: LOG_FORMAT, version: LOG_VERSION, policy: this.policy.kind, policyVersion: this.policyVersion,
       capacity: this.capacity, ttl: this.ttl, defaultReward: this.defaultReward, memory: this.memory, unknownRewards: this.unknownRewards,
       shadows: this.shadowNames, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, counts: this.counts,
@@ -377,23 +406,31 @@ export class DecisionLog {
    * A log from toJSON()'s output, bound to `policy` (of the class it was made for; shadows, clock and
    * onEvict given again in `options`). Strict: anything malformed raises StateError.
    */
-  static fromJSON(policy: Policy, json: unknown, options: Pick<DecisionLogOptions, 'shadows' | 'clock' | 'onEvict'> = {}): DecisionLog {
+  static fromJSON(target: Policy | ServedPolicy, json: unknown, options: Pick<DecisionLogOptions, 'shadows' | 'clock' | 'onEvict'> = {}): DecisionLog {
     const bad = (m: string): never => { throw new StateError(`decision log: ${m}`); };
     if (json === null || typeof json !== 'object' || Array.isArray(json)) bad(`must be an object, got ${describe(json)}`);
     const j = json as Record<string, unknown>;
+    const served = target instanceof ServedPolicy ? target : null;
+    const policy = served ? served.policy : target;
     const keys = ['format', 'version', 'policy', 'policyVersion', 'capacity', 'ttl', 'defaultReward', 'memory', 'unknownRewards', 'shadows', 'lastTime', 'counts', 'waiting', 'resolved'];
-    for (const k of Object.keys(j)) if (!keys.includes(k)) bad(`unknown key ${JSON.stringify(k)}`);
-    for (const k of keys) if (!(k in j)) bad(`missing ${k}`);
+    // a served log also holds its rails (and must be read with a ServedPolicy of the same rails)
+    if (served) keys.push('rails');
+    for (const k of Object.keys(j)) if (!keys.includes(k)) bad(k === 'rails' ? 'it was written by a log over a ServedPolicy: read it with one' : `unknown key ${JSON.stringify(k)}`);
+    for (const k of keys) if (!(k in j)) bad(k === 'rails' ? 'it was written by a log over a bare policy, not a ServedPolicy' : `missing ${k}`);
     if (j.format !== LOG_FORMAT) bad(`format is ${describe(j.format)}, not ${LOG_FORMAT}`);
     if (j.version !== LOG_VERSION) bad(`version ${describe(j.version)} is not ${LOG_VERSION}`);
-    if (!(policy instanceof Policy)) throw new InvalidArgumentError(`DecisionLog.fromJSON needs a bandit policy, got ${describe(policy)}`);
+    if (!(policy instanceof Policy)) throw new InvalidArgumentError(`DecisionLog.fromJSON needs a bandit policy or a ServedPolicy, got ${describe(target)}`);
+    if (served) {
+      const want = { policyVersion: served.policyVersion, explorationFloor: served.explorationFloor, holdout: served.holdout, seed: served.seed };
+      if (JSON.stringify(j.rails) !== JSON.stringify(want)) bad(`its rails ${JSON.stringify(j.rails)} are not the ServedPolicy's ${JSON.stringify(want)}`);
+    }
     if (j.policy !== policy.kind) bad(`it was made for a ${describe(j.policy)} policy, not ${policy.kind}`);
     requireObject('DecisionLog.fromJSON options', options);
     const shadowNames = Object.keys(options.shadows ?? {});
     if (!Array.isArray(j.shadows) || JSON.stringify(j.shadows) !== JSON.stringify(shadowNames)) bad(`it records shadows ${JSON.stringify(j.shadows)}, options.shadows gives ${JSON.stringify(shadowNames)}`);
     let log: DecisionLog;
     try {
-      log = new DecisionLog(policy, {
+      log = new DecisionLog(served ?? policy, {
         capacity: j.capacity as number, ttl: j.ttl as number, defaultReward: j.defaultReward as number | null, memory: j.memory as number,
         unknownRewards: j.unknownRewards as 'error', policyVersion: j.policyVersion as string, ...options,
       });
@@ -415,7 +452,7 @@ export class DecisionLog {
       const where = `waiting[${i}]`;
       if (x === null || typeof x !== 'object' || Array.isArray(x)) bad(`${where} must be an object`);
       const e = x as Record<string, unknown>;
-      const ek = ['eventId', 'arm', 'propensity', 'policyVersion', 'time', 'contextHash', 'fields', 'shadows'];
+      const ek = ['eventId', 'arm', 'propensity', 'policyVersion', 'time', 'contextHash', 'fields', 'shadows', ...(served ? ['group', 'explored'] : [])];
       if (Object.keys(e).length !== ek.length || ek.some((k) => !(k in e))) bad(`${where} must hold exactly ${ek.join(', ')}`);
       if (typeof e.eventId !== 'string') bad(`${where}.eventId must be a string`);
       try { encodeIds([e.eventId as string], () => where); } catch { bad(`${where}.eventId must be 1 to 1024 UTF-8 bytes`); }
@@ -425,6 +462,7 @@ export class DecisionLog {
       if (typeof e.policyVersion !== 'string' || e.policyVersion.length < 1 || e.policyVersion.length > 128) bad(`${where}.policyVersion must be a string of 1 to 128 characters`);
       if (typeof e.time !== 'number' || !Number.isFinite(e.time) || e.time < prev || e.time > last) bad(`${where}.time ${describe(e.time)} must be finite, not below the previous entry's and not after lastTime`);
       prev = e.time as number;
+      if (served && (!['policy', 'holdout'].includes(e.group as string) || typeof e.explored !== 'boolean')) bad(`${where}.group must be 'policy' or 'holdout' and explored a boolean`);
       if (e.contextHash !== null && (typeof e.contextHash !== 'string' || !/^[0-9a-f]{16}$/.test(e.contextHash))) bad(`${where}.contextHash must be 16 hex digits or null`);
       const f = e.fields as Record<string, unknown>;
       if (f === null || typeof f !== 'object' || Array.isArray(f)) bad(`${where}.fields must be an object`);
@@ -444,6 +482,7 @@ export class DecisionLog {
         time: e.time as number, contextHash: e.contextHash as string | null, fields: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, (v as number[]).slice()])),
         shadows: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { arm: (v as ShadowChoice).arm, propensity: (v as ShadowChoice).propensity }])),
       };
+      if (served) { entry.group = e.group as 'policy' | 'holdout'; entry.explored = e.explored as boolean; }
       try { policy.validateEvent(log.eventOf(entry, key0(policy, log)), where); } catch (err) {
         if (err instanceof InvalidArgumentError) bad(err.message);
         throw err;
@@ -483,11 +522,13 @@ function probeReward(policy: Policy): number {
 }
 
 function cloneEntry(e: LogEntry): LogEntry {
-  return {
+  const out: LogEntry = {
     eventId: e.eventId, arm: e.arm, propensity: e.propensity, policyVersion: e.policyVersion, time: e.time, contextHash: e.contextHash,
     fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, v.slice()])),
     shadows: Object.fromEntries(Object.entries(e.shadows).map(([k, v]) => [k, { ...v }])),
   };
+  if (e.group !== undefined) { out.group = e.group; out.explored = e.explored; }
+  return out;
 }
 
 /** The JSON form of a decision log (DecisionLog.toJSON / fromJSON). */
@@ -495,4 +536,6 @@ export interface DecisionLogJSON {
   format: typeof LOG_FORMAT; version: number; policy: string; policyVersion: string;
   capacity: number; ttl: number; defaultReward: number | null; memory: number; unknownRewards: 'error' | 'count';
   shadows: string[]; lastTime: number | null; counts: LogCounts; waiting: LogEntry[]; resolved: [string, Status][];
+  /** Logs over a ServedPolicy: its rails (fromJSON checks them against the ServedPolicy it is given). */
+  rails?: { policyVersion: string; explorationFloor: number; holdout: number; seed: number };
 }
