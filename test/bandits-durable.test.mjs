@@ -182,3 +182,28 @@ test('options are checked', () => {
   assert.throws(() => new bandits.DurableObjectStore({ fetch() {} }, { create: ucb, refreshMs: -1 }), HyperparameterError);
   assert.equal(new bandits.PolicyObject(s, { create: () => new bandits.SWUCB(e, { arms: 3, tau: 5 }) }).mode, 'state');
 });
+
+test('freed stores (Durable Object and Deno KV) and a disposed engine raise DisposedError (liveness before anything is sent or written)', async () => {
+  const { DisposedError } = await import('../dist/index.js');
+  const { storage, object, store } = setup();
+  await store.learn(events.slice(0, 3));
+  const before = storage.dump();
+  store.free();
+  await assert.rejects(store.learn(events.slice(3, 4)), DisposedError);
+  await assert.rejects(store.policy(), DisposedError);
+  object.free();
+  await assert.rejects(object.learn(events.slice(3, 4)), DisposedError);
+  const res = await object.fetch(new Request('https://x/learn', { method: 'POST', body: JSON.stringify({ events: events.slice(3, 4) }) }));
+  assert.equal((await res.json()).error.name, 'DisposedError');
+  assert.deepEqual(storage.dump(), before);
+  const e2 = await init({ threads: 1 });
+  const c2 = () => new bandits.UCB1(e2, { arms: 2 });
+  const s2 = new bandits.DurableObjectStore(stubOf(new bandits.PolicyObject(new MemoryStorage(), { create: c2 })), { create: c2 });
+  await e2.dispose();
+  await assert.rejects(s2.learn([{ eventId: 'a', arm: 0, reward: 1 }]), DisposedError);
+  const { MemoryKv } = await import('./helpers/memory-storage.mjs');
+  const kvStore = new bandits.DenoKvStore(new MemoryKv(), { key: ['p'], create: ucb });
+  kvStore.free();
+  await assert.rejects(kvStore.learn(events.slice(0, 1)), DisposedError);
+  await assert.rejects(kvStore.snapshot(), DisposedError);
+});
