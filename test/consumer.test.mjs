@@ -92,11 +92,16 @@ await tf.setBackend('cpu');
 const v = tf.variable(tf.tensor1d([1, 2, 3]), true, 'v');
 const topt: SimdoptTfjsOptimizer = simdoptTfjs(engine, { optimizer: 'lion', lr: 1e-3, weightDecay: 0.1 });
 topt.applyGradients({ v: tf.onesLike(v) });
-console.log(w.length, g, pol, tr, so, topt.timings.steps);
+// simdopt/bandits (the bandits-only entry) gives the same types as the main entry
+const bp: bandits.Policy = new banditsOnly.UCB1(engine, { arms: 2 });
+const be: Engine = await initBandits({ threads: 1 });
+await be.dispose();
+console.log(w.length, g, pol, tr, so, topt.timings.steps, bp.arms);
 await engine.dispose();
 `;
   const imports = `import { init, ParamSet, AdamW, linalg, bandits, optax, bilevel, type Engine } from 'simdopt';
 import { simdoptTfjs, type SimdoptTfjsOptimizer } from 'simdopt/tfjs';
+import { init as initBandits, bandits as banditsOnly } from 'simdopt/bandits';
 import * as tf from '@tensorflow/tfjs-core';`;
   writeFileSync(join(app, 'esm.mts'), `${imports}\n${tsBody}`);
   // A .cts file under node16 is CommonJS: its imports become require() and resolve through the "require" condition.
@@ -135,7 +140,7 @@ test('npm pack ships the built library only: dist, bin, README, LICENSE, package
   const allowed = /^(dist\/|bin\/|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'files outside what a consumer needs');
   assert.deepEqual(files.filter((f) => /\.map$|(^|\/)(src|test|assembly|rust|scripts)\//.test(f)), []);
-  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/tfjs/index.js', 'dist/tfjs/index.cjs', 'dist/tfjs/index.d.ts', 'dist/workerd/index.js', 'bin/simdopt.mjs', 'LICENSE', 'CHANGELOG.md']) {
+  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/tfjs/index.js', 'dist/tfjs/index.cjs', 'dist/tfjs/index.d.ts', 'dist/workerd/index.js', 'dist/bandits.js', 'dist/bandits.cjs', 'dist/bandits.d.ts', 'dist/bandits.d.cts', 'dist/workerd/bandits.js', 'bin/simdopt.mjs', 'LICENSE', 'CHANGELOG.md']) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   // every target named by package.json (exports, main, module, types, bin) is in the tarball
