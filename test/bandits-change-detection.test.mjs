@@ -9,7 +9,8 @@
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
-import { fnvRef, keyOf } from './helpers/reference-bandits.mjs';
+import { fnvRef, keyOf, pickRef } from './helpers/reference-bandits.mjs';
+import { klLevelRef, klUpperRef } from './helpers/reference-index-policies.mjs';
 import { wrapperRef } from './helpers/reference-change-detection.mjs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
@@ -255,5 +256,79 @@ test('learnCopies over an adversarial inner policy: a bad propensity after an al
   assert.throws(() => p.learnCopies(...batch(true)), InvalidArgumentError);
   assert.deepEqual(p.save(), before, 'wrapper and inner state exactly as before');
   assert.equal(p.detections(0).alarms, 0);
+  await e.dispose();
+});
+
+test('GLR-klUCB local restarts: arm a\'s index uses the paper\'s t − τ_a (Besson et al. 2022, Algorithm 1), not the inner clock Σ n; added and manually restarted arms start their clock; strict load', async () => {
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    await e.ready;
+    const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+    const K = 3, seed = 5;
+    for (const inner of [{ policy: 'KLUCB', c: 3 }, { policy: 'KLUCB', family: 'gaussian', variance: 0.25 }, { policy: 'UCB1', alpha: 0.7 }]) {
+      const p = new bandits.GLR(e, { arms: K, seed, history: 40, delta: 0.2, alpha: 0, inner });
+      const taus = new Array(K).fill(0), key = keyOf(seed);
+      // arm 0 pays 1 for 30 pulls, then 0: a local alarm on arm 0 only; arms 1 and 2 pay 0.5 (alternating)
+      const evs = [];
+      for (let i = 0; i < 90; i++) { const a = i % 3; evs.push({ eventId: `g${i}`, arm: a, reward: a === 0 ? (i < 45 ? 1 : 0) : i % 2 }); }
+      let t = 0;
+      for (const ev of evs) {
+        const before = p.detections().alarms;
+        p.learn([ev]); t++;
+        if (p.detections().alarms > before) taus[ev.arm] = t;
+      }
+      assert.ok(taus[0] > 0 && taus[1] === 0 && taus[2] === 0, `${inner.policy}: alarms on arm 0 only (${taus})`);
+      assert.deepEqual([...p.stats().restartRound], taus);
+      const check = (id, what) => {
+        const d = p.decide({ eventId: id }), s = p.inner.stats(), st = { pulls: s.pulls, rewards: s.rewards };
+        const act = new Array(p.arms).fill(true), want = new Float64Array(p.arms);
+        for (let k = 0; k < p.arms; k++) {
+          const n = st.pulls[k], u = Math.max(t - taus[k], n);
+          if (!(n > 0)) { want[k] = Infinity; continue; }
+          if (inner.policy === 'UCB1') want[k] = st.rewards[k] / n + inner.alpha * M.sqrt(2 * (u > 1 ? M.log(u) : 0) / n);
+          else want[k] = klUpperRef(inner.family ?? 'bernoulli', st.rewards[k] / n, klLevelRef(u, inner.c ?? 0, M) / n, inner.variance ?? 1, M);
+        }
+        same(d.scores, want, `${inner.policy} ${what} scores (${cfg.simd}/${cfg.threads})`);
+        assert.equal(d.arm, pickRef(want, act, key, fnvRef(id)).arm);
+        // the old behaviour (the inner's own clock Σ n) gives other scores: the test can fail
+        const own = p.inner.decide({ eventId: id }).scores;
+        assert.ok([...own].some((v, k) => !Object.is(v, want[k])), `${what}: the per-arm clock changed nothing`);
+        return d;
+      };
+      check('after-alarm', 'after the alarm');
+      // an added arm and a manual restart start their clocks at the current round
+      assert.equal(p.addArm(), K); taus.push(t);
+      p.learn([{ eventId: 'n0', arm: K, reward: 1 }, { eventId: 'n1', arm: 1, reward: 1 }]); t += 2;
+      p.restart(0, 2); taus[2] = t;
+      p.learn([{ eventId: 'n2', arm: 2, reward: 0 }, { eventId: 'n3', arm: 1, reward: 0 }]); t += 2;
+      assert.deepEqual([...p.stats().restartRound], taus);
+      check('after addArm and restart', 'after addArm and restart');
+      const saved = p.save(), q = bandits.load(e, saved);
+      assert.deepEqual(q.decide({ eventId: 'z' }), p.decide({ eventId: 'z' }));
+      assert.deepEqual(q.save(), saved);
+      q.free(); p.free();
+    }
+    await e.dispose();
+  }
+  // strict load: a restart round past the rounds, not an integer, or fewer rounds since it than samples, is refused
+  const e = await init({ threads: 1 });
+  const p = new bandits.GLR(e, { arms: 2, seed: 1, history: 4, delta: 0.5, alpha: 0 });
+  p.learn([0, 1, 0, 1].map((a, i) => ({ eventId: `s${i}`, arm: a, reward: i % 2 })));
+  const good = p.save();
+  const edited = (f) => {
+    const b = good.slice(), dv = new DataView(b.buffer), len = dv.getUint32(16, true), start = Math.ceil((32 + len) / 16) * 16;
+    f(new Float64Array(b.buffer, start, (b.length - 4 - start) >> 3));
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; table[n] = c >>> 0; }
+    let c = 0xffffffff;
+    for (let i = 0; i < b.length - 4; i++) c = table[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+    dv.setUint32(b.length - 4, (c ^ 0xffffffff) >>> 0, true);
+    return b;
+  };
+  // layout: header 4 (rounds 4), samples [2, 2], restartRound [0, 0] at 6-7, history 2 × 4
+  assert.deepEqual(bandits.load(e, edited((s) => { assert.equal(s[0], 4); assert.equal(s[4], 2); assert.equal(s[6], 0); })).save(), good);
+  assert.deepEqual([...bandits.load(e, edited((s) => { s[6] = 2; })).stats().restartRound], [2, 0]);
+  for (const f of [(s) => { s[6] = 5; }, (s) => { s[7] = 0.5; }, (s) => { s[6] = 3; }, (s) => { s[7] = -1; }]) assert.throws(() => bandits.load(e, edited(f)), StateError);
+  p.free();
   await e.dispose();
 });

@@ -12,7 +12,8 @@
 // goes on: the inner policy sees exactly the one-event-at-a-time sequence.
 import { log_f64 } from '../core/math';
 import { uniform } from '../core/rng';
-import { f64at, setf64, active, S_CD_EXPLORE, S_CD_UNIFORM } from './common';
+import { f64at, setf64, active, decideOut, S_CD_EXPLORE, S_CD_UNIFORM } from './common';
+import { klLevel, klUpper } from './kl';
 
 const HEADER: i32 = 4;
 
@@ -113,26 +114,77 @@ function glrTest(ring: usize, W: i32, count: f64, mode: i32, lnInvDelta: f64, in
   return false;
 }
 
-/** Fold n events in order: push the reward into the arm's ring, count it, run the GLR test (glrTest). */
+/**
+ * Fold n events in order: push the reward into the arm's ring, count it, run the GLR test (glrTest).
+ * Local restarts (global = 0) keep a slot restartRound[Kp] between samples and history: τ_a, the round
+ * of arm a's last restart (set to t on its alarm), for the per-arm clock t − τ_a of bd_glr_local_decide.
+ */
 export function bd_glr_learn(state: usize, stride: i32, Kp: i32, n: i32, copies: usize, arms: usize, rewards: usize,
                              W: i32, mode: i32, lnInvDelta: f64, inv2s2: f64, global: i32, out: usize): i32 {
   let nr = 0;
+  const n1 = global ? 1 : 2;
   for (let i = 0; i < n; i++) {
     const b = copyBase(state, stride, load<i32>(copies + (<usize>i << 2)));
     const a = load<i32>(arms + (<usize>i << 2)), y = f64at(rewards, i);
     const t = f64at(b, 0) + 1.0;
     setf64(b, 0, t);
-    const S = b + (<usize>HEADER << 3), ring = S + (<usize>Kp << 3) + (<usize>a * <usize>W << 3);
+    const S = b + (<usize>HEADER << 3), ring = S + (<usize>(n1 * Kp) << 3) + (<usize>a * <usize>W << 3);
     const k = f64at(S, a);
     setf64(ring, <i32>(k % <f64>W), y);
     setf64(S, a, k + 1.0);
     if (glrTest(ring, W, k + 1.0, mode, lnInvDelta, inv2s2)) {
-      if (global) zeroArms(S, Kp, 1, W, 0, Kp); else zeroArms(S, Kp, 1, W, a, a + 1);
+      if (global) zeroArms(S, Kp, 1, W, 0, Kp);
+      else { zeroArms(S, Kp, 2, W, a, a + 1); setf64(S + (<usize>Kp << 3), a, t); }
       alarm(b, t, global != 0, i, a, out, nr);
       nr++;
     }
   }
   return nr;
+}
+
+/** GLR with local restarts: for copies [start, end), restartRound[k] = t (header 0) for arms [a0, a1) (an added or manually restarted arm). */
+export function bd_glr_stamp(start: i32, end: i32, state: usize, stride: i32, Kp: i32, a0: i32, a1: i32): void {
+  for (let r = start; r < end; r++) {
+    const b = copyBase(state, stride, r), T = b + (<usize>(HEADER + Kp) << 3), t = f64at(b, 0);
+    for (let k = a0; k < a1; k++) setf64(T, k, t);
+  }
+}
+
+/**
+ * GLR-klUCB's decision with local restarts (Besson et al. 2022, Algorithm 1): the inner index policy's
+ * index of arm k with the arm's own clock u_k = t − τ_k (t = rounds learned, τ_k its last restart
+ * round; u_k = max(u_k, n_k) so that pulls the rounds do not count, an inner warm start's, keep the
+ * index defined), computed exactly as the inner policy's kernel computes it with its clock Σ n:
+ *   kind 0 (UCB1, a = alpha):      mean + a·sqrt(2·ln u / n)  (ln u taken 0 for u <= 1)
+ *   kind 1 (KLUCB, a = c):         klUpper(fam, mean, (ln u + c·ln ln u)/n, sigma2)
+ * +Infinity for an arm never pulled, -Infinity for a removed one; the arm by the inner policy's key
+ * (k0, k1) and tie-break, propensity 1/#ties. cd: the wrapper's state (stride cdStride), inner: the
+ * inner policy's pulls slot of copy 0 (then rewards), stride innerStride.
+ */
+export function bd_glr_local_decide(start: i32, end: i32, cd: usize, cdStride: i32, inner: usize, innerStride: i32, Kp: i32, K: i32,
+                                    mask: usize, k0: u32, k1: u32, hashes: usize, kind: i32, a: f64, fam: i32, sigma2: f64,
+                                    outArm: usize, outProp: usize, outScores: usize): void {
+  for (let r = start; r < end; r++) {
+    const b = copyBase(cd, cdStride, r), T = b + (<usize>(HEADER + Kp) << 3), t = f64at(b, 0);
+    const pulls = inner + (<usize>r * <usize>innerStride << 3), sums = pulls + (<usize>Kp << 3);
+    const sc = outScores + (<usize>r * <usize>K << 3);
+    for (let k = 0; k < K; k++) {
+      const n = f64at(pulls, k);
+      let v: f64;
+      if (!active(mask, k)) v = -Infinity;
+      else if (!(n > 0.0)) v = Infinity;
+      else {
+        let u = t - f64at(T, k);
+        if (u < n) u = n;
+        if (kind == 0) {
+          const lt = u > 1.0 ? log_f64(u) : 0.0;
+          v = f64at(sums, k) / n + a * Math.sqrt(2.0 * lt / n);
+        } else v = klUpper(fam, f64at(sums, k) / n, klLevel(u, a) / n, sigma2);
+      }
+      setf64(sc, k, v);
+    }
+    decideOut(r, sc, K, mask, k0, k1, hashes, outArm, outProp);
+  }
 }
 
 // ---- M-UCB (Cao, Wen, Kveton & Xie 2019, Algorithm 1 and its CD test) ----

@@ -42,6 +42,8 @@ import { encodeIds, Hasher } from './rng.js';
 import { bandits } from './index.js';
 
 const HEADER = 4;
+/** KLUCB's reward families in its kernels' order (src/bandits/index-policies.ts). */
+const KL_FAMILIES: readonly string[] = ['bernoulli', 'gaussian', 'poisson', 'exponential'];
 /** Most horizon / changes a wrapper's default tuning takes. */
 export const MAX_HORIZON = 2 ** 53 - 1;
 /** Most observations per arm a GLR history or an M-UCB window holds. */
@@ -136,7 +138,7 @@ function needHorizon(T: number | undefined, kind: string, what: string): number 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 abstract class ChangeDetection extends Policy {
-  protected abstract readonly ownVersion: number;
+  protected abstract get ownVersion(): number;
   /** The wrapped policy (its state is the wrapper's to change: learn and arms go through the wrapper). */
   readonly inner!: Policy;
   private innerOpts!: Record<string, unknown>;
@@ -232,8 +234,12 @@ abstract class ChangeDetection extends Policy {
     } finally { arm.free(); prop.free(); sc?.free(); mk?.free(); hb?.free(); }
   }
   protected decideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
-    (this.inner as unknown as { decideKernel(n: number, h: number, a: number, p: number, s: number): void }).decideKernel(n, hashes, outArm, outProp, outScores);
+    this.innerDecideKernel(n, hashes, outArm, outProp, outScores);
     this.mix(n, hashes, outArm, outProp, outScores, this.mask.ptr, 0);
+  }
+  /** The inner policy's decision over copies [0, n) before the mix (default: its own decide kernel). */
+  protected innerDecideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
+    (this.inner as unknown as { decideKernel(n: number, h: number, a: number, p: number, s: number): void }).decideKernel(n, hashes, outArm, outProp, outScores);
   }
   /** The forced-exploration mix over copies [0, n) in place (one wasm call). */
   private mix(n: number, hashes: number, arm: number, prop: number, scores: number, mask: number, maskB: number): void {
@@ -392,7 +398,7 @@ function checkSamples(n: number, where: string): void {
  */
 export class CUSUM extends ChangeDetection {
   readonly kind = 'CUSUM';
-  protected readonly ownVersion = 1;
+  protected get ownVersion(): number { return 1; }
   constructor(engine: Engine, options: CUSUMOptions) {
     super(engine, options, (o, en) => {
       if (o.threshold !== undefined && o.alpha !== undefined) return o;
@@ -440,13 +446,60 @@ export class CUSUM extends ChangeDetection {
  * the arm (restart: 'global': every arm) is restarted in the detector and the inner policy.
  * Forced exploration (default 'schedule', the paper's): rounds t with t mod ⌊K/alpha⌋ = A in [1, K]
  * play arm A − 1. Defaults (the paper's tuning): δ = 1/√(Υ_T·T), alpha = √(Υ_T·ln T / T) (global) or
- * √(K·Υ_T·ln T / T) (local). The inner policy keeps its own clock (its statistics' pull count), not
- * the paper's per-arm t − τ_i: a generic policy has no per-arm time. Each test scans the arm's
- * history: O(history) per learned event. State: 8·(history + 1) B per arm + 32 B per copy.
+ * √(K·Υ_T·ln T / T) (local). Clock: with local restarts the index of arm a uses the paper's per-arm
+ * time t − τ_a (t the rounds learned, τ_a the round of a's last restart, kept per arm in the slot
+ * restartRound) when the inner policy is KLUCB (GLR-klUCB itself) or UCB1, in one wasm call
+ * (bd_glr_local_decide: the inner's own index with that clock; max(t − τ_a, n_a), which only differs
+ * where an inner warm start gave pulls no rounds). Other inner policies keep their own clock (most
+ * have none: IMED, LinUCB, Thompson sampling); with global restarts the inner clock Σ n is t − τ
+ * already. Each test scans the arm's history: O(history) per learned event. State: 8·(history + 1)
+ * B per arm (+ 8 B with local restarts) + 32 B per copy. State version 2 with local restarts (1 global).
  */
 export class GLR extends ChangeDetection {
   readonly kind = 'GLR';
-  protected readonly ownVersion = 1;
+  protected get ownVersion(): number { return this.local() ? 2 : 1; }
+  /** Local restarts: the per-arm restart round is kept (slot restartRound). */
+  private local(): boolean { return this.hyper.restart === 'local'; }
+  /** The inner index kernel run with the per-arm clock: 0 UCB1, 1 KLUCB, -1 none (the inner's own decide). */
+  private clockKind(): number {
+    if (!this.local()) return -1;
+    const k = this.inner.kind;
+    return k === 'UCB1' ? 0 : k === 'KLUCB' ? 1 : -1;
+  }
+  protected override innerDecideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
+    const kind = this.clockKind();
+    if (kind < 0) { super.innerDecideKernel(n, hashes, outArm, outProp, outScores); return; }
+    const inner = this.inner as unknown as { state: EngineBuffer<'f64'>; slotOffset(n: string): number; stride(): number; key: [number, number]; hyper: Record<string, unknown> };
+    const h = inner.hyper;
+    const fam = kind === 1 ? KL_FAMILIES.indexOf(h.family as string) : 0;
+    this.engine.run('bd_glr_local_decide', n, [this.state.ptr, this.stride(), inner.state.ptr + 8 * inner.slotOffset('pulls'), inner.stride(), this.Kp, this.K,
+      this.mask.ptr, inner.key[0], inner.key[1], hashes, kind, (kind === 0 ? h.alpha : h.c) as number, fam, kind === 1 ? h.variance as number : 0,
+      outArm, outProp, outScores], 1, 64 * this.K);
+  }
+  override addArm(prior?: Record<string, ArrayLike<number> | number>): number {
+    const k = super.addArm(prior);
+    // the new arm's clock starts now (as after a restart)
+    if (this.local()) this.engine.run('bd_glr_stamp', this.copies, [this.state.ptr, this.stride(), this.Kp, k, k + 1], 1, 1);
+    return k;
+  }
+  protected override afterRestart(copy: number, arm: number): void {
+    if (this.local() && arm >= 0) this.engine.kernel('bd_glr_stamp')(copy, copy + 1, this.state.ptr, this.stride(), this.Kp, arm, arm + 1);
+    super.afterRestart(copy, arm);
+  }
+  /** With local restarts also: restartRound an integer in [0, rounds], and samples <= rounds − restartRound. */
+  protected override checkHeader(state: Float64Array, stride: number): void {
+    super.checkHeader(state, stride);
+    if (!this.local()) return;
+    const off = this.slotOffset('restartRound'), so = this.slotOffset('samples');
+    for (let r = 0; r < this.copies; r++) {
+      const b = r * stride, t = state[b]!, cw = this.copies > 1 ? ` of copy ${r}` : '';
+      for (let k = 0; k < this.K; k++) {
+        const tau = state[b + off + k]!, n = state[b + so + k]!;
+        if (!(Number.isInteger(tau) && tau >= 0 && tau <= t)) throw new StateError(`state file arm ${k}${cw}: restartRound ${tau} is not an integer in [0, rounds = ${t}]`);
+        if (!(n <= t - tau)) throw new StateError(`state file arm ${k}${cw}: ${n} observations since its restart exceed the ${t - tau} rounds since round ${tau}`);
+      }
+    }
+  }
   private lnInvDelta = 0;
   constructor(engine: Engine, options: GLROptions) {
     super(engine, options, (o, en) => {
@@ -471,7 +524,9 @@ export class GLR extends ChangeDetection {
     };
   }
   protected override unitRewards(): boolean { return this.hyper.test === 'bernoulli'; }
-  protected layout(): Layout { return { header: HEADER, slots: [{ name: 'samples', width: 1 }, { name: 'history', width: this.hyper.history as number }] }; }
+  protected layout(): Layout {
+    return { header: HEADER, slots: [{ name: 'samples', width: 1 }, ...(this.local() ? [{ name: 'restartRound', width: 1 }] : []), { name: 'history', width: this.hyper.history as number }] };
+  }
   protected checkArm(v: Record<string, Float64Array>, where: string): void { checkRing(v, where, this.hyper.history as number, this.hyper.test === 'bernoulli'); }
   protected detect(n: number, copies: number, arms: number, rewards: number, out: number): number {
     const sg = this.hyper.sigma as number;
@@ -503,7 +558,7 @@ function checkRing(v: Record<string, Float64Array>, where: string, W: number, un
  */
 export class Monitored extends ChangeDetection {
   readonly kind = 'Monitored';
-  protected readonly ownVersion = 1;
+  protected get ownVersion(): number { return 1; }
   constructor(engine: Engine, options: MonitoredOptions) {
     super(engine, options, (o, en) => {
       if (o.window !== undefined && o.threshold !== undefined && o.alpha !== undefined) return o;

@@ -4,7 +4,18 @@
 // and M-UCB (Cao, Wen, Kveton & Xie 2019, Algorithm 1), with the rounds convention of the module
 // header (one learned event = one round; observe, update, test, restart). Every arm keeps the plain
 // list of its observations since its restart; f64 operations in the kernels' order; ln passed in as M.
-import { uniformRef, ucb1Ref } from './reference-bandits.mjs';
+import { pickRef, uniformRef, ucb1Ref } from './reference-bandits.mjs';
+
+/** UCB1 (mean + alpha·sqrt(2 ln u / n)) with arm k's own clock u = t − τ_k (never below its pulls n). */
+export function ucb1ClockRef(st, active, alpha, key, h, M) {
+  const K = st.inner.pulls.length, scores = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const n = st.inner.pulls[k];
+    const u = Math.max(st.t - st.restartRound[k], n), lt = u > 1 ? M.log(u) : 0;
+    scores[k] = !active[k] ? -Infinity : n > 0 ? st.inner.rewards[k] / n + alpha * M.sqrt(2 * lt / n) : Infinity;
+  }
+  return { ...pickRef(scores, active, key, h), scores };
+}
 
 const S_CD_EXPLORE = 0x80, S_CD_UNIFORM = 0x81;
 
@@ -57,9 +68,11 @@ function alarmAfter(kind, o, obs, M) {
  * { alpha, exploration: 'random' | 'schedule', restart: 'local' | 'global' }.
  */
 export function wrapperRef(kind, K, o) {
-  const st = { t: 0, tau: 0, alarms: 0, last: 0, obs: Array.from({ length: K }, () => []), inner: { pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) } };
+  const st = { t: 0, tau: 0, alarms: 0, last: 0, obs: Array.from({ length: K }, () => []), inner: { pulls: new Float64Array(K), rewards: new Float64Array(K), squares: new Float64Array(K) }, restartRound: new Array(K).fill(0) };
   const global = kind === 'mucb' || o.restart === 'global';
-  const resetArm = (k) => { st.obs[k] = []; st.inner.pulls[k] = 0; st.inner.rewards[k] = 0; st.inner.squares[k] = 0; };
+  // GLR-klUCB with local restarts (Besson et al. 2022, Algorithm 1): arm a's index uses t − τ_a, τ_a its last restart round
+  const perArmClock = kind === 'glr' && !global;
+  const resetArm = (k) => { st.obs[k] = []; st.inner.pulls[k] = 0; st.inner.rewards[k] = 0; st.inner.squares[k] = 0; st.restartRound[k] = st.t; };
   return {
     st,
     learn(arm, y, M) {
@@ -74,7 +87,7 @@ export function wrapperRef(kind, K, o) {
       return false;
     },
     decide(active, key, h, M) {
-      const d = ucb1Ref(st.inner, active, 1, key, h, M);
+      const d = perArmClock ? ucb1ClockRef(st, active, 1, key, h, M) : ucb1Ref(st.inner, active, 1, key, h, M);
       const Kn = st.obs.length;
       if (!(o.alpha > 0)) return d;
       if (o.exploration === 'schedule') {
@@ -97,6 +110,7 @@ export function wrapperRef(kind, K, o) {
     },
     addArm() {
       st.obs.push([]);
+      st.restartRound.push(st.t);
       for (const s of ['pulls', 'rewards', 'squares']) { const x = new Float64Array(st.inner[s].length + 1); x.set(st.inner[s]); st.inner[s] = x; }
     },
   };
