@@ -24,6 +24,8 @@ import { BANDIT_STATE_FORMAT, BANDIT_STATE_VERSION } from './state-file.js';
 import { DecisionLog } from './serving/log.js';
 import { offPolicyEstimate, offPolicyData } from './ope.js';
 import { ServedPolicy, warmStartFromAB, inspect } from './serving/served.js';
+import { cbify } from './cbify.js';
+import type * as CB from './cbify.js';
 import type * as SV from './serving/served.js';
 import type * as OPE from './ope.js';
 import type * as Log from './serving/log.js';
@@ -76,6 +78,7 @@ export const bandits = /* @__PURE__ */ Object.freeze({ Policy, UCB1, LinUCB, Lin
   offPolicy: offPolicyEstimate, offPolicyData,
   DLinUCB, SWLinUCB,
   ServedPolicy, warmStartFromAB, inspect,
+  cbify,
   RedisStore,
   PolicyObject, DurableObjectStore,
   DenoKvStore });
@@ -209,6 +212,9 @@ export declare namespace bandits {
   export type DriftRequest = DR.DriftRequest;
   export type DriftEvent = DR.DriftEvent;
   export type ServedPolicy = SV.ServedPolicy;
+  export type CbifyOptions = CB.CbifyOptions;
+  export type CbifyResult = CB.CbifyResult;
+  export type CbifyPolicyResult = CB.CbifyPolicyResult;
   export type ServedPolicyOptions = SV.ServedPolicyOptions;
   export type ServedDecision = SV.ServedDecision;
   export type ABResults = SV.ABResults;

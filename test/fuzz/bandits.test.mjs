@@ -785,3 +785,15 @@ test('DecisionLog over a ServedPolicy (floor + holdout): random operation sequen
     log.free(); back.free(); served.free(); p.free();
   }), { numRuns: runs(60) });
 });
+
+// ---- bandits.cbify (src/bandits/cbify.ts): random data and options give losses in [0, 1] or a clean refusal ----
+test('cbify: random data and options give a result with losses in [0, 1] or a clean refusal', () => {
+  fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 2 }), anyValue), { minLength: 0, maxLength: 6 }), fc.array(fc.oneof(fc.double({ min: -2, max: 2, noNaN: true }), anyValue), { maxLength: 14 }),
+    fc.dictionary(fc.constantFrom('batch', 'supervised', 'supervisedLambda', 'every', 'dim', 'bach'), fc.oneof(anyValue, fc.constantFrom('sup', null, 2)), { maxKeys: 2 }), (labels, features, extra) => {
+      const p = new bandits.LinUCB(e, { arms: 3, dim: 2 });
+      let res;
+      const err = expectCleanFailure(() => { res = bandits.cbify(e, { features, labels, dim: 2, policies: { p }, ...extra }); });
+      if (!err) for (const r of Object.values(res.results)) assert.ok(r.loss >= 0 && r.loss <= 1 && r.mistakes <= res.n);
+      p.free();
+    }), { numRuns: runs(100) });
+});
