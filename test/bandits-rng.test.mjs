@@ -218,3 +218,33 @@ test('the ziggurat gamma\'s squeeze implies the logarithmic test at its boundary
   assert.ok(looser.bad > 0, 'a squeeze with 120 in place of 108 was not caught');
   await e.dispose();
 }, 60_000);
+
+for (const cfg of CONFIGS) {
+  test(`BernoulliTS's decide (zbetaArms: four arms per Philox pass, f64x2 gammas in the SIMD build) draws zbetaRef's values for every arm: K = 1..9, shapes below 1, tiny and huge counts, removed arms (simd ${cfg.simd}, ${cfg.threads} thread(s))`, async () => {
+    const { bandits } = await import('../dist/index.js');
+    const { tsDrawRef } = await import('./helpers/reference-bandits-randomized.mjs');
+    const e = await init(cfg);
+    const M = { log: (x) => e.log(x), sqrt: (x) => e.sqrt(x), exp: (x) => e.exp(x) };
+    let s = 777;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+    for (let K = 1; K <= 9; K++) {
+      for (const [alpha, beta] of [[1, 1], [0.3, 2], [1e-6, 1e6]]) {
+        const pulls = Array.from({ length: K }, (_, k) => [0, 1, 3, 50, 7e4, 2e9][(k + K) % 6]);
+        const rewards = pulls.map((n) => Math.floor(n * rnd()));
+        const p = new bandits.BernoulliTS(e, { arms: K, seed: 2 ** 40 + K, alpha, beta, propensityDraws: 0, warmStart: { pulls, rewards } });
+        const active = new Array(K).fill(true);
+        if (K >= 3) { p.removeArm(1); active[1] = false; }
+        const st = { pulls: Float64Array.from(pulls), rewards: Float64Array.from(rewards), squares: Float64Array.from(rewards) };
+        for (let i = 0; i < 12; i++) {
+          const id = `z${K}-${i}`, d = p.decide({ eventId: id }), h = fnvRef(id);
+          for (let k = 0; k < K; k++) {
+            const want = active[k] ? tsDrawRef(st, k, { kind: 'beta', a: alpha, b: beta }, [(2 ** 40 + K) % 4294967296, Math.floor((2 ** 40 + K) / 4294967296)], h, 0, M) : -Infinity;
+            assert.ok(Object.is(d.scores[k], want), `K ${K} prior (${alpha}, ${beta}) ${id} arm ${k}: ${d.scores[k]} vs ${want}`);
+          }
+        }
+        p.free();
+      }
+    }
+    await e.dispose();
+  }, 60_000);
+}

@@ -1,6 +1,6 @@
 // Beta-Bernoulli Thompson sampling against the Lai–Robbins bound on the 9-armed instance
 // μ = (0.1, …, 0.9) (R = 100, T = 1e5): what is asserted and why is in test/bandits-ts-theory.test.mjs.
-// A file of its own because this one instance is the heaviest (9 arms × 2 gammas × 1e7 pulls; ~5 s on
+// A file of its own because this one instance is the heaviest (9 arms × 2 gammas × 1e7 pulls; a few seconds on
 // simulate's fused BernoulliTS path, ~21 s round by round before it).
 import { test } from 'vitest';
 import { laiRobbinsCheck } from './helpers/lai-robbins.mjs';

@@ -13,14 +13,14 @@
 // T is allowed, and the "within 15% of C(μ)" holds here for the upper side only; KL-UCB's ratio
 // ≈ 1.0 at this T (test/bandits-index-theory.test.mjs) comes from its extra early exploration.
 // That this is TS and not the simulator: bench/simulate.mjs's independent plain-JS Beta-Bernoulli TS
-// (its own PRNG and gamma sampler) ends at the same regret on its 10-armed instance (65.9 against
-// simulate's 67.2 at T = 1e5, R = 100: bench/results/simulate-latest.json).
+// (its own PRNG and gamma sampler) ends at the same regret on its 10-armed instance (65.86, and 66.07
+// with the library's sampler in plain JS, against simulate's 67.85 at T = 1e5, R = 100: README row 12).
 // Asserted per instance: ratio(T) ≤ 1.15 (the (1 + ε) upper bound, ε = 0.15) and ≥ 0.45, the ratio
 // increasing over T = 1e3, 1e4, 1e5, the last decade's slope in [0.6, 1.15]·C, and (Bernoulli) every
 // suboptimal arm's mean pulls N_a(T) ≤ 1.15·ln T/kl(μ_a, μ*) (the per-arm form of the bound).
 //
 // Cost (one core): a Thompson round draws two Marsaglia–Tsang gammas per arm and copy; BernoulliTS runs
-// on simulate's fused path (assembly/bandits/simts.ts, ~50 ns per arm), GaussianTS round by round
+// on simulate's fused path (assembly/bandits/simts.ts, ~35 ns of CPU per arm), GaussianTS round by round
 // (~0.25 µs per arm, ~7 s here); the 9-arm instance is in test/bandits-ts-theory-k9.test.mjs.
 import { test } from 'vitest';
 import { laiRobbinsCheck } from './helpers/lai-robbins.mjs';

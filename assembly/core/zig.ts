@@ -165,77 +165,174 @@ export function zbeta(k0: u32, k1: u32, h0: u32, h1: u32, s: u32, j: u32, a: f64
   return ratio(zgamma(k0, k1, h0, h1, s, j, a), zgamma(k0, k1, h0, h1, s ^ 0x80000000, j, b), a, b);
 }
 
+/** Where arm k's cache entry (d_a, c_a, d_b, c_b) lives: pairs of arms interleaved, so two arms load as f64x2. */
+// @ts-ignore: decorator
+@inline function cacheAt(cache: usize, k: i32): usize { return cache + (<usize>(k >> 1) << 6) + (<usize>(k & 1) << 3); }
+/** f64 values per copy of zbetaArms' cache for K arms. */
+// @ts-ignore: decorator
+@inline export function zbetaCacheLen(K: i32): i32 { return 4 * (K + 1); }
+/** Arm k's entry of zbetaArms' cache from its Beta parameters (a, b). */
+// @ts-ignore: decorator
+@inline export function zbetaCache(cache: usize, k: i32, a: f64, b: f64): void {
+  const q = cacheAt(cache, k), da = zgD(a), db = zgD(b);
+  store<f64>(q, da); store<f64>(q, zgC(da), 16); store<f64>(q, db, 32); store<f64>(q, zgC(db), 48);
+}
+
+/** One arm of zbetaArms, scalar (the odd last arm, the scalar build): zbeta's value. */
+// @ts-ignore: decorator
+@inline function betaArm(k0: u32, k1: u32, h0: u32, h1: u32, sBase: u32, j: u32, k: i32, pulls: usize, sums: usize,
+                         mask: usize, a0: f64, b0: f64, out: usize, cache: usize): void {
+  if (load<u8>(mask + <usize>k) == 0) { store<f64>(out + (<usize>k << 3), -Infinity); return; }
+  const n = load<f64>(pulls + (<usize>k << 3)), sm = load<f64>(sums + (<usize>k << 3));
+  const a = a0 + sm, b = b0 + (n - sm);
+  const sk = sBase + <u32>k, idx = j * ZG_ROUNDS;
+  let da: f64, ca: f64, db: f64, cb: f64;
+  if (cache != 0) { const q = cacheAt(cache, k); da = load<f64>(q); ca = load<f64>(q, 16); db = load<f64>(q, 32); cb = load<f64>(q, 48); }
+  else { da = zgD(a); ca = zgC(da); db = zgD(b); cb = zgC(db); }
+  philox(h0, h1, sk, idx, k0, k1);
+  const x = zgammaFast(k0, k1, h0, h1, sk, j, a, da, ca, px0, px1, px2, px3);
+  philox(h0, h1, sk ^ 0x80000000, idx, k0, k1);
+  const y = zgammaFast(k0, k1, h0, h1, sk ^ 0x80000000, j, b, db, cb, px0, px1, px2, px3);
+  store<f64>(out + (<usize>k << 3), ratio(x, y, a, b));
+}
+
+/** Word `l` (0..3) of v as u32 (extract_lane needs a constant lane). */
+// @ts-ignore: decorator
+@inline function lane(v: v128, l: i32): u32 {
+  return <u32>(l == 0 ? i32x4.extract_lane(v, 0) : l == 1 ? i32x4.extract_lane(v, 1) : l == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3));
+}
+
+/**
+ * zgammaFast for two gammas in f64x2 lanes: the words of lane l are lanes l of w0..w3 (lanes 0, 1
+ * used), stream sl and shape, d, c from lanes of the vectors. The same IEEE operations as zgammaFast
+ * (f64x2 arithmetic is IEEE, without fused operations), and a lane that leaves the common path is
+ * recomputed by zgammaFrom from its words (o0..o3 of lane ol in the unshuffled block vectors): so each
+ * lane is zgammaFrom's value bit for bit.
+ */
+// @ts-ignore: decorator
+@inline function gamma2(k0: u32, k1: u32, h0: u32, h1: u32, s0: u32, s1: u32, j: u32, shape: v128, d: v128, c: v128,
+                        w0: v128, w1: v128, w2: v128, w3: v128, o0: v128, o1: v128, o2: v128, o3: v128, ol: i32): v128 {
+  const one = f64x2.splat(1.0), T53 = f64x2.splat(1.1102230246251565e-16);
+  const U = f64x2.mul(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(w0), f64x2.splat(2097152.0)), f64x2.convert_low_i32x4_u(i32x4.shr_u(w1, 11))), T53);
+  const i0 = i32x4.extract_lane(w1, 0) & 255, i1 = i32x4.extract_lane(w1, 1) & 255;
+  const Xi = f64x2.replace_lane(f64x2.splat(unchecked(ZIG_X[i0])), 1, unchecked(ZIG_X[i1]));
+  const Xn = f64x2.replace_lane(f64x2.splat(unchecked(ZIG_X[i0 + 1])), 1, unchecked(ZIG_X[i1 + 1]));
+  const xa = f64x2.mul(U, Xi);
+  const x = v128.xor(xa, i64x2.shl(i64x2.extend_low_i32x4_u(v128.and(w1, i32x4.splat(256))), 55));
+  const t = f64x2.add(one, f64x2.mul(c, x));
+  const v = f64x2.mul(f64x2.mul(t, t), t);
+  const e = f64x2.mul(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.shr_u(w2, 5)), f64x2.splat(67108864.0)), f64x2.convert_low_i32x4_u(i32x4.shr_u(w3, 6))), T53);
+  const x2 = f64x2.mul(x, x), m = f64x2.pmin(one, t);
+  const M = f64x2.mul(f64x2.splat(1.4210854715202004e-14), f64x2.add(x2, f64x2.mul(d, f64x2.add(f64x2.splat(4.0), f64x2.mul(f64x2.splat(2.0), v)))));
+  const lhs = f64x2.mul(f64x2.sub(f64x2.add(e, f64x2.mul(f64x2.mul(f64x2.splat(0.5), e), e)), M), f64x2.mul(f64x2.mul(f64x2.splat(108.0), d), m));
+  const rhs = f64x2.mul(f64x2.mul(x2, x2), f64x2.splat(1.0000000000000142));
+  const ok = v128.and(v128.and(v128.and(f64x2.lt(xa, Xn), f64x2.ge(t, f64x2.splat(0.5))), f64x2.gt(lhs, rhs)),
+    v128.and(f64x2.ge(shape, one), f64x2.lt(shape, f64x2.splat(Infinity))));
+  let g = f64x2.mul(d, v);
+  if (!i64x2.all_true(ok)) {
+    if (i64x2.extract_lane(ok, 0) == 0) g = f64x2.replace_lane(g, 0, zgammaFrom(k0, k1, h0, h1, s0, j, f64x2.extract_lane(shape, 0), f64x2.extract_lane(d, 0), f64x2.extract_lane(c, 0),
+      lane(o0, ol), lane(o1, ol), lane(o2, ol), lane(o3, ol)));
+    if (i64x2.extract_lane(ok, 1) == 0) g = f64x2.replace_lane(g, 1, zgammaFrom(k0, k1, h0, h1, s1, j, f64x2.extract_lane(shape, 1), f64x2.extract_lane(d, 1), f64x2.extract_lane(c, 1),
+      lane(o0, ol + 1), lane(o1, ol + 1), lane(o2, ol + 1), lane(o3, ol + 1)));
+  }
+  return g;
+}
+
+/**
+ * Arms k and k + 1 from their round-0 blocks c0..c3 (lanes: X of k, X of k + 1, Y of k, Y of k + 1):
+ * Beta draws to out[k], out[k + 1] (−Infinity for a removed arm), each zbeta's value bit for bit.
+ */
+// @ts-ignore: decorator
+@inline function betaPair(k0: u32, k1: u32, h0: u32, h1: u32, sBase: u32, j: u32, k: i32, pulls: usize, sums: usize,
+                          mask: usize, a0: f64, b0: f64, out: usize, cache: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  const n = v128.load(pulls + (<usize>k << 3)), sm = v128.load(sums + (<usize>k << 3));
+  const A = f64x2.add(f64x2.splat(a0), sm), B = f64x2.add(f64x2.splat(b0), f64x2.sub(n, sm));
+  let dA: v128, cA: v128, dB: v128, cB: v128;
+  if (cache != 0) {
+    const q = cache + (<usize>(k >> 1) << 6);
+    dA = v128.load(q); cA = v128.load(q, 16); dB = v128.load(q, 32); cB = v128.load(q, 48);
+  } else {
+    const one = f64x2.splat(1.0), third = f64x2.splat(1.0 / 3.0), nine = f64x2.splat(9.0);
+    dA = f64x2.sub(v128.bitselect(f64x2.add(A, one), A, f64x2.lt(A, one)), third);
+    dB = f64x2.sub(v128.bitselect(f64x2.add(B, one), B, f64x2.lt(B, one)), third);
+    cA = f64x2.div(one, f64x2.sqrt(f64x2.mul(nine, dA)));
+    cB = f64x2.div(one, f64x2.sqrt(f64x2.mul(nine, dB)));
+  }
+  const sk = sBase + <u32>k;
+  const X = gamma2(k0, k1, h0, h1, sk, sk + 1, j, A, dA, cA, c0, c1, c2, c3, c0, c1, c2, c3, 0);
+  const Y = gamma2(k0, k1, h0, h1, sk ^ 0x80000000, (sk + 1) ^ 0x80000000, j, B, dB, cB,
+    i32x4.shuffle(c0, c0, 2, 3, 0, 1), i32x4.shuffle(c1, c1, 2, 3, 0, 1), i32x4.shuffle(c2, c2, 2, 3, 0, 1), i32x4.shuffle(c3, c3, 2, 3, 0, 1), c0, c1, c2, c3, 2);
+  const z = f64x2.add(X, Y);
+  let r = f64x2.div(X, z);
+  if (!i64x2.all_true(f64x2.gt(z, f64x2.splat(0.0)))) {
+    for (let l = 0; l < 2; l++) {
+      const a = a0 + load<f64>(sums + (<usize>(k + l) << 3)), b = b0 + (load<f64>(pulls + (<usize>(k + l) << 3)) - load<f64>(sums + (<usize>(k + l) << 3)));
+      const fix: f64 = a >= b ? 1.0 : 0.0;
+      if (l == 0) { if (!(f64x2.extract_lane(z, 0) > 0.0)) r = f64x2.replace_lane(r, 0, fix); }
+      else if (!(f64x2.extract_lane(z, 1) > 0.0)) r = f64x2.replace_lane(r, 1, fix);
+    }
+  }
+  v128.store(out + (<usize>k << 3), r);
+  if (load<u8>(mask + <usize>k) == 0) store<f64>(out + (<usize>k << 3), -Infinity);
+  if (load<u8>(mask + <usize>k + 1) == 0) store<f64>(out + (<usize>(k + 1) << 3), -Infinity);
+}
+
 /**
  * Draw j of Beta(a0 + S_k, b0 + N_k − S_k) for arms k in [0, K) (S = sums[k], N = pulls[k], stream
  * sBase + k) to out[k], −Infinity for a removed arm (mask byte 0): zbeta's values bit for bit. The SIMD
- * build computes the round-0 blocks of two arms (X and Y of each: four blocks) in one v128 Philox pass.
- * cache ≠ 0: arm k's (zgD(a), zgC(zgD(a)), zgD(b), zgC(zgD(b))) are read from cache + 32k (zbetaCache
- * keeps them; the same values, so the same bits) instead of computed.
+ * build runs Philox for four arms at a time (their X and Y round-0 blocks: two interleaved v128 passes
+ * of four blocks) and the gammas' common path two lanes at a time in f64x2. cache ≠ 0: each arm's
+ * (zgD(a), zgC(zgD(a)), zgD(b), zgC(zgD(b))) read from the cache zbetaCache keeps (zbetaCacheLen(K)
+ * f64: the same values, so the same bits) instead of computed.
  */
 export function zbetaArms(k0: u32, k1: u32, h0: u32, h1: u32, sBase: u32, j: u32, K: i32, pulls: usize, sums: usize,
                           mask: usize, a0: f64, b0: f64, out: usize, cache: usize): void {
-  const idx = j * ZG_ROUNDS;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
+    const idx = j * ZG_ROUNDS;
     const M0v = i32x4.splat(<i32>0xD2511F53), M1v = i32x4.splat(<i32>0xCD9E8D57);
     const H0 = i32x4.splat(<i32>h0), H1 = i32x4.splat(<i32>h1), I = i32x4.splat(<i32>idx);
-    for (; k + 1 < K; k += 2) {
-      const s0 = sBase + <u32>k, s1 = s0 + 1;
+    for (; k + 3 < K; k += 4) {             // arms k .. k + 3: two interleaved passes of four blocks
+      const s0 = sBase + <u32>k, s2 = s0 + 2;
+      let c0 = H0, c1 = H1, c3 = I, e0 = H0, e1 = H1, e3 = I;
+      let c2 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>s0), 1, <i32>(s0 + 1)), 2, <i32>(s0 ^ 0x80000000)), 3, <i32>((s0 + 1) ^ 0x80000000));
+      let e2 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>s2), 1, <i32>(s2 + 1)), 2, <i32>(s2 ^ 0x80000000)), 3, <i32>((s2 + 1) ^ 0x80000000));
+      let q0 = k0, q1 = k1;
+      for (let r = 0; r < 10; r++) {
+        if (r > 0) { q0 += 0x9E3779B9; q1 += 0xBB67AE85; }
+        const Q0 = i32x4.splat(<i32>q0), Q1 = i32x4.splat(<i32>q1);
+        const p0l = i64x2.extmul_low_i32x4_u(c0, M0v), p0h = i64x2.extmul_high_i32x4_u(c0, M0v);
+        const p1l = i64x2.extmul_low_i32x4_u(c2, M1v), p1h = i64x2.extmul_high_i32x4_u(c2, M1v);
+        const r0l = i64x2.extmul_low_i32x4_u(e0, M0v), r0h = i64x2.extmul_high_i32x4_u(e0, M0v);
+        const r1l = i64x2.extmul_low_i32x4_u(e2, M1v), r1h = i64x2.extmul_high_i32x4_u(e2, M1v);
+        c0 = v128.xor(v128.xor(i32x4.shuffle(p1l, p1h, 1, 3, 5, 7), c1), Q0);
+        c2 = v128.xor(v128.xor(i32x4.shuffle(p0l, p0h, 1, 3, 5, 7), c3), Q1);
+        c1 = i32x4.shuffle(p1l, p1h, 0, 2, 4, 6); c3 = i32x4.shuffle(p0l, p0h, 0, 2, 4, 6);
+        e0 = v128.xor(v128.xor(i32x4.shuffle(r1l, r1h, 1, 3, 5, 7), e1), Q0);
+        e2 = v128.xor(v128.xor(i32x4.shuffle(r0l, r0h, 1, 3, 5, 7), e3), Q1);
+        e1 = i32x4.shuffle(r1l, r1h, 0, 2, 4, 6); e3 = i32x4.shuffle(r0l, r0h, 0, 2, 4, 6);
+      }
+      betaPair(k0, k1, h0, h1, sBase, j, k, pulls, sums, mask, a0, b0, out, cache, c0, c1, c2, c3);
+      betaPair(k0, k1, h0, h1, sBase, j, k + 2, pulls, sums, mask, a0, b0, out, cache, e0, e1, e2, e3);
+    }
+    if (k + 1 < K) {                          // arms k, k + 1: one pass of four blocks
+      const s0 = sBase + <u32>k;
       let c0 = H0, c1 = H1, c3 = I;
-      let c2 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>s0), 1, <i32>(s0 ^ 0x80000000)), 2, <i32>s1), 3, <i32>(s1 ^ 0x80000000));
+      let c2 = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>s0), 1, <i32>(s0 + 1)), 2, <i32>(s0 ^ 0x80000000)), 3, <i32>((s0 + 1) ^ 0x80000000));
       let q0 = k0, q1 = k1;
       for (let r = 0; r < 10; r++) {
         if (r > 0) { q0 += 0x9E3779B9; q1 += 0xBB67AE85; }
         const p0l = i64x2.extmul_low_i32x4_u(c0, M0v), p0h = i64x2.extmul_high_i32x4_u(c0, M0v);
         const p1l = i64x2.extmul_low_i32x4_u(c2, M1v), p1h = i64x2.extmul_high_i32x4_u(c2, M1v);
-        const lo0 = i32x4.shuffle(p0l, p0h, 0, 2, 4, 6), hi0 = i32x4.shuffle(p0l, p0h, 1, 3, 5, 7);
-        const lo1 = i32x4.shuffle(p1l, p1h, 0, 2, 4, 6), hi1 = i32x4.shuffle(p1l, p1h, 1, 3, 5, 7);
-        c0 = v128.xor(v128.xor(hi1, c1), i32x4.splat(<i32>q0));
-        c2 = v128.xor(v128.xor(hi0, c3), i32x4.splat(<i32>q1));
-        c1 = lo1; c3 = lo0;
+        c0 = v128.xor(v128.xor(i32x4.shuffle(p1l, p1h, 1, 3, 5, 7), c1), i32x4.splat(<i32>q0));
+        c2 = v128.xor(v128.xor(i32x4.shuffle(p0l, p0h, 1, 3, 5, 7), c3), i32x4.splat(<i32>q1));
+        c1 = i32x4.shuffle(p1l, p1h, 0, 2, 4, 6); c3 = i32x4.shuffle(p0l, p0h, 0, 2, 4, 6);
       }
-      for (let l = 0; l < 2; l++) {
-        const kk = k + l;
-        if (load<u8>(mask + <usize>kk) == 0) { store<f64>(out + (<usize>kk << 3), -Infinity); continue; }
-        const n = load<f64>(pulls + (<usize>kk << 3)), sm = load<f64>(sums + (<usize>kk << 3));
-        const a = a0 + sm, b = b0 + (n - sm);
-        let da: f64, ca: f64, db: f64, cb: f64;
-        if (cache != 0) { const q = cache + (<usize>kk << 5); da = load<f64>(q); ca = load<f64>(q, 8); db = load<f64>(q, 16); cb = load<f64>(q, 24); }
-        else { da = zgD(a); ca = zgC(da); db = zgD(b); cb = zgC(db); }
-        const sk = sBase + <u32>kk;
-        let x: f64, y: f64;
-        if (l == 0) {
-          x = zgammaFast(k0, k1, h0, h1, sk, j, a, da, ca, <u32>i32x4.extract_lane(c0, 0), <u32>i32x4.extract_lane(c1, 0), <u32>i32x4.extract_lane(c2, 0), <u32>i32x4.extract_lane(c3, 0));
-          y = zgammaFast(k0, k1, h0, h1, sk ^ 0x80000000, j, b, db, cb, <u32>i32x4.extract_lane(c0, 1), <u32>i32x4.extract_lane(c1, 1), <u32>i32x4.extract_lane(c2, 1), <u32>i32x4.extract_lane(c3, 1));
-        } else {
-          x = zgammaFast(k0, k1, h0, h1, sk, j, a, da, ca, <u32>i32x4.extract_lane(c0, 2), <u32>i32x4.extract_lane(c1, 2), <u32>i32x4.extract_lane(c2, 2), <u32>i32x4.extract_lane(c3, 2));
-          y = zgammaFast(k0, k1, h0, h1, sk ^ 0x80000000, j, b, db, cb, <u32>i32x4.extract_lane(c0, 3), <u32>i32x4.extract_lane(c1, 3), <u32>i32x4.extract_lane(c2, 3), <u32>i32x4.extract_lane(c3, 3));
-        }
-        store<f64>(out + (<usize>kk << 3), ratio(x, y, a, b));
-      }
+      betaPair(k0, k1, h0, h1, sBase, j, k, pulls, sums, mask, a0, b0, out, cache, c0, c1, c2, c3);
+      k += 2;
     }
   }
-  for (; k < K; k++) {
-    if (load<u8>(mask + <usize>k) == 0) { store<f64>(out + (<usize>k << 3), -Infinity); continue; }
-    const n = load<f64>(pulls + (<usize>k << 3)), sm = load<f64>(sums + (<usize>k << 3));
-    const a = a0 + sm, b = b0 + (n - sm);
-    const sk = sBase + <u32>k;
-    let da: f64, ca: f64, db: f64, cb: f64;
-    if (cache != 0) { const q = cache + (<usize>k << 5); da = load<f64>(q); ca = load<f64>(q, 8); db = load<f64>(q, 16); cb = load<f64>(q, 24); }
-    else { da = zgD(a); ca = zgC(da); db = zgD(b); cb = zgC(db); }
-    philox(h0, h1, sk, idx, k0, k1);
-    const x = zgammaFast(k0, k1, h0, h1, sk, j, a, da, ca, px0, px1, px2, px3);
-    philox(h0, h1, sk ^ 0x80000000, idx, k0, k1);
-    const y = zgammaFast(k0, k1, h0, h1, sk ^ 0x80000000, j, b, db, cb, px0, px1, px2, px3);
-    store<f64>(out + (<usize>k << 3), ratio(x, y, a, b));
-  }
-}
-
-/** Arm k's entry of zbetaArms' cache at cache + 32k from its Beta parameters (a, b). */
-// @ts-ignore: decorator
-@inline export function zbetaCache(cache: usize, k: i32, a: f64, b: f64): void {
-  const q = cache + (<usize>k << 5), da = zgD(a), db = zgD(b);
-  store<f64>(q, da); store<f64>(q, zgC(da), 8); store<f64>(q, db, 16); store<f64>(q, zgC(db), 24);
+  for (; k < K; k++) betaArm(k0, k1, h0, h1, sBase, j, k, pulls, sums, mask, a0, b0, out, cache);
 }
 
 // ---- kernels over [start, end): out[i] = draw i (tests) ----

@@ -18,7 +18,7 @@ import { BANDITS } from './wasm.js';
 import { KIND, laiRobbins, makeEnv, MAX_HORIZON, type EnvSpec, type Environment } from './envs.js';
 import { BernoulliTS } from './thompson.js';
 
-/** Most copies × arms of the fused BernoulliTS path (its scratch is 40 B per copy and arm). */
+/** Most copies × arms of the fused BernoulliTS path (its scratch is 8·(5K + 4) B per copy). */
 const FUSED_MAX = 1 << 19;
 
 /** A policy to simulate: a registry name ('ucb1', 'klucb', ...: case, '-' and '_' ignored), a class, or either with options. */
@@ -295,7 +295,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       // BernoulliTS on Bernoulli arms: many rounds per call (assembly/bandits/simts.ts, the same bits as
       // the round-by-round path below), up to the next checkpoint, change point or progress step
       if (!lin && env.kind === KIND.bernoulli && p instanceof BernoulliTS && p.constructor === BernoulliTS && R * K <= FUSED_MAX) {
-        scratch ??= f64(5 * K * R);
+        scratch ??= f64((5 * K + 4) * R);
         const accs = { regret: regret.ptr, collected: collected.ptr, pulls: pulls.ptr };
         for (let t = 0; t < T;) {
           nextSegment(t);

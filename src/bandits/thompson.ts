@@ -58,7 +58,7 @@ export class BernoulliTS extends UnitRewardPolicy {
    * on a Bernoulli environment in one engine call (copies split over the engine's threads), the same
    * bits as deciding (propensityDraws 0), drawing and learning round by round. `env`: engine pointers
    * of the segment's means and best mean with their per-copy strides and the env key; `acc`: regret,
-   * collected and pulls (R, R, R × K f64); `scratch`: 5·K·copies f64.
+   * collected and pulls (R, R, R × K f64); `scratch`: (5·K + 4)·copies f64.
    */
   simulateBernoulli(t0: number, t1: number, env: { means: number; pStride: number; best: number; bStride: number; key: readonly [number, number] },
     acc: { regret: number; collected: number; pulls: number }, scratch: number): void {
