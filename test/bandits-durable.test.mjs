@@ -68,7 +68,9 @@ test('the window lives in storage: a new object on the same storage remembers it
 
 test('mode state: LinUCB learned in the object in arrival order, bit for bit one policy learning the unique events; only changed chunks written', async () => {
   const lin = () => new bandits.LinUCB(e, { arms: 50, dim: 32 });
-  const { storage, object, store } = setup(lin);
+  const auto = setup(lin);
+  assert.equal(auto.object.mode, 'sums'); // LinUCB is mergeable (exact ΔA, Δb deltas), so the default is sums
+  const { storage, object, store } = setup(lin, { mode: 'state' }); // the state mode, asked for
   assert.equal(object.mode, 'state');
   const cev = (i) => ({ eventId: `c-${i}`, arm: (i * 7) % 50, reward: (i % 5) / 4, context: Float64Array.from({ length: 32 }, (_, j) => ((i * 31 + j * 17) % 13) / 13 - 0.5) });
   const evs = Array.from({ length: 30 }, (_, i) => (i < 20 ? cev(i) : { ...cev(i), arm: 3 })); // the last 10: one arm

@@ -45,11 +45,11 @@ const dump = async (kv) => { const m = {}; for await (const e of kv.list({ prefi
   kv1.close(); kv2.close();
   out.closed = await err(() => s1.learn([ev(400)]));
 }
-{ // mode state: LinUCB, two writers, every event once
+{ // mode state (asked for: LinUCB is mergeable, so its default is sums): LinUCB, two writers, every event once
   const path = `${dir}/b.sqlite`;
   const lin = () => new bandits.LinUCB(engine, { arms: 3, dim: 2 });
   const kv1 = await Deno.openKv(path), kv2 = await Deno.openKv(path);
-  const s1 = new bandits.DenoKvStore(kv1, { key: ['lin'], create: lin }), s2 = new bandits.DenoKvStore(kv2, { key: ['lin'], create: lin });
+  const s1 = new bandits.DenoKvStore(kv1, { key: ['lin'], create: lin, mode: 'state' }), s2 = new bandits.DenoKvStore(kv2, { key: ['lin'], create: lin, mode: 'state' });
   const cev = (i) => ({ eventId: `c-${i}`, arm: i % 3, reward: (i % 4) / 4, context: [1, (i % 7) / 7] });
   const r = await Promise.all([s1.learn(Array.from({ length: 30 }, (_, i) => cev(i))), s2.learn(Array.from({ length: 30 }, (_, i) => cev(i + 15)))]);
   out.stateMode = { mode: s1.mode, learned: r[0].learned + r[1].learned, duplicates: r[0].duplicates + r[1].duplicates, counts: await s1.counts() };
