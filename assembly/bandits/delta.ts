@@ -133,12 +133,11 @@ function entryLength(p: usize, S: i32): i32 {
 }
 
 /**
- * The packed delta of n events (arms, rewards; checked by the caller, arms in [0, K)): per arm with
- * events, in arm order, the exact sums of 1, reward and reward² (what bd_learn_stats adds to pulls,
- * rewards and squares; reward² is the same f64 product). Scratch: order (n i32), heads (K + 1 i32),
- * cells (3 accumulators). Returns the bytes written to out (at most min(n, K) · (4 + 3·(3 + 4·68))).
+ * Counting sort of n events by arm (arms in [0, K), checked by the caller): order (n i32) lists the
+ * event indices arm by arm, in arrival order within an arm; heads (K + 1 i32) ends with heads[a] = the
+ * end of arm a's run (= the start of arm a + 1's).
  */
-export function bd_delta_stats(n: i32, arms: usize, rewards: usize, K: i32, order: usize, heads: usize, cells: usize, out: usize): i32 {
+function sortByArm(n: i32, arms: usize, K: i32, order: usize, heads: usize): void {
   memory.fill(heads, 0, <usize>(K + 1) << 2);
   for (let i = 0; i < n; i++) {
     const a = load<i32>(arms + (<usize>i << 2));
@@ -150,6 +149,16 @@ export function bd_delta_stats(n: i32, arms: usize, rewards: usize, K: i32, orde
     store<i32>(order + (<usize>pos << 2), i);
     store<i32>(hp, pos + 1);
   }
+}
+
+/**
+ * The packed delta of n events (arms, rewards; checked by the caller, arms in [0, K)): per arm with
+ * events, in arm order, the exact sums of 1, reward and reward² (what bd_learn_stats adds to pulls,
+ * rewards and squares; reward² is the same f64 product). Scratch: order (n i32), heads (K + 1 i32),
+ * cells (3 accumulators). Returns the bytes written to out (at most min(n, K) · (4 + 3·(3 + 4·68))).
+ */
+export function bd_delta_stats(n: i32, arms: usize, rewards: usize, K: i32, order: usize, heads: usize, cells: usize, out: usize): i32 {
+  sortByArm(n, arms, K, order, heads);
   // heads[a] is now the end of arm a's run (= the start of arm a + 1's).
   let start = 0, o: i32 = 0;
   const c1 = cells + CELL_BYTES, c2 = cells + 2 * CELL_BYTES;
@@ -322,17 +331,7 @@ export function bd_ids_sort(ids: usize, n: i32, tmp: usize, counts: usize): i32 
  * `cap` bytes would not hold it (the caller retries with more).
  */
 export function bd_delta_lin(n: i32, arms: usize, ctx: usize, rewards: usize, K: i32, d: i32, order: usize, heads: usize, cells: usize, out: usize, cap: i32): i32 {
-  memory.fill(heads, 0, <usize>(K + 1) << 2);
-  for (let i = 0; i < n; i++) {
-    const a = load<i32>(arms + (<usize>i << 2));
-    store<i32>(heads + (<usize>(a + 1) << 2), load<i32>(heads + (<usize>(a + 1) << 2)) + 1);
-  }
-  for (let a = 0; a < K; a++) store<i32>(heads + (<usize>(a + 1) << 2), load<i32>(heads + (<usize>(a + 1) << 2)) + load<i32>(heads + (<usize>a << 2)));
-  for (let i = 0; i < n; i++) {
-    const a = load<i32>(arms + (<usize>i << 2)), hp = heads + (<usize>a << 2), pos = load<i32>(hp);
-    store<i32>(order + (<usize>pos << 2), i);
-    store<i32>(hp, pos + 1);
-  }
+  sortByArm(n, arms, K, order, heads);
   let start = 0, o: i32 = 0;
   for (let a = 0; a < K; a++) {
     const end = load<i32>(heads + (<usize>a << 2));
