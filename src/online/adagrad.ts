@@ -3,10 +3,8 @@
 // projection in the h-norm (exact for every set: sort-based for the simplex and ℓ1 ball, clamping for a
 // box, multiplier bisection for the ℓ2 ball). With η = D∞/√2: regret ≤ √2·D∞·Σ_i ‖g_{1:T,i}‖₂.
 import type { Engine } from '../engine/engine.js';
-import { InvalidArgumentError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 import { StateError } from '../errors.js';
@@ -31,9 +29,7 @@ export class AdaGrad extends OnlineLearner {
 
   constructor(engine: Engine, options: AdaGradOptions) {
     engine = onlineEngine(engine, 'AdaGrad');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('AdaGrad options must be an object with a set');
-    checkKnownKeys('AdaGrad option', options, KEYS);
-    const set = requireSet('AdaGrad', options.set);
+    const set = learnerSet('AdaGrad', options, KEYS);
     const w = set.widthInf;
     const lr = optNumber('AdaGrad', 'lr', options.lr, Number.isFinite(w) && w > 0 ? w / Math.SQRT2 : 1, 0, Number.MAX_VALUE, true);
     const delta = optNumber('AdaGrad', 'delta', options.delta, 1e-8, 0, Number.MAX_VALUE, true);

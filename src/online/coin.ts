@@ -9,9 +9,8 @@
 // 2020 constraint reduction, which keeps the regret on K under the same bound.
 import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, InvalidArgumentError, StateError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
 export type CoinBettingMode = 'coordinate' | 'ball';
@@ -38,9 +37,7 @@ export class CoinBetting extends OnlineLearner {
 
   constructor(engine: Engine, options: CoinBettingOptions) {
     engine = onlineEngine(engine, 'CoinBetting');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('CoinBetting options must be an object with a set');
-    checkKnownKeys('CoinBetting option', options, KEYS);
-    const set = requireSet('CoinBetting', options.set);
+    const set = learnerSet('CoinBetting', options, KEYS);
     const mode = optChoice('CoinBetting', 'mode', options.mode, 'coordinate', MODES);
     if (mode === 'coordinate' && set.kind !== 'unconstrained' && set.kind !== 'box') {
       throw new HyperparameterError(`CoinBetting mode 'coordinate' takes an unconstrained set or a box (the per-coordinate reduction needs a separable set), not ${set.kind}; use mode 'ball'`);

@@ -5,10 +5,9 @@
 //   'sqrt'      η_t = √(ln m)/(r·G·√t) (m = d, or 2d for EG±; G ≥ ‖g_t‖∞): regret ≤ 2·r·G·√(T ln m)
 //   'constant'  η_t = lr (default √(ln m)/(r·G)); with lr = √(2 ln m/T)/(rG): regret ≤ r·G·√(2T ln m)
 import type { Engine } from '../engine/engine.js';
-import { HyperparameterError, InvalidArgumentError, StateError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
+import { HyperparameterError, StateError } from '../errors.js';
 import { OnlineLearner } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
 export type EGStepRule = 'sqrt' | 'constant';
@@ -33,9 +32,7 @@ export class ExponentiatedGradient extends OnlineLearner {
 
   constructor(engine: Engine, options: ExponentiatedGradientOptions) {
     engine = onlineEngine(engine, 'ExponentiatedGradient');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('ExponentiatedGradient options must be an object with a set');
-    checkKnownKeys('ExponentiatedGradient option', options, KEYS);
-    const set = requireSet('ExponentiatedGradient', options.set);
+    const set = learnerSet('ExponentiatedGradient', options, KEYS);
     if (set.kind !== 'simplex' && set.kind !== 'l1Ball') throw new HyperparameterError(`ExponentiatedGradient works on a simplex or an l1Ball set, got ${set.kind}`);
     const pm = set.kind === 'l1Ball' ? 1 : 0, m = pm ? 2 * set.dim : set.dim;
     const stepRule = optChoice('ExponentiatedGradient', 'stepRule', options.stepRule, 'sqrt', ['sqrt', 'constant'] as const);

@@ -5,9 +5,8 @@
 //   'constant'         η_t = lr
 import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, InvalidArgumentError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
 export type OGDStepRule = 'sqrt' | 'strongly-convex' | 'constant';
@@ -54,9 +53,7 @@ export class OGD extends OnlineLearner {
 
   constructor(engine: Engine, options: OGDOptions) {
     engine = onlineEngine(engine, 'OGD');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('OGD options must be an object with a set');
-    checkKnownKeys('OGD option', options, KEYS);
-    const set = requireSet('OGD', options.set);
+    const set = learnerSet('OGD', options, KEYS);
     const stepRule = optChoice('OGD', 'stepRule', options.stepRule, 'sqrt', RULES);
     const lipschitz = optNumber('OGD', 'lipschitz', options.lipschitz, 1, 0, BIG, true);
     const dflD = set.diameter;

@@ -5,10 +5,9 @@
 // For α-exp-concave losses with ‖∇‖ ≤ G on a set of diameter D, γ = ½·min(1/(4GD), α) and ε = 1/(γ²D²):
 // regret ≤ 5·(1/α + G·D)·d·ln T (Hazan Thm 4.5).
 import type { Engine } from '../engine/engine.js';
-import { HyperparameterError, InvalidArgumentError, NonFiniteError, NotPositiveDefiniteError, StateError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
+import { HyperparameterError, NonFiniteError, NotPositiveDefiniteError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 
@@ -39,9 +38,7 @@ export class ONS extends OnlineLearner {
 
   constructor(engine: Engine, options: ONSOptions) {
     engine = onlineEngine(engine, 'ONS');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('ONS options must be an object with a set');
-    checkKnownKeys('ONS option', options, KEYS);
-    const set = requireSet('ONS', options.set);
+    const set = learnerSet('ONS', options, KEYS);
     if (set.kind !== 'l2Ball' && set.kind !== 'unconstrained') throw new HyperparameterError(`ONS works on an l2Ball (projection in the A-norm) or an unconstrained set, got ${set.kind}`);
     if (set.dim > ONS_MAX_DIM) throw new HyperparameterError(`ONS keeps d×d matrices: dimension at most ${ONS_MAX_DIM}, got ${set.dim}`);
     const B = Number.MAX_VALUE, D = set.diameter;

@@ -10,6 +10,7 @@
 import type { Engine } from '../engine/engine.js';
 import { describe, HyperparameterError, InvalidArgumentError, NotPositiveDefiniteError } from '../errors.js';
 import { onlineEngine, requireVector, stage } from './input.js';
+import { checkKnownKeys } from '../options.js';
 
 export type SetKind = 'unconstrained' | 'simplex' | 'l1Ball' | 'l2Ball' | 'box';
 /** Kind codes of the kernels. */
@@ -173,4 +174,14 @@ export function setFromJSON(o: unknown): FeasibleSet {
 export function requireSet(what: string, v: unknown): FeasibleSet {
   if (!(v instanceof FeasibleSet)) throw new InvalidArgumentError(`${what} option set must be a feasible set from online.sets (simplex, l1Ball, l2Ball, box, unconstrained), got ${describe(v)}`);
   return v;
+}
+
+/**
+ * The option checks every set-based learner's constructor starts with, in this order: options an
+ * object, holding only `keys`, whose `set` is a feasible set (returned).
+ */
+export function learnerSet(what: string, options: unknown, keys: readonly string[]): FeasibleSet {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${what} options must be an object with a set`);
+  checkKnownKeys(`${what} option`, options as Record<string, unknown>, keys);
+  return requireSet(what, (options as { set?: unknown }).set);
 }
