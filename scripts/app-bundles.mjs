@@ -143,14 +143,16 @@ export function wasmCopies(deploy, files = wasmFiles()) {
   return { uploaded, inlined };
 }
 
+/** A deploy's modules as miniflare takes them, the worker script first (miniflare's first module is the entry). */
+export const miniflareModules = (deploy) => [...deploy.modules].sort((a, b) => (b.file === deploy.main) - (a.file === deploy.main))
+  .map((m) => ({ type: m.type, path: join(deploy.out, m.file), contents: m.bytes }));
+
 /** Run a deploy's modules in workerd (miniflare) and return the text of GET `path`. */
 export async function runDeploy(deploy, path = '/') {
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modulesRoot: deploy.out,
-    // the worker script first: miniflare's first module is the entry
-    modules: [...deploy.modules].sort((a, b) => (b.file === deploy.main) - (a.file === deploy.main))
-      .map((m) => ({ type: m.type, path: join(deploy.out, m.file), contents: m.bytes })),
+    modules: miniflareModules(deploy),
     compatibilityDate: '2025-06-01',
   });
   try {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, wranglerBin, workerdDeploy } from '../../scripts/app-bundles.mjs';
+import { miniflareModules, root, wranglerBin, workerdDeploy } from '../../scripts/app-bundles.mjs';
 
 const example = join(root, 'examples', 'edge');
 
@@ -55,8 +55,7 @@ export async function startEdge(deploy, { vars = {}, persist } = {}) {
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modulesRoot: deploy.out,
-    modules: [...deploy.modules].sort((a, b) => (b.file === deploy.main) - (a.file === deploy.main))
-      .map((m) => ({ type: m.type, path: join(deploy.out, m.file), contents: m.bytes })),
+    modules: miniflareModules(deploy),
     compatibilityDate: '2025-06-01',
     bindings: { ...exampleVars(), SIGNING_KEY: 'test-signing-key-0123456789', ...vars },
     durableObjects: { POLICY: { className: 'PolicyDO', useSQLite: true } },
