@@ -31,3 +31,14 @@ test('online learners, bilevel.solve and bandits.offPolicy on a disposed engine 
   assert.throws(() => bandits.offPolicy(e, {}), DisposedError);
   assert.throws(() => bandits.load(e, new Uint8Array(0)), DisposedError);
 });
+
+test('bandits.cbify with a freed policy or on a disposed engine raises DisposedError', async () => {
+  const e = await init({ threads: 1 });
+  const data = { features: Float64Array.of(0, 1, 1, 0), labels: [0, 1], dim: 2 };
+  const p = new bandits.LinUCB(e, { arms: 2, dim: 2 });
+  p.free();
+  assert.throws(() => bandits.cbify(e, { ...data, policies: { p } }), DisposedError);
+  const q = new bandits.LinUCB(e, { arms: 2, dim: 2 });
+  await e.dispose();
+  assert.throws(() => bandits.cbify(e, { ...data, policies: { q } }), DisposedError);
+});
