@@ -14,6 +14,7 @@ import { ONS } from './ons.js';
 import { EWA, FixedShareAggregation as FixedShare, MLpol, BOA } from './experts.js';
 import { CoinBetting } from './coin.js';
 import { ACI, SFOGD, SAOCP } from './conformal.js';
+import { FLH } from './flh.js';
 import { onlineEngine } from './input.js';
 import type * as Og from './ogd.js';
 import type * as Ad from './adagrad.js';
@@ -24,8 +25,9 @@ import type * as Ex from './experts.js';
 import type * as St from './sets.js';
 import type * as Co from './coin.js';
 import type * as Cf from './conformal.js';
+import type * as Fl from './flh.js';
 
-const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP];
+const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH];
 
 /** Rebuild a learner from save()'s bytes (strict: format, versions, checksum, options, set, state). */
 function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
@@ -34,7 +36,7 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
 
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
-  CoinBetting, ACI, SFOGD, SAOCP,
+  CoinBetting, ACI, SFOGD, SAOCP, FLH,
   FeasibleSet,
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
   load: loadOnline, STATE_FORMAT: ONLINE_STATE_FORMAT, STATE_VERSION: ONLINE_STATE_VERSION, CONTAINS_TOL, BISECTION_TOL,
@@ -76,4 +78,6 @@ export declare namespace online {
   export type SAOCP = Cf.SAOCP;
   export type SAOCPOptions = Cf.SAOCPOptions;
   export type ConformalOptions = Cf.ConformalOptions;
+  export type FLH = Fl.FLH;
+  export type FLHOptions = Fl.FLHOptions;
 }

@@ -125,3 +125,49 @@ export function conformalRef(method, o = {}) {
     },
   };
 }
+
+/** Follow-the-Leading-History (assembly/online/flh.ts); M = { exp } of an engine. */
+export function flhRef(set, { lipschitz = 1, diameter = set.diameter, eta = 1 / (lipschitz * diameter), lifetime = 8 } = {}, x0, M) {
+  const n = set.dim, cap = Math.ceil(lifetime / 2) * 54;
+  const st = { t: 0, x: Float64Array.from(x0), slots: Array.from({ length: cap }, () => null) };
+  st.slots[0] = { born: 1, p: 1, age: 0, x: Float64Array.from(x0) };
+  const average = () => {
+    const y = new Float64Array(n);
+    for (const e of st.slots) if (e) for (let i = 0; i < n; i++) y[i] = y[i] + e.p * e.x[i];
+    return y;
+  };
+  return {
+    st,
+    update(g) {
+      st.t += 1;
+      let lmin = Infinity;
+      const ls = st.slots.map((e) => (e ? dot4(g, e.x) : 0));
+      st.slots.forEach((e, j) => { if (e && e.p > 0 && ls[j] < lmin) lmin = ls[j]; });
+      let tot = 0;
+      st.slots.forEach((e, j) => { if (e) { e.p = e.p * M.exp(-eta * (ls[j] - lmin)); tot += e.p; } });
+      for (const e of st.slots) {
+        if (!e) continue;
+        e.p = e.p / tot; e.age += 1;
+        const step = -(diameter / (lipschitz * Math.sqrt(e.age)));
+        e.x = projectRef(set, Float64Array.from(e.x, (v, i) => v + step * g[i]));
+      }
+      const next = st.t + 1;
+      let free = -1, rest = 0;
+      for (let j = 0; j < cap; j++) {
+        const e = st.slots[j];
+        if (e && e.born + lifetime2(e.born, lifetime) <= next) st.slots[j] = null;
+        if (!st.slots[j]) { if (free < 0) free = j; } else rest += st.slots[j].p;
+      }
+      const pin = 1 / next;
+      let y = average();
+      if (rest > 0) {
+        const c = (1 - pin) / rest;
+        for (const e of st.slots) if (e) e.p = e.p * c;
+        y = projectRef(set, y.map((v) => v / rest));
+      } else y = projectRef(set, st.x);
+      st.slots[free] = { born: next, p: rest > 0 ? pin : 1, age: 0, x: y };
+      st.x = average();
+    },
+  };
+}
+const lifetime2 = (born, g) => { let b = born, l = g; while (b % 2 === 0) { b /= 2; l *= 2; } return l; };
