@@ -8,10 +8,9 @@
 // (Hedge against the expert born at r, whose weight never falls below 1/s, plus that expert's OGD
 // regret); any interval is covered by O(log |I|) such lives (Daniely et al. 2015), adding a log factor.
 import type { Engine } from '../engine/engine.js';
-import { HyperparameterError, InvalidArgumentError, StateError } from '../errors.js';
-import { checkKnownKeys } from '../options.js';
+import { HyperparameterError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
-import { FeasibleSet, requireSet } from './sets.js';
+import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optInt, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 
@@ -43,9 +42,7 @@ export class FLH extends OnlineLearner {
 
   constructor(engine: Engine, options: FLHOptions) {
     engine = onlineEngine(engine, 'FLH');
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('FLH options must be an object with a set');
-    checkKnownKeys('FLH option', options, KEYS);
-    const set = requireSet('FLH', options.set);
+    const set = learnerSet('FLH', options, KEYS);
     const lipschitz = optNumber('FLH', 'lipschitz', options.lipschitz, 1, 0, BIG, true);
     if (options.diameter === undefined && !(Number.isFinite(set.diameter) && set.diameter > 0)) {
       throw new HyperparameterError(`FLH on ${set.kind === 'unconstrained' ? 'an unbounded set' : 'a one-point set'} needs the diameter option (the experts' step D/(G√τ))`);

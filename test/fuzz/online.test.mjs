@@ -29,6 +29,7 @@ const LEARNERS = {
   FTRLProximal: { C: online.FTRLProximal, base: { dim: 3 } }, EWA: { C: online.EWA, base: { experts: 3 } },
   FixedShare: { C: online.FixedShare, base: { experts: 3, eta: 1 } }, MLpol: { C: online.MLpol, base: { experts: 3 } }, BOA: { C: online.BOA, base: { experts: 3 } },
   CoinBetting: { C: online.CoinBetting, base: { set: SETS[3] } }, 'CoinBetting ball': { C: online.CoinBetting, base: { set: SETS[0], mode: 'ball' } },
+  FLH: { C: online.FLH, base: { set: SETS[3], lifetime: 2 } },
 };
 const guard = (L) => () => ({ state: L.stateArray(), t: L.t, bytes: L.save() });
 
