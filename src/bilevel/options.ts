@@ -6,7 +6,7 @@ import { checkRange, describe, HyperparameterError, requireObject, suggest } fro
 import { FD_STEP } from './oracles.js';
 
 /** Hypergradient methods (see the README's Bilevel table). */
-export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd', 'borep', 'scalebio'] as const;
+export const METHODS = ['aid-cg', 'aid-normal-cg', 'aid-neumann', 'aid-fp', 'aid-exact', 'itd', 'itd-forward', 'stocbio', 'soba', 'penalty', 'f2sa', 'bome', 'vpbgd', 'borep', 'scalebio', 'lvhba'] as const;
 /** The first-order methods (gradients only; singular or PL lower levels). */
 export const FIRST_ORDER = ['penalty', 'f2sa', 'bome', 'vpbgd'] as const;
 export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly string[]).includes(m);
@@ -90,6 +90,18 @@ export interface SolveOptions {
   xMin?: number | ArrayLike<number>;
   /** vpbgd: box constraint x ≤ xMax (as xMin). Default Infinity. */
   xMax?: number | ArrayLike<number>;
+  /** lvhba: step β of the multiplier anchor z ← clip(z + β(λ − z)/γ₂, 0, U). Default 0.02 (the LV-HBA toy). (η, the θ and λ step, is innerLr: default 0.01; α, the (x, y) step, is outer.lr: default 0.008.) */
+  multiplierLr?: number;
+  /** lvhba: γ₁ of the proximal term ‖θ − y‖²/(2γ₁). Default 10. */
+  proxY?: number;
+  /** lvhba: γ₂ of the proximal term ‖λ − z‖²/(2γ₂). Default 10. */
+  proxMultiplier?: number;
+  /** lvhba: c̲ of the penalty schedule c_k = c̲(k + 1)^p (the upper level's gradient is divided by c_k). Default 1 (the toy's 0.025 with p = 0.3 stalls at 30% on T5). */
+  penaltyStart?: number;
+  /** lvhba: p ∈ [0, 0.5) of c_k = c̲(k + 1)^p (the paper's range). Default 0.45. */
+  penaltyPower?: number;
+  /** lvhba: multipliers are clipped to [0, U]; one reaching U flags the constraints as infeasible. Default 1000. */
+  multiplierCap?: number;
   /** borep: initialisation refinement, gradient steps on g(x₀, ·) before the first upper step. Default 100. */
   warmSteps?: number;
   /** borep: the lower variable is refreshed (innerSteps steps) every lowerInterval upper iterations (the paper's I). Default 2. */
@@ -110,6 +122,7 @@ export interface Resolved {
   batchSize: number; upperBatchSize: number | null; seed: number; powerBatchSize: number | null; stepDecay: 'none' | 'sqrt';
   penalty: number; penaltyGrowth: number; penaltyMax: number; bomeEta: number; penaltyFactor: number;
   xMin: number | number[]; xMax: number | number[];
+  multiplierLr: number; proxY: number; proxMultiplier: number; penaltyStart: number; penaltyPower: number; multiplierCap: number;
   warmSteps: number; lowerInterval: number; linearLr: number | null; linearRadius: number;
   powerSteps: number; fdStep: number; maxDense: number;
   outer: Required<OuterOptions>;
@@ -125,6 +138,7 @@ const PER_METHOD: Record<Method, string[]> = {
   stocbio: ['innerSteps', 'neumannSteps', 'neumannLr', ...STOCH], soba: [...STOCH],
   penalty: ['innerSteps', 'innerTol', 'penalty'], f2sa: ['innerSteps', 'penalty', 'penaltyGrowth', 'penaltyMax'], bome: ['innerSteps', 'bomeEta'],
   vpbgd: ['innerSteps', 'innerTol', 'penalty', 'xMin', 'xMax'],
+  lvhba: ['multiplierLr', 'proxY', 'proxMultiplier', 'penaltyStart', 'penaltyPower', 'multiplierCap', 'xMin', 'xMax'],
   scalebio: ['innerSteps', 'innerTol', 'penalty', 'penaltyFactor', 'penaltyMax'],
   borep: ['innerSteps', 'innerTol', 'warmSteps', 'lowerInterval', 'linearLr', 'linearRadius', ...STOCH],
 };
@@ -204,6 +218,9 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     fdStep: or('fdStep', FD_STEP, (n, v) => checkRange(n, v, 0, 0.1, true)),
     maxDense: or('maxDense', 2000, (n, v) => int(n, v, 1, 1e5)),
     xMin: bound('xMin', opt('xMin'), -Infinity), xMax: bound('xMax', opt('xMax'), Infinity),
+    multiplierLr: or('multiplierLr', 0.02, pos), proxY: or('proxY', 10, pos), proxMultiplier: or('proxMultiplier', 10, pos),
+    penaltyStart: or('penaltyStart', 1, pos), penaltyPower: or('penaltyPower', 0.45, (n, v) => checkRange(n, v, 0, 0.5, false, true)),
+    multiplierCap: or('multiplierCap', 1000, pos),
     warmSteps: or('warmSteps', 100, (n, v) => int(n, v, 0, 1e9)),
     lowerInterval: or('lowerInterval', 2, (n, v) => int(n, v, 1, 1e9)),
     linearLr: or<number | null>('linearLr', null, pos),
@@ -244,11 +261,14 @@ function resolveOuter(o: unknown, method?: Method): Required<OuterOptions> {
   if (o === undefined) o = {};
   requireObject('options.outer', o);
   const opts = o as Record<string, unknown>;
-  const borep = method === 'borep';
+  const borep = method === 'borep', lv = method === 'lvhba';
+  if (lv && ((opts.optimizer !== undefined && opts.optimizer !== 'sgd') || (opts.momentum !== undefined && opts.momentum !== 0))) {
+    throw new HyperparameterError(`lvhba makes plain projected gradient steps of (x, y) with step outer.lr (α): outer.optimizer ${describe(opts.optimizer)}${opts.momentum !== undefined ? ` / outer.momentum ${describe(opts.momentum)}` : ''} does not apply`);
+  }
   if (borep && opts.optimizer !== undefined && opts.optimizer !== 'sgd') {
     throw new HyperparameterError(`borep steps x by normalised momentum (outer.optimizer 'sgd' with the step divided by ‖b‖; outer.momentum is the paper's β): outer.optimizer ${describe(opts.optimizer)} does not apply`);
   }
-  const optimizer = opts.optimizer === undefined ? (borep ? 'sgd' : 'adam') : opts.optimizer;
+  const optimizer = opts.optimizer === undefined ? (borep || lv ? 'sgd' : 'adam') : opts.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'sgd') {
     throw new HyperparameterError(`outer.optimizer must be 'adam' or 'sgd', got ${describe(optimizer)}${typeof optimizer === 'string' ? suggest(optimizer, ['adam', 'sgd']) : ''}`);
   }
@@ -256,7 +276,7 @@ function resolveOuter(o: unknown, method?: Method): Required<OuterOptions> {
   const g = (k: string, d: number, f: (n: string, v: unknown) => number): number => (opts[k] === undefined ? d : f(`outer.${k}`, opts[k]));
   return {
     optimizer,
-    lr: g('lr', optimizer === 'adam' ? 0.01 : borep ? 0.05 : 0.1, pos),
+    lr: g('lr', optimizer === 'adam' ? 0.01 : borep ? 0.05 : lv ? 0.008 : 0.1, pos),
     steps: g('steps', 100, (n, v) => int(n, v, 0, 1e9)),
     tol: g('tol', 1e-8, (n, v) => checkRange(n, v, 0, Infinity)),
     momentum: g('momentum', borep ? 0.9 : 0, (n, v) => checkRange(n, v, 0, 1, false, true)),

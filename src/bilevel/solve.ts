@@ -15,6 +15,7 @@ import { runStochastic, type Samples } from './stochastic.js';
 import { runFirstOrder } from './firstorder.js';
 import { runBorep } from './borep.js';
 import { runScaleBio } from './scalebio.js';
+import { parseConstraints, runLvhba, type LinearConstraints } from './lvhba.js';
 import { isFirstOrder, isStochastic, STOCHASTIC, parseMethod, resolvedFor, resolveOptions, type Method, type ResolvedOptions, type SolveOptions } from './options.js';
 import { Vecs, type Vec } from './vec.js';
 import { HyperparameterError, UnsupportedError } from '../errors.js';
@@ -53,6 +54,8 @@ export interface SolveProblem {
   onIteration?: (info: IterationInfo) => unknown;
   /** Stochastic methods (stocbio, soba): how many samples each level's objective averages over; batches index them. */
   samples?: { lower: number; upper: number };
+  /** Method 'lvhba': linear lower-level constraints A·[x; y] ≤ b (rows of dx + dy coefficients; they may couple x and y). */
+  constraints?: LinearConstraints;
   /**
    * A state from result.save(): continue that run (same problem, method and options; only outer.steps and
    * outer.tol may change). The saved x and y replace x0 and y0; the step of the saved last iteration is made
@@ -76,6 +79,8 @@ export interface SolveResult {
   /** ‖∇Φ‖ ≤ outer.tol with the last lower solve and linear solve within their tolerances. */
   converged: boolean;
   warnings: string[];
+  /** Method 'lvhba' with constraints: the multipliers λ ≥ 0 of the lower-level constraints at the end. */
+  multipliers?: Float64Array;
   /** The options the run used, defaults filled in (bilevel.resolveOptions; null = the 1/L̂ step). */
   options: ResolvedOptions;
   /**
@@ -88,7 +93,7 @@ export interface SolveResult {
 /** What the loops return: the result less options/save, and the memory a resumed run restores. */
 export type LoopResult = Omit<SolveResult, 'options' | 'save'> & { memory: RunMemory };
 
-const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'samples', 'resume'];
+const TOP = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'samples', 'resume', 'constraints'];
 
 function vector(v: Vecs, name: string, src: unknown, n: number | null): Vec {
   requireArrayLike(name, src);
@@ -165,7 +170,10 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
       x.array.set(mem.vectors.x!); y.array.set(mem.vectors.y!);
     }
     if ((method === 'f2sa' || method === 'scalebio') && opt.penaltyMax < opt.penalty) throw new HyperparameterError(`penaltyMax = ${opt.penaltyMax} is below the starting penalty ${opt.penalty}`);
-    const r = method === 'scalebio' ? runScaleBio(v, o, x, y, opt, problem.onIteration)
+    if (problem.constraints !== undefined && method !== 'lvhba') throw new InvalidArgumentError(`constraints (lower-level A·[x; y] ≤ b) are handled by method 'lvhba' only, not ${JSON.stringify(method)}`);
+    const cons = method === 'lvhba' && problem.constraints !== undefined ? parseConstraints(v, problem.constraints, o.dx, o.dy) : null;
+    const r = method === 'lvhba' ? runLvhba(v, o, x, y, opt, cons, problem.onIteration)
+      : method === 'scalebio' ? runScaleBio(v, o, x, y, opt, problem.onIteration)
       : method === 'borep' ? runBorep(v, o, x, y, opt, samples, problem.onIteration, mem)
       : samples ? runStochastic(v, o, x, y, opt, samples, problem.onIteration, mem)
       : isFirstOrder(method) ? runFirstOrder(v, o, x, y, opt, problem.onIteration, mem)

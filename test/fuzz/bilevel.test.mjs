@@ -27,7 +27,7 @@ const anyValue = fc.oneof(
   fc.double({ min: -3, max: 3, noNaN: true }), fc.integer({ min: -2, max: 12 }),
 );
 const NAMES = ['innerSteps', 'innerLr', 'innerTol', 'innerSolver', 'cgSteps', 'cgTol', 'neumannSteps', 'neumannLr', 'fpSteps', 'fpLr', 'fpTol',
-  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps', 'xMin', 'xMax', 'penalty', 'penaltyFactor', 'warmSteps', 'lowerInterval'];
+  'unrollMemory', 'powerSteps', 'fdStep', 'maxDense', 'outer', 'innerstep', 'lr', 'steps', 'cgsteps', 'xMin', 'xMax', 'penalty', 'penaltyFactor', 'warmSteps', 'lowerInterval', 'proxY', 'penaltyPower', 'multiplierCap'];
 const OUTER = ['optimizer', 'lr', 'steps', 'tol', 'momentum', 'beta1', 'beta2', 'eps', 'beta', 'Lr'];
 const method = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...bilevel.METHODS) }, { weight: 1, arbitrary: anyValue }, { weight: 1, arbitrary: fc.constantFrom('aid', 'aid-gc', 'ITD') });
 const REAL = NAMES.slice(0, 15).filter((n) => n !== 'outer');
@@ -66,7 +66,7 @@ test('bilevel.solve / hypergradient / resolveOptions: random methods and options
   assert.ok(accepted >= 25, `only ${accepted} of 320 random option sets ran: the property barely exercises accepted runs`);
 });
 
-const FIELDS = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'extra'];
+const FIELDS = ['upper', 'lower', 'model', 'x0', 'y0', 'method', 'options', 'onIteration', 'extra', 'constraints'];
 const badVec = fc.oneof(anyValue, fc.constantFrom([1], [1, 2, 3, 4], new Float64Array(5), [NaN, 1, 0], ['1', 2, 3], new Float32Array(3)));
 test('bilevel.solve: problems with one field replaced by a bad value are refused with a typed error, inputs unchanged', () => {
   fc.assert(fc.property(fc.constantFrom(...FIELDS), fc.oneof(badVec, anyValue), fc.boolean(), (field, value, useModel) => {
@@ -111,7 +111,7 @@ test('user oracles that write NaN/Infinity, leave entries unwritten, return wron
     const x0 = [0.3, -0.2], y0 = [0, 0, 0];
     let r;
     const sto = m === 'stocbio' || m === 'soba';
-    const err = expectCleanFailure(() => { r = bilevel.solve(e, { upper: u, lower: l, x0, y0, method: m, ...(sto ? { samples: { lower: 7, upper: 5 } } : {}), options: { ...(m === 'soba' ? {} : { innerSteps: 8 }), ...(sto ? { batchSize: 3 } : {}), outer: { steps: 2 } } }); }, () => [x0, y0]);
+    const err = expectCleanFailure(() => { r = bilevel.solve(e, { upper: u, lower: l, x0, y0, method: m, ...(sto ? { samples: { lower: 7, upper: 5 } } : {}), options: { ...(m === 'soba' || m === 'lvhba' ? {} : { innerSteps: 8 }), ...(sto ? { batchSize: 3 } : {}), outer: { steps: 2 } } }); }, () => [x0, y0]);
     if (!err) { assert.ok((counter[name] ?? 0) < at, `${name} misbehaved (${fault}) at call ${at} but the run succeeded`); checkResult(r, 2, 3); return; }
     // a returned array is a length error for one-output callbacks; upper.grad (gx and gy) must not return one at all
     const want = name === 'upper.value' ? (fault === 'string' ? InvalidArgumentError : NonFiniteError) : fault === 'longer' || fault === 'shorter' ? (name === 'upper.grad' ? InvalidArgumentError : LengthMismatchError) : fault === 'string' ? InvalidArgumentError : NonFiniteError;
