@@ -260,6 +260,10 @@ async function build() {
   }
 
   // bilevel solvers (bilevel.resolveOptions validates exactly as bilevel.solve does and reports the defaults)
+  // step conditions a table cannot show (each checked in the method's test)
+  const BILEVEL_NOTES = {
+    lvhba: 'Step condition: the (x, y) step α = `outer.lr` (default 0.008) must stay small against η = `innerLr`, because θ has to track (x, y) (the analysis runs (x, y) on the slower time scale). On T4, α = 0.008 (η = 0.01) and α = 0.05 (η = 0.1) converge; α = 0.02 with η = 0.01 diverges. A step ‖Δ(x, y)‖/α that grows to twice its minimum ends with a `diverging` warning and `converged: false` (`test/bilevel-lvhba`).',
+  };
   if (S.bilevel) {
     lines.push('## Bilevel solvers', '', '`bilevel.solve(engine, { ..., method, options })`: the options each method accepts (any other is refused with the',
       'nearest accepted name). `1/L̂` is the default step from the power-iteration estimate L̂ of ‖∇²ᵧᵧg‖, recomputed every',
@@ -270,7 +274,7 @@ async function build() {
       const dflt = S.bilevel.resolveOptions(method, {});
       const rows = fields.filter((f) => f.name !== 'outer' && f.name in dflt).map((f) => ({ name: f.name, required: false, type: f.type, dflt: show(dflt[f.name]),
         acc: probeField(f, (v) => tryCall(() => S.bilevel.resolveOptions(method, { [f.name]: v })), dflt[f.name]) }));
-      table(`bilevel '${method}'`, rows);
+      table(`bilevel '${method}'`, rows, BILEVEL_NOTES[method]);
     }
     const outer = iface('OuterOptions');
     for (const optimizer of ['adam', 'sgd']) {

@@ -78,5 +78,28 @@ test('lvhba input checks and options', () => {
     assert.throws(() => bilevel.resolveOptions('lvhba', bad), HyperparameterError, JSON.stringify(bad));
   }
   const d = bilevel.resolveOptions('lvhba');
-  assert.deepEqual([d.outer.optimizer, d.outer.lr, d.multiplierLr, d.proxY, d.proxMultiplier, d.penaltyStart, d.penaltyPower, d.multiplierCap], ['sgd', 0.008, 0.02, 10, 10, 1, 0.45, 1000]);
+  assert.deepEqual([d.outer.optimizer, d.outer.lr, d.innerLr, d.multiplierLr, d.proxY, d.proxMultiplier, d.penaltyStart, d.penaltyPower, d.multiplierCap], ['sgd', 0.008, 0.01, 0.02, 10, 10, 1, 0.45, 1000]);
+});
+
+test('T4 (non-singleton, unconstrained): lvhba reaches f ≈ 0 with θ faster than (x, y); α too large for η ends flagged as diverging', () => {
+  // BOME toy_lls: f = ½(x − y₂)² + ½(y₁ − 1)², g = ½y₁² − x·y₁; x* = 1, y* = (1, 1), f* = 0.
+  // With θ frozen, (x, y₁) descends on f_LL(x, y) − f_LL(x, θ) − ‖θ − y‖²/(2γ₁), whose Hessian [[0, −1], [−1, 1 − 1/γ₁]] has
+  // the eigenvalue −0.65: only θ tracking y (rate ≈ η(1 + 1/γ₁) = 0.011 per step at η = 0.01) keeps that mode down, so
+  // α·0.65 must stay below it: α = 0.008 converges, α = 0.02 grows (0.013 > 0.011) — the two time scales of the analysis.
+  const T4 = {
+    upper: { grad: (x, y, gx, gy) => { gx[0] = x[0] - y[1]; gy[0] = y[0] - 1; gy[1] = y[1] - x[0]; }, value: (x, y) => 0.5 * (x[0] - y[1]) ** 2 + 0.5 * (y[0] - 1) ** 2 },
+    lower: { grad: (x, y, gy) => { gy[0] = y[0] - x[0]; gy[1] = 0; }, gradX: (x, y, gx) => { gx[0] = -y[0]; } },
+    x0: [0], y0: [0, 0],
+  };
+  const fast = bilevel.solve(e, { ...T4, method: 'lvhba', options: { innerLr: 0.1, outer: { lr: 0.05, steps: 20000 } } });
+  assert.ok(fast.history.at(-1).upperValue < 1e-8 && Math.abs(fast.x[0] - 1) < 1e-4, `f ${fast.history.at(-1).upperValue}, x ${fast.x[0]}`);
+  assert.ok(!fast.warnings.some((w) => /diverging/.test(w)), fast.warnings.join('; '));
+  const slow = bilevel.solve(e, { ...T4, method: 'lvhba', options: { outer: { steps: 20000 } } }); // α = 0.008, η = 0.01
+  assert.ok(slow.history.at(-1).upperValue < 5e-3 && !slow.warnings.some((w) => /diverging/.test(w)), slow.warnings.join('; '));
+  for (const steps of [3000, 20000]) {
+    const r = bilevel.solve(e, { ...T4, method: 'lvhba', options: { outer: { lr: 0.02, steps } } });
+    assert.equal(r.converged, false);
+    assert.ok(r.warnings.some((w) => /diverging/.test(w) && /outer\.lr/.test(w) && /innerLr/.test(w)), r.warnings.join('; '));
+    assert.ok(!r.warnings.some((w) => /raise outer\.steps/.test(w)), 'more steps would not help');
+  }
 });

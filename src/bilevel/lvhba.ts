@@ -103,8 +103,8 @@ export function runLvhba(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, con
   const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
   join(); project(); split();
   v.copy(y, th);
-  const eta = opt.innerLr ?? 0.01, alpha = opt.outer.lr, beta = opt.multiplierLr, g1 = opt.proxY, g2 = opt.proxMultiplier, U = opt.multiplierCap;
-  let converged = false, capped = false, stepNorm = NaN;
+  const eta = opt.innerLr!, alpha = opt.outer.lr, beta = opt.multiplierLr, g1 = opt.proxY, g2 = opt.proxMultiplier, U = opt.multiplierCap;
+  let converged = false, capped = false, stepNorm = NaN, minStep = Infinity, minAt = 0;
   for (let k = 0; ; k++) {
     const ck = opt.penaltyStart * e.pow(k + 1, opt.penaltyPower);
     // θ step: ∇ᵧf(x, θ) + A_yᵀλ + (θ − y)/γ₁
@@ -125,7 +125,7 @@ export function runLvhba(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, con
     o.lowerGrad(x, y, gy);
     v.lincomb(1 / ck, fy, 1, gy, dY); v.axpy(-1 / g1, y, dY); v.axpy(1 / g1, th, dY);
     const bad = v.firstNonFinite(dX) >= 0 || v.firstNonFinite(dY) >= 0 || v.firstNonFinite(th) >= 0;
-    if (bad) throw new NonFiniteError(`the lvhba iterates became non-finite at iteration ${k}: lower outer.lr (α) or innerLr (η)`, 'hypergradient', 1);
+    if (bad) throw new NonFiniteError(`the lvhba iterates became non-finite at iteration ${k}: the (x, y) step α = outer.lr = ${alpha} is too large for the θ step η = innerLr = ${eta} (θ must track (x, y): lower outer.lr or raise innerLr)`, 'hypergradient', 1);
     const info: IterationInfo = {
       iteration: k, upperValue: o.upperValue(x, y), hypergradientNorm: stepNorm, lowerGradNorm: v.norm(gy), residual: m ? maxViolation(th) : NaN, innerSteps: 1,
       linearSteps: 0, hessianNorm: NaN, oracleCalls: { ...o.calls }, elapsedMs: (typeof performance !== 'undefined' ? performance.now() : 0) - t0,
@@ -138,6 +138,7 @@ export function runLvhba(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, con
     project(); split();
     v.axpy(-1, wv, prev);
     stepNorm = v.norm(prev) / alpha;
+    if (stepNorm < minStep) { minStep = stepNorm; minAt = k + 1; }
     for (let i = 0; i < m; i++) { const zi = z[i]! + beta * (lam[i]! - z[i]!) / g2; z[i] = zi < 0 ? 0 : zi > U ? U : zi; }
     if (stepNorm <= opt.outer.tol) { converged = true; break; }
   }
@@ -145,8 +146,13 @@ export function runLvhba(v: Vecs, o: Oracles, x: Vec, y: Vec, opt: Resolved, con
   if (capped) warnings.push(`a multiplier λ reached its cap multiplierCap = ${U}: the lower-level constraints look infeasible (or U is too small for them); the result is not a solution`);
   if (projMiss) warnings.push(`the projection onto C = {A[x; y] ≤ b} ∩ box did not converge in ${projMiss} of ${history.length} iterations: the constraint set looks empty`);
   if (viol > 1e-8 || violTh > 1e-3) warnings.push(`the constraints are violated at the end: max(A[x; y] − b) = ${viol}, at (x, θ): ${violTh}`);
+  // the step ‖Δ(x, y)‖/α shrinks (c_k grows, the iterate settles) unless θ falls behind (x, y): then the
+  // single loop diverges (T4: α = 0.02 with η = 0.01). A growth by 2× over its minimum is flagged.
+  if (!converged && history.length > 2 && stepNorm > 2 * minStep) {
+    warnings.push(`diverging: the step ‖Δ(x, y)‖/α grew from ${minStep} (iteration ${minAt}) to ${stepNorm}; θ does not track (x, y) — the (x, y) step α = outer.lr = ${alpha} is too large for the θ step η = innerLr = ${eta} (LV-HBA's convergence needs α small against η): lower outer.lr or raise innerLr; the result is not a solution`);
+  }
   if (warnings.length && !(warnings.length === 1 && warnings[0]!.startsWith('stopped'))) converged = false;
-  if (!converged && !warnings.some((w) => /infeasible|empty|violated/.test(w))) {
+  if (!converged && !warnings.some((w) => /infeasible|empty|violated|diverging/.test(w))) {
     warnings.push(`not settled after ${history.length} iterations (last ‖Δ(x, y)‖/α = ${stepNorm}): the penalty c_k = c̲(k+1)^p keeps growing, so the iterate approaches the bilevel solution like 1/c_k; raise outer.steps`);
   }
   const tiers = o.tiers;

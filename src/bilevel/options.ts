@@ -38,7 +38,7 @@ export interface OuterOptions {
 export interface SolveOptions {
   /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T; stocbio: D minibatch SGD steps). Default 100 (stocbio 10). */
   innerSteps?: number;
-  /** Lower-level gradient step α (soba: ρ₀, the step of y and v; aid-normal-cg: y ← y − αF, α = 1 is the plain fixed-point iteration y ← T(x, y)). Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration (aid-normal-cg: of ‖J‖ = √‖JᵀJ‖; stochastic methods: once, at x0, on one batch of powerBatchSize). */
+  /** Lower-level gradient step α (soba: ρ₀, the step of y and v; aid-normal-cg: y ← y − αF, α = 1 is the plain fixed-point iteration y ← T(x, y)). Default 1/L̂, L̂ = power-iteration estimate of ‖∇²ᵧᵧg‖ at each upper iteration (aid-normal-cg: of ‖J‖ = √‖JᵀJ‖; stochastic methods: once, at x0, on one batch of powerBatchSize); lvhba: η of the θ and λ steps, default 0.01 (the LV-HBA toy). */
   innerLr?: number;
   /** AID: the lower level is solved when ‖∇ᵧg‖₂ ≤ innerTol (absolute). Default 1e-10. */
   innerTol?: number;
@@ -90,7 +90,7 @@ export interface SolveOptions {
   xMin?: number | ArrayLike<number>;
   /** vpbgd: box constraint x ≤ xMax (as xMin). Default Infinity. */
   xMax?: number | ArrayLike<number>;
-  /** lvhba: step β of the multiplier anchor z ← clip(z + β(λ − z)/γ₂, 0, U). Default 0.02 (the LV-HBA toy). (η, the θ and λ step, is innerLr: default 0.01; α, the (x, y) step, is outer.lr: default 0.008.) */
+  /** lvhba: step β of the multiplier anchor z ← clip(z + β(λ − z)/γ₂, 0, U). Default 0.02 (the LV-HBA toy). (η, the θ and λ step, is innerLr: default 0.01; α, the (x, y) step, is outer.lr: default 0.008. α must stay small against η — the analysis runs (x, y) on the slower time scale — because θ has to track (x, y): on the unconstrained toy T4, α = 0.008 and α = 0.05 with η = 0.1 converge, α = 0.02 with η = 0.01 diverges; a step ‖Δ(x, y)‖/α that grows to twice its minimum ends with a 'diverging' warning and converged false.) */
   multiplierLr?: number;
   /** lvhba: γ₁ of the proximal term ‖θ − y‖²/(2γ₁). Default 10. */
   proxY?: number;
@@ -193,7 +193,7 @@ export function resolveOptions(method: Method, o: unknown): Resolved {
     method,
     innerSteps: or('innerSteps', method === 'scalebio' ? 1 : method === 'stocbio' || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'borep' ? 10 : method === 'soba' ? 1 : method === 'penalty' ? 1000 : 100,
       (n, v) => int(n, v, itd || sto || method === 'f2sa' || method === 'bome' || method === 'vpbgd' || method === 'scalebio' ? 1 : 0, 1e9)),
-    innerLr: or<number | null>('innerLr', null, pos),
+    innerLr: or<number | null>('innerLr', method === 'lvhba' ? 0.01 : null, pos),
     innerTol: or('innerTol', 1e-10, (n, v) => checkRange(n, v, 0, Infinity)),
     innerSolver: solver as 'gd' | 'newton',
     cgSteps: or('cgSteps', 100, (n, v) => int(n, v, 1, 1e9)),
