@@ -24,6 +24,10 @@ type Branded = { readonly [BRAND]?: readonly string[] };
 const ownKind = (c: unknown): string | undefined =>
   c !== null && (typeof c === 'function') && Object.prototype.hasOwnProperty.call(c, KIND) ? (c as any)[KIND] : undefined;
 
+/**
+ * The base class of every error simdopt throws; `code` names the kind (ErrorCode) and stays stable across
+ * versions.
+ */
 export class SimdoptError extends Error {
   /** The class's name as a literal (survives minification); each subclass sets its own. */
   static readonly [KIND]: string = 'SimdoptError';
@@ -56,30 +60,48 @@ export class SimdoptError extends Error {
     return (this as any)[Symbol.hasInstance](err);
   }
 }
+/** An array or buffer has the wrong number of elements (code LENGTH_MISMATCH). */
 export class LengthMismatchError extends SimdoptError {
   static override readonly [KIND]: string = 'LengthMismatchError';
   constructor(message: string) { super('LENGTH_MISMATCH', message); }
 }
+/**
+ * An option is unknown, has the wrong type or is out of range (code INVALID_HYPERPARAMETER); the message
+ * names the accepted values.
+ */
 export class HyperparameterError extends SimdoptError {
   static override readonly [KIND]: string = 'HyperparameterError';
   constructor(message: string) { super('INVALID_HYPERPARAMETER', message); }
 }
+/**
+ * The object (or its engine) was freed or disposed (code DISPOSED); the message says how to get a live one.
+ */
 export class DisposedError extends SimdoptError {
   static override readonly [KIND]: string = 'DisposedError';
   constructor(message: string) { super('DISPOSED', message); }
 }
+/** A buffer from another engine, or a plain array where an EngineBuffer is needed (code FOREIGN_BUFFER). */
 export class ForeignBufferError extends SimdoptError {
   static override readonly [KIND]: string = 'ForeignBufferError';
   constructor(message: string) { super('FOREIGN_BUFFER', message); }
 }
+/** The engine's memory would exceed `maxMemory` (code OUT_OF_MEMORY); nothing was allocated. */
 export class OutOfMemoryError extends SimdoptError {
   static override readonly [KIND]: string = 'OutOfMemoryError';
   constructor(message: string) { super('OUT_OF_MEMORY', message); }
 }
+/**
+ * The runtime or build lacks what was asked for (code UNSUPPORTED), e.g. a module variant the workerd entry
+ * does not ship.
+ */
 export class UnsupportedError extends SimdoptError {
   static override readonly [KIND]: string = 'UnsupportedError';
   constructor(message: string) { super('UNSUPPORTED', message); }
 }
+/**
+ * A state (state dict, state file, or the object's own state) is wrong for the operation (code
+ * INVALID_STATE); nothing was changed.
+ */
 export class StateError extends SimdoptError {
   static override readonly [KIND]: string = 'StateError';
   constructor(message: string) { super('INVALID_STATE', message); }
@@ -124,6 +146,7 @@ export class NonFiniteError extends SimdoptError {
   constructor(message: string, tensor: string, count: number) { super('NON_FINITE', message); this.tensor = tensor; this.count = count; }
 }
 
+/** A matrix that must be symmetric positive definite is not (a Cholesky factorisation met a pivot ≤ 0). */
 export class NotPositiveDefiniteError extends SimdoptError {
   static override readonly [KIND]: string = 'NotPositiveDefiniteError';
   /** 0-based index of the first non-positive pivot. */

@@ -41,6 +41,10 @@ function unaliased<T>(engine: Engine, input: EngineBuffer<any>, out: EngineBuffe
   } finally { tmp.free(); }
 }
 
+/**
+ * Options of `linalg.gemm`: C ← α·op(A)·op(B) + β·C, op(X) = Xᵀ when trans is set. Defaults α = 1, β = 0,
+ * no transposes.
+ */
 export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; transB?: boolean }
 
 /**

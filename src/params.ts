@@ -6,8 +6,10 @@ import type { EngineBuffer } from './engine/memory.js';
 import { describe, DisposedError, HyperparameterError, InvalidArgumentError, LengthMismatchError, requireObject, SimdoptError, suggest } from './errors.js';
 import { checkedSource } from './engine/convert.js';
 
+/** A tensor shape: a length, or the list of dimensions. */
 export type Shape = number | readonly number[];
 
+/** One tensor of a ParamSet: its name, shape, element count and offset in the arena. */
 export interface TensorInfo { name: string; shape: number[]; size: number; offset: number }
 
 /**
@@ -58,6 +60,7 @@ export class ParamSet {
     this.engine.checkLive();
   }
 
+  /** Name, shape, size and arena offset of the tensor `name` (an INVALID_STATE error naming the nearest name if there is none). */
   info(name: string): TensorInfo {
     this.checkLive();
     const t = typeof name === 'string' ? this.byName.get(name) : undefined;
@@ -67,6 +70,7 @@ export class ParamSet {
     }
     return t;
   }
+  /** Whether a tensor of this name exists. */
   has(name: string): boolean { this.checkLive(); return typeof name === 'string' && this.byName.has(name); }
 
   /** Live view of tensor `name`'s values (re-fetch after allocations: memory may grow). */
@@ -79,8 +83,11 @@ export class ParamSet {
     const t = this.info(name);
     return this.grad.array.subarray(t.offset, t.offset + t.size);
   }
+  /** Copy `values` into tensor `name`'s parameters (exactly its size; LengthMismatchError otherwise). */
   setParam(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.data); }
+  /** Copy `values` into tensor `name`'s gradient (exactly its size; LengthMismatchError otherwise). */
   setGrad(name: string, values: ArrayLike<number>): void { this.copyIn(name, values, this.grad); }
+  /** Set every gradient to 0. */
   zeroGrad(): void { this.checkLive(); this.grad.array.fill(0); }
   /** Zero the alignment padding between tensors in `data` and `grad` (it is never a value; kernels run over it). */
   clearPadding(): void {
@@ -99,6 +106,7 @@ export class ParamSet {
     into.array.set(v, t.offset);
   }
 
+  /** Release the parameters and gradients; any later use raises DisposedError. */
   free(): void { this.checkLive(); this.data.free(); this.grad.free(); }
 }
 

@@ -188,6 +188,10 @@ abstract class ImportanceWeighted extends ExpWeights {
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * Options of `bandits.EXP3` (exponential weights on importance-weighted reward estimates, mixed with
+ * γ-uniform exploration); unset fields take the defaults stated on each.
+ */
 export interface EXP3Options extends PolicyOptions {
   /**
    * Uniform mixing γ in [0, 1]. γ > 0: Auer et al.'s EXP3 (gains form): p = (1 - γ)·softmax(η·Ĝ) + γ/K with
@@ -239,6 +243,10 @@ export class EXP3 extends ImportanceWeighted {
   protected learnParams(): [number, number, number, number] { return [(this.hyper.gamma as number) > 0 ? 0 : 1, 0, 0, 0]; }
 }
 
+/**
+ * Options of `bandits.EXP3IX` (EXP3 with implicit exploration: loss estimates ℓ̂ = ℓ·1[a]/(p_a + γ),
+ * high-probability regret); unset fields take the defaults stated on each.
+ */
 export interface EXP3IXOptions extends PolicyOptions {
   /**
    * Learning rate η >= 0 (0 or omitted: default √(2 ln K / (K·T)) with a horizon T, Neu 2015 Theorem 1;
@@ -287,6 +295,10 @@ export class EXP3IX extends ImportanceWeighted {
   }
 }
 
+/**
+ * Options of `bandits.EXP3P` (EXP3 with an upper-confidence bonus β/p_a on the estimates, high-probability
+ * regret); unset fields take the defaults stated on each.
+ */
 export interface EXP3POptions extends PolicyOptions {
   /** Horizon T (required: an integer >= 1). */
   horizon: number;
@@ -331,6 +343,10 @@ export class EXP3P extends ImportanceWeighted {
   protected learnParams(): [number, number, number, number] { return [3, 0, this.hyper.alpha as number, this.hyper.horizon as number]; }
 }
 
+/**
+ * Options of `bandits.TsallisINF` (FTRL with the ½-Tsallis entropy regulariser, best of both worlds for
+ * stochastic and adversarial rewards); unset fields take the defaults stated on each.
+ */
 export interface TsallisINFOptions extends PolicyOptions {
   /**
    * Loss estimator: 'rv' (default; Zimmert & Seldin's reduced-variance estimator ℓ̂_i = [i played]·(ℓ - B_i)/p_i
@@ -376,6 +392,10 @@ export class TsallisINF extends ImportanceWeighted {
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * Options of `bandits.Hedge` (full-information exponential weights: w_a ∝ exp(η·Σ rewards of a)); unset
+ * fields take the defaults stated on each.
+ */
 export interface HedgeOptions extends PolicyOptions {
   /**
    * Learning rate η >= 0 (0 or omitted: default √(8 ln N / T) with a horizon T, Cesa-Bianchi & Lugosi
@@ -386,6 +406,10 @@ export interface HedgeOptions extends PolicyOptions {
   /** Horizon T (0 or omitted: unknown). */
   horizon?: number;
 }
+/**
+ * Options of `bandits.FixedShare` (Hedge whose weights are mixed with a share α of the uniform weights each
+ * round, to track a switching best arm); unset fields take the defaults stated on each.
+ */
 export interface FixedShareOptions extends HedgeOptions {
   /** Share α in [0, 1] (default 1/T with a horizon, else 0.01): after each update every expert gets α/N of the mass. */
   share?: number;
@@ -496,6 +520,10 @@ export class FixedShare extends FullInformation {
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * Options of `bandits.EXP4` (exponential weights over experts' advice vectors, importance-weighted
+ * rewards); unset fields take the defaults stated on each.
+ */
 export interface EXP4Options extends PolicyOptions {
   /** Number of experts N (1 to 4096). Each decide request and event carries their advice (N probability vectors over the arms). */
   experts: number;
@@ -551,6 +579,7 @@ export class EXP4 extends Policy {
   }
   /** The experts' cumulative estimated gains G. */
   expertGains(): Float64Array { this.checkLive(); return this.state.array.slice(1, 1 + this.experts); }
+  /** Rounds learned so far. */
   rounds(): number { this.checkLive(); return this.state.array[0]!; }
 
   private checkAdvice(v: unknown, where: string): void {

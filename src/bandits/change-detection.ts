@@ -72,6 +72,10 @@ export interface ChangeDetectionOptions extends PolicyOptions {
   /** How forced exploration is drawn: 'random' (a coin per decision) or 'schedule' (M-UCB's round robin); default per wrapper. */
   exploration?: Exploration;
 }
+/**
+ * Options of `bandits.CUSUM` (CUSUM-UCB: a two-sided CUSUM test per arm restarts the inner policy's
+ * statistics on an alarm); unset fields take the defaults stated on each.
+ */
 export interface CUSUMOptions extends ChangeDetectionOptions {
   /** ε, the drift correction of the CUSUM statistics (default 0.05; Liu et al.'s analysis takes ε below half the smallest change). Range [0, 1]. */
   epsilon?: number;
@@ -82,6 +86,10 @@ export interface CUSUMOptions extends ChangeDetectionOptions {
   /** 'local' (default, CUSUM-UCB: the arm is restarted) or 'global' (every arm). */
   restart?: RestartScope;
 }
+/**
+ * Options of `bandits.GLR` (GLR-klUCB: a generalised likelihood-ratio change test per arm, Bernoulli or
+ * sub-Gaussian, local or global restarts); unset fields take the defaults stated on each.
+ */
 export interface GLROptions extends ChangeDetectionOptions {
   /** 'bernoulli' (default: the Bernoulli GLR, kl of Bernoulli means; rewards in [0, 1]) or 'subgaussian' (the Gaussian GLR, σ-sub-Gaussian rewards of any range). */
   test?: 'bernoulli' | 'subgaussian';
@@ -94,6 +102,10 @@ export interface GLROptions extends ChangeDetectionOptions {
   /** Observations per arm the test scans (the last `history` since the arm's restart; default 1000, 1 to 1e5). Bounded memory: 8·history B per arm. */
   history?: number;
 }
+/**
+ * Options of `bandits.Monitored` (M-UCB: compares the two halves of a window of w rewards per arm, restarts
+ * on a gap above b, explores a share γ uniformly); unset fields take the defaults stated on each.
+ */
 export interface MonitoredOptions extends ChangeDetectionOptions {
   /** w, the (even) window of the arm's last observations the test compares in halves (default from minChange, Cao et al. Remark 1). 2 to 1e5. */
   window?: number;

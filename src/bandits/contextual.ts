@@ -16,6 +16,10 @@ export const MAX_FEATURE = 1e12;
 /** Most contexts per decideBatch call. */
 export const MAX_BATCH = 1 << 16;
 
+/**
+ * Options of the linear contextual policies (`bandits.LinUCB`, and through it `bandits.LinTS`): a ridge
+ * model per arm over `dim` features; unset fields take the defaults stated on each.
+ */
 export interface LinearOptions extends PolicyOptions {
   /** Context dimension d (1 to 512). */
   dim: number;
@@ -24,6 +28,10 @@ export interface LinearOptions extends PolicyOptions {
   /** Ridge λ: A starts as λI (default 1, MABWiser's l2_lambda; 1e-6 to 1e12). */
   lambda?: number;
 }
+/**
+ * Options of `bandits.LinTS` (linear Thompson sampling: θ̃ ~ N(θ̂, v²A⁻¹) per arm and decision); unset
+ * fields take the defaults stated on each.
+ */
 export interface LinTSOptions extends LinearOptions {
   /** Posterior draws per decision for the Monte Carlo propensity (0 to 4096, default 64). */
   propensityDraws?: number;
@@ -40,6 +48,7 @@ export interface ContextRequest {
 }
 /** A learned event of a contextual policy: the context the chosen arm was scored with (dim numbers). */
 export interface ContextEvent extends BanditEvent { context: ArrayLike<number> }
+/** Options of a batched decision (`decideBatch`): several contexts decided in one engine call. */
 export interface BatchOptions {
   /** Per context: the arms it may choose from (null/undefined: every active arm). */
   actions?: readonly (readonly number[] | null | undefined)[];
@@ -57,6 +66,7 @@ export interface SlateRequest extends ContextRequest {
  * (1/#arms tied with its score), LinTS a Monte Carlo estimate over propensityDraws more draws.
  */
 export interface SlateDecision { arms: number[]; propensities: number[]; scores: Float64Array }
+/** The decisions of one `decideBatch` call, one entry per request, in request order. */
 export interface BatchDecision {
   /** Chosen arm per context. */
   arms: Int32Array;

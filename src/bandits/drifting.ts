@@ -11,6 +11,10 @@ import { Policy, type BanditEvent, type Decision, type Layout, type OptionCheck,
 import { checkBatch, checkFeatures, checkSpd, fillMasks, MAX_FEATURE, onlyOneCopy, type BatchDecision } from './contextual.js';
 import { encodeIds, Hasher } from './rng.js';
 
+/**
+ * Options shared by the drifting linear policies (`bandits.DLinUCB`, `bandits.SWLinUCB`); unset fields take
+ * the defaults stated on each.
+ */
 export interface DriftLinearOptions extends PolicyOptions {
   /** Feature dimension d (1 to 256). */
   dim: number;
@@ -27,10 +31,18 @@ export interface DriftLinearOptions extends PolicyOptions {
   /** Bound L on ‖x‖ used by β (default 1; 1e-6 to 1e6). */
   featureBound?: number;
 }
+/**
+ * Options of `bandits.DLinUCB` (discounted LinUCB: the ridge statistics decay by γ each round, so old
+ * rounds fade with weight γ^age).
+ */
 export interface DLinUCBOptions extends DriftLinearOptions {
   /** Discount γ in (0, 1) (default 0.99): an event's weight after s more events is γ^s. */
   gamma?: number;
 }
+/**
+ * Options of `bandits.SWLinUCB` (sliding-window LinUCB: the ridge statistics of the last `window` rounds
+ * only).
+ */
 export interface SWLinUCBOptions extends DriftLinearOptions {
   /** Window τ: only the last τ learned events count (1 to 100000, default 1000). */
   tau?: number;

@@ -61,6 +61,10 @@ export interface AdversarialEnvSpec {
  * Σ_t (max_k xᵀθ_k − xᵀθ_{a_t}) with the round's context.
  */
 export interface LinearEnvSpec { type: 'linear'; theta: readonly (readonly number[])[]; noise?: number; seed?: number }
+/**
+ * An environment for `bandits.simulate`: stochastic arms, a testbed, an adversarial reward sequence or a
+ * linear contextual model (the `type` field picks which; see each member).
+ */
 export type EnvSpec = StochasticEnvSpec | TestbedEnvSpec | AdversarialEnvSpec | LinearEnvSpec;
 
 /** Reward kinds of the wasm kernels (assembly/bandits/env.ts). */

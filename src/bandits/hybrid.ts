@@ -10,6 +10,10 @@ import { Policy, type BanditEvent, type Decision, type Layout, type OptionCheck,
 import { checkBatch, checkFeatures, checkSpd, fillMasks, MAX_DIM, MAX_FEATURE, onlyOneCopy, type BatchDecision, type BatchOptions } from './contextual.js';
 import { encodeIds, Hasher } from './rng.js';
 
+/**
+ * Options of `bandits.HybridLinUCB` (Li et al. 2010, Algorithm 2: shared features with one parameter β plus
+ * one θ per arm); unset fields take the defaults stated on each.
+ */
 export interface HybridLinUCBOptions extends PolicyOptions {
   /** Arm feature dimension d (1 to 512): x, with one θ_a per arm. */
   dim: number;
@@ -30,6 +34,7 @@ export interface HybridRequest {
   actions?: readonly number[];
   actionFeatures?: boolean;
 }
+/** Options of a batched `HybridLinUCB` decision. */
 export interface HybridBatchOptions extends BatchOptions {
   /** z for every context: B × sharedDim (the same for every arm) or B × arms × sharedDim. */
   shared: ArrayLike<number>;

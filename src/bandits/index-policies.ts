@@ -15,6 +15,10 @@ const horizonCheck = (v: unknown, n: string): number => {
   return v;
 };
 
+/**
+ * Options of `bandits.UCBV` (UCB with the empirical variance: μ̂ + √(2·V̂·ζ·ln t/n) + 3·b·ζ·ln t/n); unset
+ * fields take the defaults stated on each.
+ */
 export interface UCBVOptions extends PolicyOptions {
   /** ζ, the exploration rate: e = ζ ln t (default 1.2, the value of Audibert et al.'s experiments; SMPyBandits' UCBV is ζ = 1). Range [0, 1e6]. */
   zeta?: number;
@@ -44,6 +48,10 @@ export class UCBV extends UnitRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.MOSS` (index μ̂ + √(max(ln(T/(K·n)), 0)/n) for a known horizon T); unset fields take
+ * the defaults stated on each.
+ */
 export interface MOSSOptions extends PolicyOptions {
   /** T, the number of rounds the policy is tuned for (required; an integer in [1, 2^53 − 1]). Past T the index keeps using T. */
   horizon: number;
@@ -67,6 +75,10 @@ export class MOSS extends UnitRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.MOSSAnytime` (MOSS with t in place of the horizon, no horizon needed); unset fields
+ * take the defaults stated on each.
+ */
 export interface MOSSAnytimeOptions extends PolicyOptions {
   /** α of the bonus sqrt((1 + α)/2 · max(ln(t / (K n)), 0) / n) (default 1.35, as SMPyBandits' MOSSAnytime). Range [0, 1e6]. */
   alpha?: number;
@@ -95,6 +107,10 @@ const FAMILIES: readonly KLFamily[] = ['bernoulli', 'gaussian', 'poisson', 'expo
 /** Largest |reward| of the unbounded models: 2^53 rewards of 1e100 keep the squares finite. */
 export const MAX_ABS_REWARD = 1e100;
 
+/**
+ * Options of `bandits.KLUCB` (index max{q : n·kl(μ̂, q) ≤ ln t + c·ln ln t} for the chosen exponential
+ * family); unset fields take the defaults stated on each.
+ */
 export interface KLUCBOptions extends PolicyOptions {
   /**
    * The reward model whose KL divergence defines the index (default 'bernoulli'):
@@ -216,6 +232,10 @@ export class IMED extends UnitRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.BayesUCB` (the index is the 1 − 1/(t·(ln T)^c) quantile of each arm's posterior);
+ * unset fields take the defaults stated on each.
+ */
 export interface BayesUCBOptions extends PolicyOptions {
   /** c of the quantile level 1 − 1/(τ (ln T)^c) (default 0, Kaufmann et al.'s experiments; their theorem takes c >= 5). Range [0, 100]. */
   c?: number;

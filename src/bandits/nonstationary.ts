@@ -26,6 +26,10 @@ const intIn = (lo: number, hi: number, dflt: number): OptionCheck => (v, n) => {
   return v;
 };
 
+/**
+ * Options of `bandits.SWUCB` (sliding-window UCB: the statistics of the last `window` rounds only); unset
+ * fields take the defaults stated on each.
+ */
 export interface SWUCBOptions extends PolicyOptions {
   /** τ, the window: the number of most recent learned events the statistics are taken over (an integer in [1, 1e6], default 1000). */
   tau?: number;
@@ -106,6 +110,10 @@ export class SWUCB extends Policy {
   }
 }
 
+/**
+ * Options of `bandits.DiscountedUCB` (Garivier & Moulines 2011: counts and sums discounted by γ each round,
+ * index on the discounted statistics); unset fields take the defaults stated on each.
+ */
 export interface DiscountedUCBOptions extends PolicyOptions {
   /** γ, the discount per round (learned event): every arm's statistics are multiplied by γ each round (default 0.99, as SMPyBandits' DiscountedUCB). Range (0, 1]. */
   gamma?: number;
@@ -150,6 +158,10 @@ export class DiscountedUCB extends Policy {
   }
 }
 
+/**
+ * Options of `bandits.DiscountedTS` (Thompson sampling on Beta posteriors whose counts decay by γ each
+ * round); unset fields take the defaults stated on each.
+ */
 export interface DiscountedTSOptions extends PolicyOptions {
   /** γ, the discount per round (learned event) of every arm's successes and failures (default 0.95, SMPyBandits' DiscountedThompson). Range (0, 1]. */
   gamma?: number;

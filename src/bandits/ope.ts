@@ -34,8 +34,13 @@ import type { LogRecord } from './serving/log.js';
 export const MAX_OPE_SAMPLES = 1 << 24;
 export const MAX_BOOTSTRAP = 100_000;
 export const ESTIMATORS = ['ips', 'clippedIps', 'snips', 'dm', 'dr', 'switchDr'] as const;
+/** The off-policy estimators: inverse propensity (ips), clipped IPS, self-normalised IPS (snips), the direct method (dm), doubly robust (dr) and switch-DR. */
 export type EstimatorName = typeof ESTIMATORS[number];
 
+/**
+ * Logged bandit data for `bandits.offPolicy`: for each of n events the action taken, its reward and its
+ * logging propensity, and the target policy's action probabilities.
+ */
 export interface OffPolicyData {
   /** Logged arms: n integers in [0, arms). */
   arms: ArrayLike<number>;
@@ -48,6 +53,10 @@ export interface OffPolicyData {
   /** Reward model q̂: n × arms (a row per sample) or arms values (one row for all); default the per-arm mean logged reward. */
   rewardModel?: ArrayLike<number>;
 }
+/**
+ * Options of `bandits.offPolicy`: which estimators, clipping, and the confidence intervals; unset fields
+ * take the defaults stated on each.
+ */
 export interface OffPolicyOptions {
   /** Number of arms K (1 to 2^20). */
   arms: number;
@@ -62,6 +71,7 @@ export interface OffPolicyOptions {
   /** Integer in [0, 2^53): the key of the bootstrap's PRNG (default 0). */
   seed?: number;
 }
+/** One off-policy estimate of the target policy's value, with its confidence interval. */
 export interface Estimate {
   /** The estimate of the target policy's value. */
   value: number;
@@ -72,6 +82,7 @@ export interface Estimate {
   /** Empirical-Bernstein interval. */
   bernstein: [number, number];
 }
+/** What `bandits.offPolicy` returns: one estimate per requested estimator over n logged events. */
 export interface OffPolicyResult {
   n: number;
   /** The options used, defaults filled in. */

@@ -4,6 +4,7 @@
 import { describe, InvalidArgumentError, requireObject, suggest } from '../errors.js';
 import type { SimulationResult } from './simulate.js';
 
+/** Options of `bandits.plotRegret`, which draws a simulation's regret curves as an SVG string. */
 export interface PlotOptions {
   /** Size in pixels (default 720 × 440; 200 to 4000). */
   width?: number;

@@ -53,7 +53,15 @@ export const DEFAULT_WINDOW = 4096;
 export const MAX_WINDOW = 1_000_000;
 export const MAX_COPIES = 1 << 16;
 
+/**
+ * A request for one decision of a context-free policy: `eventId` identifies it, and the same id always gets
+ * the same decision from the same state.
+ */
 export interface DecideRequest { eventId: string }
+/**
+ * One decision: the arm chosen, its propensity (the probability the policy had of choosing it) and each
+ * arm's score.
+ */
 export interface Decision {
   /** The chosen arm (an index in [0, arms)). */
   arm: number;
@@ -62,7 +70,15 @@ export interface Decision {
   /** The policy's score of every arm (its index, sample or probability; -Infinity for removed arms). */
   scores: Float64Array;
 }
+/**
+ * One observed reward of a context-free policy: the event's id (deduplicated), the arm that was played and
+ * its reward.
+ */
 export interface BanditEvent { eventId: string; arm: number; reward: number }
+/**
+ * What `learn()` did with a batch: how many events it learned and how many it skipped as duplicates of
+ * events already learned.
+ */
 export interface LearnResult { learned: number; duplicates: number }
 /** Options every policy takes. */
 export interface PolicyOptions {
@@ -87,6 +103,11 @@ const int = (v: unknown, name: string, lo: number, hi: number, dflt: number): nu
   return v;
 };
 
+/**
+ * The base class of every bandit policy. A policy lives in engine memory; `decide` is pure (same eventId
+ * and state, same decision), `learn` takes batches and skips event ids it saw within its dedupWindow, `save()`/`bandits.load()`
+ * round-trip the state bit for bit, and `free()` releases it.
+ */
 export abstract class Policy {
   readonly engine: Engine;
   /** The policy class name, as saved. */
@@ -198,6 +219,7 @@ export abstract class Policy {
   }
 
   // ---- lifecycle ----
+  /** Throws DisposedError if the policy was freed or its engine disposed. */
   checkLive(): void {
     if (this.freedFlag) throw new DisposedError(`${this.kind} policy was freed (free() released its state): create a new one, or bandits.load(engine, bytes) a state saved with save()`);
     if (this.engine.isDisposed) throw new DisposedError('engine was disposed: create a new one with init()');

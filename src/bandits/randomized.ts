@@ -38,6 +38,10 @@ const intIn = (v: unknown, n: string, lo: number, hi: number): number => {
   return v;
 };
 
+/**
+ * Options of `bandits.EpsilonGreedy` (the empirical best arm with probability 1 − ε, a uniform arm
+ * otherwise); unset fields take the defaults stated on each.
+ */
 export interface EpsilonGreedyOptions extends PolicyOptions {
   /** Exploration probability ε in [0, 1] (default 0.05, MABWiser's default). */
   epsilon?: number;
@@ -65,6 +69,10 @@ export class EpsilonGreedy extends RealRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.EpsilonDecreasing` (ε-greedy with ε_t = min(1, c·K/(d²·t)), Auer et al. 2002); unset
+ * fields take the defaults stated on each.
+ */
 export interface EpsilonDecreasingOptions extends PolicyOptions {
   /** c of ε_t = min(1, c·K/(d²·t)) (> 0, default 1; Auer et al.'s bound needs c > 5). */
   c?: number;
@@ -90,6 +98,10 @@ export class EpsilonDecreasing extends EpsilonGreedy {
   protected override schedule(): [number, number, number, number] { return [1, 0, this.hyper.c as number, this.hyper.d as number]; }
 }
 
+/**
+ * Options of `bandits.Softmax` (Boltzmann exploration: p_a ∝ exp(μ̂_a/τ)); unset fields take the defaults
+ * stated on each.
+ */
 export interface SoftmaxOptions extends PolicyOptions {
   /** Temperature τ > 0 (default 1, MABWiser's tau): p_k ∝ exp(mean_k / τ). Range [1e-12, 1e12]. */
   temperature?: number;
@@ -115,6 +127,10 @@ export class Softmax extends RealRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.ExploreThenCommit` (each arm m times in turn, then the empirical best arm forever);
+ * unset fields take the defaults stated on each.
+ */
 export interface ExploreThenCommitOptions extends PolicyOptions {
   /** Pulls per arm before committing (an integer in [1, 2^31), default 10). */
   pullsPerArm?: number;

@@ -18,9 +18,17 @@ import { checkRange, describe, HyperparameterError, InvalidArgumentError, StateE
 import { LinearPolicy, type LinearOptions } from './contextual.js';
 import type { Layout, OptionCheck, PolicyOptions } from './policy.js';
 
+/**
+ * The reward model of the regression-oracle policies: 'ridge' (least squares) or 'logistic' (Bernoulli
+ * rewards, a logistic link).
+ */
 export type Regressor = 'ridge' | 'logistic';
 const REGRESSORS: readonly Regressor[] = ['ridge', 'logistic'];
 
+/**
+ * Options shared by the regression-oracle policies (`bandits.LinEpsilonGreedy`, `bandits.SquareCB`); unset
+ * fields take the defaults stated on each.
+ */
 export interface RegressionOptions extends PolicyOptions {
   /** Context dimension d (1 to 512). */
   dim: number;
@@ -29,10 +37,18 @@ export interface RegressionOptions extends PolicyOptions {
   /** Per-arm reward model: 'ridge' (least squares, default) or 'logistic' (rewards in [0, 1]). */
   regressor?: Regressor;
 }
+/**
+ * Options of `bandits.LinEpsilonGreedy` (the regressor's best arm with probability 1 − ε, a uniform arm
+ * otherwise).
+ */
 export interface LinEpsilonGreedyOptions extends RegressionOptions {
   /** Exploration rate ε in [0, 1] (default 0.1, MABWiser's LinGreedy): p_k = ε/n + (1 − ε)·[k maximises ŷ]/#maximisers over the n offered arms. */
   epsilon?: number;
 }
+/**
+ * Options of `bandits.SquareCB` (Foster & Rakhlin 2020: inverse-gap weighting p_a = 1/(K + γ·(ŷ_best −
+ * ŷ_a)) over the regressor's predictions).
+ */
 export interface SquareCBOptions extends RegressionOptions {
   /** γ₀ in [0, 1e12] (default 10, VW's --gamma_scale): the learning rate is γ_t = γ₀·t^gammaExponent, t = learned events + 1. */
   gamma?: number;

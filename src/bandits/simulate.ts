@@ -35,6 +35,10 @@ export interface SimulateProgress {
   fraction: number;
 }
 
+/**
+ * Options of `bandits.simulate`: the environment, the policies, the horizon T and the repetitions R; unset
+ * fields take the defaults stated on each.
+ */
 export interface SimulateOptions {
   /** The environment: a spec object (see envs.ts) or a CLI string such as 'bernoulli:0.1,0.5,0.9'. */
   env: EnvSpec | string;
@@ -84,6 +88,10 @@ export interface PolicyResult {
   meanReward: number;
 }
 
+/**
+ * What `bandits.simulate` returns: per policy the mean regret curve over R repetitions with its spread, the
+ * mean pulls per arm, and the environment as run.
+ */
 export interface SimulationResult {
   env: { label: string; model: string; arms: number; seed: number; regret: 'dynamic' | 'static'; means: Float64Array | null; changePoints: number[] };
   horizon: number;

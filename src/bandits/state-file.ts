@@ -16,7 +16,9 @@ import type { Engine } from '../engine/engine.js';
 import { valueText, StateError } from '../errors.js';
 import { checkHost, containerCrc32 as crc32 } from '../engine/state-container.js';
 
+/** The `format` field of a bandit state file (`bandits.STATE_FORMAT`). */
 export const BANDIT_STATE_FORMAT = 'simdopt/bandit-state';
+/** The bandit state file layout this build writes and reads (`bandits.STATE_VERSION`). */
 export const BANDIT_STATE_VERSION = 1;
 const MAGIC = [0x53, 0x49, 0x4d, 0x44, 0x4f, 0x50, 0x54, 0x1a];
 const HEADER = 32;

@@ -26,6 +26,10 @@ export abstract class UnitRewardPolicy extends Policy {
   protected get pullsPtr(): number { return this.state.ptr + 8 * this.slotOffset('pulls'); }
 }
 
+/**
+ * Options of `bandits.UCB1` (Auer et al. 2002: index μ̂_a + √(2·α·ln t / n_a)); unset fields take the
+ * defaults stated on each.
+ */
 export interface UCB1Options extends PolicyOptions {
   /** Multiplier of the exploration bonus sqrt(2 ln t / n) (default 1; MABWiser's alpha). */
   alpha?: number;

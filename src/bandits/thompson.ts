@@ -15,6 +15,7 @@ const draws: OptionCheck = (v, n) => {
 };
 const positive = (dflt: number): OptionCheck => (v, n) => (v === undefined ? dflt : checkRange(n, v, 1e-12, 1e12));
 
+/** Options shared by the Thompson-sampling policies; unset fields take the defaults stated on each. */
 export interface ThompsonOptions extends PolicyOptions {
   /**
    * Extra posterior draws per decision for the Monte Carlo propensity (an integer in [0, 4096],
@@ -25,6 +26,10 @@ export interface ThompsonOptions extends PolicyOptions {
   propensityDraws?: number;
 }
 
+/**
+ * Options of `bandits.BernoulliTS` (Beta(α + successes, β + failures) posteriors, one draw per arm and
+ * decision); unset fields take the defaults stated on each.
+ */
 export interface BernoulliTSOptions extends ThompsonOptions {
   /** Prior Beta(alpha, beta) of every arm's mean: alpha in [1e-12, 1e12], default 1 (uniform prior). */
   alpha?: number;
@@ -69,6 +74,10 @@ export class BernoulliTS extends UnitRewardPolicy {
   }
 }
 
+/**
+ * Options of `bandits.GaussianTS` (Gaussian posteriors N(μ̂, σ²/(n + 1)) per arm, one draw per arm and
+ * decision); unset fields take the defaults stated on each.
+ */
 export interface GaussianTSOptions extends ThompsonOptions {
   /** Prior mean μ0 of every arm's mean (finite, |μ0| ≤ 1e150, default 0). */
   priorMean?: number;

@@ -23,8 +23,13 @@ function logistic(engine: Engine, spec: GlmSpec): LogisticModel { return new Log
 /** Weighted softmax regression over `classes` classes: hyper-cleaning, reweighting, weight decay (src/bilevel/models/glm.ts). */
 function softmax(engine: Engine, spec: SoftmaxSpec): SoftmaxModel { return new SoftmaxModel(engine, spec); }
 
+/**
+ * Bilevel optimisation: min_x f(x, y*(x)) with y*(x) = argmin_y g(x, y), by implicit differentiation,
+ * unrolled differentiation, stochastic and first-order (penalty) methods (src/bilevel/).
+ */
 export const bilevel = /* @__PURE__ */ Object.freeze({
   solve, hypergradient, resolveOptions, METHODS,
+  /** Built-in models with exact oracles in wasm: quadratic, ridge, logistic and softmax regression. */
   models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, logistic, softmax, BuiltinModel }),
 });
 

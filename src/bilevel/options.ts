@@ -13,6 +13,7 @@ export const isFirstOrder = (m: Method): boolean => (FIRST_ORDER as readonly str
 /** The minibatch methods (they need problem.samples and callbacks that take a batch). */
 export const STOCHASTIC = ['stocbio', 'soba'] as const;
 export const isStochastic = (m: Method): boolean => (STOCHASTIC as readonly string[]).includes(m);
+/** The bilevel methods `bilevel.solve` runs (`bilevel.METHODS` lists them; the README's methods table says what each does). */
 export type Method = (typeof METHODS)[number];
 
 /** The upper-level optimizer (f64, in wasm). */
@@ -35,6 +36,10 @@ export interface OuterOptions {
   eps?: number;
 }
 
+/**
+ * Options of `bilevel.solve`, grouped by what they tune (outer loop, inner solver, linear solve, stochastic
+ * batches); only the groups a method uses apply, and unset fields take the defaults stated on each.
+ */
 export interface SolveOptions {
   /** Lower-level steps per upper iteration (AID: at most, stopping at innerTol; ITD: exactly, the unroll length T; stocbio: D minibatch SGD steps). Default 100 (stocbio 10). */
   innerSteps?: number;

@@ -39,6 +39,10 @@ export interface IterationInfo {
   elapsedMs: number;
 }
 
+/**
+ * A bilevel problem for `bilevel.solve`: min_x f(x, y*(x)) with y*(x) = argmin_y g(x, y), given as
+ * upper/lower oracles or a built-in model, with the method and its options.
+ */
 export interface SolveProblem {
   upper?: UpperLevel;
   lower?: LowerLevel;
@@ -64,6 +68,10 @@ export interface SolveProblem {
   resume?: Uint8Array;
 }
 
+/**
+ * What `bilevel.solve` returns: the final x and y, the hypergradient, the iterations run and whether the
+ * stopping rule was met.
+ */
 export interface SolveResult {
   x: Float64Array;
   y: Float64Array;

@@ -9,6 +9,7 @@ import { canBlock, canPostShared, decodeBase64, defaultThreadCount, detectRuntim
 import { CTRL_BYTES, MAX_ARGS, MAX_THREADS, ThreadPool } from './threads.js';
 import { checkDtype, checkedSource, naturalDtype } from './convert.js';
 
+/** The library's version (package.json's). */
 export const VERSION = '0.1.0';
 /** Reduction block (elements): partials are per block, so results never depend on the split. */
 export const BLOCK = 4096;
@@ -17,6 +18,7 @@ const MiB = 1 << 20;
 const RESERVED = MiB;
 const WORKER_STACK = 64 * 1024;
 
+/** Options of `init()`; unset fields take the defaults stated on each. */
 export interface InitOptions {
   /** Number of threads (1 = no workers, at most 64), or 'auto' (hardware concurrency, at most 8). Default 'auto'. */
   threads?: number | 'auto';
@@ -33,6 +35,7 @@ export interface InitOptions {
   wasm?: Record<string, WebAssembly.Module>;
 }
 
+/** What an engine runs on: `engine.info`. */
 export interface EngineInfo {
   runtime: RuntimeName;
   simd: boolean;
@@ -62,6 +65,10 @@ export function requireEngine(e: unknown, what = 'engine'): Engine {
   return e;
 }
 
+/**
+ * A WebAssembly instance with its memory and worker threads, made by `init()`: every ParamSet, optimizer,
+ * policy and learner lives in one engine's memory. `dispose()` stops the workers and frees everything.
+ */
 export class Engine implements BufferOwner {
   readonly info: EngineInfo;
   readonly arena: Arena;
@@ -155,6 +162,7 @@ export class Engine implements BufferOwner {
     return f as (...args: KernelRegistry[K]) => number;
   }
 
+  /** Whether a kernel of this name is in the loaded modules. */
   has(name: string): boolean { this.checkLive(); return typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.fns, name); }
 
   /** Throws UnsupportedError unless this engine loaded module group `g` (see engine/families.ts). */
@@ -230,22 +238,31 @@ export class Engine implements BufferOwner {
     return this.kernel(fold === 'sum' ? 'pairwise_f64' : 'max_f64')(p.ptr, Math.ceil(n / BLOCK));
   }
 
+  /** Σ x_i², reduced in wasm in a fixed order (the same bits for any thread count). */
   sumSquares(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('dot_partials', x.length, [p, p]); }
+  /** Σ x_i, reduced in wasm in a fixed order (the same bits for any thread count). */
   sum(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('sum_partials', x.length, [p]); }
+  /** Σ x_i·y_i over two buffers of the same length, reduced in wasm in a fixed order. */
   dot(x: EngineBuffer, y: EngineBuffer): number {
     const px = this.own(x, 'x');
     return this.reduce('dot_partials', x.length, [px, this.own(y, 'y', x.length)]);
   }
+  /** max_i |x_i|. */
   maxAbs(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('maxabs_partials', x.length, [p], 'max'); }
+  /** How many elements are NaN or ±Infinity. */
   countNonFinite(x: EngineBuffer): number { const p = this.own(x, 'x'); return this.reduce('nonfinite_partials', x.length, [p]); }
 
   /** Deterministic f64 x^y, e^x, ln x (computed in wasm, identical in every runtime). */
   pow(x: number, y: number): number { return this.kernel('pow_f64')(num('x', x), num('y', y)); }
+  /** e^x by the engine's own routine: the same bits in every runtime (unlike Math.exp). */
   exp(x: number): number { return this.kernel('exp_f64')(num('x', x)); }
+  /** ln x by the engine's own routine: the same bits in every runtime (unlike Math.log). */
   log(x: number): number { return this.kernel('log_f64')(num('x', x)); }
+  /** √x, correctly rounded (the same bits in every runtime). */
   sqrt(x: number): number { return this.kernel('sqrt_f64')(num('x', x)); }
   /** Deterministic f64 cos/sin for |x| < 1.6e6 (NaN outside). */
   cos(x: number): number { return this.kernel('cos_f64')(num('x', x)); }
+  /** sin x by the engine's own routine: the same bits in every runtime (unlike Math.sin). */
   sin(x: number): number { return this.kernel('sin_f64')(num('x', x)); }
 
   /** Terminate the workers and drop the memory. Every later call raises DisposedError. */

@@ -6,6 +6,10 @@ import { checkedSource, checkLength } from './convert.js';
 export const ALIGN = 16;
 const PAGE = 65536;
 
+/**
+ * Element types of engine buffers: 32- and 64-bit floats, bytes, 16-bit unsigned and 32-bit signed
+ * integers.
+ */
 export type DType = 'f32' | 'f64' | 'u8' | 'u16' | 'i32';
 const CTORS = {
   f32: Float32Array, f64: Float64Array, u8: Uint8Array, u16: Uint16Array, i32: Int32Array,
@@ -138,6 +142,7 @@ export class EngineBuffer<D extends DType = 'f32'> {
   }
   /** A copy of the data outside the engine's memory. */
   toArray(): ArrayOf<D> { return this.array.slice() as ArrayOf<D>; }
+  /** Release the buffer's engine memory; any later use raises DisposedError. */
   free(): void {
     if (this._ptr < 0) throw new DisposedError('buffer was already freed');
     this.owner.checkLive();

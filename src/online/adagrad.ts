@@ -9,6 +9,7 @@ import { onlineEngine, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 import { StateError } from '../errors.js';
 
+/** Options of `online.AdaGrad`; unset fields take the defaults stated on each. */
 export interface AdaGradOptions {
   /** The feasible set (online.sets.*). Required. */
   set: FeasibleSet;
@@ -21,6 +22,10 @@ export interface AdaGradOptions {
 }
 const KEYS = ['set', 'lr', 'delta', 'x0'];
 
+/**
+ * Diagonal AdaGrad (Duchi, Hazan & Singer 2011): s_t = Σ g², h = δ + √s, y = x − η·g/h, x ← the h-norm
+ * projection of y onto the set. With η = D∞/√2, regret ≤ √2·D∞·Σ_i ‖g_{1:T,i}‖₂.
+ */
 export class AdaGrad extends OnlineLearner {
   static readonly learnerName = 'AdaGrad';
   get learnerName(): string { return 'AdaGrad'; }

@@ -11,6 +11,7 @@ import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
 export type EGStepRule = 'sqrt' | 'constant';
+/** Options of `online.ExponentiatedGradient`; unset fields take the defaults stated on each. */
 export interface ExponentiatedGradientOptions {
   /** online.sets.simplex(d, r) or online.sets.l1Ball(d, r) (EG±). Required. */
   set: FeasibleSet;
@@ -23,6 +24,11 @@ export interface ExponentiatedGradientOptions {
 }
 const KEYS = ['set', 'stepRule', 'lipschitz', 'lr'];
 
+/**
+ * Exponentiated gradient (Kivinen & Warmuth 1997), lazy form: x_{t+1} = r·softmax(−η_{t+1}·Σ_{s≤t} g_s) on
+ * the simplex of radius r (EG± on the ℓ1 ball). Step 'sqrt': η_t = √(ln m)/(r·G·√t), regret ≤ 2·r·G·√(T ln
+ * m).
+ */
 export class ExponentiatedGradient extends OnlineLearner {
   static readonly learnerName = 'ExponentiatedGradient';
   get learnerName(): string { return 'ExponentiatedGradient'; }

@@ -12,11 +12,19 @@ import { checkKnownKeys } from '../options.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { finiteNumber, onlineEngine, optBool, optChoice, optInt, optNumber, stage } from './input.js';
 
+/**
+ * The loss of an expert aggregation: square (y − ŷ)², absolute |y − ŷ|, pinball (quantile τ) or percentage
+ * |y − ŷ|/|y|.
+ */
 export type ExpertLoss = 'square' | 'absolute' | 'pinball' | 'percentage';
 const LOSSES: readonly ExpertLoss[] = ['square', 'absolute', 'pinball', 'percentage'];
 /** Largest number of experts. */
 export const MAX_EXPERTS = 1 << 20;
 
+/**
+ * Options shared by the expert aggregations (EWA, FixedShare, MLpol, BOA); unset fields take the defaults
+ * stated on each.
+ */
 export interface AggregationOptions {
   /** Number of experts N. Required. */
   experts: number;
@@ -27,10 +35,18 @@ export interface AggregationOptions {
   /** opera's loss.gradient: linearise each loss at the mixture's forecast. Default true. */
   gradient?: boolean;
 }
+/**
+ * Options of `online.EWA` (exponentially weighted average forecaster: w_i ∝ exp(−η·L_i), L_i the expert's
+ * cumulative loss).
+ */
 export interface EWAOptions extends AggregationOptions {
   /** Learning rate η (fixed). Default: the anytime rate η_t = √(8 ln N / t) (losses in [0, 1]). */
   eta?: number;
 }
+/**
+ * Options of `online.FixedShare` (EWA whose weights are mixed with a share α of the uniform weights each
+ * round, Herbster & Warmuth 1998).
+ */
 export interface FixedShareAggregationOptions extends AggregationOptions {
   /** Learning rate η. Required. */
   eta: number;

@@ -11,6 +11,7 @@ import { OnlineLearner, HEADER } from './learner.js';
 import { MAX_DIM } from './sets.js';
 import { finiteNumber, MAX_INPUT, onlineEngine, optInt, optNumber, requireVector, stage } from './input.js';
 
+/** Options of `online.FTRLProximal`; unset fields take the defaults stated on each. */
 export interface FTRLProximalOptions {
   /** Number of coordinates d (e.g. 2^20 hashed features). Required. */
   dim: number;
@@ -29,6 +30,11 @@ export interface SparseBatch { indptr: ArrayLike<number>; indices: ArrayLike<num
 export interface SparseVector { indices: ArrayLike<number>; values: ArrayLike<number> }
 const KEYS = ['dim', 'alpha', 'beta', 'l1', 'l2'];
 
+/**
+ * FTRL-Proximal (McMahan et al. 2013, Algorithm 1): per-coordinate rates η_{t,i} = α/(β + √n_i), ℓ1 (λ1)
+ * and ℓ2 (λ2) regularisation, weights exactly 0 while |z_i| ≤ λ1. `predict(x)` = σ(w·x) on sparse features;
+ * `update(y, { x })` for the logistic loss.
+ */
 export class FTRLProximal extends OnlineLearner {
   static readonly learnerName = 'FTRLProximal';
   get learnerName(): string { return 'FTRLProximal'; }

@@ -34,10 +34,15 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
   return loadLearner(onlineEngine(engine, 'online.load'), bytes, CLASSES);
 }
 
+/**
+ * Online learning: online convex optimisation over feasible sets (OGD, AdaGrad, EG, FTRL-Proximal, ONS)
+ * and expert aggregation (EWA, FixedShare, MLpol, BOA), each round one wasm call (src/online/).
+ */
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
   CoinBetting, ACI, SFOGD, SAOCP, FLH,
   FeasibleSet,
+  /** Feasible sets with exact projections: all of ℝ^d, the simplex, the ℓ1 and ℓ2 balls, a box. */
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
   load: loadOnline, STATE_FORMAT: ONLINE_STATE_FORMAT, STATE_VERSION: ONLINE_STATE_VERSION, CONTAINS_TOL, BISECTION_TOL,
 });

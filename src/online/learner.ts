@@ -17,11 +17,17 @@ import { describe, DisposedError, InvalidArgumentError, NonFiniteError, StateErr
 import { readContainer, writeContainer } from '../engine/state-container.js';
 import { FeasibleSet, KIND_CODE, setFromJSON, CONTAINS_TOL } from './sets.js';
 
+/** The `format` field of an online-learner state file (`online.STATE_FORMAT`). */
 export const ONLINE_STATE_FORMAT = 'simdopt/online-state';
+/** The online-learner state file layout this build writes and reads (`online.STATE_VERSION`). */
 export const ONLINE_STATE_VERSION = 1;
 /** f64 values before the learner's vectors in its state: [t, 0]. */
 export const HEADER = 2;
 
+/**
+ * The base class of every online learner: `predict()` gives the next decision, `update()` takes the
+ * round's loss gradient (or outcome), `save()`/`online.load()` round-trip the state, `free()` releases it.
+ */
 export abstract class OnlineLearner {
   readonly engine: Engine;
   /** Length of the decision (d, or the number of experts). */

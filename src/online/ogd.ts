@@ -9,10 +9,12 @@ import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
+/** Step rules of `online.OGD`: 'sqrt' η_t = D/(G√t), 'strongly-convex' η_t = 1/(λt), 'constant' η_t = lr. */
 export type OGDStepRule = 'sqrt' | 'strongly-convex' | 'constant';
 const RULES: readonly OGDStepRule[] = ['sqrt', 'strongly-convex', 'constant'];
 const BIG = Number.MAX_VALUE;
 
+/** Options of `online.OGD`; unset fields take the defaults stated on each. */
 export interface OGDOptions {
   /** The feasible set (online.sets.*). Required. */
   set: FeasibleSet;
@@ -42,6 +44,11 @@ export function firstPoint(engine: Engine, what: string, set: FeasibleSet, x0: u
   return Float64Array.from(x0 as ArrayLike<number>);
 }
 
+/**
+ * Online gradient descent (Zinkevich 2003): x_{t+1} = Π_K(x_t − η_t·g_t), the exact Euclidean projection
+ * onto the feasible set. 'sqrt' steps: regret ≤ (3/2)·G·D·√T; 'strongly-convex': regret ≤ G²/(2λ)·(1 + ln
+ * T).
+ */
 export class OGD extends OnlineLearner {
   static readonly learnerName = 'OGD';
   get learnerName(): string { return 'OGD'; }

@@ -11,6 +11,7 @@ import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 
+/** Options of `online.ONS`; unset fields take the defaults stated on each. */
 export interface ONSOptions {
   /** online.sets.l2Ball(d, r) or online.sets.unconstrained(d). Required. */
   set: FeasibleSet;
@@ -29,6 +30,10 @@ const KEYS = ['set', 'lipschitz', 'alpha', 'gamma', 'epsilon', 'x0'];
 /** Largest dimension (A and A⁻¹ are d² f64 each). */
 export const ONS_MAX_DIM = 4096;
 
+/**
+ * Online Newton Step (Hazan, Agarwal & Kale 2007): A_t = εI + Σ g·gᵀ (inverse by Sherman–Morrison), y = x −
+ * (1/γ)·A_t⁻¹·g, x ← the A_t-norm projection of y. For α-exp-concave losses, regret ≤ 5·(1/α + G·D)·d·ln T.
+ */
 export class ONS extends OnlineLearner {
   static readonly learnerName = 'ONS';
   get learnerName(): string { return 'ONS'; }

@@ -12,6 +12,7 @@ import { describe, HyperparameterError, InvalidArgumentError, NotPositiveDefinit
 import { onlineEngine, requireVector, stage } from './input.js';
 import { checkKnownKeys } from '../options.js';
 
+/** The kinds of feasible set: all of ℝ^d, the simplex, the ℓ1 ball, the ℓ2 ball, a box. */
 export type SetKind = 'unconstrained' | 'simplex' | 'l1Ball' | 'l2Ball' | 'box';
 /** Kind codes of the kernels. */
 export const KIND_CODE: Readonly<Record<SetKind, number>> = { unconstrained: 0, simplex: 1, l1Ball: 2, l2Ball: 3, box: 4 };

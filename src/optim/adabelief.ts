@@ -1,6 +1,10 @@
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type Span, type WithGroups, checkAdamLike } from './base.js';
 
+/**
+ * Options of `AdaBelief` (Adam with s_t = β2·s + (1 − β2)·(g − m_t)² + ε in place of v_t); unset fields
+ * take the defaults stated on each.
+ */
 export interface AdaBeliefOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -2,6 +2,10 @@ import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
+/**
+ * Options of `Adadelta` (Δ = −√(u + ε)/√(v + ε)·g, v and u running averages of g² and Δ²); unset fields
+ * take the defaults stated on each.
+ */
 export interface AdadeltaOptions {
   lr?: number;
   rho?: number;

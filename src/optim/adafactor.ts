@@ -4,10 +4,14 @@ import type { ParamSet } from '../params.js';
 import { checkSlotValues, Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
 import { Segments } from './segments.js';
 
+/**
+ * Options of `Adafactor` (factored second moments: row and column means of g² for matrices, relative step
+ * sizes, update clipping); unset fields take the defaults stated on each.
+ */
 export interface AdafactorOptions {
   /** External learning rate; only with relativeStep: false (HF raises when both are given). */
   lr?: number;
-  /** [eps1, eps2]: added to g², and the floor of the parameter scale. Default [1e-30, 1e-3]. */
+  /** `[eps1, eps2]`: added to g², and the floor of the parameter scale. Default [1e-30, 1e-3]. */
   eps?: readonly [number, number];
   clipThreshold?: number;
   /** c in β2ₜ = 1 − t^c. Default −0.8. */

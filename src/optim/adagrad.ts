@@ -3,6 +3,7 @@ import type { ParamSet } from '../params.js';
 import { checkPreset } from './adam.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf } from './base.js';
 
+/** Options of `Adagrad` (θ ← θ − lr·g/(√(Σ g²) + ε)); unset fields take the defaults stated on each. */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -13,6 +14,10 @@ export interface AdagradOptions {
   /** 'torch' (default) or 'optax' (ε inside the square root, defaults initialAccumulatorValue 0.1, ε 1e-7). Fixed at construction. */
   preset?: AdagradPreset;
 }
+/**
+ * Which library's Adagrad defaults to take: torch (initial accumulator 0, ε outside the root) or optax
+ * (initial accumulator 0.1, ε 1e-7).
+ */
 export type AdagradPreset = 'torch' | 'optax';
 type AdagradHyper = Required<Omit<AdagradOptions, 'preset'>>;
 

@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { type Span, type WithGroups, requireBool } from './base.js';
 import { checkSeed, HvpOptimizer, type Hvp, type HvpOptions } from './hvp.js';
 
+/**
+ * Options of `AdaHessian` (Adam with the Hutchinson estimate of the Hessian diagonal, spatially averaged,
+ * in place of g² in v); unset fields take the defaults stated on each.
+ */
 export interface AdaHessianOptions {
   lr?: number;
   betas?: readonly [number, number];

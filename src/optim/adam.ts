@@ -2,6 +2,10 @@ import { nameText, valueText, checkRange, HyperparameterError, StateError } from
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf, checkAdamLike } from './base.js';
 
+/**
+ * Options of `Adam` and `AdamW` (m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², θ ← θ − lr·m̂/(√v̂ + ε),
+ * AdamW's decoupled decay θ ← θ·(1 − lr·λ)); unset fields take the defaults stated on each.
+ */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
@@ -17,6 +21,7 @@ export interface AdamOptions {
    */
   preset?: AdamPreset;
 }
+/** Which library's Adam defaults to take (ε placement and value): torch, optax or tf (Keras). */
 export type AdamPreset = 'torch' | 'optax' | 'tf';
 type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean; epsRoot: number };
 

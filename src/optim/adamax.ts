@@ -1,6 +1,10 @@
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, requireBool, checkAdamLike } from './base.js';
 
+/**
+ * Options of `Adamax` (Adam with the infinity norm: u = max(β2·u, |g| + ε), θ ← θ − lr/(1 − β1^t)·m/u);
+ * unset fields take the defaults stated on each.
+ */
 export interface AdamaxOptions {
   lr?: number;
   betas?: readonly [number, number];

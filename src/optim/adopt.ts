@@ -2,6 +2,10 @@ import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type Span, type WithGroups } from './base.js';
 
+/**
+ * Options of `ADOPT` (Taniguchi et al. 2024: the gradient normalised by the previous v before the momentum,
+ * which converges for any β2); unset fields take the defaults stated on each.
+ */
 export interface ADOPTOptions {
   lr?: number;
   betas?: readonly [number, number];

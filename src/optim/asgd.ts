@@ -2,6 +2,10 @@ import { checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, type StateDict, requireBool } from './base.js';
 
+/**
+ * Options of `ASGD` (averaged SGD as torch implements it: decaying step η_t = lr/(1 + λ·lr·t)^α and a
+ * running average of the iterates from step t0 on); unset fields take the defaults stated on each.
+ */
 export interface ASGDOptions {
   lr?: number;
   /** Decay term λ (default 1e-4). */

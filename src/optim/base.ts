@@ -35,6 +35,7 @@ export type Schedulable<O> = {
 
 /** A param group: which tensors, and the options it overrides. */
 export type GroupSpec<O> = Partial<Schedulable<O>> & {
+  /** The group's tensors: a list of names, a RegExp tested on each name, or a predicate. */
   params: readonly string[] | RegExp | ((name: string) => boolean);
   /** Skip these tensors entirely (no update, state untouched). */
   frozen?: boolean;
@@ -47,6 +48,10 @@ export type GroupSpec<O> = Partial<Schedulable<O>> & {
  * (the AMP GradScaler behaviour); 'propagate': no check (torch's behaviour, one read pass cheaper).
  */
 export type NonFiniteMode = 'error' | 'skip' | 'propagate';
+/**
+ * An optimizer's options plus param groups (tensors with their own option values) and the non-finite
+ * gradient policy.
+ */
 export type WithGroups<O> = Schedulable<O> & { groups?: readonly GroupSpec<O>[]; nonFinite?: NonFiniteMode };
 
 /** One contiguous range of the arena covered by one fused kernel call; pointers already offset. */
@@ -69,6 +74,10 @@ export interface GroupState {
   hyper: Record<string, number | boolean>;
 }
 
+/**
+ * An optimizer's state as plain data (torch's state_dict shape): hyperparameters, param groups and
+ * per-tensor state arrays; what `stateDict()` returns and `loadStateDict()` takes.
+ */
 export interface StateDict {
   format: typeof STATE_FORMAT;
   version: number;
@@ -111,6 +120,11 @@ function checkPairs(o: Record<string, unknown>, keys: readonly string[], prefix:
   }
 }
 
+/**
+ * The base class of the first-order optimizers: the parameters of a ParamSet, hyperparameters (constants or
+ * schedules, per param group), state in engine memory. `step()` applies one update from the gradients;
+ * `stateDict()`/`loadStateDict()` and saveState/loadState round-trip it; `free()` releases it.
+ */
 export abstract class Optimizer<H extends Record<string, number | boolean>, O extends object = object> {
   readonly params: ParamSet;
   protected readonly slots: Record<string, EngineBuffer> = {};
@@ -291,9 +305,11 @@ export abstract class Optimizer<H extends Record<string, number | boolean>, O ex
     throw new NonFiniteError(`gradient of ${t.name} has non-finite values (${bad} in all); nothing was changed`, t.name, bad);
   }
 
+  /** Set the gradients of the optimizer's ParamSet to 0 (as `params.zeroGrad()`). */
   zeroGrad(): void { this.live(); this.params.zeroGrad(); }
 
   private _keysOnly = false;
+  /** The full state as plain data (torch's state_dict layout, state matched by tensor name): hyperparameters, groups, step count and per-tensor arrays (copies). */
   stateDict(): StateDict {
     this.live();
     const state: StateDict['state'] = {}, shapes: Record<string, number[]> = {};

@@ -1,6 +1,10 @@
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, checkAdamLike, requireBool } from './base.js';
 
+/**
+ * Options of `DiffGrad` (Adam whose step is scaled by the friction ξ = σ(|g_{t−1} − g_t|)); unset fields
+ * take the defaults stated on each.
+ */
 export interface DiffGradOptions {
   lr?: number;
   betas?: readonly [number, number];

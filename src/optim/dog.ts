@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
 import { groupRuns, type Run } from './runs.js';
 
+/**
+ * Options of `DoG` (Ivgi et al. 2023, distance over gradients: η_t = max_{s≤t} ‖θ_s − θ_0‖/√(Σ ‖g_s‖²), no
+ * learning rate to tune); unset fields take the defaults stated on each.
+ */
 export interface DoGOptions {
   /** Relative initial movement r_ε = repsRel·(1 + ‖x₀‖). */
   repsRel?: number;

@@ -66,7 +66,10 @@ export function hutchinson(engine: Engine, z: EngineBuffer, hz: EngineBuffer, ou
 }
 
 /** An Hvp built by finite differences of the gradient, holding 8 bytes per parameter of scratch. */
-export type FiniteDifferenceHvp = Hvp & { free(): void };
+export type FiniteDifferenceHvp = Hvp & {
+  /** Release the scratch buffers. */
+  free(): void;
+};
 
 /**
  * An HVP callback from gradients alone: `grad()` must write the gradient at the current `params.data`

@@ -4,6 +4,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
 import { Segments, SEG_TWO } from './segments.js';
 
+/**
+ * Options of `LAMB` (Adam's update rescaled per tensor by the trust ratio φ(‖θ‖)/‖update‖); unset fields
+ * take the defaults stated on each.
+ */
 export interface LAMBOptions {
   lr?: number;
   betas?: readonly [number, number];

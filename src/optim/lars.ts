@@ -4,6 +4,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, requireBool, type Span, type WithGroups } from './base.js';
 import { Segments, SEG_AXPY, SEG_TWO } from './segments.js';
 
+/**
+ * Options of `LARS` (SGD with momentum whose step is scaled per tensor by r = η·‖θ‖/(‖g + λ·θ‖ + ε)); unset
+ * fields take the defaults stated on each.
+ */
 export interface LARSOptions {
   lr?: number;
   momentum?: number;

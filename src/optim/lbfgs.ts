@@ -8,6 +8,10 @@ import { checkShapes, checkSlotValues, MAX_STEP, optionsOf, STATE_FORMAT, STATE_
 import { OPTIM } from './wasm.js';
 import type { KernelName, RunArgs } from '../engine/engine.js';
 
+/**
+ * Options of `LBFGS` (torch.optim.LBFGS: history of m curvature pairs, two-loop recursion, optional
+ * strong-Wolfe line search); unset fields take the defaults stated on each.
+ */
 export interface LBFGSOptions {
   /** Step length (default 1). */
   lr?: number;
@@ -24,6 +28,7 @@ export interface LBFGSOptions {
   /** null (fixed step lr) or 'strong_wolfe' (default null). */
   lineSearchFn?: 'strong_wolfe' | null;
 }
+/** LBFGS's hyperparameters as `stateDict()` stores them. */
 export type LBFGSHyper = {
   lr: number; maxIter: number; maxEval: number; toleranceGrad: number; toleranceChange: number;
   historySize: number; lineSearchFn: 'strong_wolfe' | null;
@@ -83,6 +88,11 @@ const pmin = (a: number, b: number): number => (b < a ? b : a);
  */
 const LBFGS_OPTIONS = ['lr', 'maxIter', 'maxEval', 'toleranceGrad', 'toleranceChange', 'historySize', 'lineSearchFn'];
 
+/**
+ * L-BFGS as torch.optim.LBFGS: `step(closure)` evaluates the loss and gradients through the closure, takes
+ * two-loop-recursion directions from the last historySize curvature pairs, with a fixed step or a
+ * strong-Wolfe line search, until maxIter iterations or a tolerance is met.
+ */
 export class LBFGS {
   readonly kind = 'lbfgs';
   readonly params: ParamSet;
@@ -160,6 +170,7 @@ export class LBFGS {
     this.h = h;
   }
 
+  /** Set the gradients of the optimizer's ParamSet to 0. */
   zeroGrad(): void { this.live(); this.params.zeroGrad(); }
 
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
@@ -392,6 +403,7 @@ export class LBFGS {
     return (xmin + xmax) / 2;
   }
 
+  /** The full state as plain data (torch's LBFGS state_dict: history pairs, directions, counters); `loadStateDict()` restores it. */
   stateDict(): LBFGSStateDict {
     this.live();
     const state: LBFGSStateDict['state'] = {};

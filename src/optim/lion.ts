@@ -2,6 +2,10 @@ import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
+/**
+ * Options of `Lion` (Chen et al. 2023: θ ← θ − lr·(sign(β1·m + (1 − β1)·g) + λ·θ), then m = β2·m + (1 −
+ * β2)·g); unset fields take the defaults stated on each.
+ */
 export interface LionOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -2,6 +2,10 @@ import { valueText, checkRange, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, type StateDict, checkAdamLike, requireBool } from './base.js';
 
+/**
+ * Options of `NAdam` (Adam with Nesterov momentum and torch's momentum decay schedule μ_t = β1·(1 −
+ * 0.5·0.96^(t·ψ))); unset fields take the defaults stated on each.
+ */
 export interface NAdamOptions {
   lr?: number;
   betas?: readonly [number, number];

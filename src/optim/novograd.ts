@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, checkAdamLike } from './base.js';
 import { Segments } from './segments.js';
 
+/**
+ * Options of `NovoGrad` (second moments per tensor: v = β2·v + (1 − β2)·‖g‖², m = β1·m + g/(√v + ε) + λ·θ);
+ * unset fields take the defaults stated on each.
+ */
 export interface NovoGradOptions {
   lr?: number;
   betas?: readonly [number, number];

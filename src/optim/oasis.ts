@@ -4,6 +4,10 @@ import { type Span, type StateDict, type WithGroups, requireBool } from './base.
 import { checkSeed, type Hvp, type HvpOptions } from './hvp.js';
 import { PrecondOptimizer, SAVE_PREV } from './precond.js';
 
+/**
+ * Options of `OASIS` (a Hutchinson estimate of the Hessian diagonal as a preconditioner, with an adaptive
+ * step from local smoothness); unset fields take the defaults stated on each.
+ */
 export interface OASISOptions {
   /** η₀, the first step size (with adaptiveLr: false, the fixed step size). */
   lr?: number;

@@ -4,6 +4,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups } from './base.js';
 import { groupRuns } from './runs.js';
 
+/**
+ * Options of `OptimisticAMSGrad` (AMSGrad with an optimistic step using the last gradient as the next one's
+ * guess); unset fields take the defaults stated on each.
+ */
 export interface OptimisticAMSGradOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -4,6 +4,10 @@ import type { ParamSet } from '../params.js';
 import { MAX_STEP, Optimizer, requireBool, type Span, type StateDict, type WithGroups } from './base.js';
 import { groupRuns, type Run } from './runs.js';
 
+/**
+ * Options of `Prodigy` (Mishchenko & Defazio 2023: Adam whose step size d is estimated from the distance to
+ * the solution, lr stays 1); unset fields take the defaults stated on each.
+ */
 export interface ProdigyOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -1,6 +1,10 @@
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, checkAdamLike } from './base.js';
 
+/**
+ * Options of `RAdam` (rectified Adam: SGD with momentum while the variance of v̂ is intractable, ρ_t ≤ 5,
+ * then Adam scaled by the rectification term r_t); unset fields take the defaults stated on each.
+ */
 export interface RAdamOptions {
   lr?: number;
   betas?: readonly [number, number];

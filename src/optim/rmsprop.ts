@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { checkPreset } from './adam.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf } from './base.js';
 
+/**
+ * Options of `RMSprop` (v = α·v + (1 − α)·g², θ ← θ − lr·g/(√v + ε), optionally centred and with momentum);
+ * unset fields take the defaults stated on each.
+ */
 export interface RMSpropOptions {
   lr?: number;
   alpha?: number;
@@ -16,6 +20,7 @@ export interface RMSpropOptions {
   /** 'torch' (default) or 'optax' (ε inside the square root, default α = 0.9, momentum buffer holds −lr-scaled updates). Fixed at construction. */
   preset?: RMSpropPreset;
 }
+/** Which library's RMSprop defaults to take: torch (ε outside the root, α 0.99) or optax (ε inside the root, α 0.9). */
 export type RMSpropPreset = 'torch' | 'optax';
 type RMSpropHyper = Required<Omit<RMSpropOptions, 'preset'>>;
 

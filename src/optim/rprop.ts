@@ -2,6 +2,10 @@ import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
+/**
+ * Options of `Rprop` (per-element steps grown by η+ while the gradient sign holds, shrunk by η− when it
+ * flips, within [stepMin, stepMax]); unset fields take the defaults stated on each.
+ */
 export interface RpropOptions {
   lr?: number;
   /** (etaminus, etaplus), 0 < etaminus < 1 < etaplus. */

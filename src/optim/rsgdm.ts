@@ -3,6 +3,10 @@ import { valueText, checkRange, HyperparameterError, StateError } from '../error
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
 
+/**
+ * Options of `RandomScaledSGDM` (SGD with momentum whose step is multiplied by an Exp(1) draw each step);
+ * unset fields take the defaults stated on each.
+ */
 export interface RandomScaledSGDMOptions {
   lr?: number;
   /** β of the momentum EMA m = β·m + (1−β)·g. */

@@ -4,6 +4,10 @@ import { valueText, checkRange, describe, DisposedError, HyperparameterError, re
 import { requireParamSet, type ParamSet } from '../params.js';
 import { Optimizer, requireBool, type StateDict } from './base.js';
 
+/**
+ * Options of `SAM` (Foret et al. 2021: ascend to θ + ρ·g/‖g‖, take the base optimizer's step with the
+ * gradient there); unset fields take the defaults stated on each.
+ */
 export interface SAMOptions<B extends Optimizer<any, any>> {
   /** Neighbourhood radius ρ (default 0.05; ASAM papers use larger values, e.g. 0.5–2). */
   rho?: number;
@@ -18,6 +22,7 @@ export type Closure = () => number;
 
 export const SAM_FORMAT = 'simdopt/sam';
 
+/** SAM's state as plain data: the base optimizer's state dict and SAM's own. */
 export interface SAMStateDict {
   format: typeof SAM_FORMAT;
   version: 1;
@@ -106,6 +111,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
     return loss;
   }
 
+  /** Set the gradients of the ParamSet to 0. */
   zeroGrad(): void { this.live(); this.params.zeroGrad(); }
 
   /** Throws DisposedError after free(), or once the ParamSet was freed or the engine disposed. */
@@ -114,6 +120,7 @@ export class SAM<B extends Optimizer<any, any> = Optimizer<any, any>> {
     this.params.checkLive();
   }
 
+  /** The state as plain data: SAM's own and the base optimizer's. */
   stateDict(): SAMStateDict {
     this.live();
     return { format: SAM_FORMAT, version: 1, rho: this.rhoV, adaptive: this.adaptiveV, base: this.base.stateDict() };

@@ -8,6 +8,10 @@ import { ACCUM, INIT, PrecondOptimizer } from './precond.js';
 export type SANIAMetric = 'hutchinson' | 'adam-sqr' | 'adagrad-sqr';
 const METRICS: readonly SANIAMetric[] = ['hutchinson', 'adam-sqr', 'adagrad-sqr'];
 
+/**
+ * Options of `SANIA` (a Polyak-type adaptive step in a preconditioned metric, AdaGrad-, Adam- or
+ * Hutchinson-style); unset fields take the defaults stated on each.
+ */
 export interface SANIAOptions {
   /** Multiplier of the Polyak step (1 = the plain rule). */
   lr?: number;

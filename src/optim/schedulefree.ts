@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups } from './base.js';
 import { groupRuns, type Run } from './runs.js';
 
+/**
+ * Options of `ScheduleFreeSGD` (Defazio et al. 2024: z ← z − γ·g at y = (1 − β)·z + β·x, x the running
+ * average of z; no decay schedule needed); unset fields take the defaults stated on each.
+ */
 export interface ScheduleFreeSGDOptions {
   lr?: number;
   momentum?: number;
@@ -11,6 +15,10 @@ export interface ScheduleFreeSGDOptions {
   r?: number;
   weightLrPower?: number;
 }
+/**
+ * Options of `ScheduleFreeAdamW` (Defazio et al. 2024: Adam's normalisation inside schedule-free averaging;
+ * no decay schedule needed); unset fields take the defaults stated on each.
+ */
 export interface ScheduleFreeAdamWOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -2,6 +2,10 @@ import { checkRange, HyperparameterError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups, requireBool } from './base.js';
 
+/**
+ * Options of `SGD` (torch.optim.SGD: b = μ·b + (1 − τ)·g, θ ← θ − lr·(g + μ·b if Nesterov else b), with L2
+ * weight decay added to g); unset fields take the defaults stated on each.
+ */
 export interface SGDOptions {
   lr: number;
   momentum?: number;

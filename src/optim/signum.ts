@@ -2,11 +2,16 @@ import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups } from './base.js';
 
+/** Options of `SignSGD` (θ ← θ − lr·sign(g)); unset fields take the defaults stated on each. */
 export interface SignSGDOptions {
   lr?: number;
   /** Decoupled weight decay p ← p·(1 − lr·λ). */
   weightDecay?: number;
 }
+/**
+ * Options of `Signum` (θ ← θ − lr·sign(m), m = β·m + (1 − β)·g); unset fields take the defaults stated on
+ * each.
+ */
 export interface SignumOptions extends SignSGDOptions {
   /** β of the momentum EMA m = β·m + (1−β)·g. */
   momentum?: number;

@@ -3,6 +3,10 @@ import type { ParamSet } from '../params.js';
 import { type Span, type WithGroups } from './base.js';
 import { checkSeed, HvpOptimizer, type Hvp, type HvpOptions } from './hvp.js';
 
+/**
+ * Options of `Sophia` (Liu et al. 2023: θ ← θ − lr·clip(m/max(γ·h, ε), 1), h a Hessian-diagonal estimate
+ * refreshed every k steps); unset fields take the defaults stated on each.
+ */
 export interface SophiaOptions {
   lr?: number;
   betas?: readonly [number, number];

@@ -27,11 +27,15 @@ import { Optimizer, type StateDict } from './base.js';
 export interface Stateful {
   readonly kind: string;
   readonly params: ParamSet;
+  /** The state as plain data. */
   stateDict(): object;
+  /** Restore a state from `stateDict()`; throws StateError, changing nothing, on a state that does not fit. */
   loadStateDict(sd: any): void;
 }
 
+/** The `format` field of an optimizer state file's manifest. */
 export const STATE_FILE_FORMAT = 'simdopt/optimizer-state';
+/** The version of the optimizer state file layout this build writes and reads. */
 export const STATE_FILE_VERSION = 1;
 const MAGIC = [0x53, 0x49, 0x4d, 0x44, 0x4f, 0x50, 0x54, 0x1a];
 const HEADER = 32;
@@ -48,6 +52,7 @@ const dtypeOf = (a: unknown): DTypeName | null => {
 
 /** Where one typed array lies in the payload. */
 export interface PayloadEntry { dtype: DTypeName; elements: number; offset: number; bytes: number }
+/** One tensor of a state file's manifest: its name and shape. */
 export interface TensorEntry {
   name: string;
   shape: number[];
@@ -78,10 +83,12 @@ export interface StateManifest {
   payloadBytes: number;
 }
 
+/** Options of `saveState`. */
 export interface SaveStateOptions {
   /** Also store the parameter values (a full checkpoint; loadState restores them). Default false. */
   params?: boolean;
 }
+/** Options of `loadState`. */
 export interface LoadStateOptions {
   /** Restore parameter values: true requires them in the file, false ignores them; default: when present. */
   params?: boolean;
@@ -100,6 +107,10 @@ function requireStateful(opt: unknown): Stateful {
   return o as Stateful;
 }
 
+/**
+ * Serialize an optimizer's full state (its `stateDict()`, and the parameters with `{ params: true }`) into
+ * a binary state file that `loadState` restores bit for bit, in any runtime.
+ */
 export function saveState(opt: Stateful, options: SaveStateOptions = {}): Uint8Array {
   checkHost();
   requireStateful(opt);

@@ -18,6 +18,10 @@ export interface TorchStateDict {
   state: Record<string, Record<string, unknown>>;
   param_groups: (Record<string, unknown> & { params: number[]; param_names?: string[] })[];
 }
+/**
+ * Options of `importTorchState`: how torch's parameter indices map to tensor names, and the step count to
+ * take.
+ */
 export interface ImportTorchOptions {
   /**
    * `names[i]` is the simdopt tensor name of torch param id i. For one group built from

@@ -2,6 +2,10 @@ import { checkRange } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type WithGroups } from './base.js';
 
+/**
+ * Options of `Yogi` (Adam with the additive update v ← v − (1 − β2)·sign(v − g²)·g²); unset fields take the
+ * defaults stated on each.
+ */
 export interface YogiOptions {
   lr?: number;
   betas?: readonly [number, number];

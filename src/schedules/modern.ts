@@ -4,6 +4,10 @@ import type { Engine } from '../engine/engine.js';
 import { valueText, HyperparameterError } from '../errors.js';
 import { checkStep, finite, integer, oneOf, PI, type Schedule, scheduleArgs } from './common.js';
 
+/**
+ * Options of `warmupStableDecay` (linear warmup to peak, a constant phase, then a decay to the end value);
+ * unset fields take the defaults stated on each.
+ */
 export interface WarmupStableDecayOptions {
   /** lr at step 0 (default 0). */
   init?: number;

@@ -4,6 +4,10 @@
 import { valueText, nameText, HyperparameterError, StateError } from '../errors.js';
 import { finite, integer, nonNegative, oneOf } from './common.js';
 
+/**
+ * Options of `ReduceLROnPlateau` (torch's: multiply the rate by factor after patience steps without
+ * improvement beyond threshold); unset fields take the defaults stated on each.
+ */
 export interface ReduceLROnPlateauOptions {
   /** Starting learning rate. */
   init: number;
@@ -25,6 +29,7 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/** ReduceLROnPlateau's state as plain data (torch's state_dict fields). */
 export interface PlateauStateDict {
   format: 'simdopt-plateau';
   mode: 'min' | 'max';
@@ -105,6 +110,7 @@ export class ReduceLROnPlateau {
     return this._lr;
   }
 
+  /** The state as plain data (torch's ReduceLROnPlateau fields); `loadStateDict()` restores it. */
   stateDict(): PlateauStateDict {
     return { format: 'simdopt-plateau', mode: this.mode, thresholdMode: this.thresholdMode, lr: this._lr, best: this.best,
       numBadSteps: this.bad, cooldownCounter: this.cooldownCounter, steps: this.steps };

@@ -51,6 +51,10 @@ export function cosineWarmRestarts(engine: Engine, o: { init: number; t0: number
   };
 }
 
+/**
+ * Options of `oneCycle` (torch's OneCycleLR: warmup to maxLr, then annealing to
+ * maxLr/(divFactor·finalDivFactor)); unset fields take the defaults stated on each.
+ */
 export interface OneCycleOptions {
   maxLr: number;
   totalSteps: number;
@@ -105,6 +109,10 @@ export function oneCycle(engine: Engine, o: OneCycleOptions): Schedule {
   };
 }
 
+/**
+ * Options of `cyclicSchedule` (torch's CyclicLR: triangular, triangular2 or exp_range cycles between baseLr
+ * and maxLr); unset fields take the defaults stated on each.
+ */
 export interface CyclicOptions {
   baseLr: number;
   maxLr: number;

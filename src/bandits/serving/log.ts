@@ -40,6 +40,10 @@ export const LOG_VERSION = 1;
 /** Most waiting decisions / remembered resolved ids of one log. */
 export const MAX_LOG_CAPACITY = 10_000_000;
 
+/**
+ * Options of `bandits.DecisionLog`, which holds served decisions until their rewards arrive (delayed
+ * feedback); unset fields take the defaults stated on each.
+ */
 export interface DecisionLogOptions {
   /** Most decisions waiting for a reward (1 to 1e7, default 100,000); one more evicts the oldest. */
   capacity?: number;
@@ -90,7 +94,12 @@ export interface LogRecord extends LogEntry {
   /** 'joined': a real reward; 'defaulted': the TTL's defaultReward. */
   outcome: 'joined' | 'defaulted';
 }
+/** A reward for a logged decision, matched by its eventId. */
 export interface RewardInput { eventId: string; reward: number }
+/**
+ * What `DecisionLog.rewards()` did with a batch of rewards: how many it joined and learned, and how many it
+ * found late, duplicate or unknown.
+ */
 export interface RewardsResult {
   /** Rewards matched to a waiting decision. */
   joined: number;
@@ -110,6 +119,10 @@ export interface RewardsResult {
   /** The resolved decisions of this call, in the order they were learned. */
   records: LogRecord[];
 }
+/**
+ * Running counts of a `DecisionLog` since it was made (every decision and reward is counted in exactly one
+ * outcome).
+ */
 export interface LogCounts {
   decided: number; joined: number; late: number; duplicates: number; unknown: number;
   defaulted: number; dropped: number; evicted: number; learned: number;

@@ -17,6 +17,10 @@ const PROBABILITY_SCORES = ['EXP3', 'EXP3IX', 'EXP3P', 'TsallisINF', 'Hedge', 'F
 /** Deterministic argmax policies (π(b) = 1/#ties on the maximal scores). */
 const ARGMAX = ['UCB1', 'UCBV', 'MOSS', 'MOSSAnytime', 'KLUCB', 'IMED', 'BayesUCB', 'LinUCB', 'SWUCB', 'DiscountedUCB', 'HybridLinUCB'];
 
+/**
+ * Options of `bandits.ServedPolicy` (production rails around a policy: a version, an exact exploration
+ * floor, a holdout share); unset fields take the defaults stated on each.
+ */
 export interface ServedPolicyOptions {
   /** Written into every decision (1 to 128 characters, default '1'). */
   policyVersion?: string;
@@ -33,6 +37,10 @@ export interface ServedPolicyOptions {
   /** Integer in [0, 2^53): the key of the rails' PRNG (default 0; use another than the policy's seed). */
   seed?: number;
 }
+/**
+ * A decision of a `ServedPolicy`: the inner policy's decision with the floor mixture applied, and which arm
+ * of the A/B it came from.
+ */
 export interface ServedDecision extends Decision {
   eventId: string;
   policyVersion: string;

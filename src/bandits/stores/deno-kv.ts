@@ -37,10 +37,14 @@ interface KvAtomic {
 }
 /** What DenoKvStore needs of a `Deno.Kv`. */
 export interface DenoKvLike {
+  /** Read one key. */
   get(key: KvKey): Promise<KvEntry>;
+  /** Read several keys in one consistent snapshot. */
   getMany(keys: KvKey[]): Promise<KvEntry[]>;
+  /** Start an atomic operation (checks, sets and deletes committed together). */
   atomic(): KvAtomic;
 }
+/** Options of `bandits.DenoKvStore`, the shared policy state in Deno KV. */
 export interface DenoKvStoreOptions {
   /** Key prefix of the policy's entries (1 to 8 parts: strings or numbers). */
   key: readonly (string | number)[];

@@ -45,12 +45,17 @@ import { readStateFile } from '../state-file.js';
 
 /** What PolicyObject needs of a Durable Object's `ctx.storage`. */
 export interface DurableStorageLike {
+  /** Read several keys at once. */
   get(keys: string[]): Promise<Map<string, unknown>>;
+  /** Run `f` as one transaction (its puts and deletes commit together or not at all). */
   transaction<T>(f: (txn: { put(entries: Record<string, unknown>): Promise<void> | void; delete(keys: string[]): Promise<number> | number }) => Promise<T>): Promise<T>;
 }
 /** What DurableObjectStore needs of a Durable Object stub. */
-export interface DurableStubLike { fetch(input: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array }): Promise<Response> }
+export interface DurableStubLike {
+  /** Send a request to the object. */
+  fetch(input: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array }): Promise<Response> }
 
+/** Options of `bandits.PolicyObject`, the policy state kept inside a Durable Object. */
 export interface PolicyObjectOptions {
   /** Makes a fresh policy of the served configuration (the state starts from it). */
   create: () => Policy;
@@ -63,6 +68,7 @@ export interface PolicyObjectOptions {
   /** Most events of one learn request (1 to 1e6, default 100,000). */
   maxBatch?: number;
 }
+/** Options of `bandits.DurableObjectStore`, the Worker-side client of a PolicyObject. */
 export interface DurableObjectStoreOptions {
   /** Makes a fresh policy of the served configuration (snapshots are materialised into one). */
   create: () => Policy;

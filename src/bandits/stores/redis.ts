@@ -34,8 +34,15 @@ import type { BanditEvent, LearnResult, Policy } from '../policy.js';
 import { deltaFromPayload, deltaIdentity, hashEventIds, type Delta } from '../delta.js';
 
 /** The one method the store needs of a Redis client. */
-export interface RedisCommandClient { sendCommand(args: string[]): Promise<unknown> }
+export interface RedisCommandClient {
+  /** Send one raw command (`['EVALSHA', sha, ...]`) and resolve to its reply. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
 
+/**
+ * Options of `bandits.RedisStore`, the shared policy state in Redis that several processes merge their
+ * deltas into.
+ */
 export interface RedisStoreOptions {
   /** Key prefix of this policy's keys (P:meta, P:sums, P:count, P:ids). */
   key: string;

@@ -18,6 +18,10 @@ import { Vecs, type Vec } from '../vec.js';
 import { BuiltinModel, requireDim } from './model.js';
 import { RIDGE_HYPERS, type RidgeHyper } from './ridge.js';
 
+/**
+ * The data of `bilevel.models.logistic` (and, extended, of softmax): training and validation features
+ * (row-major) and labels, and what x is (`hyper`: a log weight decay, one per feature, or per-sample weights).
+ */
 export interface GlmSpec {
   /** Number of features d (append a column of ones for an intercept). */
   features: number;
@@ -37,6 +41,7 @@ export interface GlmSpec {
   weights?: ArrayLike<number>;
 }
 
+/** The data of `bilevel.models.softmax`: as GlmSpec, with integer labels in [0, classes). */
 export interface SoftmaxSpec extends GlmSpec {
   /** Number of classes K ≥ 2. */
   classes: number;

@@ -6,6 +6,11 @@ import { DisposedError, describe, InvalidArgumentError, LengthMismatchError, Non
 import type { Oracles } from '../oracles.js';
 import { Vecs, type Vec } from '../vec.js';
 
+/**
+ * The base class of the built-in bilevel models (`bilevel.models.quadratic`, `ridge`, `logistic`,
+ * `softmax`): the data and the exact oracles of both levels in engine memory, passed to `bilevel.solve` as
+ * `model`. `free()` releases it.
+ */
 export abstract class BuiltinModel {
   /** Dimension of the upper variable x. */
   abstract readonly dx: number;

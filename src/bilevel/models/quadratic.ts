@@ -11,6 +11,7 @@ import { zeroCalls, type Oracles, type SecondOrderTier } from '../oracles.js';
 import type { Vec, Vecs } from '../vec.js';
 import { BuiltinModel, requireDim } from './model.js';
 
+/** A bilevel problem with quadratic upper and lower levels for `bilevel.models.quadratic`, given by the matrices and vectors below (the model's exact oracles run in wasm). */
 export interface QuadraticSpec {
   /** Dimension of x. */
   dx: number;

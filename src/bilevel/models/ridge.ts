@@ -15,6 +15,7 @@ import { BuiltinModel, requireDim } from './model.js';
 export const RIDGE_HYPERS = ['logRidge', 'logFeatureRidge', 'sampleWeights'] as const;
 export type RidgeHyper = (typeof RIDGE_HYPERS)[number];
 
+/** The data of `bilevel.models.ridge`: ridge regression trained on (trainX, trainY), validated on (valX, valY), with x the hyperparameter `hyper` names. */
 export interface RidgeSpec {
   /** Number of features d. */
   features: number;

@@ -3,6 +3,10 @@ import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
 import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
+/**
+ * Options of `optax.scaleByAdam` (u = m̂/(√(v̂ + ε_root) + ε)): defaults b1 0.9, b2 0.999, eps 1e-8,
+ * epsRoot 0, no Nesterov.
+ */
 export interface ScaleByAdamOptions { b1?: number; b2?: number; eps?: number; epsRoot?: number; nesterov?: boolean }
 
 /**

@@ -7,6 +7,10 @@ import type { Mask } from './masked.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
 
+/**
+ * Options of `optax.adam`: scaleByAdam's options and the learning rate (a number or a schedule; default
+ * 1e-3).
+ */
 export interface AdamChainOptions extends ScaleByAdamOptions { lr?: ScalarOrSchedule }
 
 /** optax.adam: chain(scaleByAdam(opts), scaleByLearningRate(lr)). Default lr = 1e-3. */
@@ -25,6 +29,7 @@ export function nadamw(opts: Omit<AdamWChainOptions, 'nesterov'> = {}): Gradient
   return adamw({ ...opts, nesterov: true });
 }
 
+/** Options of `optax.adamw` (adam with weight decay λ·θ added to the update before the learning-rate scaling; defaults lr 1e-3, weightDecay 1e-4 as optax). */
 export interface AdamWChainOptions extends AdamChainOptions {
   weightDecay?: ScalarOrSchedule;
   /** Decay only these tensors (e.g. not biases and norms). */
@@ -55,6 +60,10 @@ export function adamw(opts: AdamWChainOptions = {}): GradientTransformation {
   }
 }
 
+/**
+ * Options of `optax.sgd`: the learning rate (required), momentum (default none) and Nesterov (default
+ * false).
+ */
 export interface SgdChainOptions { lr: ScalarOrSchedule; momentum?: number; nesterov?: boolean }
 
 /**

@@ -17,6 +17,7 @@ import { checkKnownKeys } from '../../options.js';
 import { requireParamSet, type ParamSet, type TensorInfo } from '../../params.js';
 import { OPTIM } from '../wasm.js';
 
+/** The `format` field of a transformation state dict (`optax.TRANSFORM_STATE_FORMAT`). */
 export const TRANSFORM_STATE_FORMAT = 'simdopt/transform';
 export const TRANSFORM_STATE_VERSION = 1;
 
@@ -34,6 +35,7 @@ export interface TransformStateNode {
   state: Record<string, Record<string, Float32Array>>;
   inner: TransformStateNode[];
 }
+/** A transformation state as plain data (what `TransformState.stateDict()` returns). */
 export interface TransformStateDict {
   format: typeof TRANSFORM_STATE_FORMAT;
   version: number;
@@ -79,6 +81,7 @@ export class TransformState {
     this.params.checkLive();
   }
 
+  /** The transformation state as plain data (copies of its arrays and scalars); `loadStateDict()` restores it. */
   stateDict(): TransformStateDict {
     this.checkLive();
     return { format: TRANSFORM_STATE_FORMAT, version: TRANSFORM_STATE_VERSION, tree: this.node() };
@@ -142,6 +145,10 @@ export class TransformState {
   }
 }
 
+/**
+ * An optax-style gradient transformation: `init(params)` makes its state, `update(state, updates)`
+ * transforms the updates in place; compose them with `optax.chain`.
+ */
 export interface GradientTransformation {
   readonly kind: string;
   /** Create the state for `params` (covering `runs`, default: the whole arena). */

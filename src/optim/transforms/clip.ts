@@ -32,6 +32,10 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
   });
 }
 
+/**
+ * Options of `optax.adaptiveGradClip` (unit-wise clipping to ‖g‖ ≤ clipping·max(‖θ‖, eps); default eps
+ * 1e-3).
+ */
 export interface AgcOptions { clipping: number; eps?: number }
 
 /**

@@ -21,6 +21,7 @@ export function clipGradNormAdaptive(params: ParamSet, opts: { clipping: number;
   return agcTensors(params.engine, params.tensors, params.grad.ptr, params.data.ptr, lam, eps);
 }
 
+/** What a non-finite guard saw on its last update. */
 export interface NonFiniteReport {
   /** NaN and ±Inf entries found in the gradients. */
   nonFinite: number;

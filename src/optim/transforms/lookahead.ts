@@ -3,6 +3,10 @@ import { requireParamSet } from '../../params.js';
 import { valueText, checkRange, HyperparameterError, StateError } from '../../errors.js';
 import { allRuns, checkUpdates, forRuns, txOptions, TransformState, type GradientTransformation } from './base.js';
 
+/**
+ * Options of `optax.lookahead`: every syncPeriod steps the slow weights move by alpha toward the fast ones,
+ * φ ← φ + α·(θ − φ), and θ ← φ.
+ */
 export interface LookaheadOptions { syncPeriod: number; alpha: number }
 
 /**

@@ -3,6 +3,7 @@ import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
 import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
+/** Options of `optax.traceMomentum` (t = decay·t + g; with Nesterov the update is g + decay·t). */
 export interface TraceOptions { decay: number; nesterov?: boolean }
 
 /**
@@ -24,6 +25,7 @@ export function traceMomentum(options: TraceOptions): GradientTransformation {
   });
 }
 
+/** Options of `optax.ema` (u = decay·u + (1 − decay)·g, debiased by 1 − decay^t unless debias is false). */
 export interface EmaOptions { decay: number; debias?: boolean }
 
 /**

@@ -3,6 +3,10 @@ import { checkRange } from '../../errors.js';
 import { requireBool } from '../base.js';
 import { forRuns, transformation, txOptions, TransformState, type GradientTransformation } from './base.js';
 
+/**
+ * Options of `optax.scaleByRms` (u = g/√(v + eps), or g/(√v + eps) with epsInSqrt false); defaults decay
+ * 0.9, eps 1e-8, epsInSqrt true, initialScale 0.
+ */
 export interface ScaleByRmsOptions { decay?: number; eps?: number; epsInSqrt?: boolean; initialScale?: number }
 
 /**
@@ -31,6 +35,7 @@ export function scaleByRms(options?: ScaleByRmsOptions): GradientTransformation 
   });
 }
 
+/** Options of `optax.scaleByStddev` (u = g/√(v − m² + eps)); defaults decay 0.9, eps 1e-8, initialScale 0. */
 export interface ScaleByStddevOptions { decay?: number; eps?: number; initialScale?: number }
 
 /**

@@ -8,6 +8,7 @@ import { OPTIM } from '../wasm.js';
 
 export const WRAPPER_STATE_VERSION = 1;
 
+/** The state of an optimizer wrapper (Lookahead, EMA, SWA) as plain data. */
 export interface WrapperStateDict {
   format: string;
   version: number;
@@ -46,6 +47,7 @@ abstract class Averaged {
     this.params.checkLive();
   }
 
+  /** The wrapper's state as plain data, with the wrapped optimizer's; `loadStateDict()` restores it. */
   stateDict(): WrapperStateDict {
     this.live();
     const state: Record<string, Float32Array> = {};
@@ -84,6 +86,10 @@ abstract class Averaged {
   }
 }
 
+/**
+ * Options of `Lookahead` (Zhang et al. 2019) around any optimizer: every k steps φ ← φ + α·(θ − φ), θ ← φ;
+ * defaults k 5, alpha 0.5.
+ */
 export interface LookaheadWrapperOptions { k?: number; alpha?: number }
 
 /**
@@ -107,6 +113,7 @@ export class Lookahead extends Averaged {
   }
 
   get stepCount(): number { this.live(); return this.scalars.count!; }
+  /** Set the gradients to 0 (through the wrapped optimizer). */
   zeroGrad(): void { this.live(); this.optimizer.zeroGrad(); }
 
   /** opt.step(), then every k-th step the sync. A step the optimizer skipped (nonFinite: 'skip') does not count. */
@@ -131,6 +138,10 @@ export class Lookahead extends Averaged {
   }
 }
 
+/**
+ * Options of `EMA` (an exponential moving average of the parameters beside any optimizer: θ̄ = decay·θ̄ +
+ * (1 − decay)·θ; divided by 1 − decay^t only with debias true; default false).
+ */
 export interface EMAOptions { decay: number; debias?: boolean }
 
 /**
@@ -156,6 +167,7 @@ export class EMA extends Averaged {
 
   get count(): number { this.live(); return this.scalars.count!; }
 
+  /** Fold the current parameters into the average: e ← decay·e + (1 − decay)·θ. */
   update(): void {
     this.live();
     const e = this.params.engine;
@@ -173,6 +185,10 @@ export class EMA extends Averaged {
   }
 }
 
+/**
+ * Options of `SWA` (stochastic weight averaging: the mean of the parameters taken every `every` steps from
+ * step `start` on; defaults 1 and 0).
+ */
 export interface SWAOptions { every?: number; start?: number }
 
 /**
@@ -197,6 +213,7 @@ export class SWA extends Averaged {
 
   get averaged(): number { this.live(); return this.scalars.averaged!; }
 
+  /** Count one step; from step `start` on, every `every` steps add the parameters to the running mean. */
   update(): void {
     this.live();
     const c = this.scalars.count! + 1;
