@@ -1,4 +1,4 @@
-// Issue 12 §3: `npm run docs` (TypeDoc over the public entry points "simdopt" and "simdopt/tfjs",
+// Issue 12 §3: `npm run docs` (TypeDoc over the public entry points "simdopt", "simdopt/bandits" and "simdopt/tfjs",
 // typedoc.json) builds the API reference, and every export has a doc comment: each class, interface,
 // type alias, function, constant and namespace reached from either entry, namespace members
 // (bandits.UCB1, online.OGD, optax.chain, ...) included. TypeDoc's validation.notDocumented with

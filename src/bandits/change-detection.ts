@@ -335,6 +335,7 @@ abstract class ChangeDetection extends Policy {
   }
 
   // ---- arms, restarts, state ----
+  /** Append an arm to the inner policy (with its `prior` statistics) and to the detector (no history); returns its index. */
   override addArm(prior?: Record<string, ArrayLike<number> | number>): number {
     this.checkLive();
     this.inner.addArm(prior);

@@ -13,9 +13,11 @@ import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optChoice, optNumber, stage } from './input.js';
 
+/** How `online.CoinBetting` bets: 'coordinate' (one Krichevsky–Trofimov bettor per coordinate; |g_i| ≤ G) or 'ball' (a 1-D bettor for the magnitude times an adaptive-OGD direction; ‖g‖₂ ≤ G). */
 export type CoinBettingMode = 'coordinate' | 'ball';
 const MODES: readonly CoinBettingMode[] = ['coordinate', 'ball'];
 
+/** Options of `online.CoinBetting`; unset fields take the defaults stated on each. */
 export interface CoinBettingOptions {
   /** The feasible set (online.sets.*). Required; mode 'coordinate' takes `unconstrained` or `box`. */
   set: FeasibleSet;
@@ -29,6 +31,12 @@ export interface CoinBettingOptions {
 const KEYS = ['set', 'mode', 'epsilon', 'lipschitz'];
 const BIG = Number.MAX_VALUE;
 
+/**
+ * Coin betting (Orabona & Pál 2016): a parameter-free online linear optimiser, no learning rate. It bets
+ * the fraction β_t = (Σ_{s<t} c_s)/t of the wealth won so far on the coins c_t = −g_t/G; regret against any
+ * u is O(‖u‖·G·√(T ln(1 + T‖u‖))) with nothing to tune. On a bounded set the bet is projected by
+ * Cutkosky's 2020 constraint reduction.
+ */
 export class CoinBetting extends OnlineLearner {
   static readonly learnerName = 'CoinBetting';
   get learnerName(): string { return 'CoinBetting'; }

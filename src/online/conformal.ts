@@ -25,22 +25,26 @@ const SLOT = 6;
 const alphaOf = (name: string, v: unknown): number => optNumber(name, 'alpha', v, 0.1, 0, 1, true, true);
 const slotsFor = (g: number): number => Math.ceil(g / 2) * 54;
 
+/** Options shared by the online conformal predictors (ACI, SFOGD, SAOCP); unset fields take the defaults stated on each. */
 export interface ConformalOptions {
   /** α, the target miscoverage: intervals should cover a fraction 1 − α of the rounds. Default 0.1. */
   alpha?: number;
 }
+/** Options of `online.ACI` (adaptive conformal inference, Gibbs & Candès 2021: α_{t+1} = α_t + γ·(α − err_t), q_t the empirical quantile of the last `window` scores). */
 export interface ACIOptions extends ConformalOptions {
   /** γ, the step of α_t. Default 0.005 (Gibbs & Candès). */
   gamma?: number;
   /** Number of recent scores whose quantile is the radius. Default 1000. */
   window?: number;
 }
+/** Options of `online.SFOGD` (scale-free OGD on the pinball loss: q ← max(0, q − D·∇_t/√Σ∇²)). */
 export interface SFOGDOptions extends ConformalOptions {
   /** D, the scale of the scores (the step is D/√Σ∇²). Default 0: the largest score seen so far. */
   scale?: number;
   /** q_1, the first radius. Default 0. */
   initial?: number;
 }
+/** Options of `online.SAOCP` (strongly adaptive online conformal prediction: SF-OGD experts on geometric lifetimes, aggregated by coin betting). */
 export interface SAOCPOptions extends SFOGDOptions {
   /** g, the lifetime multiplier: the expert started at round t lives g·2^{v(t)} rounds. Default 8. */
   lifetime?: number;
