@@ -16,6 +16,7 @@ import { describe, HyperparameterError, InvalidArgumentError, requireObject, sug
 import { checkFeatures, LinearPolicy } from './contextual.js';
 import { LinEpsilonGreedy } from './regression.js';
 
+/** Options of `bandits.cbify` (Vowpal Wabbit's --cbify): the multiclass data, the policies to run over it as a contextual bandit stream; unset fields take the defaults stated on each. */
 export interface CbifyOptions {
   /** n × dim feature values, example-major (finite, within ±1e12). */
   features: ArrayLike<number>;
@@ -34,6 +35,7 @@ export interface CbifyOptions {
   /** PV loss after every `every` examples in `curve` (default 100). */
   every?: number;
 }
+/** One policy's result on the cbify stream: its progressive-validation loss (mean 0/1 cost of the labels it chose before learning each example). */
 export interface CbifyPolicyResult {
   /** Progressive-validation loss: mean 0/1 cost of the labels chosen before learning each example. */
   loss: number;
@@ -44,6 +46,7 @@ export interface CbifyPolicyResult {
   /** PV loss after every `every` examples (and at the end). */
   curve: number[];
 }
+/** What `bandits.cbify` returns: each policy's progressive-validation loss (with `supervised`, also the full-information learner's) and the pairwise Z-tests (significant at |Z| > 1.96). */
 export interface CbifyResult {
   /** Examples in the stream. */
   n: number;
