@@ -14,6 +14,7 @@ import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optInt, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 
+/** Options of `online.FLH`; unset fields take the defaults stated on each. */
 export interface FLHOptions {
   /** The feasible set (online.sets.*). Required; bounded unless `diameter` is given. */
   set: FeasibleSet;
@@ -33,6 +34,13 @@ const BIG = Number.MAX_VALUE;
 /** Expert slots: ⌈g/2⌉ live per level of the 2-adic valuation, 54 levels (t < 2^53). */
 const slotsFor = (g: number): number => Math.ceil(g / 2) * 54;
 
+/**
+ * Follow-the-Leading-History (Hazan & Seshadhri 2009): adaptive regret, low on every interval at once.
+ * An OGD expert (η_τ = D/(G√τ) at age τ) starts every round; the one born at round i lives g·2^{v(i)}
+ * rounds (v the 2-adic valuation: O(g log t) experts alive); Hedge at rate η over the linearised
+ * losses ⟨g_t, x_j⟩ weighs them, a newcomer entering with weight 1/(t + 1). On an interval I = [r, s]
+ * inside one expert's life the regret against any u ∈ K is ≤ ln(s)/η + η|I|(GD)²/8 + (3/2)GD√|I|.
+ */
 export class FLH extends OnlineLearner {
   static readonly learnerName = 'FLH';
   get learnerName(): string { return 'FLH'; }
