@@ -551,14 +551,14 @@ await e2.dispose();
   log(`edge done ${fmt((now() - tStart) / 1000)} s`);
 }
 
-// ---------- 16. decisions/s of the Node HTTP server (examples/node-server) over Redis (bench/node-server.mjs) ----------
+// ---------- 17. decisions/s of the Node HTTP server (examples/node-server) over Redis (bench/node-server.mjs) ----------
 {
   const { measureNodeServer } = await import('./node-server.mjs');
   try {
     const { rows: nsRows, data } = await measureNodeServer(simdopt, { quick: QUICK });
     results.nodeServer = data;
-    for (const r of nsRows) addRow('16', r.name, r.value, r.target, r.pass);
-  } catch (err) { log(`note: node-server rows failed (${err.message})`); addRow('16', 'Node server', `failed: ${err.message}`); }
+    for (const r of nsRows) addRow('17', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: node-server rows failed (${err.message})`); addRow('17', 'Node server', `failed: ${err.message}`); }
   log(`node server done ${fmt((now() - tStart) / 1000)} s`);
 }
 
@@ -569,7 +569,7 @@ try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

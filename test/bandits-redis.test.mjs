@@ -159,3 +159,18 @@ run('load and fault: 8 writer processes x 10,000 events (10% sent twice), two ki
   console.log(`redis load test: ${WRITERS} writers x ${SENDS} events (${sends - unique.length} repeats, 2 writers killed and restarted) in ${seconds.toFixed(2)} s = ${Math.round(sends / seconds)} events/s for the whole run (process start-up included)`);
   p.free(); q.free(); one.free(); store.free();
 }, 120_000);
+
+run('snapshot(into) writes the shared state into a served policy (same bits as a fresh snapshot, same object); another configuration is refused, unchanged', async () => {
+  const store = new bandits.RedisStore(client, { key: 't-into', create: ucb });
+  const served = ucb(), held = served;
+  served.learn([ev('local', 1, 1)]); // local learning the shared state replaces
+  await store.learn(Array.from({ length: 30 }, (_, i) => ev(i, i % 4, (i % 3) / 2)));
+  assert.equal(await store.snapshot(served), held, 'the same object comes back');
+  const fresh = await store.snapshot();
+  assert.equal(hex(served.save()), hex(fresh.save()), 'into = a fresh snapshot, bit for bit');
+  const other = new bandits.UCB1(e, { arms: 5 }), before = hex(other.save());
+  await assert.rejects(store.snapshot(other), InvalidArgumentError);
+  assert.equal(hex(other.save()), before);
+  await assert.rejects(store.snapshot({}), InvalidArgumentError);
+  other.free(); fresh.free(); served.free(); store.free();
+});

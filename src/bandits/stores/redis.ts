@@ -30,7 +30,8 @@
 // Ids older than the window are forgotten (learned again if they return), as in the in-process window.
 import type { Engine } from '../../engine/engine.js';
 import { describe, HyperparameterError, InvalidArgumentError, StateError, StoreError } from '../../errors.js';
-import type { BanditEvent, LearnResult, Policy } from '../policy.js';
+import { Policy, type BanditEvent, type LearnResult } from '../policy.js';
+import { readStateFile } from '../state-file.js';
 import { deltaFromPayload, deltaIdentity, hashEventIds, type Delta } from '../delta.js';
 
 /** The one method the store needs of a Redis client. */
@@ -315,12 +316,32 @@ export class RedisStore {
     return deltaFromPayload(this.empty, n, bytesOfHex(sums!, `Redis key ${this.key}:sums`), `Redis key ${this.key}`);
   }
 
-  /** A fresh policy (from `create`) holding the shared state: decide from it; free it when replaced. */
-  async snapshot(): Promise<Policy> {
+  /**
+   * A fresh policy (from `create`) holding the shared state: decide from it; free it when replaced.
+   * With `into` (a live policy of the store's configuration, e.g. the one a ServedPolicy or a
+   * DecisionLog serves), the shared state is written into that policy instead (its state and its
+   * eventId window become the snapshot's, in one synchronous step, so no decision sees half of it) and
+   * `into` is returned: whoever holds it decides from the new state, and nothing is freed. A policy of
+   * another configuration is refused with InvalidArgumentError, unchanged.
+   */
+  async snapshot(into?: Policy): Promise<Policy> {
+    if (into !== undefined) {
+      if (!(into instanceof Policy)) throw new InvalidArgumentError(`RedisStore snapshot into must be a bandit policy, got ${describe(into)}`);
+      into.checkLive();
+      if (into.engine !== this.engine) throw new InvalidArgumentError('RedisStore snapshot into: the policy lives on another engine than the store');
+      const id = into.mergeable ? deltaIdentity(into.delta([])) : null;
+      if (id !== this.identity) throw new InvalidArgumentError(`RedisStore snapshot into: ${into.kind} ${JSON.stringify(into.options).slice(0, 200)} is not the store's policy (${this.identity.slice(0, 300)})`);
+    }
     const d = await this.read();
     const p = this.create();
     try { p.apply(d); } catch (e) { p.free(); throw e; }
-    return p;
+    if (into === undefined) return p;
+    try {
+      into.checkLive(); // it may have been freed while Redis answered
+      const { manifest, state, window } = readStateFile(this.engine, p.save());
+      into.installState(manifest, state, window);
+    } finally { p.free(); }
+    return into;
   }
 
   /** Release the template policy (the Redis keys stay). */
