@@ -600,6 +600,30 @@ test('RedisStore: random options, clients, batches and replies give a result or 
     if (rt) assert.ok(typeof rt.code === 'string', String(rt));
     s.free();
   }), { numRuns: runs(100) });
+  // snapshot(into): a policy of the store's configuration gets the shared state (the same object back);
+  // anything else is a clean refusal with `into` unchanged
+  const freed = new bandits.UCB1(e, { arms: 3 }); freed.free();
+  const intoOf = fc.oneof(anyValue, fc.constantFrom('good', 'arms4', 'swucb', 'seed', 'freed'));
+  await fc.assert(fc.asyncProperty(intoOf, fc.boolean(), async (w, empty) => {
+    const s = new bandits.RedisStore({ sendCommand: async (a) => (a[0] === 'SCRIPT' ? 'sha' : empty ? ['', '', '0'] : [anyValue, 'zz', '1']) }, { key: 'k', create: () => new bandits.UCB1(e, { arms: 3 }), timeoutMs: 1000 });
+    const made = { good: () => new bandits.UCB1(e, { arms: 3 }), arms4: () => new bandits.UCB1(e, { arms: 4 }), swucb: () => new bandits.SWUCB(e, { arms: 3, tau: 2 }), seed: () => new bandits.UCB1(e, { arms: 3, seed: 5 }), freed: () => freed };
+    const into = typeof w === 'string' && made[w] ? made[w]() : w;
+    const live = into instanceof bandits.Policy && !into.freed;
+    if (live) into.learn([{ eventId: 'x', arm: 1, reward: 1 }]);
+    const before = live ? Buffer.from(into.save()).toString('hex') : null;
+    let got, threw;
+    try { got = await s.snapshot(into); } catch (x) { threw = x; }
+    if (threw) {
+      assert.ok(typeof threw.code === 'string' && /Error$/.test(threw.name) && threw.name !== 'TypeError', String(threw));
+      if (live) assert.equal(Buffer.from(into.save()).toString('hex'), before, 'a refused snapshot leaves into unchanged');
+    } else {
+      assert.ok(w === undefined ? got !== into : got === into);
+      if (w === 'good') assert.equal(into.stats().pulls[1], 0, 'the shared (empty) state replaced the local one');
+      if (got !== into) got.free();
+    }
+    if (live) into.free();
+    s.free();
+  }), { numRuns: runs(60) });
 });
 
 // bandits.PolicyObject / DurableObjectStore (src/bandits/stores/durable.ts) over an in-memory storage:
