@@ -330,6 +330,9 @@ let optimizerRows = () => {};
     SGD: { lr: 1e-3, momentum: 0.9 }, Adam: {}, AdamW: {}, 'AdamW, default nonFinite check': ['AdamW', { nonFinite: 'error' }], 'AdamW amsgrad': ['AdamW', { amsgrad: true }],
     RMSprop: { momentum: 0.9, centered: true }, Adagrad: {}, Adadelta: {}, Rprop: {}, Adamax: {}, NAdam: {}, RAdam: {}, Lion: {},
   };
+  // The per-optimizer rows use one vector of n elements: Muon's row measures its AdamW path (vectors); its
+  // Newton–Schulz path is GEMM-bound (≈ 5·(4·R·C·min(R, C) + 2·min(R, C)³) flops per R×C matrix).
+  OPTS['Muon (vector: its AdamW path)'] = ['Muon', {}];
   // Curvature optimizers with the cheapest possible HVP callback (H = I: out.set(v), a native memcpy):
   // their own cost per step (Rademacher draws, Hutchinson, update); informational, no target.
   const identityHvp = (v, out) => out.set(v);

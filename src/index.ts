@@ -30,6 +30,7 @@ export { LAMB, type LAMBOptions } from './optim/lamb.js';
 export { LARS, type LARSOptions } from './optim/lars.js';
 export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/novograd.js';
 export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';
+export { Muon, MUON_NS_COEFFICIENTS, type MuonOptions } from './optim/muon.js';
 export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';
 export { Prodigy, type ProdigyOptions, type ProdigyStateDict } from './optim/prodigy.js';
 export { DoG, type DoGOptions, type DoGStateDict } from './optim/dog.js';

@@ -7,7 +7,7 @@ import { LINALG_MODULES } from './generated/wasm-linalg.js';
 import { checkRange, describe, LengthMismatchError, NotPositiveDefiniteError, requireObject, UnsupportedError } from './errors.js';
 
 /** The Rust module (rust/, built to linalg-<variant>.wasm), registered when this file is imported. */
-const LINALG = /* @__PURE__ */ registerGroup(LINALG_MODULES);
+export const LINALG = /* @__PURE__ */ registerGroup(LINALG_MODULES);
 
 function need(engine: Engine, name: string): void {
   requireEngine(engine);

@@ -33,3 +33,4 @@ export * from './optamsgrad';
 export * from './rsgdm';
 export * from './sam';
 export * from './transforms';
+export * from './muon';
