@@ -8,10 +8,10 @@
 // propensity could not be exact.
 import { test } from 'vitest';
 import assert from 'node:assert/strict';
-import { init, bandits, HyperparameterError, InvalidArgumentError, StateError } from '../dist/index.js';
+import { init, bandits, HyperparameterError, InvalidArgumentError, StateError, UnsupportedError } from '../dist/index.js';
 import { fnvRef, keyOf, pickRef } from './helpers/reference-bandits.mjs';
 import { klLevelRef, klUpperRef } from './helpers/reference-index-policies.mjs';
-import { wrapperRef } from './helpers/reference-change-detection.mjs';
+import { mixRef, wrapperRef } from './helpers/reference-change-detection.mjs';
 
 const CONFIGS = [{ simd: 'auto', threads: 1 }, { simd: 'auto', threads: 2, splitMin: 8 }, { simd: false, threads: 1 }, { simd: false, threads: 2, splitMin: 8 }];
 const same = (a, b, what) => {
@@ -331,4 +331,74 @@ test('GLR-klUCB local restarts: arm a\'s index uses the paper\'s t − τ_a (Bes
   for (const f of [(s) => { s[6] = 5; }, (s) => { s[7] = 0.5; }, (s) => { s[6] = 3; }, (s) => { s[7] = -1; }]) assert.throws(() => bandits.load(e, edited(f)), StateError);
   p.free();
   await e.dispose();
+});
+
+// decideBatch of a wrapper over a contextual inner policy: the inner's decideBatch, then the mix of
+// all B rows in one wasm call; each row equals decide() of that row and the JS mix reference applied
+// to the inner's batch decision, bit for bit in every build; errors are the inner's, nothing changes.
+const BATCH_CASES = [
+  { C: 'CUSUM', kind: 'cusum', o: { warmup: 3, epsilon: 0.05, threshold: 1, alpha: 0.35, exploration: 'random' }, inner: { policy: 'LinUCB', dim: 2 } },
+  { C: 'GLR', kind: 'glr', o: { history: 12, delta: 0.4, alpha: 0.5, exploration: 'schedule' }, inner: { policy: 'LinUCB', dim: 2, alpha: 0.5 }, rounds: 58 },
+  { C: 'Monitored', kind: 'mucb', o: { window: 6, threshold: 1.5, alpha: 0.6, exploration: 'schedule' }, inner: { policy: 'LinUCB', dim: 2 } },
+  { C: 'CUSUM', kind: 'cusum', o: { warmup: 2, threshold: 1, alpha: 0.3, exploration: 'random' }, inner: { policy: 'HybridLinUCB', dim: 2, sharedDim: 1 }, shared: true },
+  { C: 'GLR', kind: 'glr', o: { history: 10, delta: 0.4, alpha: 0.4, exploration: 'schedule' }, inner: { policy: 'LinTS', dim: 2, propensityDraws: 8 } },
+];
+test('change-detection decideBatch over a contextual inner policy: rows equal decide() and the mix reference bit for bit (4 builds), the inner\'s errors, state unchanged', async () => {
+  for (const cfg of CONFIGS) {
+    const e = await init(cfg);
+    await e.ready;
+    for (const c of BATCH_CASES) {
+      const K = 4, seed = 77, p = new bandits[c.C](e, { arms: K, seed, inner: c.inner, ...c.o });
+      const sh = c.shared ? { shared: [0.5] } : {};
+      const rnd = lcg(9);
+      let t = 0;
+      // rounds: the schedule's period is ⌊K/alpha⌋ rounds, so where it stops decides whether the batch is forced
+      for (; t < (c.rounds ?? 60); t++) {
+        const x = [1, rnd() - 0.5];
+        const d = p.decide({ eventId: `w${t}`, context: x, ...sh });
+        p.learn([{ eventId: `w${t}`, arm: d.arm, reward: rnd() < (t < 30 ? 0.2 + 0.2 * d.arm : 0.8 - 0.2 * d.arm) ? 1 : 0, context: x, ...sh }]);
+      }
+      if (c.C !== 'Monitored') p.removeArm(3);
+      const act = p.activeArms, B = 9;
+      const ids = Array.from({ length: B }, (_, b) => `batch-${b}`);
+      const xs = Array.from({ length: 2 * B }, (_, i) => (i % 2 ? ((i * 37) % 11) / 11 - 0.5 : 1));
+      const sets = Array.from({ length: B }, (_, b) => (b % 3 === 0 ? null : b % 3 === 1 ? [act[b % act.length]] : act.slice(0, 2)));
+      const shB = c.shared ? { shared: new Array(B).fill(0.5) } : {};
+      const before = p.save();
+      for (const options of [{ ...shB }, { ...shB, actions: sets }]) {
+        const got = p.decideBatch(xs, ids, options);
+        const inner = p.inner.decideBatch(xs, ids, options);
+        const det = p.detections();
+        for (let b = 0; b < B; b++) {
+          const row = { eventId: ids[b], context: xs.slice(2 * b, 2 * b + 2), ...sh, ...(options.actions && options.actions[b] ? { actions: options.actions[b] } : {}) };
+          const one = p.decide(row);
+          const what = `${c.C}/${c.inner.policy} ${cfg.simd}/${cfg.threads} row ${b}${options.actions ? ' (action sets)' : ''}`;
+          assert.equal(got.arms[b], one.arm, `${what}: arm`);
+          assert.ok(Object.is(got.propensities[b], one.propensity), `${what}: propensity ${got.propensities[b]} vs ${one.propensity}`);
+          same(got.scores.subarray(b * K, b * K + K), one.scores, `${what}: scores`);
+          if (c.inner.policy === 'LinTS') continue;   // its mix needs only the schedule; the random mix is refused for it
+          const offered = Array.from({ length: K }, (_, k) => (options.actions && options.actions[b] ? options.actions[b].includes(k) : act.includes(k)));
+          const d = { arm: inner.arms[b], propensity: inner.propensities[b], scores: inner.scores.subarray(b * K, b * K + K) };
+          const want = mixRef(c.kind, c.o, { t: det.rounds, tau: det.phase }, d, offered, keyOf(seed), fnvRef(ids[b]));
+          assert.equal(got.arms[b], want.arm, `${what}: reference arm`);
+          assert.ok(Object.is(got.propensities[b], want.propensity), `${what}: reference propensity ${got.propensities[b]} vs ${want.propensity} (arm ${got.arms[b]}/${want.arm}, inner ${d.arm} ${d.propensity}, det ${JSON.stringify(det)})`);
+        }
+        // the mix changed something somewhere (the test is not vacuous)
+        assert.ok([...got.arms].some((a, b) => a !== inner.arms[b]) || [...got.propensities].some((q, b) => !Object.is(q, inner.propensities[b])), `${c.C}: no row was explored`);
+      }
+      // the inner policy's errors, the state unchanged
+      for (const [xsBad, idsBad, oBad] of [[xs.slice(1), ids, { ...shB }], [xs, [...ids.slice(0, -1), 7], { ...shB }], [xs, ids, { ...shB, actions: [[9], ...sets.slice(1)] }], [xs, [], { ...shB }], [xs, ids, { ...shB, bogus: 1 }]]) {
+        let want;
+        try { p.inner.decideBatch(xsBad, idsBad, oBad); } catch (err) { want = err; }
+        assert.ok(want instanceof InvalidArgumentError, `the inner refuses ${JSON.stringify(oBad)}`);
+        assert.throws(() => p.decideBatch(xsBad, idsBad, oBad), (err) => err.constructor === want.constructor && err.message === want.message);
+      }
+      assert.deepEqual(p.save(), before);
+      p.free();
+    }
+    const u = new bandits.CUSUM(e, { arms: 2, threshold: 1, alpha: 0.1 });
+    assert.throws(() => u.decideBatch([1], ['a']), (err) => err instanceof UnsupportedError && /UCB1 has no decideBatch/.test(err.message));
+    u.free();
+    await e.dispose();
+  }
 });

@@ -154,3 +154,51 @@ export function bd_env_linear_step(start: i32, end: i32, K: i32, mu: usize, best
     setf64(pulls, pp, f64at(pulls, pp) + 1.0);
   }
 }
+
+/** Stream of the hybrid linear environment's per-arm shared features: z_{a,j} = normal(key, (r, t, S_SHARED, a·k + j)). */
+export const S_SHARED: u32 = 0xE0000004;
+
+/**
+ * Hybrid linear environment (Li et al. 2010's model: a shared β over per-arm features z besides the
+ * disjoint θ_a over the context x), repetitions [start, end) at round `round`: x as bd_env_linear_ctx
+ * (the same draws) to ctx[r·d + j]; z_{a,j} = normal(key, (r, t, S_SHARED, a·k + j)) to
+ * z[(r·K + a)·k + j]; μ_a = Σ_j x_j θ[a·d + j] + Σ_j z_{a,j} β_j (each sum in j order, x's first) to
+ * mu[r·K + a]; the largest to best[r].
+ */
+export function bd_env_hybrid_ctx(start: i32, end: i32, d: i32, K: i32, theta: usize, k: i32, beta: usize, k0: u32, k1: u32, round: u32,
+                                  ctx: usize, z: usize, mu: usize, best: usize): void {
+  for (let r = start; r < end; r++) {
+    const x = ctx + (<usize>(r * d) << 3);
+    for (let j = 0; j < d; j++) setf64(x, j, normal(k0, k1, <u32>r, round, S_CTX, <u32>j));
+    let b: f64 = -Infinity;
+    for (let a = 0; a < K; a++) {
+      const za = z + (<usize>((r * K + a) * k) << 3);
+      for (let j = 0; j < k; j++) setf64(za, j, normal(k0, k1, <u32>r, round, S_SHARED, <u32>(a * k + j)));
+      let m: f64 = 0;
+      for (let j = 0; j < d; j++) m += f64at(x, j) * f64at(theta, a * d + j);
+      let s: f64 = 0;
+      for (let j = 0; j < k; j++) s += f64at(za, j) * f64at(beta, j);
+      m += s;
+      setf64(mu, r * K + a, m);
+      if (m > b) b = m;
+    }
+    setf64(best, r, b);
+  }
+}
+
+/**
+ * The disjoint linear model in the one-θ form of DLinUCB/SWLinUCB (θ = (θ_0, …, θ_{K−1}) stacked, arm
+ * a's feature vector e_a ⊗ x): for repetitions [start, end), out[r] is K rows of K·d numbers, row a
+ * holding ctx[r·d ..] in columns [a·d, (a + 1)·d) and zeros elsewhere (so x_aᵀθ = xᵀθ_a exactly).
+ */
+export function bd_env_block_ctx(start: i32, end: i32, d: i32, K: i32, ctx: usize, out: usize): void {
+  const D = K * d;
+  for (let r = start; r < end; r++) {
+    const x = ctx + (<usize>(r * d) << 3);
+    for (let a = 0; a < K; a++) {
+      const row = out + (<usize>((r * K + a) * D) << 3);
+      for (let j = 0; j < D; j++) setf64(row, j, 0.0);
+      for (let j = 0; j < d; j++) setf64(row, a * d + j, f64at(x, j));
+    }
+  }
+}

@@ -35,7 +35,8 @@
 // alone (inner options, layout, every value).
 import { requireEngine, type Engine } from '../engine/engine.js';
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, describe, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest } from '../errors.js';
+import { checkRange, describe, HyperparameterError, InvalidArgumentError, requireObject, StateError, suggest, UnsupportedError } from '../errors.js';
+import { fillMasks, type BatchDecision } from './contextual.js';
 import { Policy, type BanditEvent, type DecideRequest, type Decision, type Layout, type LearnResult, type OptionCheck, type PolicyClass, type PolicyOptions } from './policy.js';
 import { readStateFile, writeStateFile, type BanditManifest } from './state-file.js';
 import { encodeIds, Hasher } from './rng.js';
@@ -245,6 +246,35 @@ abstract class ChangeDetection extends Policy {
       return { arm: arm.array[0]!, propensity: prop.array[0]!, scores: d.scores };
     } finally { arm.free(); prop.free(); sc?.free(); mk?.free(); hb?.free(); }
   }
+  /**
+   * B decisions of a contextual inner policy in one call: the inner policy's decideBatch (its contexts,
+   * eventIds and options, checked as it checks them, with its errors: nothing changes on a refusal),
+   * then the forced-exploration mix of all B decisions in one wasm call (per-context action sets
+   * respected). Row b is bit for bit what decide({ eventId: eventIds[b], context: row b, ... }) gives.
+   * Pure. A context-free inner policy has no decideBatch (UnsupportedError): use decide or decideCopies.
+   */
+  decideBatch(contexts: ArrayLike<number>, eventIds: readonly string[], options: Record<string, unknown> = {}, where = 'decideBatch'): BatchDecision {
+    this.checkLive();
+    const inner = this.inner as unknown as { decideBatch?: (c: ArrayLike<number>, ids: readonly string[], o: Record<string, unknown>, w: string) => BatchDecision };
+    if (typeof inner.decideBatch !== 'function') {
+      throw new UnsupportedError(`${this.kind} over ${this.inner.kind}: ${this.inner.kind} has no decideBatch (a context-free policy decides with decide() or decideCopies())`);
+    }
+    const out = inner.decideBatch.call(this.inner, contexts, eventIds, options, where);
+    if (!(this.alpha > 0)) return out;
+    const B = eventIds.length, K = this.K, Kp = this.Kp;
+    const h = this.cdHasher.hash(this.engine, encodeIds(eventIds as string[], (i) => `${where}: eventIds[${i}]`));
+    const sets = (options as { actions?: readonly (readonly number[] | null | undefined)[] }).actions;
+    const arm = this.engine.alloc(B, 'i32'), prop = this.engine.alloc(B, 'f64');
+    let sc: EngineBuffer<'f64'> | undefined, mk: EngineBuffer<'u8'> | undefined, hb: EngineBuffer<'i32'> | undefined;
+    try {
+      sc = this.engine.alloc(Math.max(B * K, 1), 'f64'); hb = this.engine.alloc(2 * B, 'i32');
+      mk = sets === undefined ? undefined : this.engine.alloc(B * Kp, 'u8');
+      if (mk && sets) fillMasks(mk.array, this.mask.array, sets, B, Kp);
+      arm.array.set(out.arms); prop.array.set(out.propensities); sc.array.set(out.scores); hb.array.set(h);
+      this.mix(B, hb.ptr, arm.ptr, prop.ptr, sc.ptr, mk ? mk.ptr : this.mask.ptr, mk ? Kp : 0, true);
+      return { arms: arm.array.slice(0, B), propensities: prop.array.slice(0, B), scores: out.scores };
+    } finally { arm.free(); prop.free(); sc?.free(); mk?.free(); hb?.free(); }
+  }
   protected decideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
     this.innerDecideKernel(n, hashes, outArm, outProp, outScores);
     this.mix(n, hashes, outArm, outProp, outScores, this.mask.ptr, 0);
@@ -253,14 +283,14 @@ abstract class ChangeDetection extends Policy {
   protected innerDecideKernel(n: number, hashes: number, outArm: number, outProp: number, outScores: number): void {
     (this.inner as unknown as { decideKernel(n: number, h: number, a: number, p: number, s: number): void }).decideKernel(n, hashes, outArm, outProp, outScores);
   }
-  /** The forced-exploration mix over copies [0, n) in place (one wasm call). */
-  private mix(n: number, hashes: number, arm: number, prop: number, scores: number, mask: number, maskB: number): void {
+  /** The forced-exploration mix over rows [0, n) in place (one wasm call): row r is copy r, or with `oneCopy` (a batch of contexts) every row is copy 0. */
+  private mix(n: number, hashes: number, arm: number, prop: number, scores: number, mask: number, maskB: number, oneCopy = false): void {
     const alpha = this.alpha;
     if (!(alpha > 0)) return;
     if (this.hyper.exploration === 'random') {
       this.engine.run('bd_cd_mix', n, [this.K, mask, maskB, this.key[0], this.key[1], hashes, alpha, this.mode, arm, prop, scores], 1, 2 * this.K);
     } else {
-      this.engine.run('bd_cd_schedule', n, [this.state.ptr, this.stride(), this.K, mask, maskB, this.period(), this.usePhase() ? 1 : 0, arm, prop], 1, 1);
+      this.engine.run('bd_cd_schedule', n, [this.state.ptr, oneCopy ? 0 : this.stride(), this.K, mask, maskB, this.period(), this.usePhase() ? 1 : 0, arm, prop], 1, 1);
     }
   }
   /** ⌊K/alpha⌋, the forced-exploration period of the schedule (0 when alpha = 0). */
@@ -410,6 +440,8 @@ function checkSamples(n: number, where: string): void {
  * State: 32 B per arm + 32 B per copy, plus the inner policy's.
  */
 export class CUSUM extends ChangeDetection {
+  /** The inner policy when `inner` is not given. */
+  static readonly defaultInner = 'UCB1';
   readonly kind = 'CUSUM';
   protected get ownVersion(): number { return 1; }
   constructor(engine: Engine, options: CUSUMOptions) {
@@ -424,7 +456,7 @@ export class CUSUM extends ChangeDetection {
   }
   protected optionSpec(): Record<string, OptionCheck> {
     return {
-      inner: innerCheck('UCB1'), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
+      inner: innerCheck(CUSUM.defaultInner), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
       epsilon: (v, n) => (v === undefined ? 0.05 : checkRange(n, v, 0, 1)), warmup: intIn(1, 1_000_000, 100),
       threshold: (v, n) => checkRange(n, v, 0, 1e9, true), alpha: (v, n) => checkRange(n, v, 0, 1),
       restart: oneOf(['local', 'global'], 'local'), exploration: oneOf(['random', 'schedule'], 'random'),
@@ -469,6 +501,8 @@ export class CUSUM extends ChangeDetection {
  * B per arm (+ 8 B with local restarts) + 32 B per copy. State version 2 with local restarts (1 global).
  */
 export class GLR extends ChangeDetection {
+  /** The inner policy when `inner` is not given. */
+  static readonly defaultInner = 'KLUCB';
   readonly kind = 'GLR';
   protected get ownVersion(): number { return this.local() ? 2 : 1; }
   /** Local restarts: the per-arm restart round is kept (slot restartRound). */
@@ -530,7 +564,7 @@ export class GLR extends ChangeDetection {
   }
   protected optionSpec(): Record<string, OptionCheck> {
     return {
-      inner: innerCheck('KLUCB'), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
+      inner: innerCheck(GLR.defaultInner), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
       test: oneOf(['bernoulli', 'subgaussian'], 'bernoulli'), sigma: (v, n) => (v === undefined ? 0.5 : checkRange(n, v, 0, 1e6, true)),
       delta: (v, n) => checkRange(n, v, 0, 1, true, true), alpha: (v, n) => checkRange(n, v, 0, 1),
       restart: oneOf(['local', 'global'], 'local'), exploration: oneOf(['random', 'schedule'], 'schedule'), history: intIn(2, MAX_HISTORY, 1000),
@@ -570,6 +604,8 @@ function checkRing(v: Record<string, Float64Array>, where: string, W: number, un
  * to 1). Rewards in [0, 1]. State: 8·(w + 1) B per arm + 32 B per copy.
  */
 export class Monitored extends ChangeDetection {
+  /** The inner policy when `inner` is not given. */
+  static readonly defaultInner = 'UCB1';
   readonly kind = 'Monitored';
   protected get ownVersion(): number { return 1; }
   constructor(engine: Engine, options: MonitoredOptions) {
@@ -594,7 +630,7 @@ export class Monitored extends ChangeDetection {
   }
   protected optionSpec(): Record<string, OptionCheck> {
     return {
-      inner: innerCheck('UCB1'), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
+      inner: innerCheck(Monitored.defaultInner), horizon: intIn(2, MAX_HORIZON, undefined), changes: intIn(1, MAX_HORIZON, 1),
       window: (v, n) => { const w = intIn(2, MAX_HISTORY, 0)(v, n) as number; if (w % 2) throw new HyperparameterError(`${n} must be even, got ${w}`); return w; },
       threshold: (v, n) => checkRange(n, v, 0, 1e9, true), minChange: (v, n) => (v === undefined ? 0.25 : checkRange(n, v, 0, 1, true)),
       alpha: (v, n) => checkRange(n, v, 0, 1), exploration: oneOf(['random', 'schedule'], 'schedule'),

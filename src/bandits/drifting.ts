@@ -61,6 +61,8 @@ export interface DriftEvent extends BanditEvent { context: ArrayLike<number> }
 const MAX_DRIFT_DIM = 256;
 
 abstract class DriftLinearPolicy extends Policy {
+  /** @internal How bandits.simulate feeds it: one feature vector per arm (the disjoint env in its one-θ block form). */
+  static readonly contextForm = 'arms';
   protected abstract readonly mode: 0 | 1;
   protected readonly idHasher = new Hasher();
   private readonly bufs = new Map<string, EngineBuffer<'f64' | 'i32' | 'u8'>>();

@@ -60,7 +60,27 @@ export interface AdversarialEnvSpec {
  * |θ_kj| ≤ 1e6) and its reward xᵀθ_k + noise·z, z ~ N(0, 1) (noise ≥ 0, default 1). Regret is
  * Σ_t (max_k xᵀθ_k − xᵀθ_{a_t}) with the round's context.
  */
-export interface LinearEnvSpec { type: 'linear'; theta: readonly (readonly number[])[]; noise?: number; seed?: number }
+export interface LinearEnvSpec {
+  type: 'linear';
+  /** θ_k of every arm (K rows of d numbers) in the first segment. */
+  theta: readonly (readonly number[])[];
+  noise?: number;
+  seed?: number;
+  /**
+   * Drifting θ: rounds (strictly increasing, ≥ 1) from which `thetas[i]` replaces the arms' θ
+   * (piecewise-constant, as the stochastic specs' changePoints); regret is then dynamic (the round's θ).
+   */
+  changePoints?: readonly number[];
+  /** θ of the segments after each change point: changePoints.length tables of K rows of d numbers. */
+  thetas?: readonly (readonly (readonly number[])[])[];
+  /**
+   * β (k numbers, |β_j| ≤ 1e6): Li et al.'s hybrid model. Every round each arm a also has shared
+   * features z_a ∈ R^k, i.i.d. N(0, 1) coordinates drawn in wasm as normal(env seed, (r, t,
+   * S_SHARED, a·k + j)), and its mean is xᵀθ_a + z_aᵀβ. HybridLinUCB sees z (sharedDim k); the
+   * other policies see only x.
+   */
+  shared?: readonly number[];
+}
 /**
  * An environment for `bandits.simulate`: stochastic arms, a testbed, an adversarial reward sequence or a
  * linear contextual model (the `type` field picks which; see each member).
@@ -87,8 +107,12 @@ export interface Environment {
   readonly segments: readonly { start: number; means: Float64Array; sds: Float64Array }[];
   /** Testbed: draws its means (per repetition or one problem). */
   readonly testbed: null | { perRepetition: boolean };
-  /** Linear contextual environment: dimension, θ (K × d, row-major) and the noise sd. */
-  readonly linear: null | { d: number; theta: Float64Array; noise: number };
+  /**
+   * Linear contextual environment: dimension, θ (K × d, row-major; of the first segment), the noise sd,
+   * the θ of every segment with its first round (one segment when θ does not drift) and β (hybrid: k
+   * numbers; null without).
+   */
+  readonly linear: null | { d: number; theta: Float64Array; noise: number; thetas: readonly { start: number; theta: Float64Array }[]; shared: Float64Array | null };
   /** 'dynamic': pseudo-regret Σ_t (max_k μ_t(k) − μ_t(a_t)); 'static': max_k Σ_t x_t(k) − Σ_t x_t(a_t) (adversarial). */
   readonly regret: 'dynamic' | 'static';
 }
@@ -100,7 +124,7 @@ const SPEC_KEYS: Record<string, string[]> = {
   exponential: ['type', 'means', 'changePoints', 'seed'],
   testbed: ['type', 'arms', 'sd', 'perRepetition', 'seed'],
   adversarial: ['type', 'rewards', 'changePoints', 'sequence', 'alpha', 'seed'],
-  linear: ['type', 'theta', 'noise', 'seed'],
+  linear: ['type', 'theta', 'noise', 'seed', 'changePoints', 'thetas', 'shared'],
 };
 const isNums = (v: unknown): v is ArrayLike<number> => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 const fmt = (x: number): string => String(Math.round(x * 1e6) / 1e6);
@@ -181,8 +205,27 @@ export function makeEnv(spec: unknown, horizon: number, ln: (x: number) => numbe
     const theta = new Float64Array(K * d);
     rows.forEach((r, k) => theta.set(r, k * d));
     const noise = o.noise === undefined ? 1 : check(o.noise, 'env.noise', 0, 1e6, false);
-    return { label: `linear, K = ${K}, d = ${d}, noise ${fmt(noise)}`, model: 'gaussian', kind: KIND.gaussian, arms: K, seed,
-      segments: [{ start: 0, means: new Float64Array(K), sds: new Float64Array(K).fill(noise) }], testbed: null, linear: { d, theta, noise }, regret: 'dynamic' };
+    const thetas = [{ start: 0, theta }];
+    if (o.thetas !== undefined || o.changePoints !== undefined) {
+      if (!Array.isArray(o.thetas) || o.thetas.length === 0) throw new InvalidArgumentError(`env.thetas must be the θ tables (K rows of d numbers) of the segments after each change point, got ${describe(o.thetas)}`);
+      const starts = changePoints(o.changePoints, o.thetas.length + 1, 'env (linear)');
+      (o.thetas as unknown[]).forEach((tb, i) => {
+        if (!Array.isArray(tb) || !tb.every((r) => isNums(r))) throw new InvalidArgumentError(`env.thetas[${i}] must be ${K} rows of ${d} numbers, got ${describe(tb)}`);
+        const rs = table(tb, `env.thetas[${i}]`, (x, w) => check(x, w, -1e6, 1e6, false));
+        if (rs.length !== K || rs[0]!.length !== d) throw new InvalidArgumentError(`env.thetas[${i}] must be ${K} rows of ${d} numbers (as theta), got ${rs.length} rows of ${rs[0]!.length}`);
+        const th = new Float64Array(K * d);
+        rs.forEach((r, k) => th.set(r, k * d));
+        thetas.push({ start: starts[i + 1]!, theta: th });
+      });
+    }
+    let shared: Float64Array | null = null;
+    if (o.shared !== undefined) {
+      if (!isNums(o.shared) || o.shared.length < 1 || o.shared.length > 512) throw new InvalidArgumentError(`env.shared must be β, 1 to 512 numbers, got ${describe(o.shared)}`);
+      shared = Float64Array.from(o.shared as ArrayLike<number>, (x, j) => check(x, `env.shared[${j}]`, -1e6, 1e6, false));
+    }
+    const lab = `linear, K = ${K}, d = ${d}${shared ? `, shared k = ${shared.length}` : ''}${thetas.length > 1 ? `, ${thetas.length} segments` : ''}, noise ${fmt(noise)}`;
+    return { label: lab, model: 'gaussian', kind: KIND.gaussian, arms: K, seed,
+      segments: [{ start: 0, means: new Float64Array(K), sds: new Float64Array(K).fill(noise) }], testbed: null, linear: { d, theta, noise, thetas, shared }, regret: 'dynamic' };
   }
   if (t === 'adversarial') {
     let rows: Float64Array[], starts: number[];

@@ -53,6 +53,8 @@ const dimCheck = (v: unknown, n: string): number => {
  * 8(k² + k) B shared.
  */
 export class HybridLinUCB extends Policy {
+  /** @internal How bandits.simulate feeds it: x and per-arm shared features z (an env with `shared`). */
+  static readonly contextForm = 'shared';
   readonly kind = 'HybridLinUCB';
   protected readonly version = 1;
   private readonly idHasher = new Hasher();

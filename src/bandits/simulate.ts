@@ -213,11 +213,30 @@ export function simulate(engine: Engine, options: SimulateOptions, classes: Read
   const cps = checkpointList(o.checkpoints, T);
   const list = entries(o.policies, classes);
   const progress = o.progress as ((p: SimulateProgress) => void) | undefined;
-  return run(engine, env, list, T, R, seed, cps, z, progress);
+  return run(engine, env, list, T, R, seed, cps, z, progress, classes);
+}
+
+/**
+ * How a policy decides in a simulation: null (context-free: decideCopies), 'plain' (decideBatch on the
+ * context x: LinUCB, LinTS, LinEpsilonGreedy, SquareCB), 'shared' (x and per-arm z: HybridLinUCB) or
+ * 'arms' (one feature vector per arm: DLinUCB, SWLinUCB); a change-detection wrapper (static
+ * defaultInner) decides as its inner policy.
+ */
+function contextForm(cls: PolicyClass, options: Record<string, unknown>, classes: Readonly<Record<string, PolicyClass>>): null | 'plain' | 'shared' | 'arms' {
+  let c = cls;
+  const dflt = (cls as unknown as { defaultInner?: unknown }).defaultInner;
+  if (typeof dflt === 'string') {
+    const spec = options.inner as { policy?: unknown } | undefined;
+    const name = spec !== null && typeof spec === 'object' && typeof spec.policy === 'string' ? spec.policy : dflt;
+    if (Object.prototype.hasOwnProperty.call(classes, name)) c = classes[name]!;   // an unknown name: the constructor refuses it
+  }
+  if (typeof (c.prototype as unknown as { decideBatch?: unknown }).decideBatch !== 'function') return null;
+  const f = (c as unknown as { contextForm?: unknown }).contextForm;
+  return f === 'shared' || f === 'arms' ? f : 'plain';
 }
 
 function run(engine: Engine, env: Environment, list: Entry[], T: number, R: number, seed: number, cps: number[], z: number,
-  progress: ((p: SimulateProgress) => void) | undefined): SimulationResult {
+  progress: ((p: SimulateProgress) => void) | undefined, classes: Readonly<Record<string, PolicyClass>>): SimulationResult {
   const K = env.arms, S = env.segments.length;
   const envSeed = env.seed ?? seed;
   const [k0, k1] = seedKey(envSeed);
@@ -247,20 +266,34 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
     const results: PolicyResult[] = [];
     const step = engine.kernel('bd_sim_hashes'), moments = engine.kernel('bd_sim_moments');
     const lin = env.linear;
-    const ctx = lin ? f64(R * lin.d) : null, mu = lin ? f64(R * K) : null, lbest = lin ? f64(R) : null, theta = lin ? f64(K * lin.d) : null;
-    if (lin) theta!.array.set(lin.theta);
+    // linear envs: θ of every segment (drifting θ), β and the per-arm shared features z (hybrid)
+    const LS = lin ? lin.thetas.length : 0, kS = lin && lin.shared ? lin.shared.length : 0, ld = lin ? lin.d : 0;
+    const ctx = lin ? f64(R * lin.d) : null, mu = lin ? f64(R * K) : null, lbest = lin ? f64(R) : null, theta = lin ? f64(LS * K * lin.d) : null;
+    const zs = kS ? f64(R * K * kS) : null, beta = kS ? f64(kS) : null;
+    if (lin) lin.thetas.forEach((sg, i) => theta!.array.set(sg.theta, i * K * ld));
+    if (beta) beta.array.set(lin!.shared!);
+    let blk: EngineBuffer<'f64'> | null = null;   // the one-θ block features of DLinUCB/SWLinUCB (allocated when one runs)
     let scratch: EngineBuffer<'f64'> | undefined;
     for (let pi = 0; pi < list.length; pi++) {
       const e = list[pi]!;
       const names = optionNames(e.cls);
       const auto: Record<string, unknown> = {};
       if (names.includes('horizon') && e.options.horizon === undefined) auto.horizon = T;
-      if (names.includes('dim') && lin) auto.dim = lin.d;
-      if (names.includes('propensityDraws')) auto.propensityDraws = 0;   // propensities are not used here
-      // contextual policies (decideBatch: LinUCB, LinTS) keep one copy: R instances, decided one by one
-      const contextual = typeof (e.cls.prototype as unknown as { decideBatch?: unknown }).decideBatch === 'function';
+      // contextual policies (decideBatch: LinUCB, LinTS, HybridLinUCB, DLinUCB, ...) keep one copy: R instances, decided one by one
+      const form = contextForm(e.cls, e.options, classes);
+      const contextual = form !== null;
       if (contextual && !lin) throw new InvalidArgumentError(`policies[${pi}] (${e.name}) is contextual: it needs an env of type "linear" (contexts), not ${env.label}`);
-      if (contextual && e.options.dim !== undefined && e.options.dim !== lin!.d) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): dim ${describe(e.options.dim)} is not the env's context dimension ${lin!.d}`);
+      if (form === 'shared' && !kS) throw new InvalidArgumentError(`policies[${pi}] (${e.name}) learns a shared β over per-arm features z: it needs an env of type "linear" with shared (β, k numbers), not ${env.label}`);
+      // DLinUCB/SWLinUCB (one θ, a feature vector per arm) see the disjoint model in its block form: dim K·d
+      const wantDim = form === 'arms' ? K * ld : ld;
+      if (names.includes('dim') && lin) auto.dim = wantDim;
+      if (names.includes('sharedDim') && kS) auto.sharedDim = kS;
+      if (names.includes('propensityDraws')) auto.propensityDraws = 0;   // propensities are not used here
+      if (contextual && e.options.dim !== undefined && e.options.dim !== wantDim) {
+        throw new InvalidArgumentError(`policies[${pi}] (${e.name}): dim ${describe(e.options.dim)} is not ${form === 'arms' ? `the env's block-feature dimension K·d = ${wantDim}` : `the env's context dimension ${ld}`}`);
+      }
+      if (form === 'shared' && e.options.sharedDim !== undefined && e.options.sharedDim !== kS) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): sharedDim ${describe(e.options.sharedDim)} is not the env's ${kS} shared features`);
+      if (form === 'arms' && !blk) blk = f64(R * K * K * ld);
       const pols: Policy[] = [];
       try {
         for (let r = 0; r < (contextual ? R : 1); r++) {
@@ -268,7 +301,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
           made.push(pols[r]!);
         }
       } catch (err) {
-        if (err instanceof SimdoptError) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): ${err.message}`);
+        if (err instanceof SimdoptError) throw new InvalidArgumentError(`policies[${pi}] (${e.name}): ${err.message}${form === 'arms' && auto.dim !== undefined ? ` (simulate runs it on the env's block features, dim = K·d = ${wantDim})` : ''}`);
         throw err;
       }
       const p = pols[0]!;
@@ -277,7 +310,7 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       { const w = [engine.alloc(R, 'i32'), engine.alloc(R, 'i32'), engine.alloc(R, 'f64'), engine.alloc(R, 'f64'), engine.alloc(R * K, 'f64')]; for (const b of w) b.free(); }
       regret.array.fill(0); collected.array.fill(0); pulls.array.fill(0);
       const curve: RegretCurve = { mean: new Float64Array(cps.length), sd: new Float64Array(cps.length), lower: new Float64Array(cps.length), upper: new Float64Array(cps.length), min: new Float64Array(cps.length), max: new Float64Array(cps.length) };
-      let seg = 0, ci = 0;
+      let seg = 0, ci = 0, lseg = 0;
       let mp = means.ptr, sp = sds.ptr, bp = best.ptr;
       const pStride = perRep ? K : 0, bStride = perRep ? 1 : 0, sq = Math.sqrt(R);
       const refused = (t: number, err: unknown): never => {
@@ -317,12 +350,19 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
       } else for (let t = 0; t < T; t++) {
         let dec: ReturnType<Policy['decideCopies']> | null = null;
         if (lin) {
-          engine.run('bd_env_linear_ctx', R, [lin.d, K, theta!.ptr, k0, k1, t, ctx!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * lin.d);
+          while (lseg + 1 < LS && t >= lin.thetas[lseg + 1]!.start) lseg++;
+          const tp = theta!.ptr + 8 * lseg * K * ld;
+          if (kS) engine.run('bd_env_hybrid_ctx', R, [ld, K, tp, kS, beta!.ptr, k0, k1, t, ctx!.ptr, zs!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * (ld + kS));
+          else engine.run('bd_env_linear_ctx', R, [ld, K, tp, k0, k1, t, ctx!.ptr, mu!.ptr, lbest!.ptr], 1, 4 * K * ld);
           if (contextual) {
-            const d = lin.d;
+            const d = ld, D = K * d;
+            if (form === 'arms') engine.run('bd_env_block_ctx', R, [d, K, ctx!.ptr, blk!.ptr], 1, K * D);
             for (let r = 0; r < R; r++) {
-              const x = ctx!.array.subarray(r * d, (r + 1) * d);
-              arms.array[r] = (pols[r] as unknown as { decideBatch(c: ArrayLike<number>, ids: string[]): { arms: Int32Array } }).decideBatch(x, [`${t}:${r}`]).arms[0]!;
+              const q = pols[r] as unknown as { decideBatch(c: ArrayLike<number>, ids: string[], o?: Record<string, unknown>): { arms: Int32Array } };
+              const id = [`${t}:${r}`];
+              arms.array[r] = (form === 'arms' ? q.decideBatch(blk!.array.subarray(r * K * D, (r + 1) * K * D), id)
+                : form === 'shared' ? q.decideBatch(ctx!.array.subarray(r * d, (r + 1) * d), id, { shared: zs!.array.subarray(r * K * kS, (r + 1) * K * kS) })
+                  : q.decideBatch(ctx!.array.subarray(r * d, (r + 1) * d), id)).arms[0]!;
             }
           } else {
             step(0, R, hashes.ptr, t);
@@ -332,9 +372,15 @@ function run(engine: Engine, env: Environment, list: Entry[], T: number, R: numb
           engine.run('bd_env_linear_step', R, [K, mu!.ptr, lbest!.ptr, lin.noise, k0, k1, t, arms.ptr, rewards.ptr, regret.ptr, collected.ptr, pulls.ptr], 1, 64);
           try {
             if (contextual) {
-              const d = lin.d;
+              const d = ld, D = K * d;
               for (let r = 0; r < R; r++) {
-                pols[r]!.learn([{ eventId: `${t}:${r}`, arm: arms.array[r]!, reward: rewards.array[r]!, context: ctx!.array.subarray(r * d, (r + 1) * d) } as never]);
+                const a = arms.array[r]!, ev: Record<string, unknown> = { eventId: `${t}:${r}`, arm: a, reward: rewards.array[r]! };
+                if (form === 'arms') ev.context = blk!.array.subarray((r * K + a) * D, (r * K + a + 1) * D);
+                else {
+                  ev.context = ctx!.array.subarray(r * d, (r + 1) * d);
+                  if (form === 'shared') ev.shared = zs!.array.subarray((r * K + a) * kS, (r * K + a + 1) * kS);
+                }
+                pols[r]!.learn([ev as never]);
               }
             } else p.learnCopies(copyIdx.array, arms.array, rewards.array, dec!.propensities, dec!.scores);
           } catch (err) { refused(t, err); }

@@ -821,3 +821,29 @@ test('cbify: random data and options give a result with losses in [0, 1] or a cl
       p.free();
     }), { numRuns: runs(100) });
 });
+// ---- decideBatch of the change-detection wrappers over contextual inner policies ----
+for (const [name, make] of Object.entries({
+  CUSUMLinUCB: () => new bandits.CUSUM(e, { arms: 4, seed: 3, warmup: 1, threshold: 0.5, alpha: 0.4, inner: { policy: 'LinUCB', dim: 2 } }),
+  GLRLinTS: () => new bandits.GLR(e, { arms: 4, seed: 4, history: 4, delta: 0.5, alpha: 0.5, inner: { policy: 'LinTS', dim: 2, propensityDraws: 3 } }),
+  MonitoredHybrid: () => new bandits.Monitored(e, { arms: 4, seed: 5, window: 2, threshold: 0.5, alpha: 0.5, inner: { policy: 'HybridLinUCB', dim: 2, sharedDim: 1 } }),
+})) {
+  test(`${name}: random decideBatch calls give valid decisions (each equal to decide of its row) or a clean refusal`, () => {
+    const p = make(), hy = name === 'MonitoredHybrid';
+    p.learn([{ eventId: 'a', arm: 1, reward: 1, context: [1, 0], ...(hy ? { shared: [1] } : {}) }]);
+    p.removeArm(3);
+    const opts = fc.oneof(fc.constant(hy ? { shared: [0.5, 1, -1] } : {}), fc.record({ actions: fc.oneof(fc.array(fc.oneof(fc.constant(null), fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 3 })), { maxLength: 4 }), anyValue),
+      ...(hy ? { shared: fc.oneof(ctxVec(3), ctxVec(1), anyValue) } : {}), extra: anyValue }, { requiredKeys: hy ? ['shared'] : [] }), anyValue);
+    fc.assert(fc.property(fc.oneof(ctxVec(6), fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { maxLength: 7 }), anyValue), fc.oneof(fc.array(fc.string({ minLength: 1, maxLength: 4 }), { minLength: 3, maxLength: 3 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 4 }), anyValue), opts, (xs, ids, opt) => {
+      let d;
+      if (expectCleanFailure(() => { d = p.decideBatch(xs, ids, opt); }, guard(p))) return;
+      for (let b = 0; b < ids.length; b++) {
+        assert.ok(p.activeArms.includes(d.arms[b]) && d.propensities[b] > 0 && d.propensities[b] <= 1, `row ${b}: arm ${d.arms[b]}, propensity ${d.propensities[b]}`);
+        const set = opt && Array.isArray(opt.actions) ? opt.actions[b] : undefined;
+        const one = p.decide({ eventId: ids[b], context: Array.from(xs).slice(2 * b, 2 * b + 2), ...(hy ? { shared: [Array.from(opt.shared)[b]] } : {}), ...(set ? { actions: set } : {}) });
+        assert.equal(one.arm, d.arms[b]);
+        assert.ok(Object.is(one.propensity, d.propensities[b]));
+      }
+    }), { numRuns: runs(150) });
+    p.free();
+  });
+}

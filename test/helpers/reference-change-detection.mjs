@@ -64,6 +64,33 @@ function alarmAfter(kind, o, obs, M) {
 }
 
 /**
+ * The forced-exploration mix of a wrapper's decision: the inner decision d ({ arm, propensity,
+ * scores }), the offered arms `active`, the wrapper's header st ({ t, tau }), its key and the event
+ * hash h. Argmax inner policies (scores: ties of the maximum) only.
+ */
+export function mixRef(kind, o, st, d, active, key, h) {
+  const Kn = active.length;
+  if (!(o.alpha > 0)) return d;
+  if (o.exploration === 'schedule') {
+    const period = Math.floor(Kn / o.alpha), A = (st.t + 1 - (kind === 'mucb' ? st.tau : 0)) % period;
+    if (A >= 1 && A <= Kn && active[A - 1]) return { arm: A - 1, propensity: 1, scores: d.scores };
+    return d;
+  }
+  const allowed = [];
+  for (let k = 0; k < Kn; k++) if (active[k]) allowed.push(k);
+  const m = allowed.length;
+  let a = d.arm;
+  if (uniformRef(key, h, S_CD_EXPLORE, 0) < o.alpha) a = allowed[Math.min(Math.floor(uniformRef(key, h, S_CD_UNIFORM, 0) * m), m - 1)];
+  let pin = d.propensity;
+  if (a !== d.arm) {
+    let mx = -Infinity, ties = 0;
+    for (const k of allowed) { if (d.scores[k] > mx) { mx = d.scores[k]; ties = 1; } else if (d.scores[k] === mx) ties++; }
+    pin = d.scores[a] === mx ? 1 / ties : 0;
+  }
+  return { arm: a, propensity: o.alpha / m + (1 - o.alpha) * pin, scores: d.scores };
+}
+
+/**
  * A wrapper over UCB1 (alpha 1): kind 'cusum' | 'glr' | 'mucb', o = detector options plus
  * { alpha, exploration: 'random' | 'schedule', restart: 'local' | 'global' }.
  */
@@ -88,25 +115,7 @@ export function wrapperRef(kind, K, o) {
     },
     decide(active, key, h, M) {
       const d = perArmClock ? ucb1ClockRef(st, active, 1, key, h, M) : ucb1Ref(st.inner, active, 1, key, h, M);
-      const Kn = st.obs.length;
-      if (!(o.alpha > 0)) return d;
-      if (o.exploration === 'schedule') {
-        const period = Math.floor(Kn / o.alpha), A = (st.t + 1 - (kind === 'mucb' ? st.tau : 0)) % period;
-        if (A >= 1 && A <= Kn && active[A - 1]) return { arm: A - 1, propensity: 1, scores: d.scores };
-        return d;
-      }
-      const allowed = [];
-      for (let k = 0; k < Kn; k++) if (active[k]) allowed.push(k);
-      const m = allowed.length;
-      let a = d.arm;
-      if (uniformRef(key, h, S_CD_EXPLORE, 0) < o.alpha) a = allowed[Math.min(Math.floor(uniformRef(key, h, S_CD_UNIFORM, 0) * m), m - 1)];
-      let pin = d.propensity;
-      if (a !== d.arm) {
-        let mx = -Infinity, ties = 0;
-        for (const k of allowed) { if (d.scores[k] > mx) { mx = d.scores[k]; ties = 1; } else if (d.scores[k] === mx) ties++; }
-        pin = d.scores[a] === mx ? 1 / ties : 0;
-      }
-      return { arm: a, propensity: o.alpha / m + (1 - o.alpha) * pin, scores: d.scores };
+      return mixRef(kind, o, st, d, active, key, h);
     },
     addArm() {
       st.obs.push([]);

@@ -78,3 +78,15 @@ export function linearRef(theta, d, key, r, t, M) {
   const mu = theta.map((row) => { let m = 0; for (let j = 0; j < d; j++) m += x[j] * row[j]; return m; });
   return { x, mu, best: Math.max(...mu) };
 }
+
+/** Stream of the hybrid env's per-arm shared features (assembly/bandits/env.ts S_SHARED). */
+export const S_SHARED = 0xE0000004;
+/** The hybrid linear env at repetition r, round t: x as linearRef, z_a (k numbers per arm), μ_a = xᵀθ_a + z_aᵀβ (sums in j order, x's first). */
+export function hybridRef(theta, d, beta, key, r, t, M) {
+  const { x } = linearRef(theta, d, key, r, t, M), k = beta.length;
+  const z = theta.map((_, a) => Array.from({ length: k }, (_, j) => normalRef(key, [r, t], S_SHARED, a * k + j, M)));
+  const mu = theta.map((row, a) => { let m = 0; for (let j = 0; j < d; j++) m += x[j] * row[j]; let s = 0; for (let j = 0; j < k; j++) s += z[a][j] * beta[j]; return m + s; });
+  return { x, z, mu, best: Math.max(...mu) };
+}
+/** The disjoint model's one-θ block features: row a = e_a ⊗ x (K rows of K·d numbers). */
+export const blockRef = (x, K) => Array.from({ length: K }, (_, a) => Array.from({ length: K * x.length }, (_, j) => (Math.floor(j / x.length) === a ? x[j % x.length] : 0)));
