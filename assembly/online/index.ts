@@ -10,3 +10,4 @@ export { on_experts_weights, on_experts_combine, on_experts_update, on_experts_i
 export { on_coin_update, on_coin_init } from './coin';
 export { on_conformal_update, on_conformal_radius, on_conformal_init } from './conformal';
 export { on_flh_update, on_flh_init } from './flh';
+export { on_fullada_update } from './fullmatrix';

@@ -15,6 +15,7 @@ import { EWA, FixedShareAggregation as FixedShare, MLpol, BOA } from './experts.
 import { CoinBetting } from './coin.js';
 import { ACI, SFOGD, SAOCP } from './conformal.js';
 import { FLH } from './flh.js';
+import { FullMatrixAdaGrad } from './fullmatrix.js';
 import { onlineEngine } from './input.js';
 import type * as Og from './ogd.js';
 import type * as Ad from './adagrad.js';
@@ -26,8 +27,9 @@ import type * as St from './sets.js';
 import type * as Co from './coin.js';
 import type * as Cf from './conformal.js';
 import type * as Fl from './flh.js';
+import type * as Fm from './fullmatrix.js';
 
-const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH];
+const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad];
 
 /** Rebuild a learner from save()'s bytes (strict: format, versions, checksum, options, set, state). */
 function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
@@ -40,7 +42,7 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
  */
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
-  CoinBetting, ACI, SFOGD, SAOCP, FLH,
+  CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad,
   FeasibleSet,
   /** Feasible sets with exact projections: all of ℝ^d, the simplex, the ℓ1 and ℓ2 balls, a box. */
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
@@ -85,4 +87,6 @@ export declare namespace online {
   export type ConformalOptions = Cf.ConformalOptions;
   export type FLH = Fl.FLH;
   export type FLHOptions = Fl.FLHOptions;
+  export type FullMatrixAdaGrad = Fm.FullMatrixAdaGrad;
+  export type FullMatrixAdaGradOptions = Fm.FullMatrixAdaGradOptions;
 }

@@ -30,6 +30,7 @@ const LEARNERS = {
   FixedShare: { C: online.FixedShare, base: { experts: 3, eta: 1 } }, MLpol: { C: online.MLpol, base: { experts: 3 } }, BOA: { C: online.BOA, base: { experts: 3 } },
   CoinBetting: { C: online.CoinBetting, base: { set: SETS[3] } }, 'CoinBetting ball': { C: online.CoinBetting, base: { set: SETS[0], mode: 'ball' } },
   FLH: { C: online.FLH, base: { set: SETS[3], lifetime: 2 } },
+  FullMatrixAdaGrad: { C: online.FullMatrixAdaGrad, base: { set: SETS[2] } },
 };
 const guard = (L) => () => ({ state: L.stateArray(), t: L.t, bytes: L.save() });
 
