@@ -13,6 +13,7 @@ import { FeasibleSet, learnerSet } from './sets.js';
 import { onlineEngine, optNumber, stage } from './input.js';
 import { firstPoint } from './ogd.js';
 
+/** Options of `online.FullMatrixAdaGrad`; unset fields take the defaults stated on each. */
 export interface FullMatrixAdaGradOptions {
   /** online.sets.l2Ball(d, r) (projection in the H-norm) or online.sets.unconstrained(d). Required. */
   set: FeasibleSet;
@@ -27,6 +28,10 @@ const KEYS = ['set', 'lr', 'delta', 'x0'];
 /** Largest dimension (G is d² f64; each round is a d×d eigendecomposition, O(d³) per Jacobi sweep). */
 export const FULL_ADAGRAD_MAX_DIM = 1024;
 
+/**
+ * Full-matrix AdaGrad (Duchi, Hazan & Singer 2011): G = Σ g gᵀ, H = δI + G^{1/2}, x ← Π_K^H(x − η H⁻¹ g)
+ * on an l2Ball or unconstrained. With η = D/√2 the regret is ≤ √2·D·Tr(G_T^{1/2}) + d·δ·D/√2.
+ */
 export class FullMatrixAdaGrad extends OnlineLearner {
   static readonly learnerName = 'FullMatrixAdaGrad';
   get learnerName(): string { return 'FullMatrixAdaGrad'; }
