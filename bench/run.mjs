@@ -566,13 +566,24 @@ await e2.dispose();
 }
 
 // ---------- output ----------
+// ---------- 18. SGEMM 256..2048, 1 and 2 threads, vs tfjs-wasm matMul and NumPy/OpenBLAS (bench/gemm.mjs) ----------
+{
+  const { measureGemm } = await import('./gemm.mjs');
+  try {
+    const { rows: gemmRows, data } = await measureGemm(simdopt, { quick: QUICK });
+    results.gemm = data;
+    for (const r of gemmRows) addRow('18', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: gemm rows failed (${err.message})`); addRow('18', 'SGEMM', `failed: ${err.message}`); }
+  log(`gemm done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 const totalS = (now() - tStart) / 1000;
 let commit = '';
 try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
 results.meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, cpuGhz: CPU_GHZ, commit,
   contention: contentionLog, loadavgStart: load0, loadavgEnd: loadavg(), backgroundCpuBusyBefore: bgBusy, backgroundCpuBusyAfter: cpuBusy(1000), runtimeS: totalS, quick: QUICK };
 
-const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17'];
+const order = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17', '18'];
 rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 const cols = ['#', 'row', 'measured', 'target', 'status', 'bg'];
 const data = rows.map((r) => [r.id, r.name, r.value, r.target, r.status, pct(r.bg)]);

@@ -50,15 +50,54 @@ export interface GemmOptions { alpha?: number; beta?: number; transA?: boolean; 
 /**
  * C = α·op(A)·op(B) + β·C with op(A) m×k, op(B) k×n, C m×n (f32). A is stored m×k (k×m if transA),
  * B k×n (n×k if transB). Each C element sums a_il·b_lj in increasing l in f32; β = 0 never reads C.
+ * Runs the packed kernel (panels of op(A) and op(B) copied into a scratch buffer of the engine, so
+ * rows whose stride is a multiple of 4 KiB do not thrash the cache); the bits are those of the
+ * unpacked kernel for any thread count.
  */
 export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: EngineBuffer, m: number, n: number, k: number, opts: GemmOptions = {}): void {
   need(engine, 'sgemm'); dims(m, n, k); opts = opt(opts);
   const alpha = checkRange('alpha', opts.alpha ?? 1, -Infinity, Infinity), beta = checkRange('beta', opts.beta ?? 0, -Infinity, Infinity);
   engine.own(a, 'A', m * k); engine.own(b, 'B', k * n);
   const pc = engine.own(c, 'C', m * n);
+  const plan = engine.has('sgemm_packed') ? gemmPlan(engine, m, n, k) : null;
   // C may be A or B (or both): those are read from a copy.
-  unaliased(engine, a, c, (pa) => unaliased(engine, b, c, (pb) => engine.run('sgemm', m, [m, n, k, alpha, pa, opts.transA ? m : k, pb, opts.transB ? k : n, beta, pc, n,
-    opts.transA ? 1 : 0, opts.transB ? 1 : 0], 1, n * k)));
+  unaliased(engine, a, c, (pa) => unaliased(engine, b, c, (pb) => {
+    const args = [m, n, k, alpha, pa, opts.transA ? m : k, pb, opts.transB ? k : n, beta, pc, n, opts.transA ? 1 : 0, opts.transB ? 1 : 0] as const;
+    if (plan) engine.run('sgemm_packed', m, [...args, plan.ws.ptr, plan.slotBytes, plan.rows], plan.rows, n * k);
+    else engine.run('sgemm', m, [...args], 1, n * k);
+  }));
+}
+
+/** Rows of sgemm_packed's register tile (rust/src/gemmp.rs MR) and its spill bytes. */
+const GEMM_MR = 6, GEMM_SPILL = GEMM_MR * 32;
+/** Bytes of op(B) panel per thread: the k×nc panel stays in L2. */
+const GEMM_PANEL = 256 * 1024;
+/** Above this much scratch (huge k), gemm runs the unpacked kernel instead. */
+const GEMM_MAX_WS = 64 * 1024 * 1024;
+/** Packing scratch of each engine (grown on demand, never shrunk; the engine's memory, freed with it). */
+const gemmWs = new WeakMap<Engine, EngineBuffer>();
+
+/**
+ * Scratch for sgemm_packed: one slot per thread (rows are split at multiples of `rows`, and a
+ * thread whose rows start at r uses slot r / rows), each a tile spill, a packed GEMM_MR×k slice of
+ * op(A) and a k×nc panel of op(B). Null when that would be larger than GEMM_MAX_WS.
+ */
+function gemmPlan(engine: Engine, m: number, n: number, k: number): { ws: EngineBuffer; slotBytes: number; rows: number } | null {
+  const threads = Math.max(1, engine.info.threads);
+  const rows = Math.ceil(Math.ceil(m / threads) / GEMM_MR) * GEMM_MR;
+  const slots = Math.ceil(m / rows);
+  const nc = Math.min(Math.ceil(n / 8) * 8, Math.max(8, Math.floor(GEMM_PANEL / (4 * k) / 8) * 8));
+  const slotBytes = GEMM_SPILL + 4 * GEMM_MR * k + 4 * k * nc;
+  const bytes = slots * slotBytes;
+  if (bytes > GEMM_MAX_WS) return null;
+  let ws = gemmWs.get(engine);
+  if (!ws || ws.freed || ws.length * 4 < bytes) {
+    const next = engine.alloc(Math.max(Math.ceil(bytes / 4), 2 * (ws && !ws.freed ? ws.length : 0)));
+    if (ws && !ws.freed) ws.free();
+    gemmWs.set(engine, next);
+    ws = next;
+  }
+  return { ws, slotBytes, rows };
 }
 
 /** y = α·op(A)·x + β·y with A stored m×n; op(A) = A (y: m, x: n) or Aᵀ when trans (y: n, x: m). */

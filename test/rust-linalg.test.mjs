@@ -181,7 +181,7 @@ test('modules: only env.memory imported, __stack_pointer exported, no start', ()
     const mod = new WebAssembly.Module(readFileSync(join(prebuilt, `${v.name}.wasm`)));
     assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'memory', kind: 'memory' }], v.name);
     const ex = Object.fromEntries(WebAssembly.Module.exports(mod).map((e) => [e.name, e.kind]));
-    for (const f of ['sgemm', 'sgemv', 'sdot_partials', 'spotrf', 'dpotrf', 'spotrs', 'dpotrs']) {
+    for (const f of ['sgemm', 'sgemm_packed', 'sgemv', 'sdot_partials', 'spotrf', 'dpotrf', 'spotrs', 'dpotrs']) {
       assert.equal(ex[f], 'function', `${v.name}: ${f}`);
     }
     assert.equal(ex.__stack_pointer, 'global', v.name);
@@ -248,6 +248,52 @@ test('sgemm: bit-identical to the JS reference, all trans, all variants, row spl
           mod.x.sgemm(2, 2, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ta, tb);
           bitsEqual(mod.f32(pc, m * ldc), C0, `${mod.name} sgemm empty range`);
         }
+      }
+    }
+  }
+});
+
+// sgemm_packed: the same bits as the reference (so as sgemm) for odd shapes (row, column and k
+// tails of the 6×8 tile and of the 4-deep unrolling), all trans, every variant, row splits at
+// multiples of rows_per_slot (each range in its own slot), several panel widths; the scratch
+// outside the slots and the pads between C rows are untouched; a slot too small runs sgemm.
+const MR = 6;
+test('sgemm_packed: bit-identical to the JS reference, odd shapes, all trans, all variants, slot splits', () => {
+  const rng = mulberry32(2468);
+  const shapes = [[1, 1, 1], [5, 7, 3], [6, 8, 4], [13, 17, 9], [7, 33, 130], [25, 9, 61], [40, 70, 5], [12, 100, 257]];
+  let cases = 0;
+  for (const [m, n, k] of shapes) {
+    for (const ta of [0, 1]) for (const tb of [0, 1]) {
+      const [alpha, beta] = SCALARS[cases++ % SCALARS.length];
+      const lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+      const A = randF32(rng, (ta ? k : m) * lda), B = randF32(rng, (tb ? n : k) * ldb), C0 = randF32(rng, m * ldc);
+      if (beta === 0) C0.fill(NaN);
+      const want = C0.slice();
+      refSgemm(0, m, m, n, k, alpha, A, lda, B, ldb, beta, want, ldc, ta, tb);
+      for (const nc of [8, 16, 8 * Math.ceil(n / 8)]) {
+        const slotBytes = MR * 32 + 4 * MR * k + 4 * k * nc;
+        for (const rows of [m, Math.ceil(m / 2), 4]) {
+          const slots = Math.ceil(m / rows);
+          for (const mod of mods) {
+            mod.reset();
+            const pa = mod.put(A), pb = mod.put(B), pc = mod.put(C0);
+            const guard = new Float32Array(slots * slotBytes / 4 + 16).fill(1234.5);
+            const ps = mod.put(guard);
+            for (let s = 0; s < slots; s++) {
+              mod.x.sgemm_packed(s * rows, Math.min(m, (s + 1) * rows), m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ta, tb, ps, slotBytes, rows);
+            }
+            bitsEqual(mod.f32(pc, m * ldc), want, `${mod.name} sgemm_packed ${m}x${n}x${k} ta=${ta} tb=${tb} nc=${nc} rows=${rows}`);
+            const tail = mod.f32(ps + slots * slotBytes, 16);
+            assert.ok(tail.every((v) => v === 1234.5), `${mod.name} sgemm_packed wrote past its slots`);
+          }
+        }
+      }
+      // A slot too small for one sliver, and k == 0 semantics, fall back to sgemm (same bits).
+      for (const mod of mods) {
+        mod.reset();
+        const pa = mod.put(A), pb = mod.put(B), pc = mod.put(C0);
+        mod.x.sgemm_packed(0, m, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ta, tb, 0, 16, m);
+        bitsEqual(mod.f32(pc, m * ldc), want, `${mod.name} sgemm_packed fallback ${m}x${n}x${k}`);
       }
     }
   }

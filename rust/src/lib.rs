@@ -15,12 +15,14 @@
 mod chol;
 mod dot;
 mod gemm;
+mod gemmp;
 mod gemv;
 mod mem;
 
 pub use chol::{dpotrf, dpotrs, spotrf, spotrs};
 pub use dot::sdot_partials;
 pub use gemm::sgemm;
+pub use gemmp::sgemm_packed;
 pub use gemv::sgemv;
 
 #[panic_handler]
