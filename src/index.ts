@@ -25,6 +25,7 @@ export { Adamax, type AdamaxOptions } from './optim/adamax.js';
 export { NAdam, type NAdamOptions, type NAdamStateDict } from './optim/nadam.js';
 export { RAdam, type RAdamOptions } from './optim/radam.js';
 export { Lion, type LionOptions } from './optim/lion.js';
+export { dynamicMap, quantizeBlockwise, dequantizeBlockwise, QUANT_BLOCK, type QuantizedBlocks } from './optim/quant8.js';
 export { ScheduleFreeSGD, ScheduleFreeAdamW, type ScheduleFreeSGDOptions, type ScheduleFreeAdamWOptions, type ScheduleFreeStateDict } from './optim/schedulefree.js';
 export { LAMB, type LAMBOptions } from './optim/lamb.js';
 export { LARS, type LARSOptions } from './optim/lars.js';

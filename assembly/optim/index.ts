@@ -34,3 +34,4 @@ export * from './rsgdm';
 export * from './sam';
 export * from './transforms';
 export * from './muon';
+export * from './quant8';

@@ -71,6 +71,9 @@ function entries(ps) {
     ['cosineDecay', [e, { init: 1, decaySteps: 10 }], (a, b) => S.cosineDecay(a, b)(3)],
     ['linearSchedule', [e, { init: 1, end: 0, transitionSteps: 10 }], (a, b) => S.linearSchedule(a, b)(3)],
     ['saveState', [opt], (a) => S.saveState(a)],
+    ['dynamicMap', [false], (a) => S.dynamicMap(a)],
+    ['quantizeBlockwise', [e, [0.5, -1, 0, 3], { signed: true }], (a, b, c) => S.quantizeBlockwise(a, b, c)],
+    ['dequantizeBlockwise', [e, { codes: new Uint8Array(3), absmax: new Float32Array(1) }, { signed: false }], (a, b, c) => S.dequantizeBlockwise(a, b, c)],
     ['loadState', [opt, S.saveState(opt)], (a, b) => S.loadState(a, b)],
   ];
   for (const [name, C] of OPTIMIZERS) list.push([`new ${name}`, [ps, { lr: 1e-3 }], (a, b) => { const o = new C(a, b); o.free(); }]);
