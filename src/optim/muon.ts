@@ -4,6 +4,10 @@ import { LINALG } from '../linalg.js';
 import type { ParamSet } from '../params.js';
 import { checkAdamLike, Optimizer, requireBool, type Span, type WithGroups } from './base.js';
 
+/**
+ * Options of `Muon`; unset fields take the defaults stated on each. 2-D tensors get Muon's orthogonalised
+ * momentum update, every other tensor torch AdamW with the adam* options (as MuonWithAuxAdam splits them).
+ */
 export interface MuonOptions {
   /** Muon's learning rate (2-D tensors). Default 0.02 (the reference's). */
   lr?: number;

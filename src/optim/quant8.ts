@@ -110,6 +110,7 @@ function withBuffers<T>(engine: Engine, make: (alloc: <B extends EngineBuffer<an
   try { return make((b) => { bufs.push(b); return b; }); } finally { for (const b of bufs) b.free(); }
 }
 
+/** A blockwise 8-bit quantized array (quantizeBlockwise's result, dequantizeBlockwise's input): x ≈ map[code]·absmax of its block of 256. */
 export interface QuantizedBlocks {
   /** One code (map index) per element. */
   codes: Uint8Array;
