@@ -565,6 +565,17 @@ await e2.dispose();
   log(`node server done ${fmt((now() - tStart) / 1000)} s`);
 }
 
+// ---------- 16. bilevel: AID-CG hypergradient on ridge HPO vs NumPy/SciPy/torch; hyper-cleaning (bench/bilevel.mjs) ----------
+{
+  const { measureBilevel } = await import('./bilevel.mjs');
+  try {
+    const { rows: blRows, data } = await measureBilevel(simdopt, { quick: QUICK });
+    results.bilevel = data;
+    for (const r of blRows) addRow('16', r.name, r.value, r.target, r.pass);
+  } catch (err) { log(`note: bilevel rows failed (${err.message})`); addRow('16', 'bilevel', `failed: ${err.message}`); }
+  log(`bilevel done ${fmt((now() - tStart) / 1000)} s`);
+}
+
 // ---------- output ----------
 // ---------- 18. SGEMM 256..2048, 1 and 2 threads, vs tfjs-wasm matMul and NumPy/OpenBLAS (bench/gemm.mjs) ----------
 {

@@ -4,12 +4,12 @@
 // softmax regression on the noisy set with one weight σ(xᵢ) per training sample; the upper level picks the
 // weights x that minimise the validation loss. One bilevel.solve call with the built-in model (AID-CG,
 // Newton inner solves), compared with the two honest baselines: train on everything, train on the truly
-// clean subset. Run from the repository root: node examples/hyper-cleaning.mjs [outer steps, default 150]
+// clean subset. Run from the repository root: node examples/hyper-cleaning.mjs [outer steps, default 150] [engine threads, default auto]
 import { readFileSync } from 'node:fs';
 import { init, bilevel } from 'simdopt';
 
 const data = JSON.parse(readFileSync('test/fixtures/digits.json', 'utf8'));
-const engine = await init();
+const engine = await init(process.argv[3] === undefined ? {} : { threads: Number(process.argv[3]) });
 const F = 65, K = 10, NTRAIN = 1000, NOISE = 0.5, RHO = 1e-3;
 const steps = Number(process.argv[2] ?? 150);
 const rows = (idx) => idx.flatMap((r) => [...Array.from({ length: 64 }, (_, j) => (data.pixels.charCodeAt(r * 64 + j) - 97) / 16), 1]);

@@ -28,14 +28,6 @@ import { ld, st, dotN, axpyN } from './common';
   return t == 0 ? r : r - ld(t, i);
 }
 
-/** out = ∇_w g = Xᵀ(ω∘(Xw − t)) + ρ∘w; with t = 0 this is the Hessian-vector product ∇²_ww g·w. r: n scratch. */
-export function bl_ridge_grad_w(n: i32, d: i32, X: usize, t: usize, mode: i32, hyp: usize, alpha: f64, w: usize, r: usize, out: usize): void {
-  for (let i = 0; i < n; i++) st(r, i, omega(mode, hyp, i) * resid(X, t, w, d, i));
-  const e0 = mode == 0 ? exp_f64(ld(hyp, 0)) : 0.0;
-  for (let j = 0; j < d; j++) st(out, j, rho(mode, hyp, alpha, e0, j) * ld(w, j));
-  for (let i = 0; i < n; i++) axpyN(ld(r, i), X + (<usize>(i * d) << 3), out, d);
-}
-
 /** g(x, w) = ½ Σ ωᵢ (Xᵢ·w − tᵢ)² + ½ Σ ρⱼ wⱼ² (residual sum in sample order, penalty in feature order). */
 export function bl_ridge_value(n: i32, d: i32, X: usize, t: usize, mode: i32, hyp: usize, alpha: f64, w: usize): f64 {
   let s: f64 = 0;
@@ -94,4 +86,29 @@ export function bl_ridge_hess(n: i32, d: i32, X: usize, mode: i32, hyp: usize, a
     for (let j = 0; j < d; j++) axpyN(om * ld(row, j), row, out + (<usize>(j * d) << 3), d);
   }
   for (let j = 0; j < d; j++) st(out, j * d + j, ld(out, j * d + j) + rho(mode, hyp, alpha, e0, j));
+}
+
+// ∇_w g = ρ∘w + Xᵀ(ω∘(Xw − t)) (t = 0: the Hessian-vector product ∇²_ww g·w), threaded with a sum order
+// that does not depend on the thread count: the samples fall in fixed blocks of RIDGE_BLOCK rows; each
+// block's partial P_b = Σ_{i∈b} rᵢXᵢ, rᵢ = ωᵢ(Xᵢ·w − tᵢ), is made in one pass over its rows (the dot and
+// the axpy of a row while it is in cache: X is read once per product), then out = ρ∘w + P₀ + P₁ + …
+// (blocks in order, split over features). engine.run splits the blocks, then the features.
+const RIDGE_BLOCK: i32 = 64;
+
+/** Blocks [start, end) of RIDGE_BLOCK rows: part[b·d ..] = Σ_{i∈b} ωᵢ(Xᵢ·w − tᵢ)Xᵢ, rows in order. */
+export function bl_ridge_part(start: i32, end: i32, n: i32, d: i32, X: usize, t: usize, mode: i32, hyp: usize, w: usize, part: usize): void {
+  for (let b = start; b < end; b++) {
+    const p = part + (<usize>(b * d) << 3);
+    memory.fill(p, 0, <usize>d << 3);
+    const i1 = min(n, (b + 1) * RIDGE_BLOCK);
+    for (let i = b * RIDGE_BLOCK; i < i1; i++) axpyN(omega(mode, hyp, i) * resid(X, t, w, d, i), X + (<usize>(i * d) << 3), p, d);
+  }
+}
+
+/** Features [start, end): out_j = ρ_j w_j + Σ_b part[b·d + j] (nb blocks, in order). */
+export function bl_ridge_sum(start: i32, end: i32, nb: i32, d: i32, part: usize, mode: i32, hyp: usize, alpha: f64, w: usize, out: usize): void {
+  const e0 = mode == 0 ? exp_f64(ld(hyp, 0)) : 0.0;
+  for (let j = start; j < end; j++) st(out, j, rho(mode, hyp, alpha, e0, j) * ld(w, j));
+  const m = end - start, off = <usize>start << 3;
+  for (let b = 0; b < nb; b++) axpyN(1.0, part + (<usize>(b * d) << 3) + off, out + off, m);
 }

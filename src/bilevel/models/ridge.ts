@@ -9,8 +9,11 @@ import type { Engine } from '../../engine/engine.js';
 import { checkRange, describe, HyperparameterError, requireObject, suggest } from '../../errors.js';
 import { checkKnownKeys } from '../../options.js';
 import { zeroCalls, type Oracles, type SecondOrderTier } from '../oracles.js';
-import type { Vecs } from '../vec.js';
+import type { Vec, Vecs } from '../vec.js';
 import { BuiltinModel, requireDim } from './model.js';
+
+/** Rows per partial sum of the gradient kernels (assembly/bilevel/ridge.ts's RIDGE_BLOCK). */
+const RIDGE_BLOCK = 64;
 
 export const RIDGE_HYPERS = ['logRidge', 'logFeatureRidge', 'sampleWeights'] as const;
 export type RidgeHyper = (typeof RIDGE_HYPERS)[number];
@@ -69,22 +72,30 @@ export class RidgeModel extends BuiltinModel {
   oracles(v: Vecs): Oracles {
     this.checkLive();
     const e = this.engine, { X, t, V, tv } = this.d, n = this.samples, m = this.validation, d = this.dy, mode = this.mode, alpha = this.alpha;
-    const gw = e.kernel('bl_ridge_grad_w'), value = e.kernel('bl_ridge_value'), cross = e.kernel('bl_ridge_cross'),
+    const value = e.kernel('bl_ridge_value'), cross = e.kernel('bl_ridge_cross'),
       crossT = e.kernel('bl_ridge_cross_t'), hess = e.kernel('bl_ridge_hess'), gradX = e.kernel('bl_ridge_grad_x');
-    const r = v.alloc(Math.max(n, m));
     const model = this;
+    // ∇_w of ½Σωᵢ(Xᵢ·w − tᵢ)² + ½Σρⱼwⱼ² (t = 0: the Hessian-vector product): per-block partial sums in one
+    // pass over the rows, then the blocks added in order (assembly/bilevel/ridge.ts: the same bits for any
+    // thread count), threaded over blocks and then features
+    const part = v.alloc(Math.ceil(Math.max(n, m) / RIDGE_BLOCK) * d);
+    const gw = (rows: number, A: Vec, tp: number, md: number, hyp: number, al: number, w: Vec, out: Vec): void => {
+      const nb = Math.ceil(rows / RIDGE_BLOCK);
+      e.run('bl_ridge_part', nb, [rows, d, A.ptr, tp, md, hyp, w.ptr, part.ptr], 1, RIDGE_BLOCK * d);
+      e.run('bl_ridge_sum', d, [nb, d, part.ptr, md, hyp, al, w.ptr, out.ptr], 8, nb);
+    };
     return {
       dx: this.dx, dy: d, calls: zeroCalls(), tiers: new Set<SecondOrderTier>(['built-in']), fdError: 0,
       estimateNext() {},
-      lowerGrad(x, w, out) { model.checkLive(); this.calls.lowerGrad++; gw(n, d, X.ptr, t.ptr, mode, x.ptr, alpha, w.ptr, r.ptr, out.ptr); },
+      lowerGrad(x, w, out) { model.checkLive(); this.calls.lowerGrad++; gw(n, X, t.ptr, mode, x.ptr, alpha, w, out); },
       lowerGradX(x, w, out) { model.checkLive(); this.calls.lowerGradX++; gradX(n, d, X.ptr, t.ptr, mode, x.ptr, w.ptr, out.ptr); },
       upperGrad(_x, w, gx, gy) {
         model.checkLive(); this.calls.upperGrad++;
         v.fill(0, gx);
-        gw(m, d, V.ptr, tv.ptr, 3, V.ptr, 0, w.ptr, r.ptr, gy.ptr);
+        gw(m, V, tv.ptr, 3, V.ptr, 0, w, gy);
       },
       upperValue(_x, w) { model.checkLive(); this.calls.upperValue++; return value(m, d, V.ptr, tv.ptr, 3, V.ptr, 0, w.ptr); },
-      hvp(x, _w, vec, out) { model.checkLive(); this.calls.hvp++; gw(n, d, X.ptr, 0, mode, x.ptr, alpha, vec.ptr, r.ptr, out.ptr); },
+      hvp(x, _w, vec, out) { model.checkLive(); this.calls.hvp++; gw(n, X, 0, mode, x.ptr, alpha, vec, out); },
       cross(x, w, vec, out) { model.checkLive(); this.calls.cross++; cross(n, d, X.ptr, t.ptr, mode, x.ptr, w.ptr, vec.ptr, out.ptr); },
       crossT(x, w, u, out) { model.checkLive(); this.calls.crossT++; crossT(n, d, X.ptr, t.ptr, mode, x.ptr, w.ptr, u.ptr, out.ptr); },
       denseHessian(x, _w, out) { model.checkLive(); hess(n, d, X.ptr, mode, x.ptr, alpha, out.ptr); },
