@@ -24,9 +24,11 @@ test('the fixture is the stated split of load_digits', () => {
   assert.match(d.pixels, /^[a-q]+$/); assert.match(d.labels, /^[0-9]+$/);
 });
 
-test("the README's first quick start is examples/digits.mjs", () => {
+test("the README's digits quick start is examples/digits.mjs", () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const first = /```js\n([\s\S]*?)```/.exec(readme)[1];
+  const section = readme.slice(readme.indexOf('## Quick start: classify handwritten digits'));
+  assert.ok(section.length < readme.length, 'the README has the section "Quick start: classify handwritten digits"');
+  const first = /```js\n([\s\S]*?)```/.exec(section)[1];
   const body = (s) => s.split('\n').filter((l) => !l.startsWith('//')).join('\n').trim();
   assert.equal(body(first), body(readFileSync(new URL('../examples/digits.mjs', import.meta.url), 'utf8')));
 });
