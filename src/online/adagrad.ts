@@ -5,7 +5,7 @@
 import type { Engine } from '../engine/engine.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optNumber, stage } from './input.js';
+import { onlineEngine, optNumber } from './input.js';
 import { firstPoint } from './ogd.js';
 import { StateError } from '../errors.js';
 
@@ -50,10 +50,7 @@ export class AdaGrad extends OnlineLearner {
 
   /** Learn the (sub)gradient at x_t. */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     const [kind, r, lo, hi] = this.setArgs();
     this.guarded(() => this.engine.kernel('on_adagrad_update')(n, kind, r, lo, hi, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#lr, this.#delta));
   }

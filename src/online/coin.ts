@@ -11,7 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, InvalidArgumentError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optChoice, optNumber, stage } from './input.js';
+import { onlineEngine, optChoice, optNumber } from './input.js';
 
 /** How `online.CoinBetting` bets: 'coordinate' (one Krichevsky–Trofimov bettor per coordinate; |g_i| ≤ G) or 'ball' (a 1-D bettor for the magnitude times an adaptive-OGD direction; ‖g‖₂ ≤ G). */
 export type CoinBettingMode = 'coordinate' | 'ball';
@@ -73,10 +73,7 @@ export class CoinBetting extends OnlineLearner {
 
   /** Learn the (sub)gradient g_t at x_t (|g_i| ≤ G, or ‖g‖₂ ≤ G: a larger one is refused, as the wealth could go negative). */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     const [kind, r, lo, hi] = this.setArgs();
     const bad = this.guarded(() => this.engine.kernel('on_coin_update')(n, this.#mode, kind, r, lo, hi, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#opts.lipschitz));
     if (bad >= 0) {

@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, StateError } from '../errors.js';
 import { OnlineLearner } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optChoice, optNumber, stage } from './input.js';
+import { onlineEngine, optChoice, optNumber } from './input.js';
 
 export type EGStepRule = 'sqrt' | 'constant';
 /** Options of `online.ExponentiatedGradient`; unset fields take the defaults stated on each. */
@@ -58,10 +58,7 @@ export class ExponentiatedGradient extends OnlineLearner {
 
   /** Learn the (sub)gradient at x_t (linear loss ⟨g, x⟩). */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     this.guarded(() => this.engine.kernel('on_eg_update')(n, this.#pm, this.set!.radius, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#opts.stepRule === 'sqrt' ? 1 : 0, this.#c));
   }
 

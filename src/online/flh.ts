@@ -11,7 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optInt, optNumber, stage } from './input.js';
+import { onlineEngine, optInt, optNumber } from './input.js';
 import { firstPoint } from './ogd.js';
 
 /** Options of `online.FLH`; unset fields take the defaults stated on each. */
@@ -76,10 +76,7 @@ export class FLH extends OnlineLearner {
 
   /** Learn the (sub)gradient g_t at x_t (every expert steps with it; Hedge weighs ⟨g_t, x_j⟩). */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim, o = this.#opts;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1)), o = this.#opts;
     const [kind, r, lo, hi] = this.setArgs();
     const live = this.guarded(() => this.engine.kernel('on_flh_update')(n, kind, r, lo, hi, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#cap, o.lipschitz, o.diameter, o.eta, o.lifetime));
     if (live < 0) { this.st.array.set(this.backup!.array); throw new StateError(`FLH: no free expert slot (capacity ${this.#cap}); the learner is unchanged`); }

@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optNumber, stage } from './input.js';
+import { onlineEngine, optNumber } from './input.js';
 import { firstPoint } from './ogd.js';
 
 /** Options of `online.FullMatrixAdaGrad`; unset fields take the defaults stated on each. */
@@ -61,10 +61,7 @@ export class FullMatrixAdaGrad extends OnlineLearner {
 
   /** Learn the (sub)gradient at x_t. */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     const [kind, r] = this.setArgs();
     this.lastSweeps = this.guarded(() => this.engine.kernel('on_fullada_update')(n, kind, r, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#lr, this.#delta));
   }

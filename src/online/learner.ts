@@ -16,6 +16,7 @@ import type { EngineBuffer } from '../engine/memory.js';
 import { describe, DisposedError, InvalidArgumentError, NonFiniteError, StateError } from '../errors.js';
 import { readContainer, writeContainer } from '../engine/state-container.js';
 import { FeasibleSet, KIND_CODE, setFromJSON, CONTAINS_TOL } from './sets.js';
+import { stage } from './input.js';
 
 /** The `format` field of an online-learner state file (`online.STATE_FORMAT`). */
 export const ONLINE_STATE_FORMAT = 'simdopt/online-state';
@@ -79,6 +80,17 @@ export abstract class OnlineLearner {
   protected noArgs(method: string, rest: unknown[], taken = 0): void {
     const i = rest.findIndex((v) => v !== undefined);
     if (i >= 0) throw new InvalidArgumentError(`${this.learnerName}.${method} takes ${taken === 0 ? 'no arguments' : `${taken} argument${taken > 1 ? 's' : ''}`}; argument ${taken + i + 1} is ${describe(rest[i])}`);
+  }
+  /**
+   * @internal the start every update(gradient) shares: the learner is live, no argument beyond the gradient
+   * (rest = the call's further arguments), the gradient checked (a vector of dim finite numbers) and
+   * copied into inp. Returns dim.
+   */
+  protected stageGradient(gradient: unknown, rest: unknown[]): number {
+    this.live();
+    this.noArgs('update', rest, 1);
+    stage(this.engine, 'gradient', gradient, this.dim, this.inp);
+    return this.dim;
   }
   /** @internal set kind code, radius and bound pointers for the kernels. */
   protected setArgs(): [number, number, number, number] {

@@ -84,10 +84,7 @@ export class OGD extends OnlineLearner {
 
   /** Learn the (sub)gradient g_t of the round's loss at x_t: t += 1, x ← Π_K(x − η_t g). */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     const [kind, r, lo, hi] = this.setArgs();
     this.lastStep = this.guarded(() => this.engine.kernel('on_ogd_update')(n, kind, r, lo, hi, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#rule, this.#c));
   }

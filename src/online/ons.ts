@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { HyperparameterError, NonFiniteError, NotPositiveDefiniteError, StateError } from '../errors.js';
 import { OnlineLearner, HEADER } from './learner.js';
 import { FeasibleSet, learnerSet } from './sets.js';
-import { onlineEngine, optNumber, stage } from './input.js';
+import { onlineEngine, optNumber } from './input.js';
 import { firstPoint } from './ogd.js';
 
 /** Options of `online.ONS`; unset fields take the defaults stated on each. */
@@ -66,10 +66,7 @@ export class ONS extends OnlineLearner {
 
   /** Learn the gradient ∇f_t(x_t). */
   update(gradient: ArrayLike<number>): void {
-    this.live();
-    this.noArgs('update', [...arguments].slice(1), 1);
-    const n = this.dim;
-    stage(this.engine, 'gradient', gradient, n, this.inp);
+    const n = this.stageGradient(gradient, [...arguments].slice(1));
     const [kind, r] = this.setArgs();
     const it = this.engine.kernel('on_ons_update')(n, kind, r, this.st.ptr, this.inp.ptr, this.scratch.ptr, this.#o.gamma);
     if (it === -2) throw new NonFiniteError('ONS: the Newton step x − (1/γ)A⁻¹g overflowed (a huge gradient over a tiny gamma or epsilon); the learner is unchanged', 'state', 1);
