@@ -315,10 +315,12 @@ async function build() {
     lines.push('## Online learners', '', 'OCO learners take a feasible set (`set`, required: `online.sets.*`, not probed); `x0` (a point) is not probed either.', '');
     const learners = Object.entries(S.online).filter(([, C]) => typeof C === 'function' && C.prototype instanceof S.online.OnlineLearner).sort(([a], [b]) => (a < b ? -1 : 1));
     const SETBASE = { ExponentiatedGradient: () => S.online.sets.simplex(3), CoinBetting: () => S.online.sets.unconstrained(3) };
+    // options a learner needs one of (OnlineFrankWolfe: horizon or lr), probed from this value
+    const EXTRABASE = { OnlineFrankWolfe: { horizon: 1000 } };
     for (const [name, C] of learners) {
       const fields = ctorOptions(C.name);
       if (!fields) throw new Error(`no constructor typing for online.${name} (${C.name})`);
-      const base = {};
+      const base = { ...EXTRABASE[name] };
       if (fields.some((f) => f.name === 'set')) base.set = (SETBASE[name] ?? (() => S.online.sets.l2Ball(3)))();
       const req = fields.filter((x) => !x.optional && !(x.name in base));
       for (const fd of req) base[fd.name] = 3;
@@ -329,7 +331,8 @@ async function build() {
         const dflt = opts[fd.name];
         return { name: fd.name, required: !fd.optional, type: fd.type, dflt: fd.optional ? showDefault(dflt) : '', acc: fd.name === 'set' || fd.name === 'x0' ? '— (not probed)' : probeField(fd, accepts, dflt) };
       });
-      table(`online.${name}`, rows, base.set ? `probed with set = online.sets.${base.set.kind}(3)` : undefined);
+      const extra = Object.entries(EXTRABASE[name] ?? {}).map(([k, v]) => `, ${k} = ${v}`).join('');
+      table(`online.${name}`, rows, base.set ? `probed with set = online.sets.${base.set.kind}(3)${extra}` : undefined);
     }
   }
   await engine.dispose();

@@ -11,3 +11,5 @@ export { on_coin_update, on_coin_init } from './coin';
 export { on_conformal_update, on_conformal_radius, on_conformal_init } from './conformal';
 export { on_flh_update, on_flh_init } from './flh';
 export { on_fullada_update } from './fullmatrix';
+export { on_lmo, on_ofw_update } from './ofw';
+export { on_optomd_update, on_optftrl_update } from './optimistic';

@@ -16,6 +16,8 @@ import { CoinBetting } from './coin.js';
 import { ACI, SFOGD, SAOCP } from './conformal.js';
 import { FLH } from './flh.js';
 import { FullMatrixAdaGrad } from './fullmatrix.js';
+import { OnlineFrankWolfe } from './ofw.js';
+import { OptimisticOMD, OptimisticFTRL } from './optimistic.js';
 import { onlineEngine } from './input.js';
 import type * as Og from './ogd.js';
 import type * as Ad from './adagrad.js';
@@ -28,8 +30,10 @@ import type * as Co from './coin.js';
 import type * as Cf from './conformal.js';
 import type * as Fl from './flh.js';
 import type * as Fm from './fullmatrix.js';
+import type * as Fw from './ofw.js';
+import type * as Op from './optimistic.js';
 
-const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad];
+const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL];
 
 /** Rebuild a learner from save()'s bytes (strict: format, versions, checksum, options, set, state). */
 function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
@@ -37,12 +41,13 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
 }
 
 /**
- * Online learning: online convex optimisation over feasible sets (OGD, AdaGrad, EG, FTRL-Proximal, ONS)
+ * Online learning: online convex optimisation over feasible sets (OGD, AdaGrad, EG, FTRL-Proximal, ONS,
+ * online Frank–Wolfe, optimistic OMD and FTRL)
  * and expert aggregation (EWA, FixedShare, MLpol, BOA), each round one wasm call (src/online/).
  */
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
-  CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad,
+  CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL,
   FeasibleSet,
   /** Feasible sets with exact projections: all of ℝ^d, the simplex, the ℓ1 and ℓ2 balls, a box. */
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
@@ -89,4 +94,10 @@ export declare namespace online {
   export type FLHOptions = Fl.FLHOptions;
   export type FullMatrixAdaGrad = Fm.FullMatrixAdaGrad;
   export type FullMatrixAdaGradOptions = Fm.FullMatrixAdaGradOptions;
+  export type OnlineFrankWolfe = Fw.OnlineFrankWolfe;
+  export type OnlineFrankWolfeOptions = Fw.OnlineFrankWolfeOptions;
+  export type OptimisticOMD = Op.OptimisticOMD;
+  export type OptimisticFTRL = Op.OptimisticFTRL;
+  export type OptimisticOptions = Op.OptimisticOptions;
+  export type OptimisticInfo = Op.OptimisticInfo;
 }

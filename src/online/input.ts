@@ -30,18 +30,22 @@ export function requireVector(name: string, v: unknown): asserts v is ArrayLike<
  */
 export const MAX_INPUT = 1e100;
 
-/** Stage v (checked: a vector of `len` finite numbers of magnitude ≤ MAX_INPUT) into buf[0..len); returns buf.ptr. */
-export function stage(engine: Engine, name: string, v: unknown, len: number, buf: EngineBuffer<'f64'>): number {
+/**
+ * Stage v (checked: a vector of `len` finite numbers of magnitude ≤ MAX_INPUT) into buf[at..at + len)
+ * (at default 0); returns the pointer of buf[at].
+ */
+export function stage(engine: Engine, name: string, v: unknown, len: number, buf: EngineBuffer<'f64'>, at = 0): number {
   requireVector(name, v);
   if (v.length !== len) throw new LengthMismatchError(`${name} has length ${v.length}, expected ${len}`);
-  buf.array.set(v as ArrayLike<number>);
-  const chk = engine.kernel('on_check_input')(len, buf.ptr, MAX_INPUT);
+  buf.array.set(v as ArrayLike<number>, at);
+  const ptr = buf.ptr + 8 * at;
+  const chk = engine.kernel('on_check_input')(len, ptr, MAX_INPUT);
   if (chk >= 0 && chk < len) {
-    const bad = engine.kernel('on_count_nonfinite')(len, buf.ptr);
-    throw new NonFiniteError(`${name} holds ${bad} non-finite value${bad > 1 ? 's' : ''} (first at index ${chk}: ${buf.array[chk]})`, name, bad);
+    const bad = engine.kernel('on_count_nonfinite')(len, ptr);
+    throw new NonFiniteError(`${name} holds ${bad} non-finite value${bad > 1 ? 's' : ''} (first at index ${chk}: ${buf.array[at + chk]})`, name, bad);
   }
-  if (chk >= len) throw new InvalidArgumentError(`${name}[${chk - len}] = ${buf.array[chk - len]} exceeds the largest accepted magnitude ${MAX_INPUT}`);
-  return buf.ptr;
+  if (chk >= len) throw new InvalidArgumentError(`${name}[${chk - len}] = ${buf.array[at + chk - len]} exceeds the largest accepted magnitude ${MAX_INPUT}`);
+  return ptr;
 }
 
 /** A finite number (InvalidArgumentError for another type, NonFiniteError for NaN/±Infinity). */

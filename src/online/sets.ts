@@ -98,6 +98,25 @@ export class FeasibleSet {
   }
 
   /**
+   * The linear-optimisation oracle: a v of the set minimising ⟨c, v⟩ (what online Frank–Wolfe calls
+   * instead of a projection). Ties broken deterministically: simplex r·e_j at the first smallest c_j; ℓ1
+   * ball −r·sign(c_j)·e_j at the first largest |c_j| (0 for c = 0); ℓ2 ball −r·c/‖c‖ (0 for c = 0); box
+   * lower_i where c_i ≥ 0, upper_i where c_i < 0. InvalidArgumentError for the unconstrained set.
+   */
+  linearMinimizer(engine: Engine, c: ArrayLike<number>): Float64Array {
+    engine = onlineEngine(engine, 'set.linearMinimizer');
+    if (this.kind === 'unconstrained') throw new InvalidArgumentError('linearMinimizer needs a bounded set: a linear function has no minimum over all of ℝ^d');
+    const n = this.dim;
+    const cb = engine.alloc(n, 'f64'), vb = engine.alloc(n, 'f64');
+    const b = this.bounds(engine);
+    try {
+      stage(engine, 'c', c, n, cb);
+      engine.kernel('on_lmo')(KIND_CODE[this.kind], n, this.radius, b.lo, b.hi, cb.ptr, vb.ptr);
+      return vb.array.slice();
+    } finally { b.free(); cb.free(); vb.free(); }
+  }
+
+  /**
    * argmin over the set of (x − y)ᵀA(x − y), A symmetric positive definite (d×d, row-major): for the ℓ2
    * ball, x(μ) = (A + μI)⁻¹A y with μ bisected to relative 1e-12 (x inside the ball); unconstrained: y.
    */

@@ -1,7 +1,8 @@
 // Cross-runtime conformance of the online family: one seeded sequence of 500 rounds per learner (OGD on
 // a simplex, AdaGrad on an ℓ1 ball, ONS on an ℓ2 ball with its Mahalanobis projection, FTRL-Proximal
 // on sparse logistic data, MLpol and BOA aggregating forecasters, coin betting in the ℓ2 ball, ACI and
-// SAOCP radii over shifted scores), every decision and returned value
+// SAOCP radii over shifted scores, FLH and full-matrix AdaGrad on ℓ2 balls, online Frank–Wolfe on an
+// ℓ1 ball, optimistic OMD on an ℓ2 ball and optimistic FTRL on an ℓ1 ball), every decision and returned value
 // hashed with SHA-256. Runtime-neutral ESM (no node: imports), like bandits.mjs, so Node, Deno, Bun,
 // Chromium and workerd run the same file; the JS reference (test/conformance/online-reference.mjs, in
 // Node) runs the very same driver over test/helpers/reference-online.mjs.
@@ -10,7 +11,9 @@ import { sha256Hex, xorshift32 } from './trajectory.mjs';
 
 export const ONLINE_STEPS = 500;
 const u24 = (r) => (r() >>> 8) / 16777216;
-export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa', 'coin', 'aci', 'saocp'];
+export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa', 'coin', 'aci', 'saocp', 'flh', 'fullada', 'ofw', 'optomd', 'optftrl'];
+/** Dimension of each OCO case. */
+const OCO_DIM = { ogd: 6, adagrad: 5, ons: 4, coin: 4, flh: 3, fullada: 4, ofw: 5, optomd: 4, optftrl: 4 };
 
 /**
  * Drive case `name` through `api`: OCO { predict() -> Float64Array, update(g) }; ftrl { prob(idx, val),
@@ -26,8 +29,8 @@ export async function driveOnline(name, api) {
       rec.push(api.predict(), api.update(s) ? 1 : 0);
     }
     rec.push(api.predict());
-  } else if (name === 'ogd' || name === 'adagrad' || name === 'ons' || name === 'coin') {
-    const n = name === 'ogd' ? 6 : name === 'adagrad' ? 5 : 4, z = vec(n, 0.8);
+  } else if (OCO_DIM[name]) {
+    const n = OCO_DIM[name], z = vec(n, 0.8);
     for (let t = 0; t < ONLINE_STEPS; t++) {
       const x = api.predict();
       rec.push(...x);
@@ -68,6 +71,11 @@ export async function runOnlineSequence(simdopt, name, initOptions = {}) {
     else if (name === 'adagrad') L = new online.AdaGrad(engine, { set: online.sets.l1Ball(5, 1.5) });
     else if (name === 'ons') L = new online.ONS(engine, { set: online.sets.l2Ball(4, 0.7), alpha: 0.5, lipschitz: 2 });
     else if (name === 'coin') L = new online.CoinBetting(engine, { set: online.sets.l2Ball(4, 0.7), mode: 'ball', lipschitz: 4 });
+    else if (name === 'flh') L = new online.FLH(engine, { set: online.sets.l2Ball(3, 0.9), lipschitz: 3, lifetime: 4 });
+    else if (name === 'fullada') L = new online.FullMatrixAdaGrad(engine, { set: online.sets.l2Ball(4, 0.7) });
+    else if (name === 'ofw') L = new online.OnlineFrankWolfe(engine, { set: online.sets.l1Ball(5, 1.5), horizon: ONLINE_STEPS, lipschitz: 3 });
+    else if (name === 'optomd') L = new online.OptimisticOMD(engine, { set: online.sets.l2Ball(4, 0.7), lipschitz: 2 });
+    else if (name === 'optftrl') L = new online.OptimisticFTRL(engine, { set: online.sets.l1Ball(4, 1), lipschitz: 2 });
     if (name === 'aci' || name === 'saocp') {
       L = name === 'aci' ? new online.ACI(engine, { window: 100, gamma: 0.02 }) : new online.SAOCP(engine, { alpha: 0.2 });
       api = { predict: () => L.predict(), update: (s) => L.update(s) };

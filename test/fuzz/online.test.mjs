@@ -22,7 +22,7 @@ const anyValue = fc.oneof(
 const SETS = [online.sets.simplex(3), online.sets.l1Ball(3, 2), online.sets.l2Ball(3), online.sets.box([-1, 0, -2], [1, 1, 0]), online.sets.unconstrained(3)];
 const anySet = fc.oneof(fc.constantFrom(...SETS), anyValue);
 const NAMES = ['set', 'stepRule', 'lipschitz', 'diameter', 'lambda', 'lr', 'x0', 'delta', 'alpha', 'beta', 'l1', 'l2', 'dim', 'gamma', 'epsilon',
-  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts', 'mode', 'window', 'scale', 'initial', 'lifetime'];
+  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts', 'mode', 'window', 'scale', 'initial', 'lifetime', 'horizon', 'hint'];
 const LEARNERS = {
   OGD: { C: online.OGD, base: { set: SETS[2] } }, AdaGrad: { C: online.AdaGrad, base: { set: SETS[0] } },
   ExponentiatedGradient: { C: online.ExponentiatedGradient, base: { set: SETS[1] } }, ONS: { C: online.ONS, base: { set: SETS[2] } },
@@ -31,6 +31,8 @@ const LEARNERS = {
   CoinBetting: { C: online.CoinBetting, base: { set: SETS[3] } }, 'CoinBetting ball': { C: online.CoinBetting, base: { set: SETS[0], mode: 'ball' } },
   FLH: { C: online.FLH, base: { set: SETS[3], lifetime: 2 } },
   FullMatrixAdaGrad: { C: online.FullMatrixAdaGrad, base: { set: SETS[2] } },
+  OnlineFrankWolfe: { C: online.OnlineFrankWolfe, base: { set: SETS[2], horizon: 50 } }, 'OnlineFrankWolfe box': { C: online.OnlineFrankWolfe, base: { set: SETS[3], lr: 0.5 } },
+  OptimisticOMD: { C: online.OptimisticOMD, base: { set: SETS[3] } }, OptimisticFTRL: { C: online.OptimisticFTRL, base: { set: SETS[0] } },
 };
 const guard = (L) => () => ({ state: L.stateArray(), t: L.t, bytes: L.save() });
 
@@ -63,7 +65,8 @@ for (const [name, { C, base }] of Object.entries(LEARNERS)) {
       fc.float64Array({ minLength: 2, maxLength: 4, noNaN: false }), anyValue,
       fc.record({ indices: fc.array(fc.oneof(fc.integer({ min: -1, max: 4 }), anyValue), { maxLength: 4 }), values: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { maxLength: 4 }) }),
     );
-    const info = fc.oneof(fc.constant(undefined), anyValue, fc.record({ advice: feedback }), fc.record({ x: feedback }), fc.record({ advice: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }));
+    const info = fc.oneof(fc.constant(undefined), anyValue, fc.record({ advice: feedback }), fc.record({ x: feedback }), fc.record({ advice: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }),
+      fc.record({ hint: feedback }), fc.record({ hint: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }));
     const L = new C(e, base);
     fc.assert(fc.property(fc.array(fc.tuple(fc.oneof(feedback, fc.double({ min: -2, max: 2, noNaN: true })), info), { minLength: 1, maxLength: 6 }), (calls) => {
       for (const [a, i] of calls) {
@@ -104,6 +107,11 @@ test('feasible sets: random builders and points are projected into the set or re
   }), { numRuns: runs(300) });
   fc.assert(fc.property(anyValue, anyValue, fc.oneof(anyValue, fc.constant(undefined)), (lo, hi, d) => { expectCleanFailure(() => online.sets.box(lo, hi, d)); }), { numRuns: runs(100) });
   expectRejected(() => online.sets.box([0, 1], [1, 0]));
+  // the linear-optimisation oracle: random costs give a point of the set, or a clean refusal
+  fc.assert(fc.property(fc.constantFrom(...SETS), fc.oneof(fc.float64Array({ minLength: 0, maxLength: 5 }), anyValue, fc.array(anyValue, { maxLength: 4 }), fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 3, maxLength: 3 })), (s, c) => {
+    let v;
+    if (expectCleanFailure(() => { v = s.linearMinimizer(e, c); }) === undefined) assert.ok(s.contains(e, v));
+  }), { numRuns: runs(300) });
   expectRejected(() => SETS[0].projectMahalanobis(e, [1, 2, 3], new Float64Array(9)));
   expectRejected(() => SETS[2].projectMahalanobis(e, [5, 2, 3], new Float64Array(9)));
   expectRejected(() => SETS[2].projectMahalanobis(e, [5, 2, 3], [1, 0, 0, 0, 1, 0, 0, 0]));
