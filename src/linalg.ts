@@ -68,6 +68,19 @@ export function gemm(engine: Engine, a: EngineBuffer, b: EngineBuffer, c: Engine
   }));
 }
 
+/**
+ * C = α·op(A)·op(B) + β·C on raw byte pointers with explicit row strides (elements), through the packed
+ * kernel when it is loaded: the internal entry of the decompositions (src/linalg-svd.ts) and the
+ * optimizers, which multiply views into larger buffers. The caller checked the pointers and shapes.
+ */
+export function gemmPtr(engine: Engine, m: number, n: number, k: number, alpha: number, pa: number, lda: number, pb: number, ldb: number,
+  beta: number, pc: number, ldc: number, transA: boolean, transB: boolean): void {
+  const args = [m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, transA ? 1 : 0, transB ? 1 : 0] as const;
+  const plan = engine.has('sgemm_packed') ? gemmPlan(engine, m, n, k) : null;
+  if (plan) engine.run('sgemm_packed', m, [...args, plan.ws.ptr, plan.slotBytes, plan.rows], plan.rows, n * k);
+  else engine.run('sgemm', m, [...args], 1, n * k);
+}
+
 /** Rows of sgemm_packed's register tile (rust/src/gemmp.rs MR) and its spill bytes. */
 const GEMM_MR = 6, GEMM_SPILL = GEMM_MR * 32;
 /** Bytes of op(B) panel per thread: the k×nc panel stays in L2. */

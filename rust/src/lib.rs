@@ -18,12 +18,16 @@ mod gemm;
 mod gemmp;
 mod gemv;
 mod mem;
+mod qr;
+mod svd;
 
 pub use chol::{dpotrf, dpotrs, spotrf, spotrs};
 pub use dot::sdot_partials;
 pub use gemm::sgemm;
 pub use gemmp::sgemm_packed;
 pub use gemv::sgemv;
+pub use qr::sgeqr_thin;
+pub use svd::{philox_uniform_f32, sgesvd_jacobi, svd_sign_fix};
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

@@ -57,6 +57,8 @@ function entries(ps) {
     ['gemm', [e, m, m, e.alloc(9), 3, 3, 3], (...a) => S.linalg.gemm(...a)],
     ['linalg.dot', [e, v, y], (...a) => S.linalg.dot(...a)],
     ['cholesky', [e, m, 3], (...a) => S.linalg.cholesky(...a).free()],
+    ['linalg.qr', [e, buf, 3, 2], (...a) => { const r = S.linalg.qr(...a); r.q.free(); r.r.free(); }],
+    ['linalg.svd', [e, buf, 3, 2, { rank: 1, method: 'randomized', oversample: 0, iters: 1, seed: 5 }], (...a) => { const r = S.linalg.svd(...a); r.u.free(); r.s.free(); r.v.free(); }],
     ['opt.set', [{ lr: 0.01 }, 0], (a, b) => opt.set(a, b)],
     ['opt.loadStateDict', [opt.stateDict()], (a) => opt.loadStateDict(a)],
     ['clipGradNorm', [ps, 1], (a, b) => S.clipGradNorm(a, b)],
