@@ -6,8 +6,8 @@
 // with learning for UCB1 and for LinTS, SIMD/scalar × 1/2 threads, in every runtime; each SHA-256 must
 // equal the JS reference's (test/conformance/bandits-reference.mjs, run here in Node).
 // The online family likewise (test/conformance/online.mjs): 500 rounds of OGD, AdaGrad, ONS, FTRL-Proximal,
-// MLpol, BOA, CoinBetting, ACI, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD and
-// OptimisticFTRL per runtime and build, each hash equal to the f64-exact reference's
+// MLpol, BOA, CoinBetting, ACI, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD,
+// OptimisticFTRL and SleepingExperts per runtime and build, each hash equal to the f64-exact reference's
 // (test/conformance/online-reference.mjs over test/helpers/reference-online.mjs).
 // The bilevel family (test/conformance/bilevel.mjs): AID-CG on a ridge and a logistic model, saved halfway
 // and resumed, per runtime and build; each hash (history, x, y, hypergradient, saved state bytes) equal to
@@ -291,7 +291,7 @@ function checkOnline(label, res, { runtime, twoThreads, names = ONLINE_ALL }) {
   }
 }
 
-test('online, node: OGD, AdaGrad, ONS, FTRL-Proximal, MLpol, BOA, CoinBetting, ACI, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
+test('online, node: OGD, AdaGrad, ONS, FTRL-Proximal, MLpol, BOA, CoinBetting, ACI, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL, SleepingExperts sequences, SIMD/scalar × 1/2 threads == JS reference', { timeout: 120000 }, async () => {
   const M = { exp: (x) => powEngine.exp(x), log: (x) => powEngine.log(x) };
   for (const name of ONLINE_CASES) onlineRef[name] = await referenceOnlineSequence(name, M);
   checkOnline('node', await runOnlineConfigs(simdopt), { runtime: 'node', twoThreads: true });

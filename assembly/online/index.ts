@@ -13,3 +13,4 @@ export { on_flh_update, on_flh_init } from './flh';
 export { on_fullada_update } from './fullmatrix';
 export { on_lmo, on_ofw_update } from './ofw';
 export { on_optomd_update, on_optftrl_update } from './optimistic';
+export { on_sleeping_check, on_sleeping_weights, on_sleeping_update, on_sleeping_bound } from './sleeping';

@@ -18,6 +18,7 @@ import { FLH } from './flh.js';
 import { FullMatrixAdaGrad } from './fullmatrix.js';
 import { OnlineFrankWolfe } from './ofw.js';
 import { OptimisticOMD, OptimisticFTRL } from './optimistic.js';
+import { SleepingExperts } from './sleeping.js';
 import { onlineEngine } from './input.js';
 import type * as Og from './ogd.js';
 import type * as Ad from './adagrad.js';
@@ -32,8 +33,9 @@ import type * as Fl from './flh.js';
 import type * as Fm from './fullmatrix.js';
 import type * as Fw from './ofw.js';
 import type * as Op from './optimistic.js';
+import type * as Sl from './sleeping.js';
 
-const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL];
+const CLASSES: readonly LearnerClass[] = [OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA, CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL, SleepingExperts];
 
 /** Rebuild a learner from save()'s bytes (strict: format, versions, checksum, options, set, state). */
 function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
@@ -43,11 +45,11 @@ function loadOnline(engine: Engine, bytes: Uint8Array): OnlineLearner {
 /**
  * Online learning: online convex optimisation over feasible sets (OGD, AdaGrad, EG, FTRL-Proximal, ONS,
  * online Frank–Wolfe, optimistic OMD and FTRL)
- * and expert aggregation (EWA, FixedShare, MLpol, BOA), each round one wasm call (src/online/).
+ * and expert aggregation (EWA, FixedShare, MLpol, BOA, sleeping experts), each round one wasm call (src/online/).
  */
 export const online = /* @__PURE__ */ Object.freeze({
   OnlineLearner, OGD, AdaGrad, ExponentiatedGradient, FTRLProximal, ONS, EWA, FixedShare, MLpol, BOA,
-  CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL,
+  CoinBetting, ACI, SFOGD, SAOCP, FLH, FullMatrixAdaGrad, OnlineFrankWolfe, OptimisticOMD, OptimisticFTRL, SleepingExperts,
   FeasibleSet,
   /** Feasible sets with exact projections: all of ℝ^d, the simplex, the ℓ1 and ℓ2 balls, a box. */
   sets: /* @__PURE__ */ Object.freeze({ unconstrained, simplex, l1Ball, l2Ball, box }),
@@ -100,4 +102,7 @@ export declare namespace online {
   export type OptimisticFTRL = Op.OptimisticFTRL;
   export type OptimisticOptions = Op.OptimisticOptions;
   export type OptimisticInfo = Op.OptimisticInfo;
+  export type SleepingExperts = Sl.SleepingExperts;
+  export type SleepingExpertsOptions = Sl.SleepingExpertsOptions;
+  export type SleepingInfo = Sl.SleepingInfo;
 }

@@ -5,6 +5,7 @@ import { adagradRef, aggregationRef, ftrlRef, ogdRef, onsRef } from '../helpers/
 import { coinRef, conformalRef, flhRef } from '../helpers/reference-online-conformal.mjs';
 import { fullAdagradRef } from '../helpers/reference-online-fullmatrix.mjs';
 import { ofwRef, optimisticRef } from '../helpers/reference-online-ofw-optimistic.mjs';
+import { sleepingRef } from '../helpers/reference-online-sleeping.mjs';
 import { driveOnline } from './online.mjs';
 
 /** { sha256, values } of case `name` from the reference; M = { exp, log } of an engine. */
@@ -34,6 +35,10 @@ export async function referenceOnlineSequence(name, M) {
   if (name === 'ofw') return oco(ofwRef({ kind: 'l1Ball', dim: 5, radius: 1.5 }, 3 / (2 * 3 * Math.sqrt(500) * Math.sqrt(Math.sqrt(500))), new Float64Array(5)));
   if (name === 'optomd') return oco(optimisticRef('omd', { kind: 'l2Ball', dim: 4, radius: 0.7 }, { lipschitz: 2, diameter: 1.4 }, new Float64Array(4)));
   if (name === 'optftrl') return oco(optimisticRef('ftrl', { kind: 'l1Ball', dim: 4, radius: 1 }, { lipschitz: 2, diameter: 2 }, new Float64Array(4)));
+  if (name === 'sleeping') {
+    const R = sleepingRef(6, 20, M);
+    return driveOnline(name, { predict: (aw) => R.weights(aw), update: (l, aw) => R.update(l, aw) });
+  }
   if (name === 'aci' || name === 'saocp') {
     const R = name === 'aci' ? conformalRef('ACI', { window: 100, gamma: 0.02 }) : conformalRef('SAOCP', { alpha: 0.2 });
     return driveOnline(name, { predict: () => R.radius(), update: (s) => R.update(s) });

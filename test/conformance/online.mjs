@@ -2,7 +2,8 @@
 // a simplex, AdaGrad on an ℓ1 ball, ONS on an ℓ2 ball with its Mahalanobis projection, FTRL-Proximal
 // on sparse logistic data, MLpol and BOA aggregating forecasters, coin betting in the ℓ2 ball, ACI and
 // SAOCP radii over shifted scores, FLH and full-matrix AdaGrad on ℓ2 balls, online Frank–Wolfe on an
-// ℓ1 ball, optimistic OMD on an ℓ2 ball and optimistic FTRL on an ℓ1 ball), every decision and returned value
+// ℓ1 ball, optimistic OMD on an ℓ2 ball and optimistic FTRL on an ℓ1 ball, sleeping experts over random
+// awake sets), every decision and returned value
 // hashed with SHA-256. Runtime-neutral ESM (no node: imports), like bandits.mjs, so Node, Deno, Bun,
 // Chromium and workerd run the same file; the JS reference (test/conformance/online-reference.mjs, in
 // Node) runs the very same driver over test/helpers/reference-online.mjs.
@@ -11,7 +12,7 @@ import { sha256Hex, xorshift32 } from './trajectory.mjs';
 
 export const ONLINE_STEPS = 500;
 const u24 = (r) => (r() >>> 8) / 16777216;
-export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa', 'coin', 'aci', 'saocp', 'flh', 'fullada', 'ofw', 'optomd', 'optftrl'];
+export const ONLINE_CASES = ['ogd', 'adagrad', 'ons', 'ftrl', 'mlpol', 'boa', 'coin', 'aci', 'saocp', 'flh', 'fullada', 'ofw', 'optomd', 'optftrl', 'sleeping'];
 /** Dimension of each OCO case. */
 const OCO_DIM = { ogd: 6, adagrad: 5, ons: 4, coin: 4, flh: 3, fullada: 4, ofw: 5, optomd: 4, optftrl: 4 };
 
@@ -29,6 +30,14 @@ export async function driveOnline(name, api) {
       rec.push(api.predict(), api.update(s) ? 1 : 0);
     }
     rec.push(api.predict());
+  } else if (name === 'sleeping') {
+    // 6 experts, a random awake set each round (expert 0 always awake), losses in [0, 1]
+    for (let t = 0; t < ONLINE_STEPS; t++) {
+      const awake = Array.from({ length: 6 }, (_, i) => (i === 0 || (r() >>> 31) ? 1 : 0));
+      const losses = Array.from({ length: 6 }, (_, i) => Math.min(1, u24(r) * (0.5 + 0.1 * i) + (t > 250 && i === 3 ? 0 : 0.2)));
+      rec.push(...api.predict(awake), api.update(losses, awake));
+    }
+    rec.push(...api.predict());
   } else if (OCO_DIM[name]) {
     const n = OCO_DIM[name], z = vec(n, 0.8);
     for (let t = 0; t < ONLINE_STEPS; t++) {
@@ -79,6 +88,9 @@ export async function runOnlineSequence(simdopt, name, initOptions = {}) {
     if (name === 'aci' || name === 'saocp') {
       L = name === 'aci' ? new online.ACI(engine, { window: 100, gamma: 0.02 }) : new online.SAOCP(engine, { alpha: 0.2 });
       api = { predict: () => L.predict(), update: (s) => L.update(s) };
+    } else if (name === 'sleeping') {
+      L = new online.SleepingExperts(engine, { experts: 6 });
+      api = { predict: (aw) => L.predict(aw), update: (l, aw) => L.update(l, { awake: aw }) };
     } else if (L) api = { predict: () => L.predict(), update: (g) => L.update(g) };
     else if (name === 'ftrl') {
       L = new online.FTRLProximal(engine, { dim: 256, alpha: 0.3, l1: 0.5, l2: 0.1 });

@@ -22,7 +22,7 @@ const anyValue = fc.oneof(
 const SETS = [online.sets.simplex(3), online.sets.l1Ball(3, 2), online.sets.l2Ball(3), online.sets.box([-1, 0, -2], [1, 1, 0]), online.sets.unconstrained(3)];
 const anySet = fc.oneof(fc.constantFrom(...SETS), anyValue);
 const NAMES = ['set', 'stepRule', 'lipschitz', 'diameter', 'lambda', 'lr', 'x0', 'delta', 'alpha', 'beta', 'l1', 'l2', 'dim', 'gamma', 'epsilon',
-  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts', 'mode', 'window', 'scale', 'initial', 'lifetime', 'horizon', 'hint'];
+  'experts', 'eta', 'loss', 'tau', 'gradient', 'step', 'lR', 'Experts', 'mode', 'window', 'scale', 'initial', 'lifetime', 'horizon', 'hint', 'rates', 'awake'];
 const LEARNERS = {
   OGD: { C: online.OGD, base: { set: SETS[2] } }, AdaGrad: { C: online.AdaGrad, base: { set: SETS[0] } },
   ExponentiatedGradient: { C: online.ExponentiatedGradient, base: { set: SETS[1] } }, ONS: { C: online.ONS, base: { set: SETS[2] } },
@@ -33,6 +33,7 @@ const LEARNERS = {
   FullMatrixAdaGrad: { C: online.FullMatrixAdaGrad, base: { set: SETS[2] } },
   OnlineFrankWolfe: { C: online.OnlineFrankWolfe, base: { set: SETS[2], horizon: 50 } }, 'OnlineFrankWolfe box': { C: online.OnlineFrankWolfe, base: { set: SETS[3], lr: 0.5 } },
   OptimisticOMD: { C: online.OptimisticOMD, base: { set: SETS[3] } }, OptimisticFTRL: { C: online.OptimisticFTRL, base: { set: SETS[0] } },
+  SleepingExperts: { C: online.SleepingExperts, base: { experts: 3 } },
 };
 const guard = (L) => () => ({ state: L.stateArray(), t: L.t, bytes: L.save() });
 
@@ -66,7 +67,7 @@ for (const [name, { C, base }] of Object.entries(LEARNERS)) {
       fc.record({ indices: fc.array(fc.oneof(fc.integer({ min: -1, max: 4 }), anyValue), { maxLength: 4 }), values: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { maxLength: 4 }) }),
     );
     const info = fc.oneof(fc.constant(undefined), anyValue, fc.record({ advice: feedback }), fc.record({ x: feedback }), fc.record({ advice: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }),
-      fc.record({ hint: feedback }), fc.record({ hint: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }));
+      fc.record({ hint: feedback }), fc.record({ awake: fc.oneof(feedback, fc.constantFrom([1, 0, 1], [0, 0, 0], new Uint8Array([0, 1, 0]))) }), fc.record({ hint: fc.float64Array({ minLength: 3, maxLength: 3, noNaN: true, min: -5, max: 5 }) }));
     const L = new C(e, base);
     fc.assert(fc.property(fc.array(fc.tuple(fc.oneof(feedback, fc.double({ min: -2, max: 2, noNaN: true })), info), { minLength: 1, maxLength: 6 }), (calls) => {
       for (const [a, i] of calls) {
