@@ -143,6 +143,8 @@ function probeField(f, accepts, dflt) {
   }
   if (/^number\b/.test(t) || t === 'number') return range((x) => accepts(x));
   if (t === 'boolean') return ['true', 'false'].filter((s) => accepts(s === 'true')).join(', ') || 'neither alone';
+  const nums = t.split('|').map((x) => x.trim());
+  if (nums.every((x) => /^-?\d+(\.\d+)?$/.test(x))) return nums.filter((x) => accepts(Number(x))).join(', ');
   const lits = [...t.matchAll(/'([^']*)'/g)].map((m) => m[1]);
   if (lits.length && /^('[^']*'\s*\|?\s*)+$/.test(t.replace(/\| null/, ''))) return lits.map((l) => `'${l}'`).filter((l) => accepts(l.slice(1, -1))).join(', ');
   return '— (not probed)';

@@ -4,7 +4,7 @@ import { requireEngine, type Engine } from './engine/engine.js';
 import type { EngineBuffer } from './engine/memory.js';
 import { registerGroup } from './engine/families.js';
 import { LINALG_MODULES } from './generated/wasm-linalg.js';
-import { checkRange, describe, LengthMismatchError, NotPositiveDefiniteError, requireObject, UnsupportedError } from './errors.js';
+import { checkRange, describe, InvalidArgumentError, LengthMismatchError, NotPositiveDefiniteError, requireObject, UnsupportedError } from './errors.js';
 
 /** The Rust module (rust/, built to linalg-<variant>.wasm), registered when this file is imported. */
 export const LINALG = /* @__PURE__ */ registerGroup(LINALG_MODULES);
@@ -167,4 +167,78 @@ export function choleskySolve<D extends 'f32' | 'f64'>(engine: Engine, l: Engine
   const pb = engine.own(b as EngineBuffer<any>, 'B', n * nrhs, dtypeOf(l));
   // B solved in place may be L itself (nrhs = n): L is then read from a copy.
   unaliased(engine, l, b, (pl) => engine.kernel(f64 ? 'dpotrs' : 'spotrs')(n, nrhs, pl, n, pb, nrhs));
+}
+/** Result of `linalg.eigh`: A = Σ_i values[i]·v_i·v_iᵀ with v_i = vectors[i·n, (i+1)·n). */
+export interface Eigh {
+  /** Eigenvalues, ascending. */
+  values: Float64Array;
+  /** Row i (elements i·n to i·n + n − 1): the unit eigenvector of values[i] (n×n, row-major). */
+  vectors: Float64Array;
+  /** Jacobi sweeps taken (at most 64). */
+  sweeps: number;
+}
+
+/**
+ * Eigendecomposition of the symmetric n×n matrix `a` (f64, or f32 widened exactly to f64) by cyclic
+ * Jacobi rotations in f64 (rust/src/eigh.rs: sweeps until Σ_{p<q} a_pq² ≤ 1e-32·Σ a_ii², at most 64;
+ * the same bits in every build and at any thread count). `a` is not modified; both triangles are read
+ * (pass a symmetric matrix). Eigenvalues ascending (as numpy.linalg.eigh), eigenvectors as rows.
+ */
+export function eigh(engine: Engine, a: EngineBuffer<'f32' | 'f64'>, n: number): Eigh {
+  requireEngine(engine);
+  dims(n);
+  need(engine, 'dsyev_jacobi');
+  engine.own(a as EngineBuffer<any>, 'A', n * n, dtypeOf(a));
+  const bufs: EngineBuffer<'f64'>[] = [];
+  try {
+    const m = engine.alloc(n * n, 'f64'); bufs.push(m);
+    const vals = engine.alloc(n, 'f64'); bufs.push(vals);
+    const vecs = engine.alloc(n * n, 'f64'); bufs.push(vecs);
+    m.array.set(a.array.subarray(0, n * n));
+    if (m.array.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError('eigh: the matrix has non-finite values');
+    const sweeps = engine.kernel('dsyev_jacobi')(n, m.ptr, vals.ptr, vecs.ptr) as number;
+    return { values: vals.array.slice(0, n), vectors: vecs.array.slice(0, n * n), sweeps };
+  } finally { for (const b of bufs) b.free(); }
+}
+
+/** Options of `linalg.inverseRoot`. */
+export interface InverseRootOptions {
+  /** p in A^{-1/p}: 1, 2, 4 or 8. Default 2 (the inverse square root). */
+  root?: 1 | 2 | 4 | 8;
+  /** ε added to every eigenvalue after the rank-deficiency shift (distributed Shampoo's epsilon). Default 0. */
+  epsilon?: number;
+  /** Divide A by this before the root (Shampoo's bias correction 1 − β2^t). Default 1. */
+  divisor?: number;
+  /** Where the f32 result goes (n×n; may be `a`). Default: a new buffer. */
+  out?: EngineBuffer;
+}
+
+/**
+ * The inverse p-th root of the symmetric positive semi-definite n×n f32 matrix `a` as distributed Shampoo's
+ * eigen root computes it: A = a/divisor in f64, A = Q·diag(λ)·Qᵀ (Jacobi, as `eigh`), λ_i ← (λ_i − min(λ_min, 0)) + ε,
+ * result Q·diag(λ^{-1/p})·Qᵀ rounded to f32 (λ^{-1/p} by p/2^k correctly rounded square roots and one division,
+ * so every runtime and build gives the same bits). With ε = 0 a singular A gives infinities. `a` is unchanged
+ * unless it is `out`.
+ */
+export function inverseRoot(engine: Engine, a: EngineBuffer, n: number, opts: InverseRootOptions = {}): EngineBuffer {
+  requireEngine(engine);
+  dims(n);
+  opts = opt(opts);
+  need(engine, 'sinvroot_jacobi');
+  const root = opts.root ?? 2;
+  if (root !== 1 && root !== 2 && root !== 4 && root !== 8) throw new InvalidArgumentError(`root must be 1, 2, 4 or 8, got ${describe(root)}`);
+  const eps = checkRange('epsilon', opts.epsilon ?? 0, 0, Infinity);
+  const div = checkRange('divisor', opts.divisor ?? 1, 0, Infinity, true);
+  const pa = engine.own(a, 'A', n * n);
+  if (opts.out !== undefined) engine.own(opts.out, 'out', n * n);
+  const work = engine.alloc(2 * n * n + n, 'f64');
+  const out = opts.out ?? engine.alloc(n * n);
+  try {
+    const sweeps = engine.kernel('sinvroot_jacobi')(n, pa, div, eps, root, out.ptr, work.ptr) as number;
+    if (sweeps < 0) throw new InvalidArgumentError('inverseRoot: the matrix has non-finite values');
+  } catch (e) {
+    if (!opts.out) out.free();
+    throw e;
+  } finally { work.free(); }
+  return out;
 }

@@ -35,3 +35,4 @@ export * from './sam';
 export * from './transforms';
 export * from './muon';
 export * from './quant8';
+export * from './shampoo';

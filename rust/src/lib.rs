@@ -14,6 +14,7 @@
 
 mod chol;
 mod dot;
+mod eigh;
 mod gemm;
 mod gemmp;
 mod gemv;
@@ -23,6 +24,7 @@ mod svd;
 
 pub use chol::{dpotrf, dpotrs, spotrf, spotrs};
 pub use dot::sdot_partials;
+pub use eigh::{dsyev_jacobi, sinvroot_jacobi};
 pub use gemm::sgemm;
 pub use gemmp::sgemm_packed;
 pub use gemv::sgemv;

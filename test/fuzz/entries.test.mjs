@@ -59,6 +59,8 @@ function entries(ps) {
     ['cholesky', [e, m, 3], (...a) => S.linalg.cholesky(...a).free()],
     ['linalg.qr', [e, buf, 3, 2], (...a) => { const r = S.linalg.qr(...a); r.q.free(); r.r.free(); }],
     ['linalg.svd', [e, buf, 3, 2, { rank: 1, method: 'randomized', oversample: 0, iters: 1, seed: 5 }], (...a) => { const r = S.linalg.svd(...a); r.u.free(); r.s.free(); r.v.free(); }],
+    ['eigh', [e, m, 3], (...a) => S.linalg.eigh(...a)],
+    ['inverseRoot', [e, m, 3, { root: 4, epsilon: 1e-6 }], (...a) => S.linalg.inverseRoot(...a).free()],
     ['opt.set', [{ lr: 0.01 }, 0], (a, b) => opt.set(a, b)],
     ['opt.loadStateDict', [opt.stateDict()], (a) => opt.loadStateDict(a)],
     ['clipGradNorm', [ps, 1], (a, b) => S.clipGradNorm(a, b)],
