@@ -55,6 +55,9 @@ export { DiffGrad, type DiffGradOptions } from './optim/diffgrad.js';
 export { OptimisticAMSGrad, type OptimisticAMSGradOptions } from './optim/optamsgrad.js';
 export { RandomScaledSGDM, exp1Draw, type RandomScaledSGDMOptions, type RandomScaledSGDMStateDict } from './optim/rsgdm.js';
 export { SAM, type SAMOptions, type SAMStateDict, type Closure } from './optim/sam.js';
+export { toBfloat16, fromBfloat16, toFloat16, fromFloat16, type RoundingOptions, type Float16Format } from './optim/lowp.js';
+export { LowPrecisionAdamW, LowPrecisionSGD, type LowPrecisionOptimizer, type LowPrecisionOptions, type LowPrecisionAdamWOptions, type LowPrecisionSGDOptions,
+  type LowPrecisionSettings, type LowPrecisionStateDict, type StorageDtype } from './optim/lowp-optim.js';
 export { optax } from './optim/transforms/namespace.js';
 export {
   TransformState, chain, identity, applyUpdates, scale, scaleBySchedule, scaleByLearningRate, scaleBySign,

@@ -31,6 +31,8 @@ const OPTIONS = [
   ['ASGD', { lr: 0.01 }],
   ['Prodigy', {}],
   ['DoG', {}],
+  ['LowPrecisionSGD', { lr: 0.05, momentum: 0.9, paramDtype: 'bf16' }],
+  ['LowPrecisionAdamW', { lr: 0.01, stateDtype: 'bf16', paramDtype: 'f16', masterWeights: true }],
 ];
 /** Every exported Optimizer subclass, so that a new optimizer is covered without touching this file. */
 /** A diagonal Hessian (H = diag(1 + i mod 3)) for the curvature optimizers. */

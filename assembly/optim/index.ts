@@ -36,3 +36,4 @@ export * from './transforms';
 export * from './muon';
 export * from './quant8';
 export * from './shampoo';
+export * from './lowp';

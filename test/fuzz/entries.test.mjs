@@ -38,6 +38,9 @@ function entries(ps) {
   const buf = e.from(new Float32Array([1, 2, 3, 4, 5, 6]));
   const m = e.from(new Float32Array([4, 1, 0, 1, 3, 1, 0, 1, 2])), v = e.alloc(3), y = e.alloc(3);
   const tx = S.chain(S.scaleByAdam(), S.scale(-1e-3)); const st = tx.init(ps);
+  // LowPrecision optimizers with master weights (they leave the ParamSet as it is), freed by each call.
+  const lowpOpts = { paramDtype: 'bf16', masterWeights: true, stateDtype: 'f16' };
+  const lw = new S.LowPrecisionSGD(ps, { ...lowpOpts, lr: 0.1, momentum: 0.9 }); const lowpSd = lw.stateDict(); lw.free();
   const list = [
     ['ParamSet', [e, { w: [2, 3] }], (a, b) => new S.ParamSet(a, b).free()],
     ['setParam', ['w', [1, 2, 3, 4, 5, 6]], (a, b) => ps.setParam(a, b)],
@@ -79,6 +82,12 @@ function entries(ps) {
     ['quantizeBlockwise', [e, [0.5, -1, 0, 3], { signed: true }], (a, b, c) => S.quantizeBlockwise(a, b, c)],
     ['dequantizeBlockwise', [e, { codes: new Uint8Array(3), absmax: new Float32Array(1) }, { signed: false }], (a, b, c) => S.dequantizeBlockwise(a, b, c)],
     ['loadState', [opt, S.saveState(opt)], (a, b) => S.loadState(a, b)],
+    ['toBfloat16', [e, [0.5, -1, 3], { stochastic: true, seed: 3, step: 1 }], (a, b, c) => S.toBfloat16(a, b, c)],
+    ['toFloat16', [e, [0.5, -1, 70000], { stochastic: false, offset: 5 }], (a, b, c) => S.toFloat16(a, b, c)],
+    ['fromBfloat16', [e, new Uint16Array([0x3F80, 0xC000])], (a, b) => S.fromBfloat16(a, b)],
+    ['fromFloat16', [e, [0x3C00, 0x7C00]], (a, b) => S.fromFloat16(a, b)],
+    ['lowp.modelTensor', ['w'], (a) => { const o = new S.LowPrecisionAdamW(ps, lowpOpts); try { return o.modelTensor(a); } finally { o.free(); } }],
+    ['lowp.loadStateDict', [lowpSd], (a) => { const o = new S.LowPrecisionSGD(ps, { ...lowpOpts, lr: 0.1, momentum: 0.9 }); try { o.loadStateDict(a); } finally { o.free(); } }],
   ];
   for (const [name, C] of OPTIMIZERS) list.push([`new ${name}`, [ps, { lr: 1e-3 }], (a, b) => { const o = new C(a, b); o.free(); }]);
   return { opt, list };

@@ -18,7 +18,7 @@ const SPEC = { a: [2, 3], b: 5 };
 const classes = Object.entries(simdopt).filter(([, C]) => typeof C === 'function' && C.prototype instanceof Optimizer && C !== HvpOptimizer);
 const identityHvp = (v, out) => out.set(v);
 /** Options every instance needs (SGD's lr; the curvature optimizers' hvp). */
-const required = (C) => ({ ...(C === simdopt.SGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: identityHvp } : {}) });
+const required = (C) => ({ ...(C === simdopt.SGD || C === simdopt.LowPrecisionSGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: identityHvp } : {}) });
 const stepOf = (C) => (C === simdopt.SANIA ? (o) => o.step(1) : (o) => o.step());
 
 function freshParams(seed = 1) {
@@ -153,7 +153,10 @@ for (const [name, C] of classes) {
         const slots = tensors.flatMap((t) => Object.keys(s.state[t]).map((k) => [t, k]));
         if (!slots.length) { s.step = -1; break; }
         const [t, k] = slots[m.i % slots.length];
-        const a = s.state[t][k]; a[m.i % a.length] = m.v; break;
+        const a = s.state[t][k];
+        // A 16-bit slot (LowPrecision*) holds bit patterns: write the value's pattern in the state's format.
+        const dt = s.lowPrecision?.stateDtype;
+        a[m.i % a.length] = a instanceof Uint16Array ? (dt === 'f16' ? simdopt.toFloat16 : simdopt.toBfloat16)(e, [m.v])[0] : m.v; break;
       }
       case 'step': s.step = m.v; break;
       case 'leaf': {
