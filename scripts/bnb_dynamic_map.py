@@ -28,10 +28,12 @@ float32(-lr * correction2 / correction1), both computed in float64 and rounded o
 (fewer than 256 elements) also takes the kernel's padded elements (gradient 0, state1 code 128,
 state2 code 0) into its absmax, as bitsandbytes' block reduction does.
 
+32-bit state (tensors below min_8bit_size = 4096 elements, or optim_bits = 32): run32() below.
+
   /usr/bin/python3 scripts/bnb_dynamic_map.py          writes test/fixtures/bnb-8bit.json
   /usr/bin/python3 scripts/bnb_dynamic_map.py --check   recomputes it and fails unless the file matches
 """
-import json, math, os, sys
+import base64, json, math, os, sys
 import torch
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
@@ -187,6 +189,50 @@ def run(kind, h, n, steps, maps):
     return out
 
 
+def run32(kind, h, n, steps):
+    """bitsandbytes' 32-bit state path (kOptimizer32bit2State / kOptimizer32bit1State), which it takes for
+    tensors below min_8bit_size elements or with optim_bits = 32: the same float32 updates without
+    quantization, except Adam's second moment (1 - beta2) * (g * g) where the 8-bit kernel forms
+    ((1 - beta2) * g) * g, and no non-finite test. Scalars as run() forms them."""
+    p = init_param(n)
+    s1 = torch.zeros(n, dtype=F32); s2 = torch.zeros(n, dtype=F32)
+    lr, wd = f32(h['lr']), f32(h.get('weightDecay', 0.0))
+    decay = f32(1.0) - lr * wd
+    for t in range(1, steps + 1):
+        g = grad(t - 1, n)
+        if kind == 'adam':
+            b1, b2, eps = f32(h['betas'][0]), f32(h['betas'][1]), f32(h['eps'])
+            s1 = s1 * b1 + (f32(1.0) - b1) * g
+            s2 = s2 * b2 + (f32(1.0) - b2) * (g * g)
+            c1v = 1.0 - powi(float(b1), t); c2v = math.sqrt(1.0 - powi(float(b2), t))
+            step_size = f32(-float(lr) * c2v / c1v); c2eps = f32(c2v) * eps
+            p = p + step_size * (s1 / (torch.sqrt(s2) + c2eps))
+            if float(wd) > 0: p = p * decay
+        elif kind == 'lion':
+            b1, b2 = f32(h['betas'][0]), f32(h['betas'][1])
+            if float(wd) > 0: p = p * decay
+            c = s1 * b1 + (f32(1.0) - b1) * g
+            p = p - lr * ((c > 0).to(F32) - (c < 0).to(F32))
+            s1 = s1 * b2 + (f32(1.0) - b2) * g
+        elif kind == 'momentum':
+            b1 = f32(h['momentum'])
+            gw = g + p * wd if float(wd) > 0 else g
+            s1 = gw if t == 1 else s1 * b1 + gw
+            p = p - lr * s1
+    out = {'param': p.tolist(), 'state1': s1.tolist()}
+    if kind == 'adam': out['state2'] = s2.tolist()
+    return out
+
+
+def b64(out, bits):
+    """A trajectory's arrays as base64 of their little-endian bytes (float32; uint8 codes for 8-bit states)."""
+    enc = {}
+    for k, v in out.items():
+        dt = torch.uint8 if bits == 8 and k in ('state1', 'state2') else F32
+        enc[k] = base64.b64encode(torch.tensor(v, dtype=dt).numpy().astype('<f4' if dt == F32 else 'u1').tobytes()).decode('ascii')
+    return enc
+
+
 def fixture():
     qs, qu = create_dynamic_map(True), create_dynamic_map(False)
     # Round-trip inputs: awkward sizes, a block of zeros, signed zeros, values far below a block's max.
@@ -208,9 +254,21 @@ def fixture():
         ['momentum', {'lr': 1e-2, 'momentum': 0.9}, 600, 12],
         ['momentum', {'lr': 5e-3, 'momentum': 0.5, 'weightDecay': 0.01}, 1100, 12],
     ]
+
+    # Whole optimizers (src/optim/bnb8bit.ts): per tensor, 8-bit state when it has >= 4096 elements (bnb's
+    # min_8bit_size) unless overridden to 32 bits ('bits'), else the 32-bit path; gradients grad(k, n) per tensor.
+    class_cases = [
+        ['adam', {'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8, 'weightDecay': 1e-2}, [['w', 4100, 8], ['b', 600, 32]], 10],
+        ['adam', {'lr': 1e-2, 'betas': [0.9, 0.99], 'eps': 1e-8}, [['w', 4096, 8], ['b', 4095, 32]], 10],
+        ['lion', {'lr': 1e-3, 'betas': [0.9, 0.99], 'weightDecay': 0.1}, [['w', 4100, 8], ['emb', 4200, 32], ['b', 300, 32]], 10],
+        ['momentum', {'lr': 1e-2, 'momentum': 0.9, 'weightDecay': 1e-2}, [['w', 4100, 8], ['b', 70, 32]], 10],
+    ]
+    classes = [{'kind': k, 'hyper': h, 'steps': s, 'tensors': [
+        {'name': nm, 'n': n_, 'bits': bits, **b64(run(k, h, n_, s, (qs, qu)) if bits == 8 else run32(k, h, n_, s), bits)} for nm, n_, bits in ts]}
+        for k, h, ts, s in class_cases]
     traj = [{'kind': k, 'hyper': h, 'n': n_, 'steps': s, **run(k, h, n_, s, (qs, qu))} for k, h, n_, s in cases]
     return {'generator': 'scripts/bnb_dynamic_map.py', 'torch': torch.__version__, 'block': BLOCK,
-            'signedMap': qs.tolist(), 'unsignedMap': qu.tolist(), 'roundTrip': rt, 'trajectories': traj}
+            'signedMap': qs.tolist(), 'unsignedMap': qu.tolist(), 'roundTrip': rt, 'trajectories': traj, 'classes': classes}
 
 
 def main():

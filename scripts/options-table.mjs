@@ -182,7 +182,7 @@ async function build() {
   for (const [name, C] of optimizers) {
     const fields = ctorOptions(name);
     if (!fields) throw new Error(`no constructor typing for ${name}`);
-    const base = { ...(C === S.SGD || C === S.LowPrecisionSGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof S.HvpOptimizer ? { hvp: (v, out) => out.set(v) } : {}) };
+    const base = { ...(C === S.SGD || C === S.LowPrecisionSGD ? { lr: 0.01 } : {}), ...(C === S.SGD8bit ? { lr: 0.01, momentum: 0.9 } : {}), ...(C.prototype instanceof S.HvpOptimizer ? { hvp: (v, out) => out.set(v) } : {}) };
     const o = new C(ps, base); const hyper = o.hyperparameters;
     const rows = [];
     for (const f of fields) {
@@ -191,7 +191,7 @@ async function build() {
       const dflt = /\[number, number\]$/.test(f.type) ? (pair.every((k) => k in hyper) ? pair.map((k) => hyper[k]) : undefined)
         : f.name in hyper ? hyper[f.name] : f.name === 'nonFinite' ? o.nonFinite : o[f.name];
       const accepts = (v) => tryCall(() => new C(ps, { ...base, [f.name]: v }));
-      rows.push({ name: f.name, required: (name === 'SGD' || name === 'LowPrecisionSGD') && f.name === 'lr', type: f.type, dflt: showDefault(dflt), acc: probeField(f, accepts, dflt) });
+      rows.push({ name: f.name, required: ((name === 'SGD' || name === 'LowPrecisionSGD') && f.name === 'lr') || (name === 'SGD8bit' && (f.name === 'lr' || f.name === 'momentum')), type: f.type, dflt: showDefault(dflt), acc: probeField(f, accepts, dflt) });
     }
     o.free();
     table(name, rows);

@@ -26,6 +26,7 @@ export { NAdam, type NAdamOptions, type NAdamStateDict } from './optim/nadam.js'
 export { RAdam, type RAdamOptions } from './optim/radam.js';
 export { Lion, type LionOptions } from './optim/lion.js';
 export { dynamicMap, quantizeBlockwise, dequantizeBlockwise, QUANT_BLOCK, type QuantizedBlocks } from './optim/quant8.js';
+export { Adam8bit, AdamW8bit, Lion8bit, SGD8bit, MIN_8BIT_SIZE, type Adam8bitOptions, type Lion8bitOptions, type SGD8bitOptions, type Optim8bitOptions, type TensorSelector, type State8bitEntry, type BnbStateDict } from './optim/bnb8bit.js';
 export { ScheduleFreeSGD, ScheduleFreeAdamW, type ScheduleFreeSGDOptions, type ScheduleFreeAdamWOptions, type ScheduleFreeStateDict } from './optim/schedulefree.js';
 export { LAMB, type LAMBOptions } from './optim/lamb.js';
 export { LARS, type LARSOptions } from './optim/lars.js';

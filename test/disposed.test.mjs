@@ -86,7 +86,7 @@ async function fixture() {
 }
 function makeOptimizer(C, ps) {
   if (C === LBFGS) return new LBFGS(ps);
-  try { return new C(ps, { lr: 1e-3, hvp }); } catch { return new C(ps, { lr: 1e-3 }); }
+  try { return new C(ps, { lr: 1e-3, hvp }); } catch { return new C(ps, { lr: 1e-3, ...(C === simdopt.SGD8bit ? { momentum: 0.9 } : {}) }); }
 }
 const validArgs = (ps) => (m) => [[], [ps.data], ['w', [1, 2, 3, 4, 5, 6]], [{ lr: 0.01 }], [() => 0]];
 

@@ -56,7 +56,7 @@ test('a kernel that traps in a worker raises a typed error and the engine stays 
 });
 
 // Optimizers built as new C(params, opts); opts where {} is not enough. HvpOptimizer is an abstract base.
-const OPTS = { SGD: { lr: 0.1 }, LowPrecisionSGD: { lr: 0.1 }, EMA: { decay: 0.9 }, SAM: { base: (p) => new SGD(p, { lr: 0.1 }) } };
+const OPTS = { SGD: { lr: 0.1 }, LowPrecisionSGD: { lr: 0.1 }, SGD8bit: { lr: 0.1, momentum: 0.9 }, EMA: { decay: 0.9 }, SAM: { base: (p) => new SGD(p, { lr: 0.1 }) } };
 const NOT_CONSTRUCTORS = new Set(['HvpOptimizer']);
 const constructors = Object.entries(simdopt).filter(([k, v]) => typeof v === 'function' && !NOT_CONSTRUCTORS.has(k)
   && (v.prototype instanceof Optimizer || ['LBFGS', 'SAM', 'EMA', 'SWA', 'Lookahead'].includes(k)));

@@ -28,9 +28,9 @@ const classes = Object.entries(simdopt).filter(([, C]) => typeof C === 'function
 test('every documented option of every optimizer is accepted by name; a misspelling is refused with the nearest name', () => {
   let checked = 0;
   for (const [name, C] of classes) {
-    const names = [...fields(`${name === "AdamW" ? "Adam" : name}Options`), "groups", "nonFinite", ...(C.prototype instanceof HvpOptimizer ? ["hvp"] : [])];
+    const names = [...fields(`${name === "AdamW" ? "Adam" : name === "AdamW8bit" ? "Adam8bit" : name}Options`), "groups", "nonFinite", ...(C.prototype instanceof HvpOptimizer ? ["hvp"] : [])];
     assert.ok(names.length > 2, `no ${name}Options interface in the typings`);
-    const base = { ...(C === simdopt.SGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: (v, out) => out.set(v) } : {}) };
+    const base = { ...(C === simdopt.SGD ? { lr: 0.01 } : {}), ...(C === simdopt.SGD8bit ? { lr: 0.01, momentum: 0.9 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: (v, out) => out.set(v) } : {}) };
     for (const k of names) {
       const ps = new ParamSet(e, { w: 4 });
       try {

@@ -33,6 +33,9 @@ const OPTIONS = [
   ['DoG', {}],
   ['LowPrecisionSGD', { lr: 0.05, momentum: 0.9, paramDtype: 'bf16' }],
   ['LowPrecisionAdamW', { lr: 0.01, stateDtype: 'bf16', paramDtype: 'f16', masterWeights: true }],
+  ['SGD8bit', { lr: 0.05, momentum: 0.9, min8bitSize: 8 }],
+  ['AdamW8bit', { lr: 0.01, min8bitSize: 8 }],
+  ['Lion8bit', { lr: 1e-3, min8bitSize: 8 }],
 ];
 /** Every exported Optimizer subclass, so that a new optimizer is covered without touching this file. */
 /** A diagonal Hessian (H = diag(1 + i mod 3)) for the curvature optimizers. */

@@ -205,3 +205,37 @@ export function onestate8_f32(start: i32, end: i32, tbl: usize, p: usize, g: usi
     store<f32>(a1 + (<usize>b << 2), m1);
   }
 }
+
+/**
+ * Adam / AdamW with 32-bit state as bitsandbytes runs it for the tensors it keeps in f32 (fewer than
+ * min_8bit_size elements, or optim_bits = 32: kOptimizer32bit2State, ADAM), over [start, end):
+ *   s1 = s1*b1 + omb1*g;  s2 = s2*b2 + omb2*(g*g);  p = p + stepSize * (s1 / (sqrt(s2) + c2eps));  Q8_WD: p *= decay
+ * (note omb2*(g*g), where the 8-bit kernel forms (omb2*g)*g; no non-finite test, as in bitsandbytes).
+ */
+export function adam32bnb_f32(start: i32, end: i32, p: usize, g: usize, m: usize, v: usize, b1: f32, omb1: f32, b2: f32, omb2: f32,
+                              stepSize: f32, c2eps: f32, decay: f32, flags: i32): void {
+  const wd = (flags & Q8_WD) != 0;
+  let i = start;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
+    const vstep = f32x4.splat(stepSize), veps = f32x4.splat(c2eps), vdecay = f32x4.splat(decay);
+    for (const e4 = start + ((end - start) & ~3); i < e4; i += 4) {
+      const o = <usize>i << 2, gi = v128.load(g + o);
+      const s1 = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(vomb1, gi));
+      const s2 = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(vomb2, f32x4.mul(gi, gi)));
+      v128.store(m + o, s1); v128.store(v + o, s2);
+      let pn = f32x4.add(v128.load(p + o), f32x4.mul(vstep, f32x4.div(s1, f32x4.add(f32x4.sqrt(s2), veps))));
+      if (wd) pn = f32x4.mul(pn, vdecay);
+      v128.store(p + o, pn);
+    }
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2, gi = load<f32>(g + o);
+    const s1 = load<f32>(m + o) * b1 + omb1 * gi;
+    const s2 = load<f32>(v + o) * b2 + omb2 * (gi * gi);
+    store<f32>(m + o, s1); store<f32>(v + o, s2);
+    let pi = load<f32>(p + o) + stepSize * (s1 / (sqrt<f32>(s2) + c2eps));
+    if (wd) pi = pi * decay;
+    store<f32>(p + o, pi);
+  }
+}

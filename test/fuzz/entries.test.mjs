@@ -30,7 +30,10 @@ function fixture() {
   ps.setGrad('w', [0.1, 0.2, -0.3, 0.4, 0.5, 0.6]); ps.setGrad('b', [1, 2, 3]);
   return ps;
 }
-const make = (C, ps) => { try { return new C(ps, { lr: 1e-3, hvp }); } catch { return new C(ps, { lr: 1e-3 }); } };
+const make = (C, ps) => { try { return new C(ps, { lr: 1e-3, hvp }); } catch { return new C(ps, { lr: 1e-3, ...(C === S.SGD8bit ? { momentum: 0.9 } : {}) }); } };
+/** The 8-bit optimizers' own entries, on a fresh optimizer (w in 8-bit state, b in 32-bit), freed afterwards. */
+const with8 = (f) => (...a) => { const o = new S.AdamW8bit(a[0] instanceof S.ParamSet ? a[0] : fixture8.ps, { min8bitSize: 6 }); try { return f(o, ...a); } finally { o.free(); } };
+const fixture8 = {};
 
 /** Entry points: name, valid arguments (from a fresh ParamSet), the call, what must not change on failure. */
 function entries(ps) {
@@ -41,6 +44,8 @@ function entries(ps) {
   // LowPrecision optimizers with master weights (they leave the ParamSet as it is), freed by each call.
   const lowpOpts = { paramDtype: 'bf16', masterWeights: true, stateDtype: 'f16' };
   const lw = new S.LowPrecisionSGD(ps, { ...lowpOpts, lr: 0.1, momentum: 0.9 }); const lowpSd = lw.stateDict(); lw.free();
+  fixture8.ps = ps;
+  const bnb = with8((o) => { o.step(); return o.bnbStateDict(); })();
   const list = [
     ['ParamSet', [e, { w: [2, 3] }], (a, b) => new S.ParamSet(a, b).free()],
     ['setParam', ['w', [1, 2, 3, 4, 5, 6]], (a, b) => ps.setParam(a, b)],
@@ -88,8 +93,11 @@ function entries(ps) {
     ['fromFloat16', [e, [0x3C00, 0x7C00]], (a, b) => S.fromFloat16(a, b)],
     ['lowp.modelTensor', ['w'], (a) => { const o = new S.LowPrecisionAdamW(ps, lowpOpts); try { return o.modelTensor(a); } finally { o.free(); } }],
     ['lowp.loadStateDict', [lowpSd], (a) => { const o = new S.LowPrecisionSGD(ps, { ...lowpOpts, lr: 0.1, momentum: 0.9 }); try { o.loadStateDict(a); } finally { o.free(); } }],
+    ['loadBnbStateDict', [bnb, { names: ['w', 'b'] }], with8((o, a, b) => o.loadBnbStateDict(a, b))],
+    ['stateBits', ['w'], with8((o, a) => o.stateBits(a))],
+    ['new AdamW8bit (8-bit options)', [ps, { min8bitSize: 4, optimBits: 8, stableEmbedding: ['b'], groups: [{ params: ['b'], optimBits: 32 }] }], (a, b) => new S.AdamW8bit(a, b).free()],
   ];
-  for (const [name, C] of OPTIMIZERS) list.push([`new ${name}`, [ps, { lr: 1e-3 }], (a, b) => { const o = new C(a, b); o.free(); }]);
+  for (const [name, C] of OPTIMIZERS) list.push([`new ${name}`, [ps, { lr: 1e-3, ...(C === S.SGD8bit ? { momentum: 0.9 } : {}) }], (a, b) => { const o = new C(a, b); o.free(); }]);
   return { opt, list };
 }
 

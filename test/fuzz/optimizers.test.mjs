@@ -18,7 +18,10 @@ const SPEC = { a: [2, 3], b: 5 };
 const classes = Object.entries(simdopt).filter(([, C]) => typeof C === 'function' && C.prototype instanceof Optimizer && C !== HvpOptimizer);
 const identityHvp = (v, out) => out.set(v);
 /** Options every instance needs (SGD's lr; the curvature optimizers' hvp). */
-const required = (C) => ({ ...(C === simdopt.SGD || C === simdopt.LowPrecisionSGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: identityHvp } : {}) });
+const EIGHT_BIT = new Set([simdopt.Adam8bit, simdopt.AdamW8bit, simdopt.Lion8bit, simdopt.SGD8bit]);
+const required = (C) => ({ ...(C === simdopt.SGD || C === simdopt.LowPrecisionSGD ? { lr: 0.01 } : {}), ...(C.prototype instanceof HvpOptimizer ? { hvp: identityHvp } : {}),
+  // The 8-bit optimizers: tensor a (6 elements) in 8-bit state, b (5) in 32-bit (bitsandbytes' rule with min_8bit_size = 6).
+  ...(EIGHT_BIT.has(C) ? { min8bitSize: 6 } : {}), ...(C === simdopt.SGD8bit ? { lr: 0.01, momentum: 0.9 } : {}) });
 const stepOf = (C) => (C === simdopt.SANIA ? (o) => o.step(1) : (o) => o.step());
 
 function freshParams(seed = 1) {
@@ -154,6 +157,8 @@ for (const [name, C] of classes) {
         if (!slots.length) { s.step = -1; break; }
         const [t, k] = slots[m.i % slots.length];
         const a = s.state[t][k];
+        // uint8 codes (the 8-bit optimizers' state1/state2) hold no invalid value: the corruption is f32 values in their place.
+        if (a instanceof Uint8Array) { const x = Float32Array.from(a); x[m.i % x.length] = m.v; s.state[t][k] = x; break; }
         // A 16-bit slot (LowPrecision*) holds bit patterns: write the value's pattern in the state's format.
         const dt = s.lowPrecision?.stateDtype;
         a[m.i % a.length] = a instanceof Uint16Array ? (dt === 'f16' ? simdopt.toFloat16 : simdopt.toBfloat16)(e, [m.v])[0] : m.v; break;
