@@ -221,7 +221,7 @@ test('policies that cannot merge say why with UnsupportedError', () => {
   const cases = [
     new bandits.SWUCB(e, { arms: 2, tau: 4 }), new bandits.DiscountedUCB(e, { arms: 2 }), new bandits.DiscountedTS(e, { arms: 2 }),
     new bandits.ExploreThenCommit(e, { arms: 2, pullsPerArm: 2 }),
-    new bandits.EXP3(e, { arms: 2 }), new bandits.Hedge(e, { arms: 2 }), new bandits.EXP4(e, { arms: 2, experts: 2 }),
+    new bandits.FixedShare(e, { arms: 2 }), new bandits.TsallisINF(e, { arms: 2 }), new bandits.EXP3IX(e, { arms: 2 }),
     new bandits.LinEpsilonGreedy(e, { arms: 2, dim: 2, regressor: 'logistic' }), new bandits.SquareCB(e, { arms: 2, dim: 2, regressor: 'logistic' }),
     new bandits.HybridLinUCB(e, { arms: 2, dim: 2, sharedDim: 2 }), new bandits.DLinUCB(e, { arms: 2, dim: 2 }), new bandits.SWLinUCB(e, { arms: 2, dim: 2, tau: 4 }),
     new bandits.CUSUM(e, { arms: 2, horizon: 1000 }), new bandits.GLR(e, { arms: 2, horizon: 1000 }), new bandits.Monitored(e, { arms: 2, horizon: 1000 }),

@@ -231,3 +231,46 @@ export function bd_exp4_learn(state: usize, K: i32, N: i32, n: i32, arms: usize,
     setf64(state, 0, f64at(state, 0) + 1.0);
   }
 }
+
+/**
+ * The per-event terms that bd_exp_learn (kinds 0, 1, 2 with a round-free γ schedule, 3), bd_hedge_learn
+ * (kind 5: Hedge, share < 0; `probs` holds the reward vectors) and bd_exp4_learn (kind 6: the experts'
+ * terms; `probs` holds the advice, K = arms, N = experts) add to the cumulative estimates, as (index,
+ * term) pairs to outIdx/outVals in event order, then arm (expert) order: the terms of a mergeable
+ * delta (src/bandits/delta.ts). They are the same f64 expressions as the learn kernels', so one event
+ * per index gives learn's bits; kind 2's γ is rate(gMode, c1, 1, Ka) (the caller passes only schedules
+ * that do not depend on the round). Returns the number of pairs.
+ */
+export function bd_exp_terms(K: i32, N: i32, mask: usize, n: i32, arms: usize, rewards: usize, props: usize, probs: usize,
+                             kind: i32, gMode: i32, c1: f64, c2: f64, outIdx: usize, outVals: usize): i32 {
+  const Ka = <f64>activeCount(mask, K);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (kind == 5) {
+      const v = probs + (<usize>i * <usize>K << 3);
+      for (let k = 0; k < K; k++) {
+        if (!active(mask, k)) continue;
+        store<i32>(outIdx + (<usize>m << 2), k); setf64(outVals, m, f64at(v, k)); m++;
+      }
+      continue;
+    }
+    const a = load<i32>(arms + (<usize>i << 2));
+    const x = f64at(rewards, i), p = f64at(props, i);
+    if (kind == 6) {
+      const xh = x / p, adv = probs + (<usize>i * <usize>N * <usize>K << 3);
+      for (let j = 0; j < N; j++) { store<i32>(outIdx + (<usize>m << 2), j); setf64(outVals, m, f64at(adv, j * K + a) * xh); m++; }
+    } else if (kind == 3) {
+      const pv = probs + (<usize>i * <usize>K << 3), b = Math.sqrt(Ka * c2);
+      for (let k = 0; k < K; k++) {
+        if (!active(mask, k)) continue;
+        let g = c1 / (f64at(pv, k) * b);
+        if (k == a) g = x / p + g;
+        store<i32>(outIdx + (<usize>m << 2), k); setf64(outVals, m, g); m++;
+      }
+    } else {
+      const v = kind == 0 ? x / p : kind == 1 ? (1.0 - x) / p : (1.0 - x) / (p + rate(gMode, c1, 1.0, Ka));
+      store<i32>(outIdx + (<usize>m << 2), a); setf64(outVals, m, v); m++;
+    }
+  }
+  return m;
+}

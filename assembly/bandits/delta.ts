@@ -446,3 +446,30 @@ export function bd_delta_lin_store(state: usize, offM: i32, offB: i32, d: i32, c
     refreshArm(M, bv, d, cache + (<usize>(a * cstride) << 2));
   }
 }
+
+/**
+ * The packed delta of n (index, term) pairs (indices in [0, K), finite terms; checked by the caller):
+ * per index with terms, in index order, one accumulator holding the exact sum of its terms (the
+ * adversarial family's cumulative estimates: bd_exp_terms). Scratch: order (n i32), heads (K + 1 i32),
+ * cells (1 accumulator). Returns the bytes written to out (at most min(n, K) · (4 + 3 + 4·68)), or -1 on
+ * overflow.
+ */
+export function bd_delta_sums(n: i32, idx: usize, values: usize, K: i32, order: usize, heads: usize, cells: usize, out: usize): i32 {
+  sortByArm(n, idx, K, order, heads);
+  let start = 0, o: i32 = 0;
+  for (let a = 0; a < K; a++) {
+    const end = load<i32>(heads + (<usize>a << 2));
+    if (end == start) continue;
+    zeroCells(cells, 1);
+    for (let j = start; j < end; j++) {
+      accAdd(cells, f64at(values, load<i32>(order + (<usize>j << 2))));
+      if (((j - start) & 0xFFFFFF) == 0xFFFFFF) normalize(cells);
+    }
+    store<u32>(out + <usize>o, <u32>a); o += 4;
+    const w = pack(cells, out + <usize>o);
+    if (w < 0) return -1;
+    o += w;
+    start = end;
+  }
+  return o;
+}

@@ -70,6 +70,23 @@ function checkCount(state: Float64Array, stride: number, copies: number): void {
   }
 }
 
+/** @internal scratch allocation of delta.ts (freed by it). */
+export type ExpAlloc = <D extends 'u8' | 'i32' | 'f64'>(n: number, d: D) => EngineBuffer<D>;
+/** @internal (index, term) pairs of a mergeable delta. */
+export interface ExpTerms { m: number; idx: EngineBuffer<'i32'>; vals: EngineBuffer<'f64'> }
+/** One bd_exp_terms call: the terms of n packed events. */
+function runTerms(p: { engine: Engine }, K: number, N: number, mask: number, n: number, arms: number, rewards: number,
+  props: Float64Array | null, probs: Float64Array | null, params: [number, number, number, number], perEvent: number, alloc: ExpAlloc): ExpTerms {
+  const idx = alloc(n * perEvent, 'i32'), vals = alloc(n * perEvent, 'f64');
+  const pb = alloc(props ? props.length : 1, 'f64'), vb = alloc(probs ? probs.length : 1, 'f64');
+  if (props) pb.array.set(props);
+  if (probs) vb.array.set(probs);
+  const [kind, gMode, c1, c2] = params;
+  const m = p.engine.kernel('bd_exp_terms')(K, N, mask, n, arms, rewards, pb.ptr, vb.ptr, kind, gMode, c1, c2, idx.ptr, vals.ptr) as number;
+  return { m, idx, vals };
+}
+const ORDER = 'so its state depends on the order of the events';
+
 /** Shared by every policy here: header [t], one per-arm slot of cumulative estimates, rewards in [0, 1]. */
 abstract class ExpWeights extends Policy {
   /** Name of the per-arm slot. */
@@ -94,6 +111,14 @@ abstract class ExpWeights extends Policy {
     this.engine.run('bd_exp_decide', n, [this.state.ptr, this.stride(), this.K, this.mask.ptr, this.key[0], this.key[1], hashes,
       mode, c, g, sign, outArm, outProp, outScores], 1, 16 * this.K);
   }
+  /** @internal delta.ts: the mergeable form: slot name, f64 offset of the per-index sums in copy 0, index count. */
+  expForm(): { slot: string; offset: number; count: number } { return { slot: this.slot, offset: this.slotOffset(this.slot), count: this.K }; }
+  /** @internal delta.ts: check one cumulative estimate after a delta (as a loaded state's). */
+  expCheck(k: number, v: number, where: string): void { this.checkArm({ [this.slot]: Float64Array.of(v) }, where); }
+  /** @internal delta.ts: null when learn adds per-event terms that do not depend on the round (mergeable), else why not. */
+  abstract expMerge(): string | null;
+  /** @internal delta.ts: the (index, term) pairs learn would add for the events just packed (packEvents), in scratch from alloc. */
+  abstract expTerms(n: number, arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>, alloc: ExpAlloc): ExpTerms;
   /** ln(x) and √x by the engine's deterministic routines (option defaults feed the numerics). */
   protected ln(x: number): number { return this.engine.log(x); }
   protected sqrt(x: number): number { return this.engine.sqrt(x); }
@@ -155,6 +180,21 @@ abstract class ImportanceWeighted extends ExpWeights {
     } finally { pb.free(); vb?.free(); }
   }
   override learn(events: readonly PropensityEvent[]): ReturnType<Policy['learn']> { return super.learn(events); }
+  /** @internal */
+  expMerge(): string | null {
+    const [kind, gMode] = this.learnParams();
+    if (kind === 4) return `the reduced-variance estimator adds terms with η_t = eta0/√t of the round each event is learned as, ${ORDER} (estimator 'iw' merges)`;
+    if (kind === 2 && gMode >= 1 && gMode <= 3) return `its anytime γ_t = η_t/2 depends on the round each event is learned as, ${ORDER} (give gamma, eta or horizon and it merges)`;
+    if ((kind === 3 || (kind === 2 && gMode >= 4)) && this.mask.array.subarray(0, this.K).includes(0)) return 'its estimates depend on the number of active arms and an arm was removed, so a delta computed with another arm set would hold other terms';
+    return null;
+  }
+  /** @internal */
+  expTerms(n: number, arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>, alloc: ExpAlloc): ExpTerms {
+    const pend = this.pending!;
+    this.pending = null;
+    const params = this.learnParams();
+    return runTerms(this, this.K, 0, this.mask.ptr, n, arms.ptr, rewards.ptr, pend.props, pend.probs, params, params[0] === 3 ? this.K : 1, alloc);
+  }
 
   /**
    * Learn for many copies at once (the simulator's entry point): as Policy.learnCopies, with each
@@ -449,6 +489,16 @@ abstract class FullInformation extends ExpWeights {
     } finally { vb.free(); }
   }
   override learn(events: readonly ExpertsEvent[] | readonly BanditEvent[]): ReturnType<Policy['learn']> { return super.learn(events as unknown as BanditEvent[]); }
+  /** @internal */
+  expMerge(): string | null {
+    return this.hedgeParams()[0] < 0 ? null : 'its share step renormalizes every log-weight after each event, so its state is not a sum of per-event terms';
+  }
+  /** @internal */
+  expTerms(n: number, _arms: EngineBuffer<'i32'>, _rewards: EngineBuffer<'f64'>, alloc: ExpAlloc): ExpTerms {
+    const v = this.pendingVec!;
+    this.pendingVec = null;
+    return runTerms(this, this.K, 0, this.mask.ptr, n, 0, 0, null, v, [5, 0, 0, 0], this.K, alloc);
+  }
   override learnCopies(): never { throw new UnsupportedError(`${this.kind} learns full reward vectors: use learnVectors(copies, rewards)`); }
   /**
    * The simulator's entry point: event i gives copy copies[i] the reward vector rewards[i·arms ..
@@ -641,6 +691,20 @@ export class EXP4 extends Policy {
     } finally { pb.free(); ab?.free(); }
   }
   override learn(events: readonly AdviceEvent[]): ReturnType<Policy['learn']> { return super.learn(events); }
+  /** @internal delta.ts: G_j += ξ_j(a)·x/p is a sum of per-event terms (the experts' gains in the header). */
+  expMerge(): string | null { return null; }
+  /** @internal */
+  expForm(): { slot: string; offset: number; count: number } { return { slot: 'expertGains', offset: 1, count: this.experts }; }
+  /** @internal */
+  expCheck(j: number, g: number, where: string): void {
+    if (!(g >= 0 && g <= MAX_ESTIMATE)) throw new StateError(`${where}: expert ${j} gain ${g} is not in [0, ${MAX_ESTIMATE}]`);
+  }
+  /** @internal */
+  expTerms(n: number, arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>, alloc: ExpAlloc): ExpTerms {
+    const pend = this.pendingAdv!;
+    this.pendingAdv = null;
+    return runTerms(this, this.K, this.experts, this.mask.ptr, n, arms.ptr, rewards.ptr, pend.props, pend.advice, [6, 0, 0, 0], this.experts, alloc);
+  }
   override free(): void {
     if (this.freed) return;
     if (!this.engine.isDisposed) this.work?.free();

@@ -9,8 +9,19 @@
 // (slots ['A', 'b'], d(d+1)/2 + d accumulators) and apply() updates the stored A⁻¹ by Sherman–Morrison
 // steps over a pivoted Cholesky factor of round(ΔA) (bd_delta_lin_values): learn's bits when an arm
 // gets one event, else within rounding (tested: 1e-10 normwise relative of learn and of an exact
-// inverse). Every other policy refuses with UnsupportedError naming why (a sliding window forgets, a
-// discount makes the state depend on the order, Newton steps of a logistic regressor, ...).
+// inverse). And the adversarial family (src/bandits/adversarial.ts: expMerge/expTerms), whose
+// cumulative estimates are sums of importance-weighted per-event terms computed by bd_exp_terms from
+// each event's propensity: EXP3 (gains x/p or losses (1-x)/p), EXP3-IX with a constant or
+// horizon-tuned γ ((1-x)/(p+γ)), EXP3.P (x/p and the bonus α/(p√(KT)) on every arm), Tsallis-INF
+// 'iw', Hedge (full loss vectors) and EXP4 (one sum per expert, so its entries index experts:
+// Delta.limit); one slot, one accumulator per arm/expert, and apply adds the event count to the round
+// counter t. They refuse where a term depends on the round or on the arm set: EXP3-IX's anytime
+// γ_t = η_t/2 and Tsallis-INF 'rv' (η_t = η0/√t: the round each event is learned as), Fixed-Share
+// (its share step renormalizes every log-weight after each event), and EXP3.P / horizon-tuned EXP3-IX
+// after removeArm (their terms use the number of active arms, so deltas made with another arm set
+// would hold other terms). Every other policy refuses with UnsupportedError naming why (a sliding
+// window forgets, a discount makes the state depend on the order, Newton steps of a logistic
+// regressor, ...).
 //
 // NUMERICS (why merging is bit-exact in any order): a Delta does not hold f64 sums. Each (arm, slot)
 // sum is an exact integer accumulator (assembly/bandits/delta.ts: the value in units of 2^-1074, 2176
@@ -85,7 +96,13 @@ interface Internals {
   // the linear policies (src/bandits/contextual.ts)
   linearMerge?: () => string | null; withPositions?: (events: readonly BanditEvent[]) => readonly BanditEvent[];
   cache?: EngineBuffer<'f32'> | null; cstride?: number; dim?: number;
+  // the adversarial family (src/bandits/adversarial.ts): one cumulative estimate per arm (or expert)
+  expMerge?: () => string | null; expForm?: () => { slot: string; offset: number; count: number };
+  expCheck?: (k: number, v: number, where: string) => void;
+  expTerms?: (n: number, arms: EngineBuffer<'i32'>, rewards: EngineBuffer<'f64'>, alloc: <D extends 'u8' | 'i32' | 'f64'>(n: number, d: D) => EngineBuffer<D>) => { m: number; idx: EngineBuffer<'i32'>; vals: EngineBuffer<'f64'> };
 }
+/** The adversarial family's one-slot forms (cumulative gains or losses per arm; EXP4: per expert). */
+const EXP_SLOTS = ['gains', 'losses', 'expertGains'];
 const inner = (p: Policy): Internals => p as unknown as Internals;
 
 /** null when `p` can merge, else the reason it cannot. */
@@ -93,6 +110,7 @@ export function mergeRefusal(p: Policy): string | null {
   const q = inner(p);
   if (Object.prototype.hasOwnProperty.call(REASONS, q.kind)) return REASONS[q.kind]!;
   if (typeof q.linearMerge === 'function') return q.linearMerge();
+  if (typeof q.expMerge === 'function') return q.expMerge();
   // The base class's own learn, kernel and event packing, over exactly the shared statistics.
   let base = Object.getPrototypeOf(p);
   while (base && Object.getPrototypeOf(base) && Object.getPrototypeOf(base) !== Object.prototype) base = Object.getPrototypeOf(base);
@@ -135,7 +153,12 @@ interface DeltaParts { policy: string; options: string; arms: number; count: num
 /** The slot names and accumulators per arm of a mergeable policy's deltas. */
 function formOf(p: Policy): { slots: readonly string[]; width: number } {
   const q = inner(p);
+  if (typeof q.expForm === 'function') return { slots: [q.expForm().slot], width: 1 };
   return typeof q.linearMerge === 'function' ? { slots: LIN_SLOTS, width: linWidth(q.dim!) } : { slots: SLOTS, width: S };
+}
+/** Entries of a delta index arms, except EXP4's, which index its experts. */
+function limitOf(slots: readonly string[], options: string, arms: number): number {
+  return slots[0] === 'expertGains' ? (JSON.parse(options) as { experts: number }).experts : arms;
 }
 
 /** An update of a mergeable policy: exact per-arm sums and the event ids it covers (see the top of src/bandits/delta.ts). */
@@ -152,13 +175,15 @@ export class Delta {
   /** @internal */ readonly payload: Uint8Array;
   /** @internal */ readonly entries: number;
   /** @internal slot names: ['pulls', 'rewards', 'squares'], or ['A', 'b'] for the linear policies */ readonly slotNames: readonly string[];
-  /** @internal accumulators per arm entry (3, or d(d+1)/2 + d) */ readonly width: number;
+  /** @internal accumulators per arm entry (3, or d(d+1)/2 + d, or 1 for the adversarial family) */ readonly width: number;
+  /** @internal entries index [0, limit): the arms, or EXP4's experts */ readonly limit: number;
   /** @internal made by policy.delta, mergeDeltas and decodeDelta only */
   constructor(engine: Engine, parts: DeltaParts) {
     this.engine = engine;
     this.policy = parts.policy; this.optionsKey = parts.options; this.arms = parts.arms; this.count = parts.count;
     this.idList = parts.ids; this.payload = parts.payload; this.entries = parts.entries;
     this.slotNames = parts.slots; this.width = parts.width;
+    this.limit = limitOf(parts.slots, parts.options, parts.arms);
     Object.freeze(this);
   }
   /** The policy options it was computed with (dedupWindow aside). */
@@ -219,7 +244,15 @@ export function makeDelta(p: Policy, events: readonly BanditEvent[]): Delta {
     const order = alloc(n, 'i32'), heads = alloc(q.K + 1, 'i32');
     let payload: Uint8Array;
     let P: EngineBuffer<'u8'>;
-    if (form.slots === LIN_SLOTS) {
+    if (typeof q.expTerms === 'function') {
+      // the terms learn adds (bd_exp_terms), then one exact sum per arm or expert
+      const t = q.expTerms(n, arms, rewards, alloc), lim = q.expForm!().count;
+      const ord = alloc(t.m, 'i32'), hd = alloc(lim + 1, 'i32'), cells = alloc(CELLS, 'f64');
+      P = alloc(Math.min(t.m, lim) * (4 + ACC_MAX), 'u8');
+      const len = e.kernel('bd_delta_sums')(t.m, t.idx.ptr, t.vals.ptr, lim, ord.ptr, hd.ptr, cells.ptr, P.ptr);
+      if (len < 0) throw new InvalidArgumentError('delta: a sum overflows the exact accumulator');
+      payload = P.array.slice(0, len);
+    } else if (form.slots === LIN_SLOTS) {
       // the contexts as learn folds them (f32-rounded, in f64), n × d
       const d = q.dim!, x = (q as unknown as { pendingCtx: Float64Array | null }).pendingCtx!;
       (q as unknown as { pendingCtx: Float64Array | null }).pendingCtx = null;
@@ -242,7 +275,7 @@ export function makeDelta(p: Policy, events: readonly BanditEvent[]): Delta {
       if (len < 0) throw new InvalidArgumentError('delta: a sum overflows the exact accumulator');
       payload = P.array.slice(0, len);
     }
-    const entries = e.kernel('bd_delta_check')(P.ptr, payload.length, form.width, q.K);
+    const entries = e.kernel('bd_delta_check')(P.ptr, payload.length, form.width, limitOf(form.slots, optionsKey(p), q.K));
     // The ids of the folded events, sorted (they are distinct: checkedBatch kept the first of each).
     const ids = alloc(2 * n, 'i32'), tmp = alloc(2 * n, 'i32'), counts = alloc(256, 'i32');
     const w = ids.array;
@@ -309,7 +342,7 @@ export function mergeDeltas(a: Delta, b: Delta): Delta {
     }
     if (len < 0) throw new InvalidArgumentError('mergeDeltas: a sum overflows the exact accumulator');
     const arms = Math.max(a.arms, b.arms);
-    const entries = e.kernel('bd_delta_check')(out.ptr, len, W, arms);
+    const entries = e.kernel('bd_delta_check')(out.ptr, len, W, limitOf(a.slotNames, a.optionsKey, arms));
     return new Delta(e, { policy: a.policy, options: a.optionsKey, arms, count, ids, payload: out.array.slice(0, len), entries, slots: a.slotNames, width: W });
   });
 }
@@ -336,7 +369,10 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
     if (known > 0 && known === ids.length) return { learned: 0, duplicates: known };
     if (known > 0) throw new InvalidArgumentError(`apply: ${known} of the delta's ${ids.length} eventIds were already learned: a sum cannot be split, so compute a delta of the new events only (policy.delta skips the learned ones)`);
   }
-  if (d.entries > 0 && d.slotNames === LIN_SLOTS) applyLinear(q, d);
+  const isExp = typeof q.expForm === 'function';
+  if (isExp && q.state.array[0]! + d.count > 2 ** 53) throw new InvalidArgumentError(`apply: the round count would pass 2^53`);
+  if (d.entries > 0 && isExp) applyExp(q, d);
+  else if (d.entries > 0 && d.slotNames === LIN_SLOTS) applyLinear(q, d);
   else if (d.entries > 0) {
     scratch(e, (alloc) => {
       const P = alloc(d.payload.length, 'u8');
@@ -359,12 +395,38 @@ export function applyDelta(p: Policy, d: Delta): LearnResult {
       e.kernel('bd_delta_store')(base, q.Kp, d.entries, S, arms.ptr, vals.ptr);
     });
   }
-  if (d.slotNames === LIN_SLOTS && q.layout().header === 1) q.state.array[0] = q.state.array[0]! + d.count; // SquareCB's round counter
+  if ((d.slotNames === LIN_SLOTS && q.layout().header === 1) || isExp) q.state.array[0] = q.state.array[0]! + d.count; // SquareCB's and the adversarial family's round counter
   if (ids && q.dedupWindow > 0) {
     const w = new Uint32Array(ids.buffer, ids.byteOffset, 2 * ids.length);
     for (let i = Math.max(0, ids.length - q.dedupWindow); i < ids.length; i++) q.windowAdd(w[2 * i]!, w[2 * i + 1]!);
   }
   return { learned: d.count, duplicates: 0 };
+}
+
+/**
+ * The adversarial family's apply: per touched arm (EXP4: expert) S ← fl(S + round(Σ terms)) into
+ * scratch, checked (removed arms, range) before one store call writes them; nothing changes on an error.
+ */
+function applyExp(q: Internals, d: Delta): void {
+  const e = q.engine, f = q.expForm!(), lim = f.count;
+  scratch(e, (alloc) => {
+    const P = alloc(d.payload.length, 'u8');
+    P.array.set(d.payload);
+    if (e.kernel('bd_delta_check')(P.ptr, d.payload.length, 1, lim) !== d.entries) throw new StateError('apply: the delta payload is malformed');
+    const cells = alloc(CELLS, 'f64'), idx = alloc(d.entries, 'i32'), vals = alloc(d.entries, 'f64');
+    const base = q.state.ptr + 8 * f.offset;
+    e.kernel('bd_delta_values')(P.ptr, d.entries, 1, base, 0, cells.ptr, idx.ptr, vals.ptr);
+    const A = idx.array, V = vals.array, m = q.mask.array, arms = f.slot !== 'expertGains';
+    for (let j = 0; j < d.entries; j++) {
+      const k = A[j]!;
+      if (arms && !m[k]) throw new InvalidArgumentError(`apply: the delta has events for arm ${k}, which was removed`);
+      try { q.expCheck!(k, V[j]!, `apply: ${arms ? 'arm' : 'expert'} ${k} after the delta`); } catch (err) {
+        if (err instanceof StateError) throw new InvalidArgumentError(err.message);
+        throw err;
+      }
+    }
+    e.kernel('bd_delta_store')(base, 0, d.entries, 1, idx.ptr, vals.ptr);
+  });
 }
 
 /**
@@ -404,7 +466,7 @@ export function deltaFromPayload(like: Delta, count: number, payload: Uint8Array
   const got = scratch(engine, (alloc) => {
     const P = alloc(payload.length, 'u8');
     P.array.set(payload);
-    return engine.kernel('bd_delta_check')(P.ptr, payload.length, like.width, like.arms);
+    return engine.kernel('bd_delta_check')(P.ptr, payload.length, like.width, like.limit);
   });
   if (got < 0) throw new StateError(`${where}: the stored sums are malformed (${['', 'truncated', 'arms not increasing or out of range', 'bad sign byte', 'bad cell range', 'not canonical'][-got]})`);
   return new Delta(engine, { policy: like.policy, options: like.optionsKey, arms: like.arms, count, ids: null, payload: payload.slice(), entries: got, slots: like.slotNames, width: like.width });
@@ -439,7 +501,8 @@ export function decodeDelta(engine: Engine, bytes: Uint8Array): Delta {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) bad('options is not an object');
   if (!Number.isInteger(arms) || (arms as number) < 1 || (arms as number) > (1 << 20)) bad(`arms ${describe(arms)}`);
   const linear = JSON.stringify(slots) === JSON.stringify(LIN_SLOTS);
-  if (!linear && JSON.stringify(slots) !== JSON.stringify(SLOTS)) bad(`slots ${JSON.stringify(slots)} are not ${JSON.stringify(SLOTS)} or ${JSON.stringify(LIN_SLOTS)}`);
+  const exp = Array.isArray(slots) && slots.length === 1 && EXP_SLOTS.includes(slots[0] as string);
+  if (!linear && !exp && JSON.stringify(slots) !== JSON.stringify(SLOTS)) bad(`slots ${JSON.stringify(slots)} are not ${JSON.stringify(SLOTS)}, ${JSON.stringify(LIN_SLOTS)} or one of ${JSON.stringify(EXP_SLOTS)}`);
   if (!Number.isSafeInteger(count) || (count as number) < 0) bad(`count ${describe(count)}`);
   if (!Number.isSafeInteger(entries) || (entries as number) < 0) bad(`entries ${describe(entries)}`);
   const ok = Object.keys(options as object).sort();
@@ -447,7 +510,9 @@ export function decodeDelta(engine: Engine, bytes: Uint8Array): Delta {
   if (JSON.stringify(options) !== optKey) bad('options keys are not sorted');
   const dim = (options as Record<string, unknown>).dim;
   if (linear && (!Number.isInteger(dim) || (dim as number) < 1 || (dim as number) > 512)) bad(`a linear delta's options.dim ${describe(dim)} is not an integer in [1, 512]`);
-  const W = linear ? linWidth(dim as number) : S;
+  const experts = (options as Record<string, unknown>).experts;
+  if (exp && slots[0] === 'expertGains' && (!Number.isInteger(experts) || (experts as number) < 1 || (experts as number) > 4096)) bad(`an EXP4 delta's options.experts ${describe(experts)} is not an integer in [1, 4096]`);
+  const W = linear ? linWidth(dim as number) : exp ? 1 : S;
   let o = 12 + H;
   const N = dv.getUint32(o, true); o += 4;
   if (o + 8 * N + 4 > n) bad('id list past the end');
@@ -462,9 +527,9 @@ export function decodeDelta(engine: Engine, bytes: Uint8Array): Delta {
   const got = scratch(engine, (alloc) => {
     const P = alloc(L, 'u8');
     P.array.set(payload);
-    return engine.kernel('bd_delta_check')(P.ptr, L, W, arms as number);
+    return engine.kernel('bd_delta_check')(P.ptr, L, W, exp ? limitOf(slots as string[], optKey, arms as number) : arms as number);
   });
   if (got < 0) bad(['', 'payload truncated', 'payload arms not increasing or out of range', 'payload sign byte', 'payload cell range', 'payload not canonical'][-got] ?? 'payload');
   if (got !== entries) bad(`payload has ${got} entries, header says ${entries as number}`);
-  return new Delta(engine, { policy: policy as string, options: optKey, arms: arms as number, count: count as number, ids: flags & 1 ? ids : null, payload, entries: got, slots: linear ? LIN_SLOTS : SLOTS, width: W });
+  return new Delta(engine, { policy: policy as string, options: optKey, arms: arms as number, count: count as number, ids: flags & 1 ? ids : null, payload, entries: got, slots: linear ? LIN_SLOTS : exp ? [slots[0] as string] : SLOTS, width: W });
 }

@@ -492,6 +492,8 @@ for (const [name, C] of Object.entries(POLICIES)) {
     const devent = fc.oneof(
       { weight: 4, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 3 }), reward: fc.double({ min: 0, max: 1, noNaN: true }) }) },
       { weight: 1, arbitrary: fc.oneof(anyValue, fc.record({ eventId: anyValue, arm: anyValue, reward: anyValue })) },
+      // the adversarial family's events carry the decision's propensity (its deltas sum importance-weighted terms)
+      { weight: 3, arbitrary: fc.record({ eventId: fc.string({ minLength: 1, maxLength: 4 }), arm: fc.integer({ min: 0, max: 3 }), reward: fc.double({ min: 0, max: 1, noNaN: true }), propensity: fc.oneof(fc.double({ min: 1e-12, max: 1, noNaN: true }), anyValue) }) },
     );
     fc.assert(fc.property(fc.array(fc.array(devent, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 7 }), anyValue, (batches, at, bit, junk) => {
       const p = new C(e, { arms: 4, seed: 2, dedupWindow: 6 });

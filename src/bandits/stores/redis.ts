@@ -285,7 +285,7 @@ export class RedisStore {
       const ids = d.eventIds!;
       let idh = '';
       for (const x of ids) idh += idHex(x);
-      const r = await this.script('apply', [this.identity, String(this.empty.arms), String(this.window), hexOf(d.payload), idh, String(d.count), String(d.width)], true);
+      const r = await this.script('apply', [this.identity, String(this.empty.limit), String(this.window), hexOf(d.payload), idh, String(d.count), String(d.width)], true);
       if (!Array.isArray(r) || typeof r[0] !== 'string') throw new StateError(`Redis update returned ${describe(r)}`);
       const tag = r[0];
       if (tag === 'OK') return { learned: d.count, duplicates: total - d.count };
