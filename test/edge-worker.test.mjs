@@ -84,8 +84,17 @@ test('1,000 decisions with delayed rewards: the best arm takes over, each reward
     // a reward after the TTL is refused and not learned; a forged token is refused; a bad reward is refused
     const old = await w.call('POST', '/reward', { token: forge({ e: 'old', a: 2, p: 1, t: Date.now() - 86_400_001 }), reward: 1 });
     assert.equal(old.status, 410);
-    const forged = await w.call('POST', '/reward', { token: forge({ e: 'x', a: 2, p: 1, t: Date.now() }).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), reward: 1 });
+    // a MAC with one data bit changed (its first character: 6 data bits; the last has 4 data bits and 2
+    // unused ones, which is why swapping 'A' and 'B' there was the same MAC 1 time in 16)
+    const real = forge({ e: 'x', a: 2, p: 1, t: Date.now() }), dot = real.indexOf('.');
+    const forged = await w.call('POST', '/reward', { token: `${real.slice(0, dot + 1)}${real[dot + 1] === 'A' ? 'B' : 'A'}${real.slice(dot + 2)}`, reward: 1 });
     assert.equal(forged.status, 401);
+    // the same MAC spelled with an unused bit set (atob decodes it to the same bytes) and a token with a
+    // third segment: one decision has one valid token string
+    const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = `${real.slice(0, -1)}${ALPHA[ALPHA.indexOf(real.at(-1)) | 1]}`;
+    assert.equal((await w.call('POST', '/reward', { token: respelled, reward: 1 })).status, 401);
+    assert.equal((await w.call('POST', '/reward', { token: `${real}.x`, reward: 1 })).status, 401);
     const d = await w.call('POST', '/decide', { eventId: 'bad-reward' });
     const bad = await w.call('POST', '/reward', { token: d.body.token, reward: 2 });
     assert.equal(bad.status, 400);

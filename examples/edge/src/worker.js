@@ -51,10 +51,14 @@ async function sign(env, payload) {
   const body = b64(enc.encode(JSON.stringify(payload)));
   return `${body}.${b64(await crypto.subtle.sign('HMAC', await signingKey(env), enc.encode(body)))}`;
 }
+// atob ignores the low bits of a last character that are not data (a 32-byte MAC is 43 characters,
+// the last carrying 4 data bits and 2 unused ones), so 'xxA' and 'xxB' decode to the same MAC: only
+// the canonical spelling is accepted, and one signed decision has exactly one valid token string.
+const MAC_B64 = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 async function verify(env, token) {
-  const [body, mac] = typeof token === 'string' ? token.split('.') : [];
+  const [body, mac, rest] = typeof token === 'string' ? token.split('.') : [];
   let ok = false;
-  try { ok = !!body && !!mac && (await crypto.subtle.verify('HMAC', await signingKey(env), unb64(mac), enc.encode(body))); } catch (e) { if (e instanceof HttpError) throw e; }
+  try { ok = !!body && typeof mac === 'string' && rest === undefined && MAC_B64.test(mac) && (await crypto.subtle.verify('HMAC', await signingKey(env), unb64(mac), enc.encode(body))); } catch (e) { if (e instanceof HttpError) throw e; }
   if (!ok) throw new HttpError(401, 'the token is not one this Worker signed');
   return JSON.parse(new TextDecoder().decode(unb64(body)));
 }
