@@ -8,3 +8,4 @@ export * from './ridge';
 export * from './glm';
 export * from './outer';
 export * from './project';
+export * from './mlp';

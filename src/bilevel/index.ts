@@ -9,6 +9,7 @@ import { QuadraticModel, type QuadraticSpec } from './models/quadratic.js';
 import { RidgeModel, type RidgeSpec } from './models/ridge.js';
 import { BuiltinModel } from './models/model.js';
 import { LogisticModel, SoftmaxModel, type GlmSpec, type SoftmaxSpec } from './models/glm.js';
+import { MlpModel, type MlpSpec } from './models/mlp.js';
 import type * as S from './solve.js';
 import type * as O from './options.js';
 import type * as Or from './oracles.js';
@@ -22,6 +23,8 @@ function ridge(engine: Engine, spec: RidgeSpec): RidgeModel { return new RidgeMo
 function logistic(engine: Engine, spec: GlmSpec): LogisticModel { return new LogisticModel(engine, spec); }
 /** Weighted softmax regression over `classes` classes: hyper-cleaning, reweighting, weight decay (src/bilevel/models/glm.ts). */
 function softmax(engine: Engine, spec: SoftmaxSpec): SoftmaxModel { return new SoftmaxModel(engine, spec); }
+/** A one-hidden-layer tanh MLP with a softmax output, weighted like softmax: hyper-cleaning, reweighting, weight decay (src/bilevel/models/mlp.ts). */
+function mlp(engine: Engine, spec: MlpSpec): MlpModel { return new MlpModel(engine, spec); }
 
 /**
  * Bilevel optimisation: min_x f(x, y*(x)) with y*(x) = argmin_y g(x, y), by implicit differentiation,
@@ -29,8 +32,8 @@ function softmax(engine: Engine, spec: SoftmaxSpec): SoftmaxModel { return new S
  */
 export const bilevel = /* @__PURE__ */ Object.freeze({
   solve, hypergradient, resolveOptions, METHODS,
-  /** Built-in models with exact oracles in wasm: quadratic, ridge, logistic and softmax regression. */
-  models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, logistic, softmax, BuiltinModel }),
+  /** Built-in models with exact oracles in wasm: quadratic, ridge, logistic and softmax regression, a small MLP. */
+  models: /* @__PURE__ */ Object.freeze({ quadratic, ridge, logistic, softmax, mlp, BuiltinModel }),
 });
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -48,6 +51,7 @@ export declare namespace bilevel {
   export type SecondOrderTier = Or.SecondOrderTier;
   export type GlmSpec = import('./models/glm.js').GlmSpec;
   export type SoftmaxSpec = import('./models/glm.js').SoftmaxSpec;
+  export type MlpSpec = import('./models/mlp.js').MlpSpec;
   export type QuadraticSpec = import('./models/quadratic.js').QuadraticSpec;
   export type RidgeSpec = import('./models/ridge.js').RidgeSpec;
 }

@@ -68,6 +68,8 @@ export interface Oracles {
   fdError: number;
   /** Estimate the error of the next finite-difference product of each kind (costs 2 more gradients each). */
   estimateNext(): void;
+  /** Where y starts when the problem gives no y0 (absent: zeros); the MLP model's seeded Glorot weights. */
+  initialY?(y: Vec): void;
   /** Stochastic methods: the sample indices the next lower-level (g) or upper-level (f) evaluations use; null = all samples. */
   setBatch?(level: 'lower' | 'upper', idx: Int32Array | null): void;
   lowerGrad(x: Vec, y: Vec, out: Vec): void;

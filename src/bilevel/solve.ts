@@ -49,7 +49,7 @@ export interface SolveProblem {
   /** A built-in model (bilevel.models.*) instead of upper/lower. */
   model?: BuiltinModel;
   x0: ArrayLike<number>;
-  /** Default: zeros. */
+  /** Default: zeros (bilevel.models.mlp: its seeded Glorot-uniform weights, model.initialWeights()). */
   y0?: ArrayLike<number>;
   /** Default 'aid-cg'. */
   method?: Method;
@@ -167,6 +167,7 @@ export function solve(engine: Engine, problem: SolveProblem): SolveResult {
     }
     const x = vector(v, 'x0', problem.x0, o.dx);
     const y = problem.y0 === undefined ? v.alloc(o.dy) : vector(v, 'y0', problem.y0, o.dy);
+    if (problem.y0 === undefined && o.initialY) o.initialY(y);
     if ((method === 'itd' && checkpointSpacing(opt.innerSteps, opt.unrollMemory) === 0)) {
       throw new HyperparameterError(`unrollMemory = ${opt.unrollMemory} vectors cannot hold the checkpoints of ${opt.innerSteps} steps (needs ceil(T/c) + c ≤ M for some c, ≈ 2√T)`);
     }

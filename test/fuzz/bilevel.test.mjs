@@ -9,7 +9,7 @@
 import { test, afterAll } from 'vitest';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { init, bilevel, NonFiniteError, LengthMismatchError, InvalidArgumentError, StateError } from '../../dist/index.js';
+import { init, bilevel, NonFiniteError, LengthMismatchError, InvalidArgumentError, StateError, DisposedError } from '../../dist/index.js';
 import { expectCleanFailure, runs } from './contract.mjs';
 import { makeT1 } from '../helpers/reference-bilevel.mjs';
 
@@ -126,8 +126,9 @@ test('bilevel.models.*: random specs build a model or are refused cleanly', () =
   const quad = { dx: 2, dy: 3, lower: T1.lower, upper: T1.upper };
   const glm = { features: 3, trainX: X, trainY: [0, 1, 1, 0], valX: V, valY: [1, 0, 0] };
   const soft = { ...glm, classes: 3, trainY: [0, 2, 1, 2], valY: [2, 0, 1] };
-  const KINDS = ['ridge', 'quadratic', 'logistic', 'softmax'], BASE = { ridge, quadratic: quad, logistic: glm, softmax: soft };
-  fc.assert(fc.property(fc.constantFrom(...KINDS), fc.dictionary(fc.constantFrom('features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'dx', 'dy', 'lower', 'upper', 'extra', 'classes', 'weights'),
+  const mlp = { ...soft, hidden: 2 };
+  const KINDS = ['ridge', 'quadratic', 'logistic', 'softmax', 'mlp'], BASE = { ridge, quadratic: quad, logistic: glm, softmax: soft, mlp };
+  fc.assert(fc.property(fc.constantFrom(...KINDS), fc.dictionary(fc.constantFrom('features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'dx', 'dy', 'lower', 'upper', 'extra', 'classes', 'weights', 'hidden', 'seed'),
     fc.oneof(badVec, anyValue, fc.constantFrom('logRidge', 'logFeatureRidge', 'sampleWeights', 'ridge', [0, 1, 2, 3], [1, 1, -1, 1], [0.5, 0, 2, 1])), { maxKeys: 2 }), (kind, patch) => {
     let mdl;
     const err = expectCleanFailure(() => { mdl = bilevel.models[kind](e, { ...BASE[kind], ...patch }); });
@@ -140,8 +141,29 @@ test('bilevel.models.*: random specs build a model or are refused cleanly', () =
         if (!expectCleanFailure(() => { a = mdl.accuracy(...args); })) assert.ok(a >= 0 && a <= 1);
       }
     }
+    if (mdl.initialWeights) {
+      const w0 = mdl.initialWeights();
+      assert.ok(w0.length === mdl.dy && w0.every(Number.isFinite));
+    }
     mdl.free();
+    if (mdl.initialWeights) assert.throws(() => mdl.initialWeights(), DisposedError);
   }), { numRuns: runs(200) });
+});
+
+test('bilevel.models.mlp: every method with random options runs to a finite result or is refused cleanly (nonconvex lower level)', () => {
+  const X = Array.from({ length: 15 }, (_, i) => Math.sin(1.7 * i)), V = X.slice(0, 9);
+  let accepted = 0;
+  fc.assert(fc.property(fc.constantFrom(...bilevel.METHODS), fc.constantFrom('logRidge', 'sampleWeights'), options, (m, hyper, o) => {
+    const opts = small(o);
+    if (!capped(opts)) return;
+    const mdl = bilevel.models.mlp(e, { features: 3, classes: 3, hidden: 2, trainX: X, trainY: [0, 2, 1, 2, 0], valX: V, valY: [2, 0, 1], hyper });
+    try {
+      const x0 = new Array(mdl.dx).fill(hyper === 'logRidge' ? -2 : 0);
+      let r;
+      if (!expectCleanFailure(() => { r = bilevel.solve(e, { model: mdl, x0, method: m, options: opts }); }, () => x0)) { checkResult(r, mdl.dx, mdl.dy); accepted++; }
+    } finally { mdl.free(); }
+  }), { numRuns: runs(160) });
+  assert.ok(accepted >= 15, `only ${accepted} of 160 random MLP runs ran`);
 });
 
 // ---- resume: saved run states (src/bilevel/checkpoint.ts) under random damage

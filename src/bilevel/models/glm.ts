@@ -47,7 +47,7 @@ export interface SoftmaxSpec extends GlmSpec {
   classes: number;
 }
 
-type Kernels = Record<'grad' | 'value' | 'hvp' | 'cross' | 'crossT' | 'hess' | 'gradX', (...a: number[]) => unknown>;
+export type Kernels = Record<'grad' | 'value' | 'hvp' | 'cross' | 'crossT' | 'hess' | 'gradX', (...a: number[]) => unknown>;
 
 export abstract class GlmModel extends BuiltinModel {
   readonly dx: number;
@@ -62,10 +62,14 @@ export abstract class GlmModel extends BuiltinModel {
   protected readonly mode: number;
   protected readonly alpha: number;
   protected abstract readonly K: number;
-  constructor(engine: Engine, spec: GlmSpec | SoftmaxSpec, kind: string, softmax: boolean) {
+  /**
+   * `shape` (a model over the same data with other weights, the MLP): its extra spec keys, its dy from
+   * (features, classes), and the hypers it supports.
+   */
+  constructor(engine: Engine, spec: GlmSpec | SoftmaxSpec, kind: string, softmax: boolean, shape?: { keys: string[]; dy: (d: number, K: number) => number; hypers: readonly RidgeHyper[] }) {
     super(engine);
     requireObject(`${kind} model spec`, spec);
-    checkKnownKeys(`${kind} model field`, spec, ['features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'weights', ...(softmax ? ['classes'] : [])]);
+    checkKnownKeys(`${kind} model field`, spec, ['features', 'trainX', 'trainY', 'valX', 'valY', 'hyper', 'alpha', 'weights', ...(softmax ? ['classes'] : []), ...(shape ? shape.keys : [])]);
     const d = requireDim('features', spec.features);
     const K = softmax ? requireDim('classes', (spec as SoftmaxSpec).classes) : 2;
     if (K < 2) throw new InvalidArgumentError(`classes must be at least 2, got ${describe((spec as SoftmaxSpec).classes)}`);
@@ -73,6 +77,7 @@ export abstract class GlmModel extends BuiltinModel {
     if (typeof hyper !== 'string' || !(RIDGE_HYPERS as readonly string[]).includes(hyper)) {
       throw new HyperparameterError(`unknown ${kind} hyper ${describe(hyper)}${typeof hyper === 'string' ? suggest(hyper, RIDGE_HYPERS) : ''}`);
     }
+    if (shape && !shape.hypers.includes(hyper as RidgeHyper)) throw new HyperparameterError(`the ${kind} model takes hyper ${shape.hypers.map((h) => JSON.stringify(h)).join(' or ')}, not ${JSON.stringify(hyper)}`);
     if (spec.alpha !== undefined && hyper !== 'sampleWeights') throw new HyperparameterError(`alpha applies to hyper 'sampleWeights' only (hyper is ${JSON.stringify(hyper)})`);
     this.alpha = spec.alpha === undefined ? 1e-3 : checkRange('alpha', spec.alpha, 0, Infinity);
     const n = requireDim('trainY.length', (spec.trainY as ArrayLike<number> | undefined)?.length);
@@ -90,7 +95,7 @@ export abstract class GlmModel extends BuiltinModel {
     this.hyper = hyper as RidgeHyper;
     this.mode = RIDGE_HYPERS.indexOf(this.hyper);
     this.samples = n; this.validation = m; this.features = d; this.classes = K;
-    this.dy = softmax ? K * d : d;
+    this.dy = shape ? shape.dy(d, K) : softmax ? K * d : d;
     this.dx = this.mode === 0 ? 1 : this.mode === 1 ? d : n;
   }
 
@@ -105,6 +110,8 @@ export abstract class GlmModel extends BuiltinModel {
   }
 
   protected abstract kernels(): Kernels;
+  /** Scratch values the kernels need (per-sample class scores). */
+  protected scratchSize(): number { return 3 * this.K; }
 
   /**
    * Fraction of (X, labels) the weights y classify correctly (arg max of the scores; logistic: Xᵢ·w > 0 is
@@ -143,7 +150,7 @@ export abstract class GlmModel extends BuiltinModel {
     this.checkLive();
     const k = this.kernels(), full = this.d, n = this.samples, m = this.validation, d = this.features;
     const mode = this.mode, alpha = this.alpha, model = this, e = this.engine;
-    const s = v.alloc(3 * this.K);
+    const s = v.alloc(this.scratchSize());
     const calls = zeroCalls();
     const gather = e.kernel('bl_gather'), scatter = e.kernel('bl_scatter_add');
     // Minibatches (stochastic methods): the batch's rows gathered side by side, so every kernel runs on
@@ -189,7 +196,7 @@ export abstract class GlmModel extends BuiltinModel {
       lowerGradX(x, w, out) { model.checkLive(); calls.lowerGradX++; perSample(x, out, (r, X, t, c, h, o) => k.gradX(r, X, t, c, mode, h, w.ptr, s.ptr, o)); },
       upperGrad(_x, w, gx, gy) { model.checkLive(); calls.upperGrad++; v.fill(0, gx); const [r, V, tv] = up(); k.grad(r, V, tv, 0, 3, V, 0, w.ptr, s.ptr, gy.ptr); },
       upperValue(_x, w) { model.checkLive(); calls.upperValue++; const [r, V, tv] = up(); return <number>k.value(r, V, tv, 0, 3, V, 0, w.ptr, s.ptr); },
-      hvp(x, w, vec, out) { model.checkLive(); calls.hvp++; const [r, X, , c, h] = low(x); k.hvp(r, X, c, mode, h, alpha, w.ptr, vec.ptr, s.ptr, out.ptr); },
+      hvp(x, w, vec, out) { model.checkLive(); calls.hvp++; const [r, X, t, c, h] = low(x); k.hvp(r, X, t, c, mode, h, alpha, w.ptr, vec.ptr, s.ptr, out.ptr); },
       cross(x, w, vec, out) { model.checkLive(); calls.cross++; perSample(x, out, (r, X, t, c, h, o) => k.cross(r, X, t, c, mode, h, w.ptr, vec.ptr, s.ptr, o)); },
       crossT(x, w, u, out) {
         model.checkLive(); calls.crossT++;
@@ -198,7 +205,7 @@ export abstract class GlmModel extends BuiltinModel {
         if (mode === 2 && B) { gather(B.b, 1, B.idx.ptr, u.ptr, B.o.ptr); uu = B.o.ptr; }
         k.crossT(r, X, t, c, mode, h, w.ptr, uu, s.ptr, out.ptr);
       },
-      denseHessian(x, w, out) { model.checkLive(); const [r, X, , c, h] = low(x); k.hess(r, X, c, mode, h, alpha, w.ptr, s.ptr, out.ptr); },
+      denseHessian(x, w, out) { model.checkLive(); const [r, X, t, c, h] = low(x); k.hess(r, X, t, c, mode, h, alpha, w.ptr, s.ptr, out.ptr); },
     };
   }
 }
@@ -216,10 +223,10 @@ export class LogisticModel extends GlmModel {
     return {
       grad: (n, X, t, c, mode, hyp, alpha, w, _s, out) => grad(n, d, X, t, c, mode, hyp, alpha, w, out),
       value: (n, X, t, c, mode, hyp, alpha, w) => value(n, d, X, t, c, mode, hyp, alpha, w),
-      hvp: (n, X, c, mode, hyp, alpha, w, v, _s, out) => hvp(n, d, X, c, mode, hyp, alpha, w, v, out),
+      hvp: (n, X, _t, c, mode, hyp, alpha, w, v, _s, out) => hvp(n, d, X, c, mode, hyp, alpha, w, v, out),
       cross: (n, X, t, c, mode, hyp, w, v, _s, out) => cross(n, d, X, t, c, mode, hyp, w, v, out),
       crossT: (n, X, t, c, mode, hyp, w, u, _s, out) => crossT(n, d, X, t, c, mode, hyp, w, u, out),
-      hess: (n, X, c, mode, hyp, alpha, w, _s, out) => hess(n, d, X, c, mode, hyp, alpha, w, out),
+      hess: (n, X, _t, c, mode, hyp, alpha, w, _s, out) => hess(n, d, X, c, mode, hyp, alpha, w, out),
       gradX: (n, X, t, c, mode, hyp, w, s, out) => gradX(n, d, 0, X, t, c, mode, hyp, w, s, out),
     };
   }
@@ -238,10 +245,10 @@ export class SoftmaxModel extends GlmModel {
     return {
       grad: (n, X, t, c, mode, hyp, alpha, w, s, out) => grad(n, d, K, X, t, c, mode, hyp, alpha, w, s, out),
       value: (n, X, t, c, mode, hyp, alpha, w, s) => value(n, d, K, X, t, c, mode, hyp, alpha, w, s),
-      hvp: (n, X, c, mode, hyp, alpha, w, v, s, out) => hvp(n, d, K, X, c, mode, hyp, alpha, w, v, s, out),
+      hvp: (n, X, _t, c, mode, hyp, alpha, w, v, s, out) => hvp(n, d, K, X, c, mode, hyp, alpha, w, v, s, out),
       cross: (n, X, t, c, mode, hyp, w, v, s, out) => cross(n, d, K, X, t, c, mode, hyp, w, v, s, out),
       crossT: (n, X, t, c, mode, hyp, w, u, s, out) => crossT(n, d, K, X, t, c, mode, hyp, w, u, s, out),
-      hess: (n, X, c, mode, hyp, alpha, w, s, out) => hess(n, d, K, X, c, mode, hyp, alpha, w, s, out),
+      hess: (n, X, _t, c, mode, hyp, alpha, w, s, out) => hess(n, d, K, X, c, mode, hyp, alpha, w, s, out),
       gradX: (n, X, t, c, mode, hyp, w, s, out) => gradX(n, d, K, X, t, c, mode, hyp, w, s, out),
     };
   }
