@@ -34,6 +34,7 @@ export { NovoGrad, type NovoGradOptions, type NovoGradStateDict } from './optim/
 export { Adafactor, type AdafactorOptions, type AdafactorStateDict } from './optim/adafactor.js';
 export { Muon, MUON_NS_COEFFICIENTS, type MuonOptions } from './optim/muon.js';
 export { Shampoo, type ShampooOptions, type ShampooGraft } from './optim/shampoo.js';
+export { GaLore, type GaLoreOptions } from './optim/galore.js';
 export { ASGD, type ASGDOptions, type ASGDStateDict } from './optim/asgd.js';
 export { Prodigy, type ProdigyOptions, type ProdigyStateDict } from './optim/prodigy.js';
 export { DoG, type DoGOptions, type DoGStateDict } from './optim/dog.js';

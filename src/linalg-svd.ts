@@ -98,11 +98,11 @@ export function svdPlan(m: number, n: number, opts: SvdOptions | undefined): Svd
 
 /**
  * The top-k SVD of the m×n f32 matrix at byte pointer `pa` (row stride n) into U (m×k at pu), s (k at ps)
- * and V (n×k at pv), row strides k; `stream` is the Philox counter word c2 of the test matrix (callers
- * that factor many matrices under one seed give each its own). Returns the Jacobi sweeps of the final
+ * and V (n×k at pv), row strides k; `stream` and `draw` are the Philox counter words c2, c3 of the test
+ * matrix (callers that factor many matrices under one seed give each its own). Returns the Jacobi sweeps of the final
  * factorisation. Pointers and shapes are the caller's to check.
  */
-export function svdInto(e: Engine, pa: number, m: number, n: number, plan: SvdPlan, stream: number, pu: number, ps: number, pv: number): number {
+export function svdInto(e: Engine, pa: number, m: number, n: number, plan: SvdPlan, stream: number, draw: number, pu: number, ps: number, pv: number): number {
   const { k, l } = plan;
   const t = new Temps(e);
   try {
@@ -117,7 +117,7 @@ export function svdInto(e: Engine, pa: number, m: number, n: number, plan: SvdPl
       const ur = t.f32(l * k), vr = t.f32(l * k);
       const w = t.f64(2 * Math.max(m, n) * l + l), w2 = t.f64(2 * l * l + l);
       const qrk = e.kernel('sgeqr_thin');
-      e.run('philox_uniform_f32', n * l, [om, plan.k0, plan.k1, stream | 0], 4);
+      e.run('philox_uniform_f32', n * l, [om, plan.k0, plan.k1, stream | 0, draw | 0], 4);
       gemmPtr(e, m, l, n, 1, pa, n, om, l, 0, y, l, false, false);          // Y = A·Ω
       for (let it = 0; it < plan.iters; it++) {
         qrk(m, l, y, l, 0, q, l, 0, 0, w);                                   // Q = qr(Y)
@@ -156,7 +156,7 @@ export function svd(engine: Engine, a: EngineBuffer, m: number, n: number, opts?
     const u = engine.alloc(m * plan.k); bufs.push(u);
     const s = engine.alloc(plan.k); bufs.push(s);
     const v = engine.alloc(n * plan.k); bufs.push(v);
-    svdInto(engine, pa, m, n, plan, 0, u.ptr, s.ptr, v.ptr);
+    svdInto(engine, pa, m, n, plan, 0, 0, u.ptr, s.ptr, v.ptr);
     return { u, s, v, rank: plan.k };
   } catch (err) { for (const b of bufs) b.free(); throw err; }
 }

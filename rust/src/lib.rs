@@ -19,6 +19,7 @@ mod gemm;
 mod gemmp;
 mod gemv;
 mod mem;
+mod galore;
 mod qr;
 mod svd;
 
@@ -28,6 +29,7 @@ pub use eigh::{dsyev_jacobi, sinvroot_jacobi};
 pub use gemm::sgemm;
 pub use gemmp::sgemm_packed;
 pub use gemv::sgemv;
+pub use galore::{galore_apply_f32, sfill_f32};
 pub use qr::sgeqr_thin;
 pub use svd::{philox_uniform_f32, sgesvd_jacobi, svd_sign_fix};
 

@@ -16,7 +16,7 @@
 //! largest magnitude (the first one on ties) is made positive by negating u_j and v_j.
 //!
 //! `philox_uniform_f32` fills n floats with odd multiples of 2⁻²⁴ in (−1, 1), uniform, from
-//! Philox4x32-10 (Salmon et al. 2011; key (k0, k1), counter (b, b >> 32, c2, 0) for block b of four
+//! Philox4x32-10 (Salmon et al. 2011; key (k0, k1), counter (b, b >> 32, c2, c3) for block b of four
 //! outputs, x ↦ (2·(x >> 8) + 1)·2⁻²⁴ − 1, exact in f32): the same bits on every runtime, build and
 //! thread split (element i depends only on i and the key).
 
@@ -226,15 +226,15 @@ fn philox(mut c: [u32; 4], mut k0: u32, mut k1: u32) -> [u32; 4] {
     c
 }
 
-/// `philox_uniform_f32(start, end, out, k0, k1, c2)`: out[i] for i in [start, end) (see the module
+/// `philox_uniform_f32(start, end, out, k0, k1, c2, c3)`: out[i] for i in [start, end) (see the module
 /// docs); `start` a multiple of 4 for a thread split (any split gives the same values).
 #[no_mangle]
-pub unsafe extern "C" fn philox_uniform_f32(start: i32, end: i32, out: usize, k0: i32, k1: i32, c2: i32) {
+pub unsafe extern "C" fn philox_uniform_f32(start: i32, end: i32, out: usize, k0: i32, k1: i32, c2: i32, c3: i32) {
     let (s, e) = (uz(start), uz(end));
     let mut i = s;
     while i < e {
         let b = (i / 4) as u64;
-        let x = philox([b as u32, (b >> 32) as u32, c2 as u32, 0], k0 as u32, k1 as u32);
+        let x = philox([b as u32, (b >> 32) as u32, c2 as u32, c3 as u32], k0 as u32, k1 as u32);
         let mut l = i % 4;
         while l < 4 && i < e {
             let y = ((2 * (x[l] >> 8) + 1) as f64) * (1.0 / 16777216.0) - 1.0;
