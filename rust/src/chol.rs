@@ -5,62 +5,12 @@
 //! dot(u, v, len): lane[t] = 0 (t = 0..3); for p in 0..len (increasing): lane[p mod 4] += u[p]*v[p]
 //!                 result = (lane0 + lane1) + (lane2 + lane3)                         (all in f64)
 //! ```
-//! (for f32 data, u[p] and v[p] are widened to f64 first, so each product is exact).
+//! (for f32 data, u[p] and v[p] are widened to f64 first, so each product is exact; the f64 one is
+//! `qr::dot4`, shared with the QR and the SVD).
 
 use crate::dot::dot_s;
+use crate::qr::dot4;
 use crate::mem::*;
-
-/// Same order as `dot_s`, f64 data.
-#[inline(always)]
-unsafe fn dot_d(u: usize, v: usize, len: usize) -> f64 {
-    let mut p = 0usize;
-    let e4 = len & !3;
-    #[allow(unused_mut)]
-    let (mut a0, mut a1, mut a2, mut a3): (f64, f64, f64, f64);
-    #[cfg(target_feature = "simd128")]
-    {
-        use crate::mem::v::*;
-        let mut lo = f64x2_splat(0.0);
-        let mut hi = f64x2_splat(0.0);
-        while p < e4 {
-            let (x, y) = (u + 8 * p, v + 8 * p);
-            lo = f64x2_add(lo, f64x2_mul(ld(x), ld(y)));
-            hi = f64x2_add(hi, f64x2_mul(ld(x + 16), ld(y + 16)));
-            p += 4;
-        }
-        a0 = f64x2_extract_lane::<0>(lo);
-        a1 = f64x2_extract_lane::<1>(lo);
-        a2 = f64x2_extract_lane::<0>(hi);
-        a3 = f64x2_extract_lane::<1>(hi);
-    }
-    #[cfg(not(target_feature = "simd128"))]
-    {
-        a0 = 0.0;
-        a1 = 0.0;
-        a2 = 0.0;
-        a3 = 0.0;
-        while p < e4 {
-            let (x, y) = (u + 8 * p, v + 8 * p);
-            a0 += ldd(x) * ldd(y);
-            a1 += ldd(x + 8) * ldd(y + 8);
-            a2 += ldd(x + 16) * ldd(y + 16);
-            a3 += ldd(x + 24) * ldd(y + 24);
-            p += 4;
-        }
-    }
-    if p < len {
-        a0 += ldd(u + 8 * p) * ldd(v + 8 * p);
-        p += 1;
-    }
-    if p < len {
-        a1 += ldd(u + 8 * p) * ldd(v + 8 * p);
-        p += 1;
-    }
-    if p < len {
-        a2 += ldd(u + 8 * p) * ldd(v + 8 * p);
-    }
-    (a0 + a1) + (a2 + a3)
-}
 
 /// `spotrf(n, a, lda) -> info`: in-place Cholesky A = L·Lᵀ of an n×n symmetric positive-definite
 /// f32 matrix (row-major, leading dimension lda). Only the lower triangle (j <= i) is read and
@@ -117,11 +67,11 @@ pub unsafe extern "C" fn dpotrf(n: i32, a: usize, lda: i32) -> i32 {
         let mut j = 0;
         while j < i {
             let rj = a + j * lda;
-            let s = dot_d(ri, rj, j);
+            let s = dot4(ri, rj, j);
             std_(ri + 8 * j, (ldd(ri + 8 * j) - s) / ldd(rj + 8 * j));
             j += 1;
         }
-        let d = ldd(ri + 8 * i) - dot_d(ri, ri, i);
+        let d = ldd(ri + 8 * i) - dot4(ri, ri, i);
         if !(d > 0.0) {
             return i as i32 + 1;
         }
