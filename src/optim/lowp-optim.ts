@@ -3,10 +3,11 @@
 // seeded stochastic rounding or round-to-nearest-even; assembly/optim/lowp.ts), and a master-weights
 // mode (f32 parameters, a 16-bit model copy written by every step).
 import type { EngineBuffer } from '../engine/memory.js';
-import { checkRange, describe, HyperparameterError, nameText, StateError } from '../errors.js';
+import { describe, HyperparameterError, nameText, StateError } from '../errors.js';
 import type { ParamSet } from '../params.js';
 import { Optimizer, type Span, type StateDict, type WithGroups, requireBool, optionsOf, checkAdamLike } from './base.js';
 import { LP_CODE, seedWords } from './lowp.js';
+import { checkSgdHyper, sgdHyper, type SGDHyper } from './sgd.js';
 
 /** Storage of states or parameters: f32, bfloat16 or IEEE binary16. */
 export type StorageDtype = 'f32' | 'bf16' | 'f16';
@@ -295,7 +296,6 @@ export interface LowPrecisionSGDOptions extends LowPrecisionOptions {
   nesterov?: boolean;
   maximize?: boolean;
 }
-type SGDHyper = { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean };
 
 /**
  * SGD (torch.optim.SGD: d = g + λ·p; b = μ·b + (1 − τ)·d, b = d on the first step; d = nesterov ?
@@ -307,18 +307,10 @@ type SGDHyper = { lr: number; momentum: number; dampening: number; weightDecay: 
 export class LowPrecisionSGD extends LowPrecisionOptimizer<SGDHyper, LowPrecisionSGDOptions> {
   readonly kind = 'lowprecision_sgd';
   constructor(params: ParamSet, opts: WithGroups<LowPrecisionSGDOptions>) {
-    super(params, opts, (o) => ({ lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
-      nesterov: o.nesterov ?? false, maximize: o.maximize ?? false }), ['momentum_buffer']);
+    super(params, opts, sgdHyper, ['momentum_buffer']);
   }
   protected validate(h: SGDHyper): SGDHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('momentum', h.momentum, 0, Infinity);
-    checkRange('dampening', h.dampening, 0, 1);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
-    requireBool('nesterov', h.nesterov);
-    requireBool('maximize', h.maximize);
-    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw new HyperparameterError('nesterov requires momentum > 0 and dampening = 0');
-    return { ...h };
+    return checkSgdHyper(h);
   }
   protected apply(t: number, h: SGDHyper, s: Span): void {
     const e = this.params.engine;

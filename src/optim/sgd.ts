@@ -14,7 +14,26 @@ export interface SGDOptions {
   nesterov?: boolean;
   maximize?: boolean;
 }
-type SGDHyper = Required<SGDOptions>;
+/** SGD's hyperparameters with their defaults filled in (shared with LowPrecisionSGD). */
+export type SGDHyper = Required<SGDOptions>;
+
+/** torch.optim.SGD's defaults: momentum, dampening, weight decay 0; nesterov, maximize false. */
+export const sgdHyper = (o: SGDOptions): SGDHyper => ({ lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0,
+  weightDecay: o.weightDecay ?? 0, nesterov: o.nesterov ?? false, maximize: o.maximize ?? false });
+
+/** torch.optim.SGD's checks (lr, momentum, weight decay ≥ 0, dampening in [0, 1], Nesterov needs momentum and no dampening). */
+export function checkSgdHyper(h: SGDHyper): SGDHyper {
+  checkRange('lr', h.lr, 0, Infinity);
+  checkRange('momentum', h.momentum, 0, Infinity);
+  checkRange('dampening', h.dampening, 0, 1);
+  checkRange('weightDecay', h.weightDecay, 0, Infinity);
+  requireBool('nesterov', h.nesterov);
+  requireBool('maximize', h.maximize);
+  if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+    throw new HyperparameterError('nesterov requires momentum > 0 and dampening = 0');
+  }
+  return { ...h };
+}
 
 // Kernel flags (assembly/sgd.ts).
 const MOMENTUM = 1, NESTEROV = 2, MAXIMIZE = 4, FIRST = 8, DECAY = 16;
@@ -28,21 +47,11 @@ const MOMENTUM = 1, NESTEROV = 2, MAXIMIZE = 4, FIRST = 8, DECAY = 16;
 export class SGD extends Optimizer<SGDHyper, SGDOptions> {
   readonly kind = 'sgd';
   constructor(params: ParamSet, opts: WithGroups<SGDOptions>) {
-    super(params, opts, (o) => ({ lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
-      nesterov: o.nesterov ?? false, maximize: o.maximize ?? false }), ['momentum_buffer']);
+    super(params, opts, sgdHyper, ['momentum_buffer']);
   }
 
   protected validate(h: SGDHyper): SGDHyper {
-    checkRange('lr', h.lr, 0, Infinity);
-    checkRange('momentum', h.momentum, 0, Infinity);
-    checkRange('dampening', h.dampening, 0, 1);
-    checkRange('weightDecay', h.weightDecay, 0, Infinity);
-    requireBool('nesterov', h.nesterov);
-    requireBool('maximize', h.maximize);
-    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-      throw new HyperparameterError('nesterov requires momentum > 0 and dampening = 0');
-    }
-    return { ...h };
+    return checkSgdHyper(h);
   }
 
   protected apply(t: number, h: SGDHyper, s: Span): void {
