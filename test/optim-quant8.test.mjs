@@ -60,6 +60,10 @@ test('quantizeBlockwise / dequantizeBlockwise match torch and the JS reference i
       }
     }
     assert.throws(() => quantizeBlockwise(e, [1, NaN]), InvalidArgumentError);
+    // non-numbers in a plain array are refused, never converted (fuzz at 4000 runs found Object.create(null) → TypeError)
+    assert.throws(() => quantizeBlockwise(e, [1, '2']), /x\[1\] is/);
+    assert.throws(() => quantizeBlockwise(e, [Object.create(null)]), InvalidArgumentError);
+    assert.throws(() => quantizeBlockwise(e, [true]), InvalidArgumentError);
     assert.throws(() => quantizeBlockwise(e, [1], { map: [1, 2] }), InvalidArgumentError);
     assert.throws(() => dequantizeBlockwise(e, { codes: new Uint8Array(300), absmax: new Float32Array(1) }), InvalidArgumentError);
     assert.equal(quantizeBlockwise(e, []).codes.length, 0);

@@ -130,6 +130,9 @@ export function quantizeBlockwise(engine: Engine, x: ArrayLike<number>, options:
   engine.requireGroup(OPTIM);
   requireArrayLike('x', x);
   const { signed, map } = mapOf('quantizeBlockwise', options);
+  // A plain array's non-numbers ('1', true, {}) would be converted (or throw a TypeError) by Float32Array.from.
+  const nan = Array.isArray(x) ? x.findIndex((v) => typeof v !== 'number') : -1;
+  if (nan >= 0) throw new InvalidArgumentError(`x[${nan}] is ${describe(x[nan])}: quantizeBlockwise takes numbers`);
   const xs = Float32Array.from(x);
   const bad = xs.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new InvalidArgumentError(`x[${bad}] is ${describe(x[bad])}: quantizeBlockwise takes finite values`);
