@@ -22,6 +22,7 @@ The problem is scripts/golden_torch.py's: g = c * (p - t) each step.
 """
 import json, math, os, sys
 import torch
+from fixture_io import check_or_write, trajectory_diff
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'galore-golden.json')
 SIZES = [[12, 5], [6, 10], [7], [4, 4], [9, 9]]
@@ -107,14 +108,7 @@ def run(h):
 
 def check(old, new):
     """A fresh run against the committed fixture: same inputs exactly, trajectories within 1e-6 relative."""
-    ok = len(old['cases']) == len(new['cases'])
-    worst = 0.0
-    for a, b in zip(old['cases'], new['cases']):
-        ok = ok and a['hyper'] == b['hyper'] and a['init'] == b['init'] and a['c'] == b['c'] and a['t'] == b['t']
-        for k in a['checkpoints']:
-            for x, y in zip(a['checkpoints'][k], b['checkpoints'][k]):
-                for u, v in zip(x, y):
-                    worst = max(worst, abs(u - v) / max(1.0, abs(v)))
+    ok, worst = trajectory_diff(old, new)
     ok = ok and worst <= 1e-6
     print(f'galore check: worst relative difference vs committed file {worst:.3g} (limit 1e-6):', 'ok' if ok else 'FAILED')
     return 0 if ok else 1
@@ -123,13 +117,7 @@ def check(old, new):
 def main():
     torch.set_num_threads(1)
     out = {'source': 'scripts/golden_galore.py', 'torch': torch.__version__, 'cases': [run(h) for h in CASES]}
-    if '--check' in sys.argv:
-        with open(OUT) as f:
-            sys.exit(check(json.load(f), out))
-    with open(OUT, 'w') as f:
-        json.dump(out, f)
-        f.write('\n')
-    print('wrote', OUT)
+    check_or_write(OUT, out, check)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ import json, os, sys
 import numpy as np
 import scipy.linalg
 import torch
+from fixture_io import check_or_write
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'shampoo-golden.json')
 SIZES = [[6, 10], [12, 5], [7], [1], [4, 4]]
@@ -165,13 +166,7 @@ def main():
     torch.set_num_threads(1)
     out = {'source': 'scripts/golden_shampoo.py', 'torch': torch.__version__, 'scipy': scipy.__version__,
            'eigh': eigh_cases(), 'cases': [run(h) for h in CASES]}
-    if '--check' in sys.argv:
-        with open(OUT) as f:
-            sys.exit(check(json.load(f), out))
-    with open(OUT, 'w') as f:
-        json.dump(out, f)
-        f.write('\n')
-    print('wrote', OUT)
+    check_or_write(OUT, out, check)
 
 
 if __name__ == '__main__':
